@@ -1,0 +1,1 @@
+"""The ``ictal`` command line. Each stage registers its commands from its own module here."""

@@ -1,0 +1,95 @@
+"""Entry point of the ``ictal`` console script.
+
+Each ``ictal.cli.<stage>`` module exposes ``register(app)``; heavy libraries (torch, h5py,
+the web stack) are imported inside the commands so that ``ictal --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from ictal import __version__
+from ictal.errors import IctalError
+
+# Modules that register commands, in the order they appear in ``ictal --help``.
+COMMAND_MODULES = (
+    "ictal.cli.demo",
+    "ictal.cli.manifest",
+    "ictal.cli.video",
+    "ictal.cli.phantom",
+    "ictal.cli.preprocess",
+    "ictal.cli.backbones",
+    "ictal.cli.learn",
+    "ictal.cli.serve",
+)
+
+err_console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ictal {__version__}")
+        raise typer.Exit()
+
+
+def build_app() -> typer.Typer:
+    """Create the Typer application with every available stage's commands."""
+    app = typer.Typer(
+        name="ictal",
+        help="Turn epilepsy-monitoring-unit video into reproducible evidence about seizures.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+    @app.callback()
+    def _main(
+        version: bool = typer.Option(
+            False, "--version", callback=_version, is_eager=True, help="Print the version."
+        ),
+        verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More logging (-vv)."),
+    ) -> None:
+        level = logging.WARNING - 10 * min(verbose, 2)
+        logging.basicConfig(
+            level=level, format="%(message)s", handlers=[RichHandler(console=err_console)],
+            force=True,
+        )
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name == name:  # stage not built into this installation
+                continue
+            raise
+        module.register(app)
+    return app
+
+
+app_typer = build_app()
+
+
+def app() -> None:
+    """Run the CLI; an :class:`IctalError` becomes a clear message and exit code 2."""
+    try:
+        rc = app_typer(standalone_mode=False)
+    except IctalError as err:
+        err_console.print(f"[bold red]error:[/] {err}")
+        sys.exit(2)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(rc if isinstance(rc, int) else 0)

@@ -1,0 +1,203 @@
+"""Load, validate and save manifests. Loading reports **every** problem at once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ictal.errors import ManifestError
+from ictal.fsutil import write_text_atomic
+from ictal.manifest.schema import (
+    IDENTIFYING_FIELDS,
+    Event,
+    Manifest,
+    MoiAnnotation,
+    Patient,
+    Recording,
+)
+
+SECTIONS: dict[str, type] = {
+    "patients": Patient,
+    "recordings": Recording,
+    "events": Event,
+    "mois": MoiAnnotation,
+}
+
+
+def _item_lines(text: str) -> dict[str, list[int]]:
+    """1-based line number of every item of each top-level section (for error messages)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    lines: dict[str, list[int]] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(value, yaml.SequenceNode):
+                lines[str(key.value)] = [item.start_mark.line + 1 for item in value.value]
+    return lines
+
+
+def _where(section: str, index: int, row: Any, lines: dict[str, list[int]]) -> str:
+    rid = row.get("id") if isinstance(row, dict) else None
+    line = lines.get(section, [])
+    at = f"line {line[index]}, " if index < len(line) else ""
+    return f"{at}{section}[{index}]" + (f" (id={rid})" if rid is not None else "")
+
+
+def _pydantic_problems(where: str, err: ValidationError) -> list[str]:
+    out = []
+    for e in err.errors():
+        field = ".".join(str(p) for p in e["loc"]) or "(row)"
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden" and str(e["loc"][-1]).lower() in IDENTIFYING_FIELDS:
+            msg = "identifying data is never stored in a manifest; use the pseudonymous id only"
+        elif e["type"] == "missing":
+            msg = "required field is missing"
+        out.append(f"{where}: field '{field}': {msg}")
+    return out
+
+
+def parse_manifest(data: Any, *, source: str = "<manifest>", text: str = "",
+                   root: Path | None = None, check_files: bool = True) -> Manifest:
+    """Build a :class:`Manifest` from parsed YAML, raising :class:`ManifestError` with all problems."""
+    if not isinstance(data, dict):
+        raise ManifestError(source, ["the file must be a YAML mapping with sections "
+                                     "'labels', 'patients', 'recordings', 'events', 'mois'"])
+    lines = _item_lines(text) if text else {}
+    problems: list[str] = []
+    head = {k: v for k, v in data.items() if k not in SECTIONS}
+    try:
+        manifest = Manifest.model_validate(head)
+    except ValidationError as err:
+        problems += _pydantic_problems("header", err)
+        manifest = Manifest()
+    rows: dict[str, list[Any]] = {}
+    for section, model in SECTIONS.items():
+        raw = data.get(section) or []
+        if not isinstance(raw, list):
+            problems.append(f"section '{section}' must be a list of rows")
+            raw = []
+        parsed = []
+        for i, row in enumerate(raw):
+            where = _where(section, i, row, lines)
+            try:
+                parsed.append((where, model.model_validate(row)))
+            except ValidationError as err:
+                problems += _pydantic_problems(where, err)
+        rows[section] = parsed
+    manifest = manifest.model_copy(update={s: [r for _, r in rows[s]] for s in SECTIONS})
+    manifest.root = root
+    problems += _cross_check(manifest, rows, check_files=check_files)
+    if problems:
+        raise ManifestError(source, problems)
+    return manifest
+
+
+def _cross_check(m: Manifest, rows: dict[str, list[Any]], *, check_files: bool) -> list[str]:
+    problems: list[str] = []
+    for section, parsed in rows.items():
+        counts = Counter(r.id for _, r in parsed)
+        for where, r in parsed:
+            if counts[r.id] > 1:
+                problems.append(f"{where}: duplicate id '{r.id}' in {section}")
+    patients = {p.id for p in m.patients}
+    recordings = {r.id: r for r in m.recordings}
+    events = {e.id: e for e in m.events}
+    labels = set(m.labels)
+
+    for where, rec in rows["recordings"]:
+        if rec.patient not in patients:
+            problems.append(f"{where}: field 'patient': unknown patient '{rec.patient}'")
+        kinds = Counter((s.kind, s.view) for s in rec.streams)
+        for (kind, view), n in kinds.items():
+            if n > 1:
+                problems.append(f"{where}: {n} '{kind}' streams for view {view!r}; "
+                                "give each a distinct 'view'")
+        for j, s in enumerate(rec.streams):
+            if check_files and not m.resolve(s).exists():
+                problems.append(f"{where}: field 'streams.{j}.path': file not found: {m.resolve(s)}")
+    for where, ev in rows["events"]:
+        rec = recordings.get(ev.recording)
+        if rec is None:
+            problems.append(f"{where}: field 'recording': unknown recording '{ev.recording}'")
+        if ev.t1 <= ev.t0:
+            problems.append(f"{where}: field 't1': offset {ev.t1} must be after onset t0={ev.t0}")
+        if ev.tG is not None and not ev.t0 <= ev.tG <= ev.t1:
+            problems.append(f"{where}: field 'tG': {ev.tG} lies outside [t0, t1] = "
+                            f"[{ev.t0}, {ev.t1}]")
+        if labels and ev.label not in labels:
+            problems.append(f"{where}: field 'label': unknown label '{ev.label}' "
+                            f"(labels: {', '.join(m.labels)})")
+        if rec is not None and rec.duration is not None and ev.t1 > rec.duration + 1e-6:
+            problems.append(f"{where}: field 't1': {ev.t1} s is past the end of recording "
+                            f"'{rec.id}' ({rec.duration:.3f} s)")
+    for where, moi in rows["mois"]:
+        ev = events.get(moi.event)
+        if ev is None:
+            problems.append(f"{where}: field 'event': unknown event '{moi.event}'")
+        if moi.end <= moi.start:
+            problems.append(f"{where}: field 'end': {moi.end} must be after start {moi.start}")
+        if ev is not None and (moi.start < ev.t0 - 1e-6 or moi.end > ev.t1 + 1e-6):
+            problems.append(f"{where}: MOI [{moi.start}, {moi.end}] lies outside its event "
+                            f"'{ev.id}' [{ev.t0}, {ev.t1}]")
+    return problems
+
+
+def load_manifest(path: Path | str, *, check_files: bool = True) -> Manifest:
+    """Read and validate a manifest YAML file.
+
+    Raises :class:`ManifestError` listing every problem (file, line, row, field) at once.
+    ``check_files=False`` skips the existence check of stream files (e.g. on a machine that
+    only holds features).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ManifestError(path, [f"cannot read the file: {err.strerror}"]) from err
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ManifestError(path, [f"not valid YAML: {err}"]) from err
+    return parse_manifest(data, source=str(path), text=text, root=path.parent.resolve(),
+                          check_files=check_files)
+
+
+def manifest_to_dict(m: Manifest) -> dict[str, Any]:
+    """Plain-data form of a manifest (what :func:`save_manifest` writes)."""
+    return m.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def save_manifest(m: Manifest, path: Path | str) -> None:
+    """Write ``m`` as YAML, atomically. Stream paths are written as stored (relative)."""
+    text = yaml.safe_dump(manifest_to_dict(m), sort_keys=False, allow_unicode=True, width=100)
+    write_text_atomic(path, text)
+
+
+def summarize(m: Manifest) -> dict[str, Any]:
+    """Counts and durations for ``ictal manifest check``."""
+    per_class = Counter(e.label for e in m.events)
+    dur_class: Counter[str] = Counter()
+    for e in m.events:
+        dur_class[e.label] += e.duration
+    rec_durations = [r.duration for r in m.recordings if r.duration is not None]
+    return {
+        "name": m.name,
+        "patients": len(m.patients),
+        "recordings": len(m.recordings),
+        "events": len(m.events),
+        "mois": len(m.mois),
+        "events_per_class": dict(sorted(per_class.items())),
+        "event_seconds_per_class": {k: round(v, 3) for k, v in sorted(dur_class.items())},
+        "event_seconds": round(sum(e.duration for e in m.events), 3),
+        "recording_seconds": round(sum(rec_durations), 3) if rec_durations else None,
+        "patients_per_class": {
+            label: len({m.patient_of_event(e).id for e in m.events if e.label == label})
+            for label in sorted(per_class)
+        },
+    }

@@ -1,0 +1,236 @@
+"""Typed objects of the dataset manifest, ictal's interchange format.
+
+One YAML file describes a dataset: its label vocabulary, pseudonymised patients, recordings
+(each with one or more streams), events (seizures and non-epileptic segments) and MOI
+annotations. Times are seconds from the start of the recording; stream paths are relative to the
+manifest file. The README documents the format with an example.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+
+from ictal.timebase import as_fps
+
+#: Fields that would identify a person; a manifest that carries one is refused.
+IDENTIFYING_FIELDS = frozenset(
+    {"name", "first_name", "last_name", "surname", "birth_date", "date_of_birth", "dob",
+     "address", "phone", "email", "mrn", "ssn", "insurance_number"}
+)
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+StreamKind = Literal["rgb", "ir", "depth", "joints"]
+STREAM_KINDS: tuple[str, ...] = ("rgb", "ir", "depth", "joints")
+
+
+def _serialize_fps(fps: Fraction) -> int | str:
+    return int(fps) if fps.denominator == 1 else f"{fps.numerator}/{fps.denominator}"
+
+
+Fps = Annotated[Fraction, PlainSerializer(_serialize_fps, return_type=Any)]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _check_id(value: str) -> str:
+    if not ID_PATTERN.match(value):
+        raise ValueError(
+            "ids may only hold letters, digits, '_', '-' and '.' and must start with a "
+            "letter or digit"
+        )
+    return value
+
+
+class Patient(_Row):
+    """A pseudonymised patient: a code, never a name or any other identifier."""
+
+    id: str
+    sex: Literal["F", "M", "U"] | None = None
+    age: Annotated[int, Field(ge=0, le=120)] | None = None
+    syndrome: str | None = None  # e.g. "FLE", "TLE-left"
+    etiology: str | None = None
+    invasive: bool = False  # invasive EEG recording (SEEG / grids)
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+    _id = field_validator("id")(_check_id)
+
+    @field_validator("meta")
+    @classmethod
+    def _no_identifiers_in_meta(cls, meta: dict[str, Any]) -> dict[str, Any]:
+        bad = sorted(IDENTIFYING_FIELDS & {k.lower() for k in meta})
+        if bad:
+            raise ValueError(f"identifying data is never stored: remove {', '.join(bad)}")
+        return meta
+
+
+class Stream(_Row):
+    """One stream of a recording: a video / image sequence / array file at a frame rate."""
+
+    kind: StreamKind
+    path: str  # relative to the manifest file (or absolute)
+    fps: Fps
+    width: Annotated[int, Field(gt=0)] | None = None
+    height: Annotated[int, Field(gt=0)] | None = None
+    n_frames: Annotated[int, Field(ge=0)] | None = None
+    view: str | None = None  # camera view name for multi-view recordings
+
+    @field_validator("fps", mode="before")
+    @classmethod
+    def _parse_fps(cls, value: Any) -> Fraction:
+        return as_fps(value)
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds, when ``n_frames`` is known."""
+        return None if self.n_frames is None else float(self.n_frames / self.fps)
+
+
+class Montage(_Row):
+    """A picture-in-picture montage: a small view embedded in a corner of a large one (seed 002).
+
+    ``small_box`` is ``(x0, y0, x1, y1)`` in pixels of the full frame, ``x1``/``y1`` exclusive.
+    """
+
+    small_box: tuple[int, int, int, int]
+    large_view: str = "large"
+    small_view: str = "small"
+
+    @field_validator("small_box")
+    @classmethod
+    def _box_ordered(cls, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        x0, y0, x1, y1 = box
+        if x0 < 0 or y0 < 0 or x1 <= x0 or y1 <= y0:
+            raise ValueError(f"small_box {box} must be (x0, y0, x1, y1) with x0 < x1, y0 < y1")
+        return box
+
+
+class Recording(_Row):
+    """A continuous recording of one patient in one bed, with one or more streams."""
+
+    id: str
+    patient: str
+    streams: Annotated[list[Stream], Field(min_length=1)]
+    camera: str | None = None
+    bed: str | None = None
+    montage: Montage | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+    _id = field_validator("id")(_check_id)
+
+    def stream(self, kind: str) -> Stream:
+        """The first stream of ``kind``; ``KeyError`` naming the recording when absent."""
+        for s in self.streams:
+            if s.kind == kind:
+                return s
+        have = ", ".join(s.kind for s in self.streams)
+        raise KeyError(f"recording {self.id} has no {kind} stream (it has: {have})")
+
+    def has_stream(self, kind: str) -> bool:
+        return any(s.kind == kind for s in self.streams)
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds of the longest stream whose length is known."""
+        known = [s.duration for s in self.streams if s.duration is not None]
+        return max(known) if known else None
+
+
+class Event(_Row):
+    """A labelled segment of a recording: a seizure, or a non-epileptic period.
+
+    ``t0`` / ``t1`` are onset / offset and ``tG`` the time of generalisation (focal to bilateral
+    tonic-clonic seizures, seed 002), all in seconds from the recording's start.
+    """
+
+    id: str
+    recording: str
+    t0: Annotated[float, Field(ge=0)]
+    t1: float
+    tG: float | None = None
+    label: str
+    seizure_types: str = ""
+    semiology: str = ""  # semiology sequence as free text, e.g. "automatisms -> dystonia"
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+    _id = field_validator("id")(_check_id)
+
+    @property
+    def duration(self) -> float:
+        return self.t1 - self.t0
+
+    @property
+    def generalises(self) -> bool:
+        return self.tG is not None
+
+
+class MoiAnnotation(_Row):
+    """A movement of interest inside an event: body region, ILAE term, start and end (s)."""
+
+    id: str
+    event: str
+    region: str  # e.g. "left-hand", "head", "trunk"
+    term: str  # e.g. "automatism", "dystonia", "clonic"
+    start: float
+    end: float
+    annotator: str = ""
+
+    _id = field_validator("id")(_check_id)
+
+
+class Manifest(BaseModel):
+    """A whole dataset. ``root`` is the directory stream paths are relative to (not saved)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal[1] = Field(1, alias="ictal_manifest")
+    name: str = ""
+    labels: list[str] = Field(default_factory=list)
+    patients: list[Patient] = Field(default_factory=list)
+    recordings: list[Recording] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+    mois: list[MoiAnnotation] = Field(default_factory=list)
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+    root: Any = Field(default=None, exclude=True)
+
+    # lookup helpers -------------------------------------------------------------------------
+    def patient(self, pid: str) -> Patient:
+        return _by_id(self.patients, pid, "patient")
+
+    def recording(self, rid: str) -> Recording:
+        return _by_id(self.recordings, rid, "recording")
+
+    def event(self, eid: str) -> Event:
+        return _by_id(self.events, eid, "event")
+
+    def events_of(self, recording_id: str) -> list[Event]:
+        return [e for e in self.events if e.recording == recording_id]
+
+    def mois_of(self, event_id: str) -> list[MoiAnnotation]:
+        return [m for m in self.mois if m.event == event_id]
+
+    def patient_of_event(self, event: Event) -> Patient:
+        return self.patient(self.recording(event.recording).patient)
+
+    def resolve(self, stream: Stream):  # -> Path
+        """Absolute path of a stream file."""
+        from pathlib import Path
+
+        p = Path(stream.path)
+        if p.is_absolute() or self.root is None:
+            return p
+        return Path(self.root) / p
+
+
+def _by_id(rows: list[Any], key: str, what: str) -> Any:
+    for row in rows:
+        if row.id == key:
+            return row
+    raise KeyError(f"no {what} with id {key!r}")
