@@ -20,9 +20,11 @@ def as_fps(value: float | int | str | Fraction) -> Fraction:
     NTSC rates exactly (29.97 -> 30000/1001).
     """
     try:
-        fps = Fraction(value) if not isinstance(value, float) else Fraction(value)
-    except (ValueError, ZeroDivisionError) as err:
-        raise ConfigError(f"invalid frame rate {value!r}", hint="use e.g. 30 or 30000/1001") from err
+        fps = Fraction(value)
+    except (ValueError, ZeroDivisionError, TypeError) as err:
+        raise ConfigError(
+            f"invalid frame rate {value!r}", hint="use e.g. 30 or 30000/1001"
+        ) from err
     fps = fps.limit_denominator(1001)
     if fps <= 0:
         raise ConfigError(f"frame rate must be positive, got {value!r}")

@@ -64,7 +64,7 @@ def _pydantic_problems(where: str, err: ValidationError) -> list[str]:
 
 def parse_manifest(data: Any, *, source: str = "<manifest>", text: str = "",
                    root: Path | None = None, check_files: bool = True) -> Manifest:
-    """Build a :class:`Manifest` from parsed YAML, raising :class:`ManifestError` with all problems."""
+    """Build a :class:`Manifest` from parsed YAML; :class:`ManifestError` lists all problems."""
     if not isinstance(data, dict):
         raise ManifestError(source, ["the file must be a YAML mapping with sections "
                                      "'labels', 'patients', 'recordings', 'events', 'mois'"])
@@ -120,7 +120,9 @@ def _cross_check(m: Manifest, rows: dict[str, list[Any]], *, check_files: bool) 
                                 "give each a distinct 'view'")
         for j, s in enumerate(rec.streams):
             if check_files and not m.resolve(s).exists():
-                problems.append(f"{where}: field 'streams.{j}.path': file not found: {m.resolve(s)}")
+                problems.append(
+                    f"{where}: field 'streams.{j}.path': file not found: {m.resolve(s)}"
+                )
     for where, ev in rows["events"]:
         rec = recordings.get(ev.recording)
         if rec is None:

@@ -153,7 +153,7 @@ class Event(_Row):
     recording: str
     t0: Annotated[float, Field(ge=0)]
     t1: float
-    tG: float | None = None
+    tG: float | None = None  # noqa: N815 (the seeds' name)
     label: str
     seizure_types: str = ""
     semiology: str = ""  # semiology sequence as free text, e.g. "automatisms -> dystonia"

@@ -1,0 +1,39 @@
+"""What a backbone expects as input. Torch-free, so preprocessing can import it cheaply.
+
+Preprocessing derives every frame transform (clip length, size, value range or mean / std,
+frame rate) from an :class:`InputSpec`; callers never repeat these numbers by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class InputSpec:
+    """Input contract of a backbone.
+
+    Attributes:
+        frames: clip length T of one sample (60 for I3D samples of seeds 000/001, 8 or 32 for
+            R(2+1)D, 1 for 2D per-frame networks).
+        size: side of the square input in pixels (224 or 112).
+        channels: 3 for networks pretrained on RGB; grey frames are repeated to 3 channels.
+        value_range: ``(lo, hi)`` linear rescale of 8-bit values ``[0, 255]`` (I3D: ``(-1, 1)``,
+            i.e. ``2 x / 255 - 1``); ``None`` when ``mean`` / ``std`` are used instead.
+        mean, std: per-channel normalisation applied after scaling to ``[0, 1]`` (torchvision
+            ImageNet / Kinetics checkpoints).
+        fps: frame rate the backbone expects (GESTURES resamples to 15 fps); ``None`` keeps the
+            stream's rate.
+    """
+
+    frames: int
+    size: int
+    channels: int = 3
+    value_range: tuple[float, float] | None = (-1.0, 1.0)
+    mean: tuple[float, ...] | None = None
+    std: tuple[float, ...] | None = None
+    fps: float | None = None
+
+    def __post_init__(self) -> None:
+        if (self.value_range is None) == (self.mean is None or self.std is None):
+            raise ValueError("InputSpec needs exactly one of value_range or (mean, std)")
