@@ -16,8 +16,8 @@ from ictal.errors import ConfigError
 def as_fps(value: float | int | str | Fraction) -> Fraction:
     """Parse a frame rate: ``30``, ``29.97``, ``"30000/1001"`` or a ``Fraction``.
 
-    Floats are turned into the nearest fraction with denominator <= 1001, which recovers the
-    NTSC rates exactly (29.97 -> 30000/1001).
+    Floats become the nearest fraction with denominator <= 1001; write NTSC rates exactly as
+    ``"30000/1001"``.
     """
     try:
         fps = Fraction(value)

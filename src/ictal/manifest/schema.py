@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
+from ictal.errors import ConfigError
 from ictal.timebase import as_fps
 
 #: Fields that would identify a person; a manifest that carries one is refused.
@@ -84,7 +85,10 @@ class Stream(_Row):
     @field_validator("fps", mode="before")
     @classmethod
     def _parse_fps(cls, value: Any) -> Fraction:
-        return as_fps(value)
+        try:
+            return as_fps(value)
+        except ConfigError as err:
+            raise ValueError(f"invalid frame rate {value!r}: use e.g. 30 or 30000/1001") from err
 
     @property
     def duration(self) -> float | None:
