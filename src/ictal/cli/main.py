@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "ictal.cli.phantom",
     "ictal.cli.preprocess",
     "ictal.cli.backbones",
+    "ictal.cli.features",
     "ictal.cli.learn",
     "ictal.cli.serve",
 )

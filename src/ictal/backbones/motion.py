@@ -1,0 +1,203 @@
+"""``motion``: a weight-free backbone summarising movement amplitude, speed and frequency.
+
+The classical quantitative baseline of video-based seizure analysis: how much moves inside
+the crop, how fast, in which direction and at which rhythm. It needs no checkpoint, runs fast
+on a CPU and gives the same ``(timesteps, features)`` + mask layout as I3D, so every classifier
+accepts it. A full 60-frame sample gives 8 timesteps of 7.5 frames (I3D gives 7).
+
+Per frame pair, on the grey clip average-pooled to half resolution:
+
+* motion energy ``|I[t+1] - I[t]|`` (frame differencing);
+* a cheap dense optical flow: one Lucas-Kanade least-squares solve per block of an 8 x 8 grid
+  (structure tensor of the spatial gradients against the temporal difference, Tikhonov
+  regularised), i.e. the block's mean displacement in half-resolution pixels per frame.
+
+Per timestep they are summarised per cell of a 4 x 4 grid (energy, flow speed, mean flow vector)
+and globally (direction and speed histograms, fraction of moving pixels, speed statistics,
+acceleration, direction reversals). The rhythm of the whole sample -- the spectrum of the
+motion-energy signal and of the cells' flow signals (FFT, Hann window) -- is appended to every
+timestep: relative power in frequency bands and the dominant frequency. Frequencies are in
+cycles per frame scaled by 30 (i.e. Hz for a 30 fps stream such as the Kinect's).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import torch
+import torch.nn.functional as F
+
+GRID = 4  # cells per side for the per-cell summaries
+FLOW_GRID = 8  # Lucas-Kanade blocks per side
+DIRECTION_BINS = 8
+SPEED_EDGES = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)  # half-res pixels / frame -> 8 bins
+ENERGY_THRESHOLDS = (0.02, 0.05, 0.1, 0.2)  # |dI| in [-1, 1] units -> moving-pixel fractions
+# Frequency band edges in cycles / frame x 30 (Hz at 30 fps): rest, automatisms, clonic, tremor.
+BAND_EDGES = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 9.0, 15.0)
+FPS_SCALE = 30.0
+FULL_FRAMES = 60
+FULL_TIMESTEPS = 8
+LK_REGULARISATION = 1e-3
+
+PER_STEP_FEATURES = GRID * GRID * 4 + DIRECTION_BINS + len(SPEED_EDGES) + 1 + len(
+    ENERGY_THRESHOLDS) + 12
+SPECTRAL_FEATURES = 2 * (len(BAND_EDGES) - 1 + 2)
+FEATURES = PER_STEP_FEATURES + SPECTRAL_FEATURES
+
+
+def motion_timesteps(frames: int) -> int:
+    """Real timesteps for a clip of ``frames`` frames (60 -> 8; 10 -> 2); steps are 7.5 frames.
+
+    Frame pair ``i`` (frames ``i``, ``i + 1``) belongs to step ``floor(i * 8 / 60)``.
+    """
+    if frames < 2:
+        return 0
+    return (frames - 2) * FULL_TIMESTEPS // FULL_FRAMES + 1
+
+
+def _flow_lk(prev: torch.Tensor, nxt: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Block Lucas-Kanade flow between ``(P, h, w)`` frame stacks -> ``(P, B, B)`` vx and vy."""
+    mid = 0.5 * (prev + nxt)
+    ix = torch.zeros_like(mid)
+    iy = torch.zeros_like(mid)
+    ix[:, :, 1:-1] = 0.5 * (mid[:, :, 2:] - mid[:, :, :-2])
+    iy[:, 1:-1, :] = 0.5 * (mid[:, 2:, :] - mid[:, :-2, :])
+    it = nxt - prev
+    products = torch.stack([ix * ix, ix * iy, iy * iy, ix * it, iy * it], 1)
+    s = F.adaptive_avg_pool2d(products, FLOW_GRID)  # (P, 5, B, B) block means
+    a, b, c = s[:, 0] + LK_REGULARISATION, s[:, 1], s[:, 2] + LK_REGULARISATION
+    det = a * c - b * b
+    vx = -(c * s[:, 3] - b * s[:, 4]) / det
+    vy = -(a * s[:, 4] - b * s[:, 3]) / det
+    return vx, vy
+
+
+def _step_index(pairs: int) -> torch.Tensor:
+    """``(pairs,)`` int64: the timestep of each frame pair."""
+    return torch.arange(pairs) * FULL_TIMESTEPS // FULL_FRAMES
+
+
+def _segment_mean(values: torch.Tensor, steps: torch.Tensor, n_steps: int) -> torch.Tensor:
+    """Mean of ``values`` ``(N, P, ...)`` over the pairs of each step -> ``(N, n_steps, ...)``."""
+    n, p = values.shape[:2]
+    flat = values.reshape(n, p, -1)
+    out = torch.zeros(n, n_steps, flat.shape[2], dtype=values.dtype)
+    out.index_add_(1, steps, flat)
+    counts = torch.bincount(steps, minlength=n_steps).clamp(min=1).to(values.dtype)
+    out /= counts[None, :, None]
+    return out.reshape(n, n_steps, *values.shape[2:])
+
+
+def _spectrum_features(signal: torch.Tensor) -> torch.Tensor:
+    """Relative band power, dominant frequency and peak share of ``(N, P, K)`` signals.
+
+    The spectrum (Hann window, zero-padded to 256 points, mean removed) is averaged over the K
+    signals; returns ``(N, bands + 2)``.
+    """
+    n, p, _ = signal.shape
+    if p < 4:
+        return torch.zeros(n, len(BAND_EDGES) - 1 + 2)
+    x = signal - signal.mean(1, keepdim=True)
+    x = x * torch.hann_window(p, periodic=False, dtype=x.dtype)[None, :, None]
+    n_fft = max(256, 1 << (p - 1).bit_length())
+    power = torch.fft.rfft(x, n=n_fft, dim=1).abs().square().mean(2)  # (N, n_fft // 2 + 1)
+    freqs = torch.fft.rfftfreq(n_fft) * FPS_SCALE
+    power[:, 0] = 0.0
+    total = power.sum(1, keepdim=True).clamp(min=1e-12)
+    bands = []
+    for lo, hi in itertools.pairwise(BAND_EDGES):
+        sel = (freqs > lo) & (freqs <= hi)
+        bands.append(power[:, sel].sum(1) / total[:, 0])
+    peak = power.argmax(1)
+    dominant = freqs[peak] / FPS_SCALE * 4.0  # ~[0, 2]: cycles / frame x 4
+    share = power.max(1).values / total[:, 0]
+    has_motion = (total[:, 0] > 1e-10).to(power.dtype)
+    return torch.cat([torch.stack(bands, 1), dominant[:, None], share[:, None]], 1) * (
+        has_motion[:, None])
+
+
+@torch.no_grad()
+def motion_features(clip: torch.Tensor) -> torch.Tensor:
+    """Motion summary of a batch of clips.
+
+    Args:
+        clip: ``(N, C, T, H, W)`` ``float32`` in ``[-1, 1]``, ``T >= 2``, ``H, W >= 16``.
+
+    Returns:
+        ``(N, motion_timesteps(T), FEATURES)`` ``float32``: per timestep, in order, 4 x 4 cell
+        energy (16), cell speed (16), cell mean flow x and y (32), direction histogram (8),
+        speed histogram (8), moving-pixel fractions (4), 12 global statistics, then the
+        sample's spectrum of motion energy (12) and of cell flow (12).
+    """
+    n, _, t, h, w = clip.shape
+    grey = clip.float().mean(1)  # (N, T, H, W)
+    grey = F.avg_pool2d(grey.reshape(n * t, 1, h, w), 2).reshape(n, t, h // 2, w // 2)
+    prev, nxt = grey[:, :-1], grey[:, 1:]
+    p = t - 1
+    hh, ww = grey.shape[-2:]
+    diff = (nxt - prev).abs()  # (N, P, h, w)
+    vx, vy = _flow_lk(prev.reshape(n * p, hh, ww), nxt.reshape(n * p, hh, ww))
+    vx = vx.reshape(n, p, FLOW_GRID, FLOW_GRID)
+    vy = vy.reshape(n, p, FLOW_GRID, FLOW_GRID)
+    speed = torch.sqrt(vx * vx + vy * vy)
+
+    cells = FLOW_GRID // GRID
+    cell_energy = F.adaptive_avg_pool2d(diff.reshape(n * p, 1, hh, ww), GRID).reshape(n, p, -1)
+    pool = torch.nn.AvgPool2d(cells)
+    cell_speed = pool(speed.reshape(n * p, 1, FLOW_GRID, FLOW_GRID)).reshape(n, p, -1)
+    cell_vx = pool(vx.reshape(n * p, 1, FLOW_GRID, FLOW_GRID)).reshape(n, p, -1)
+    cell_vy = pool(vy.reshape(n * p, 1, FLOW_GRID, FLOW_GRID)).reshape(n, p, -1)
+
+    angle = torch.atan2(vy, vx)  # (N, P, B, B)
+    direction_bin = ((angle + math.pi) / (2 * math.pi) * DIRECTION_BINS).long().clamp(
+        0, DIRECTION_BINS - 1)
+    direction_hist = torch.zeros(n, p, DIRECTION_BINS)
+    direction_hist.scatter_add_(2, direction_bin.reshape(n, p, -1), speed.reshape(n, p, -1))
+    direction_hist /= speed.reshape(n, p, -1).sum(2, keepdim=True).clamp(min=1e-6)
+    speed_bin = torch.bucketize(speed.reshape(n, p, -1), torch.tensor(SPEED_EDGES))
+    speed_hist = torch.zeros(n, p, len(SPEED_EDGES) + 1)
+    speed_hist.scatter_add_(2, speed_bin, torch.ones_like(speed.reshape(n, p, -1)))
+    speed_hist /= FLOW_GRID * FLOW_GRID
+    moving = torch.stack([(diff > thr).float().mean((2, 3)) for thr in ENERGY_THRESHOLDS], 2)
+
+    energy = diff.mean((2, 3))  # (N, P)
+    mean_speed = speed.mean((2, 3))
+    accel = torch.zeros_like(mean_speed)
+    accel[:, 1:] = torch.sqrt((vx[:, 1:] - vx[:, :-1]) ** 2 + (vy[:, 1:] - vy[:, :-1]) ** 2
+                              ).mean((2, 3))
+    reversal = torch.zeros_like(mean_speed)
+    reversal[:, 1:] = ((cell_vx[:, 1:] * cell_vx[:, :-1] + cell_vy[:, 1:] * cell_vy[:, :-1]) < 0
+                       ).float().mean(2)
+    global_stats = torch.stack([
+        energy, energy.square(), diff.amax((2, 3)), diff.std((2, 3)), mean_speed,
+        speed.amax((2, 3)), vx.abs().mean((2, 3)), vy.abs().mean((2, 3)), vx.mean((2, 3)),
+        vy.mean((2, 3)), accel, reversal,
+    ], 2)
+
+    per_pair = torch.cat([
+        torch.log1p(50.0 * cell_energy), torch.log1p(5.0 * cell_speed), cell_vx, cell_vy,
+        direction_hist, speed_hist, moving, global_stats,
+    ], 2)
+    n_steps = motion_timesteps(t)
+    steps = _step_index(p)
+    per_step = _segment_mean(per_pair, steps, n_steps)
+    spectral = torch.cat([
+        _spectrum_features(energy[:, :, None]),
+        _spectrum_features(torch.cat([cell_vx, cell_vy], 2)),
+    ], 1)
+    return torch.cat([per_step, spectral[:, None, :].expand(n, n_steps, -1)], 2).contiguous()
+
+
+class MotionBackbone(torch.nn.Module):
+    """``nn.Module`` face of :func:`motion_features` (no parameters)."""
+
+    features = FEATURES
+
+    def forward(self, clip: torch.Tensor) -> torch.Tensor:
+        return motion_features(clip)
+
+
+def build_motion(num_classes: int = 0) -> MotionBackbone:
+    """The motion backbone (``num_classes`` is ignored: there is no head)."""
+    return MotionBackbone()

@@ -1,0 +1,62 @@
+"""``ictal extract``: features of a manifest's recordings into a feature store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+
+def register(app: typer.Typer) -> None:
+    app.command("extract")(extract)
+
+
+def extract(
+    manifest_path: Path = typer.Argument(..., metavar="MANIFEST", help="Dataset manifest."),
+    out: Path = typer.Option(..., "--out", "-o", help="Feature store directory to fill."),
+    backbone: str = typer.Option("motion", "--backbone", "-b",
+                                 help="Registered backbone (`ictal backbones` lists them)."),
+    weights: Path | None = typer.Option(None, "--weights", help="Checkpoint file."),
+    config: Path | None = typer.Option(None, "--config", "-c",
+                                       help="Preprocessing config YAML."),
+    variant: str | None = typer.Option(None, "--variant",
+                                       help="Dataset variant of seed 000: A, B or B0.5."),
+    plans: Path | None = typer.Option(None, "--plans",
+                                      help="Output folder of `ictal preprocess` (crop plans)."),
+    windows: str = typer.Option("events", "--windows",
+                                help="'events' (labelled samples) or 'sliding' (inference)."),
+    stride: int | None = typer.Option(None, "--stride", help="Sliding-window stride, frames."),
+    batch_size: int = typer.Option(8, "--batch-size", min=1),
+    device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
+    recording: list[str] | None = typer.Option(None, "--recording", "-r",
+                                               help="Only these recording ids (repeatable)."),
+    in_channels: int | None = typer.Option(
+        None, "--in-channels", help="1 adapts the first convolution to infrared."),
+) -> None:
+    """Extract backbone features of every recording into an HDF5 feature store.
+
+    Resumable: recordings whose shard already exists with the same backbone, weights and
+    preprocessing are skipped. A failing recording is reported and skipped; the run ends with a
+    summary and exit code 1 when any failed.
+    """
+    from ictal.backbones import load_backbone
+    from ictal.errors import ConfigError
+    from ictal.features.extract import ExtractOptions, extract_manifest
+    from ictal.manifest import load_manifest
+    from ictal.preprocess.config import PreprocessConfig, load_config, variant_config
+
+    if windows not in ("events", "sliding"):
+        raise ConfigError(f"--windows must be 'events' or 'sliding', not {windows!r}")
+    manifest = load_manifest(manifest_path)
+    cfg = load_config(config) if config is not None else PreprocessConfig()
+    if variant is not None:
+        cfg = variant_config(variant, cfg)
+    extractor = load_backbone(backbone, weights=weights, device=device, in_channels=in_channels)
+    report = extract_manifest(
+        manifest, out, extractor, cfg,
+        options=ExtractOptions(batch_size=batch_size, windows=windows, stride=stride),
+        plans_dir=plans, recordings=recording or None,
+    )
+    Console().print(report.summary(), markup=False, highlight=False)
+    raise typer.Exit(report.exit_code)

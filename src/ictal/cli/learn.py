@@ -1,0 +1,252 @@
+"""``ictal train | evaluate | compare | report | predict``: learning and evaluation."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ictal.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+MODEL_HELP = ("Model preset (seed000, seed000-3class, seed000-extended, seed001, seed000-i3d, "
+              "gestures, gestures-seizure, fast) or a YAML file.")
+SET_HELP = "Override a config field, e.g. --set train.epochs=100 (repeatable)."
+TRACKING_HELP = ("MLflow tracking URI of a shared server; default: a local store inside the "
+                 "run folder (when MLflow is installed).")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train)
+    app.command("evaluate")(evaluate)
+    app.command("compare")(compare)
+    app.command("report")(report)
+    app.command("predict")(predict)
+
+
+def _overrides(items: list[str]) -> dict[str, Any]:
+    import yaml
+
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE", hint="--set train.epochs=50")
+        key, raw = item.split("=", 1)
+        node = out
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = yaml.safe_load(raw)
+    return out
+
+
+def _config(model: str, sets: list[str]) -> Any:
+    from ictal.training.config import load_model_config
+
+    return load_model_config(model, _overrides(sets))
+
+
+def _mlflow(enabled: bool) -> bool:
+    from ictal.evaluation.tracking import mlflow_available
+
+    if enabled and not mlflow_available():
+        log.info("MLflow is not installed: skipping tracking (pip install ictal[tracking])")
+    return enabled and mlflow_available()
+
+
+def _set_threads(threads: int | None) -> None:
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(max(1, threads))
+
+
+def train(
+    features: Path = typer.Argument(..., help="Feature file or store directory."),
+    out: Path = typer.Option(..., "--out", "-o", help="Run folder to write."),
+    model: str = typer.Option("seed000", "--model", "-m", help=MODEL_HELP),
+    sets: list[str] = typer.Option([], "--set", help=SET_HELP),
+    selection: str = typer.Option("honest", help="honest (inner patient split) or none."),
+    final: bool = typer.Option(False, "--final", help="Export a model bundle (out/bundle)."),
+    bundle: Path | None = typer.Option(None, help="Where to write the bundle (with --final)."),
+    seed: int = typer.Option(0, help="Random seed."),
+    threads: int | None = typer.Option(None, help="torch threads."),
+    tracking: bool = typer.Option(True, "--mlflow/--no-mlflow", help="Log to MLflow."),
+    tracking_uri: str | None = typer.Option(None, "--tracking-uri", help=TRACKING_HELP),
+) -> None:
+    """Train one model on every patient of FEATURES; --final exports a bundle for predict."""
+    import torch
+
+    from ictal.features.store import read_features
+    from ictal.fsutil import write_json_atomic
+    from ictal.models.bundle import save_bundle
+    from ictal.progress import make_progress
+    from ictal.training.fit import train_final
+
+    _set_threads(threads)
+    config = _config(model, sets)
+    table = read_features(features)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(out / "config.json", {
+        "format": "ictal-train/1", "features": str(features), "selection": selection,
+        "seed": seed, "model_config": config.model_dump(mode="json")})
+    with make_progress(transient=True) as bar:
+        task = bar.add_task(f"train {config.name}", total=config.train.epochs)
+        est, info = train_final(table, config, selection=selection, seed=seed,
+                                on_epoch=lambda e, n: bar.update(task, completed=e + 1, total=n))
+    torch.save(est.state(), out / "model.pt")
+    write_json_atomic(out / "metrics.json", info)
+    console = Console()
+    if "validation_metrics" in info:
+        vm = info["validation_metrics"]
+        console.print(f"inner validation ({len(info['validation_patients'])} patients, "
+                      f"selection={selection}): macro F1 {vm['f1_macro']:.3f}")
+    bundle_dir = None
+    if final:
+        bundle_dir = save_bundle(bundle or out / "bundle", est, config,
+                                 provenance=dict(table.attrs), training=info)
+        console.print(f"bundle written to {bundle_dir}")
+    if _mlflow(tracking):
+        from ictal.evaluation.tracking import log_run
+
+        vm = info.get("validation_metrics", {})
+        run_id = log_run(out, run_name=f"train {config.name}",
+                         params={"selection": selection, "seed": seed,
+                                 "model": config.model_dump(mode="json")},
+                         metrics={f"validation.{k}": v for k, v in vm.items()
+                                  if isinstance(v, float)},
+                         step_metrics={"train_loss": info["history"]["train_loss"]},
+                         artifacts=[out / "config.json", out / "metrics.json"],
+                         bundle_dir=bundle_dir, register_as=config.name if final else None,
+                         tracking_uri=tracking_uri)
+        console.print(f"MLflow run {run_id}")
+
+
+def evaluate(
+    features: Path = typer.Argument(..., help="Feature file or store directory."),
+    out: Path = typer.Option(..., "--out", "-o", help="Run folder (resumed when it exists)."),
+    model: str = typer.Option("seed000", "--model", "-m", help=MODEL_HELP),
+    sets: list[str] = typer.Option([], "--set", help=SET_HELP),
+    protocol: str = typer.Option("grouped-kfold",
+                                 help="grouped-kfold, loso, gestures-10fold or leaky-kfold."),
+    k: int = typer.Option(5, help="Number of folds."),
+    selection: str = typer.Option("honest", help="honest or seed (as the seeds did)."),
+    search_trials: int = typer.Option(0, help="Nested random hyper-parameter search trials."),
+    seed: int = typer.Option(0, help="Random seed of the folds and the models."),
+    threads: int | None = typer.Option(None, help="torch threads."),
+    tracking: bool = typer.Option(True, "--mlflow/--no-mlflow", help="Log to MLflow."),
+    tracking_uri: str | None = typer.Option(None, "--tracking-uri", help=TRACKING_HELP),
+) -> None:
+    """Cross-validate a model: run folder with metrics, figures, fold models, report.html."""
+    from ictal.evaluation.cv import run_cross_validation
+    from ictal.evaluation.report import write_figures, write_report
+    from ictal.features.store import read_features
+
+    _set_threads(threads)
+    config = _config(model, sets)
+    table = read_features(features)
+    result = run_cross_validation(table, model_config=config, protocol=protocol, k=k,
+                                  selection=selection, seed=seed, out_dir=out,  # type: ignore[arg-type]
+                                  search_trials=search_trials)
+    write_figures(result, out / "figures")
+    write_report([result], out / "report.html")
+    _print_summary(Console(), result)
+    if _mlflow(tracking):
+        from ictal.evaluation.tracking import log_cv_result
+
+        Console().print(f"MLflow run {log_cv_result(result, tracking_uri=tracking_uri)}")
+
+
+def _print_summary(console: Console, result: Any) -> None:
+    s = result.summary("sample")
+    z = result.summary("seizure")
+    table = Table("metric", f"{result.unit} level", "seizure level",
+                  title=result.label)
+    for name in ("f1_macro", "precision_macro", "recall_macro", "accuracy", "roc_auc",
+                 "pr_auc"):
+        table.add_row(name, _pm(s.get(name)), _pm(z.get(name)))
+    console.print(table)
+
+
+def _pm(stat: dict[str, float] | None) -> str:
+    if not stat or stat["mean"] != stat["mean"]:
+        return "-"
+    return f"{stat['mean']:.3f} ± {stat['std']:.3f}"
+
+
+def compare(
+    runs: list[Path] = typer.Argument(..., help="Run folders of `ictal evaluate`."),
+    metric: str = typer.Option("f1_macro", help="Fold metric to compare."),
+    level: str = typer.Option("sample", help="sample or seizure."),
+    alpha: float = typer.Option(0.05, help="Significance level before Bonferroni."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """One-tailed Mann-Whitney U over fold metrics, Bonferroni alpha / (e (e - 1))."""
+    from ictal.evaluation.cv import CVResult
+    from ictal.evaluation.stats import compare_configurations
+
+    results = [CVResult.load(r) for r in runs]
+    labels = [f"{r.label} [{p}]" if [x.label for x in results].count(r.label) > 1 else r.label
+              for r, p in zip(results, runs, strict=True)]
+    scores = {lab: r.fold_scores(metric, level) for lab, r in zip(labels, results, strict=True)}
+    comps = compare_configurations(scores, metric=metric, alpha=alpha)
+    if as_json:
+        typer.echo(json.dumps([c.to_dict() for c in comps], indent=2))
+        return
+    table = Table("A", "B", "median A", "median B", "U", "p (A > B)", "significant",
+                  title=f"{metric} ({level}), alpha_Bonferroni = "
+                        f"{comps[0].alpha_bonferroni if comps else alpha:.4g}")
+    for c in comps:
+        table.add_row(c.a, c.b, f"{c.median_a:.3f}", f"{c.median_b:.3f}", f"{c.u:.1f}",
+                      f"{c.p:.4f}", "yes" if c.significant else "no")
+    Console().print(table)
+
+
+def report(
+    runs: list[Path] = typer.Argument(..., help="Run folders of `ictal evaluate`."),
+    out: Path = typer.Option(Path("report.html"), "--out", "-o", help="HTML file to write."),
+) -> None:
+    """One self-contained HTML report (and JSON metrics) over several runs."""
+    from ictal.evaluation.cv import CVResult
+    from ictal.evaluation.report import write_report
+
+    path = write_report([CVResult.load(r) for r in runs], out)
+    Console().print(f"report written to {path} (metrics: {path.with_suffix('.json')})")
+
+
+def predict(
+    source: Path = typer.Argument(..., help="Feature file / store of the recording(s)."),
+    model: Path = typer.Option(..., "--model", help="Bundle directory (ictal train --final)."),
+    out: Path = typer.Option(Path("predictions"), "--out", "-o", help="Output folder."),
+    recording: list[str] = typer.Option([], help="Only these recordings (repeatable)."),
+) -> None:
+    """Per-window class probabilities (CSV + JSON), decision and timeline PNG per recording."""
+    from ictal.batch import BatchReport
+    from ictal.errors import IctalError
+    from ictal.features.store import read_features
+    from ictal.models.bundle import load_bundle
+    from ictal.models.predict import predict_recording, write_predictions
+
+    bundle = load_bundle(model)
+    table = read_features(source)
+    wanted = recording or sorted(set(table.recording.tolist()))
+    batch = BatchReport("predict")
+    console = Console()
+    for rec in wanted:
+        try:
+            doc = predict_recording(bundle, table, rec)
+            write_predictions(doc, out)
+        except IctalError as err:
+            batch.failed(rec, err)
+            continue
+        batch.ok(rec)
+        console.print(f"{rec}: {doc['decision']['label']} "
+                      f"({max(doc['decision']['probs']):.2f}), {len(doc['windows'])} windows")
+    console.print(batch.summary())
+    raise typer.Exit(batch.exit_code)

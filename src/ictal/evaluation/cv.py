@@ -1,0 +1,315 @@
+"""Cross-validation runs: folds, model selection, metrics and a self-describing run folder.
+
+Run folder layout (``out_dir``)::
+
+    config.json            protocol, k, selection mode, seed, classes, model config, table
+    folds/fold_00.json     patients, sizes per class, history, sample- and seizure-level metrics
+    folds/fold_00.npz      test rows, true class index, probabilities (units of that fold)
+    folds/fold_00.pt       the fold's fitted model (``estimator.state()``)
+    metrics.json           everything above plus mean +/- std over folds
+
+A run is resumable at fold granularity: a fold whose ``.json`` and ``.npz`` exist is reused
+when ``config.json`` matches; a different configuration in the same folder is refused.
+
+Model selection modes: ``seed`` keeps the epoch with the best score on the outer validation
+fold - what seeds 000 / 001 / 002 did, which lets the test fold choose the model;
+``honest`` selects on an inner patient-grouped split of the training patients only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from ictal.errors import ConfigError
+from ictal.evaluation.metrics import classification_metrics, pool_by_group, summarize_folds
+from ictal.evaluation.splits import fold_sizes, inner_split, is_leaky, make_splits
+from ictal.features.table import FeatureTable
+from ictal.fsutil import atomic_path, write_json_atomic
+from ictal.training.config import ModelConfig
+from ictal.training.fit import fit_rows, is_seizure_level, predict_rows
+
+log = logging.getLogger(__name__)
+
+FORMAT = "ictal-cv/1"
+Selection = Literal["seed", "honest"]
+
+
+@dataclass
+class FoldResult:
+    """One fold: who was where, what was learned, how it scored."""
+
+    fold: int
+    train_patients: list[str]
+    test_patients: list[str]
+    sizes: dict[str, Any]
+    metrics: dict[str, Any]
+    seizure_metrics: dict[str, Any]
+    history: dict[str, Any]
+    y: np.ndarray
+    proba: np.ndarray
+    rows: np.ndarray
+    group: np.ndarray
+    search: dict[str, Any] | None = None
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"fold": self.fold, "train_patients": self.train_patients,
+                "test_patients": self.test_patients, "sizes": self.sizes,
+                "metrics": self.metrics, "seizure_metrics": self.seizure_metrics,
+                "history": self.history, "search": self.search, "seconds": self.seconds}
+
+
+@dataclass
+class CVResult:
+    """A whole cross-validation run (see the module docstring for its folder)."""
+
+    name: str
+    protocol: str
+    selection: str
+    k: int
+    seed: int
+    classes: list[str]
+    model_config: dict[str, Any]
+    folds: list[FoldResult]
+    table_info: dict[str, Any] = field(default_factory=dict)
+    run_dir: Path | None = None
+
+    @property
+    def leaky(self) -> bool:
+        return is_leaky(self.protocol)
+
+    @property
+    def label(self) -> str:
+        """Display name that always states the protocol and the selection mode."""
+        tag = " [LEAKY: sample-level split, patients on both sides]" if self.leaky else ""
+        return f"{self.name} ({self.protocol}, selection={self.selection}){tag}"
+
+    @property
+    def unit(self) -> str:
+        return "seizure" if self.model_config.get("arch") == "gestures-seizure" else "sample"
+
+    def summary(self, level: str = "sample") -> dict[str, dict[str, float]]:
+        """Mean and std over folds of every scalar metric at ``sample`` or ``seizure`` level."""
+        key = "metrics" if level == "sample" else "seizure_metrics"
+        return summarize_folds([getattr(f, key) for f in self.folds])
+
+    def fold_scores(self, metric: str = "f1_macro", level: str = "sample") -> list[float]:
+        key = "metrics" if level == "sample" else "seizure_metrics"
+        return [float(getattr(f, key).get(metric, math.nan)) for f in self.folds]
+
+    def pooled(self) -> tuple[np.ndarray, np.ndarray]:
+        """All folds' ``(y, proba)`` concatenated (pooled confusion matrix, ROC / PR)."""
+        return (np.concatenate([f.y for f in self.folds]),
+                np.concatenate([f.proba for f in self.folds]))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT, "name": self.name, "label": self.label,
+            "protocol": self.protocol, "leaky": self.leaky, "selection": self.selection,
+            "k": self.k, "seed": self.seed, "classes": self.classes, "unit": self.unit,
+            "model_config": self.model_config, "table": self.table_info,
+            "summary": {"sample": self.summary("sample"), "seizure": self.summary("seizure")},
+            "folds": [f.to_json() for f in self.folds],
+        }
+
+    @staticmethod
+    def load(run_dir: Path | str) -> CVResult:
+        """Read a finished run folder back."""
+        run_dir = Path(run_dir)
+        path = run_dir / "metrics.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as err:
+            raise ConfigError(f"{path}: not a finished cross-validation run ({err})",
+                              hint="run `ictal evaluate` to create it") from err
+        folds = [_load_fold(run_dir / "folds", i, f) for i, f in enumerate(data["folds"])]
+        return CVResult(data["name"], data["protocol"], data["selection"], data["k"],
+                        data["seed"], data["classes"], data["model_config"], folds,
+                        data.get("table", {}), run_dir)
+
+
+def _load_fold(folder: Path, i: int, meta: dict[str, Any]) -> FoldResult:
+    with np.load(folder / f"fold_{i:02d}.npz", allow_pickle=False) as arrays:
+        y, proba, rows, group = (arrays["y"], arrays["proba"], arrays["rows"],
+                                 arrays["group"].astype(str))
+    return FoldResult(meta["fold"], meta["train_patients"], meta["test_patients"],
+                      meta["sizes"], meta["metrics"], meta["seizure_metrics"],
+                      meta["history"], y, proba, rows, group, meta.get("search"),
+                      meta.get("seconds", 0.0))
+
+
+def _run_config(table: FeatureTable, model_config: ModelConfig, protocol: str, k: int,
+                selection: str, seed: int, search_trials: int,
+                classes: list[str]) -> dict[str, Any]:
+    return {
+        "format": FORMAT, "name": model_config.name, "protocol": protocol, "k": k,
+        "selection": selection, "seed": seed, "search_trials": search_trials,
+        "classes": classes, "model_config": model_config.model_dump(mode="json"),
+        "table": table_info(table),
+    }
+
+
+def table_info(table: FeatureTable) -> dict[str, Any]:
+    """What the report says about the data: sizes and the backbone that made the features."""
+    return {
+        "rows": len(table), "shape": list(table.features.shape),
+        "patients": len(np.unique(table.patient)), "events": len(np.unique(table.event)),
+        "backbone": table.attrs.get("backbone"),
+        "weights_sha256": table.attrs.get("weights_sha256"),
+        "dataset": table.attrs.get("dataset"),
+    }
+
+
+def run_cross_validation(
+    table: FeatureTable,
+    *,
+    model_config: ModelConfig,
+    protocol: str = "grouped-kfold",
+    k: int = 5,
+    selection: Selection = "honest",
+    seed: int = 0,
+    out_dir: Path | str,
+    search_trials: int = 0,
+    search_epochs: tuple[int, int] = (50, 2000),
+    search_batch: tuple[int, int] = (50, 2000),
+    threads: int | None = 1,
+    progress: bool = True,
+) -> CVResult:
+    """Cross-validate ``model_config`` on ``table`` and write the run folder ``out_dir``.
+
+    Args:
+        protocol: ``grouped-kfold`` | ``loso`` | ``gestures-10fold`` | ``leaky-kfold``
+            (see :mod:`ictal.evaluation.splits`); ``k`` is ignored by ``loso``.
+        selection: ``seed`` (select on the outer validation fold, as the seeds) or
+            ``honest`` (select on an inner patient-grouped split of the training patients).
+        search_trials: > 0 runs a random hyper-parameter search inside every outer fold on
+            its training patients only (nested CV, LSTM models).
+        threads: torch intra-op threads while fitting (default 1, see
+            :class:`~ictal.models.base.TorchSequenceClassifier`; ``None`` keeps torch's).
+        progress: show rich progress bars over folds and epochs.
+    """
+    from ictal.progress import make_progress
+
+    if selection not in ("seed", "honest"):
+        raise ConfigError(f"unknown selection mode {selection!r}", hint="use seed or honest")
+    if len(table) == 0:
+        raise ConfigError("the feature table is empty")
+    out = Path(out_dir)
+    classes = sorted(set(table.label.tolist()))
+    if "" in classes:
+        raise ConfigError("some feature rows have no label",
+                          hint="drop unlabelled rows before cross-validation")
+    config = _run_config(table, model_config, protocol, k, selection, seed, search_trials,
+                         classes)
+    _check_or_write_config(out, config)
+    splits = make_splits(table, protocol, k=k, seed=seed)
+    folds: list[FoldResult] = []
+    with make_progress(transient=True, disable=not progress) as bar:
+        fold_task = bar.add_task(f"{model_config.name} {protocol}", total=len(splits))
+        epoch_task = bar.add_task("epochs", total=model_config.train.epochs)
+        for i, (train_rows, test_rows) in enumerate(splits):
+            cached = _cached_fold(out / "folds", i)
+            if cached is not None:
+                log.info("fold %d: reusing the finished result in %s", i, out / "folds")
+                folds.append(cached)
+                bar.advance(fold_task)
+                continue
+            bar.reset(epoch_task, total=model_config.train.epochs)
+
+            def on_epoch(epoch: int, total: int) -> None:
+                bar.update(epoch_task, completed=epoch + 1, total=total)
+
+            fold = _run_fold(table, i, train_rows, test_rows, model_config, classes,
+                             protocol_name=protocol, selection=selection, seed=seed,
+                             search_trials=search_trials,
+                             search_epochs=search_epochs, search_batch=search_batch,
+                             threads=threads, on_epoch=on_epoch, out=out / "folds")
+            folds.append(fold)
+            bar.advance(fold_task)
+    result = CVResult(model_config.name, protocol, selection, len(splits), seed, classes,
+                      config["model_config"], folds, config["table"], out)
+    write_json_atomic(out / "metrics.json", result.to_json())
+    return result
+
+
+def _check_or_write_config(out: Path, config: dict[str, Any]) -> None:
+    path = out / "config.json"
+    if path.exists():
+        old = json.loads(path.read_text(encoding="utf-8"))
+        if old != json.loads(json.dumps(config, default=str)):
+            raise ConfigError(
+                f"{out} holds a run with a different configuration",
+                hint="choose a new --out folder, or delete the old run to start over")
+        return
+    write_json_atomic(path, config)
+
+
+def _cached_fold(folder: Path, i: int) -> FoldResult | None:
+    meta_path = folder / f"fold_{i:02d}.json"
+    if not (meta_path.exists() and (folder / f"fold_{i:02d}.npz").exists()):
+        return None
+    return _load_fold(folder, i, json.loads(meta_path.read_text(encoding="utf-8")))
+
+
+def _run_fold(table: FeatureTable, i: int, train_rows: np.ndarray, test_rows: np.ndarray,
+              model_config: ModelConfig, classes: list[str], *, protocol_name: str,
+              selection: str, seed: int, search_trials: int, search_epochs: tuple[int, int],
+              search_batch: tuple[int, int], threads: int | None, on_epoch: Any,
+              out: Path) -> FoldResult:
+    import torch
+
+    start = time.perf_counter()
+    fold_seed = seed * 1000 + i
+    config = model_config
+    protocol = protocol_name
+    search_info = None
+    if search_trials > 0:
+        from ictal.training.search import random_search
+
+        found = random_search(table, train_rows, model_config, classes=classes,
+                              n_trials=search_trials, seed=fold_seed, epochs=search_epochs,
+                              batch=search_batch, threads=threads)
+        config = found.best_config
+        search_info = {"best_value": found.best_value, "trials": found.trials,
+                       "best_config": config.model_dump(mode="json")}
+    if selection == "honest":
+        fit_part, val_part = inner_split(table, train_rows, seed=fold_seed,
+                                         grouped=not is_leaky(protocol))
+    else:  # the seeds' protocol: the outer validation fold picks the epoch
+        fit_part, val_part = train_rows, test_rows
+    est = fit_rows(table, fit_part, val_part, config, classes, seed=fold_seed,
+                   threads=threads, on_epoch=on_epoch)
+    pred = predict_rows(est, table, test_rows, config, classes)
+    metrics = classification_metrics(pred.y, pred.proba, classes)
+    if is_seizure_level(config):
+        seizure = metrics
+    else:
+        _, y_s, p_s = pool_by_group(pred.y, pred.proba, pred.group)
+        seizure = classification_metrics(y_s, p_s, classes)
+    sizes = {"train": fold_sizes(table, train_rows, classes),
+             "fit": fold_sizes(table, fit_part, classes),
+             "validation": fold_sizes(table, val_part, classes),
+             "test": fold_sizes(table, test_rows, classes)}
+    fold = FoldResult(
+        i, sorted(set(table.patient[train_rows].tolist())),
+        sorted(set(table.patient[test_rows].tolist())), sizes, metrics, seizure,
+        est.history_.to_dict(), pred.y, pred.proba, pred.rows, pred.group.astype(str),
+        search_info, time.perf_counter() - start)
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out / f"fold_{i:02d}.pt") as tmp:
+        torch.save(est.state(), tmp)
+    with atomic_path(out / f"fold_{i:02d}.npz") as tmp, tmp.open("wb") as fh:
+        np.savez(fh, y=fold.y, proba=fold.proba, rows=fold.rows,
+                 group=fold.group.astype(str))
+    write_json_atomic(out / f"fold_{i:02d}.json", fold.to_json())
+    log.info("fold %d: macro F1 %.3f (%d test units, %.1f s)", i, metrics["f1_macro"],
+             len(pred.y), fold.seconds)
+    return fold

@@ -1,0 +1,208 @@
+"""Feature extraction: manifest -> preprocessing -> backbone -> feature store.
+
+Streams samples recording by recording, runs the backbone on batches, and writes one atomic
+HDF5 shard per recording (:mod:`ictal.features.store`). A re-run skips recordings whose shard
+exists with the same provenance key (backbone, weights hash, preprocessing config), so an
+interrupted run resumes; a failing recording is reported and skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import platform
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from ictal import __version__
+from ictal.backbones.spec import InputSpec
+from ictal.batch import BatchReport
+from ictal.errors import IctalError
+from ictal.features.store import (
+    FeatureStoreError,
+    empty_table,
+    read_provenance,
+    shard_path,
+    write_features,
+)
+from ictal.features.table import FeatureTable
+from ictal.manifest import Manifest
+from ictal.preprocess.sample import Sample
+from ictal.progress import track
+
+if TYPE_CHECKING:
+    from ictal.preprocess.config import PreprocessConfig
+
+log = logging.getLogger(__name__)
+
+
+class Extractor(Protocol):
+    """What extraction needs of a backbone (``ictal.backbones.FeatureExtractor`` is one)."""
+
+    name: str
+    input_spec: InputSpec
+    features: int
+    timesteps: int
+    weights_sha256: str | None
+
+    def provenance(self) -> dict[str, Any]:
+        """Backbone name, weights hash and input spec, recorded with the features."""
+
+    def __call__(self, clips: Any) -> tuple[Any, Any]:
+        """``(N, C, T, H, W)`` float32 -> ``(features (N, t, F) float32, mask (N, t) bool)``."""
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """How to run extraction.
+
+    Attributes:
+        batch_size: samples per backbone call.
+        windows: ``"events"`` (samples inside annotated events, labelled) or ``"sliding"``
+            (whole recording, for inference).
+        stride: frames between sliding windows (``None``: the sample length).
+    """
+
+    batch_size: int = 8
+    windows: str = "events"
+    stride: int | None = None
+
+
+def batched(samples: Iterable[Sample], size: int) -> Iterator[list[Sample]]:
+    """Group consecutive samples of the same clip shape into lists of at most ``size``."""
+    batch: list[Sample] = []
+    for s in samples:
+        if batch and (len(batch) == size or batch[0].frames.shape != s.frames.shape):
+            yield batch
+            batch = []
+        batch.append(s)
+    if batch:
+        yield batch
+
+
+def provenance(extractor: Extractor, preprocess: dict[str, Any], options: ExtractOptions,
+               ) -> dict[str, Any]:
+    """What made a feature shard, with a short ``key`` that decides whether it is reusable."""
+    import h5py
+    import torch
+
+    backbone = extractor.provenance()
+    key_src = json.dumps({"backbone": backbone, "preprocess": preprocess,
+                          "windows": options.windows, "stride": options.stride},
+                         sort_keys=True, default=str)
+    return {
+        **backbone,
+        "preprocess": preprocess,
+        "windows": options.windows,
+        "stride": options.stride,
+        "key": hashlib.sha256(key_src.encode()).hexdigest()[:16],
+        "versions": {"ictal": __version__, "torch": torch.__version__, "numpy": np.__version__,
+                     "h5py": h5py.__version__, "python": platform.python_version()},
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def features_of_samples(samples: Iterable[Sample], extractor: Extractor, *, batch_size: int,
+                        attrs: dict[str, Any]) -> FeatureTable:
+    """Run ``extractor`` over ``samples`` and collect a :class:`FeatureTable`.
+
+    Features are produced batch by batch; only the (small) feature rows are kept in memory.
+    """
+    import torch
+
+    rows: dict[str, list[Any]] = {k: [] for k in (
+        "features", "mask", "patient", "recording", "event", "label", "view",
+        "start_frame", "stop_frame", "fps", "t_start", "t_stop")}
+    for batch in batched(samples, batch_size):
+        clips = torch.from_numpy(np.stack([s.frames for s in batch]))
+        feats, mask = extractor(clips)
+        rows["features"].append(np.asarray(feats, dtype=np.float32))
+        rows["mask"].append(np.asarray(mask, dtype=bool))
+        for s in batch:
+            rows["patient"].append(s.patient)
+            rows["recording"].append(s.recording)
+            rows["event"].append(s.event or "")
+            rows["label"].append(s.label or "")
+            rows["view"].append(s.view or "")
+            rows["start_frame"].append(s.span.start)
+            rows["stop_frame"].append(s.span.stop)
+            rows["fps"].append(float(s.span.fps))
+            rows["t_start"].append(float(s.span.t_start))
+            rows["t_stop"].append(float(s.span.t_stop))
+    if not rows["features"]:
+        return empty_table(extractor.timesteps, extractor.features, attrs)
+    return FeatureTable(
+        features=np.concatenate(rows.pop("features")), mask=np.concatenate(rows.pop("mask")),
+        patient=np.array(rows.pop("patient")), recording=np.array(rows.pop("recording")),
+        event=np.array(rows.pop("event")), label=np.array(rows.pop("label")),
+        view=np.array(rows.pop("view")),
+        start_frame=np.array(rows.pop("start_frame"), np.int64),
+        stop_frame=np.array(rows.pop("stop_frame"), np.int64),
+        fps=np.array(rows.pop("fps")), t_start=np.array(rows.pop("t_start")),
+        t_stop=np.array(rows.pop("t_stop")), attrs=attrs,
+    )
+
+
+def shard_is_current(path: Path, key: str) -> bool:
+    """``True`` when ``path`` is a complete shard made with provenance key ``key``."""
+    if not path.exists():
+        return False
+    try:
+        return read_provenance(path).get("key") == key
+    except FeatureStoreError:
+        return False
+
+
+def extract_manifest(
+    manifest: Manifest, out_dir: Path, extractor: Extractor, config: PreprocessConfig, *,
+    options: ExtractOptions | None = None, plans_dir: Path | None = None,
+    recordings: list[str] | None = None, show_progress: bool = True,
+) -> BatchReport:
+    """Extract features of every recording of ``manifest`` into the store ``out_dir``.
+
+    Args:
+        plans_dir: output of ``ictal preprocess``; its ``<recording>.plan.json`` crop plans are
+            reused (and must match ``config``), otherwise each recording is planned here.
+        recordings: ids to process (default: all).
+
+    Returns:
+        A :class:`BatchReport`: finished, skipped (already extracted) and failed recordings.
+    """
+    from ictal.preprocess.pipeline import iter_samples
+    from ictal.preprocess.plan import RecordingPlan, plan_recording
+
+    options = options or ExtractOptions()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    config_dict = config.model_dump(mode="json")
+    attrs = provenance(extractor, config_dict, options)
+    report = BatchReport(job=f"extract {extractor.name}")
+    ids = recordings if recordings is not None else [r.id for r in manifest.recordings]
+    for rid in track(ids, f"extract {extractor.name}", disable=not show_progress):
+        path = shard_path(out_dir, rid)
+        if shard_is_current(path, attrs["key"]):
+            report.skipped(rid, "already extracted")
+            continue
+        try:
+            plan_file = plans_dir / f"{rid}.plan.json" if plans_dir is not None else None
+            if plan_file is not None and plan_file.exists():
+                plan = RecordingPlan.load(plan_file)
+            else:
+                plan = plan_recording(manifest, rid, config)
+            samples = iter_samples(manifest, plan, config, extractor.input_spec,
+                                   windows=options.windows, stride=options.stride)  # type: ignore[arg-type]
+            table = features_of_samples(samples, extractor, batch_size=options.batch_size,
+                                        attrs={**attrs, "plan": plan.to_dict()})
+            write_features(path, table)
+        except (IctalError, KeyError, OSError, ValueError) as err:
+            report.failed(rid, err)
+            continue
+        log.info("%s: %d samples -> %s", rid, len(table), path)
+        report.ok(rid)
+    return report

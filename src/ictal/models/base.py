@@ -1,0 +1,207 @@
+"""Shared machinery of the torch classifiers: masks, label encoding, fit / predict.
+
+Estimators look like scikit-learn's: the constructor stores parameters, ``fit`` returns
+``self``, learned state ends in ``_``. Inputs are features ``(N, T, F)`` ``float32`` with
+``-1`` pre-padding and an optional boolean mask ``(N, T)`` (``True`` = real timestep); when the
+mask is omitted a timestep is padding when all its features equal ``-1`` (Keras ``Masking``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import f1_score
+from torch import nn
+
+from ictal.errors import ShapeError
+from ictal.training.config import TrainConfig
+from ictal.training.loop import EpochCallback, History, train_loop
+from ictal.training.losses import class_weights, default_loss, probabilities, weighted_loss
+
+log = logging.getLogger(__name__)
+
+PAD_VALUE = -1.0
+
+
+def padding_mask(X: np.ndarray) -> np.ndarray:
+    """``(N, T)`` bool, ``True`` where a timestep of ``X (N, T, F)`` is not all ``-1``."""
+    return ~np.all(X == PAD_VALUE, axis=-1)
+
+
+def check_inputs(X: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Validate ``X (N, T, F)`` and ``mask (N, T)``; derive the mask when ``None``."""
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim != 3:
+        raise ShapeError(f"features must be (N, T, F), got shape {X.shape}",
+                         hint="pass FeatureTable.features")
+    mask = padding_mask(X) if mask is None else np.asarray(mask, dtype=bool)
+    if mask.shape != X.shape[:2]:
+        raise ShapeError(f"mask must be (N, T) = {X.shape[:2]}, got {mask.shape}")
+    return X, mask
+
+
+def left_align(x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Move the real timesteps of every row to the front, keeping their order.
+
+    Args:
+        x: ``(N, T, F)``; mask: ``(N, T)`` bool.
+
+    Returns:
+        ``(N, T, F)`` with row ``i``'s real timesteps in ``[0, lengths[i])`` and zeros after,
+        and ``lengths`` ``(N,)`` int64. Skipping masked steps in a recurrence is then the same
+        as running over the first ``lengths[i]`` steps (packed sequences).
+    """
+    order = torch.argsort((~mask).to(torch.int8), dim=1, stable=True)
+    aligned = x.gather(1, order.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
+    lengths = mask.sum(dim=1)
+    keep = torch.arange(x.shape[1], device=x.device)[None, :] < lengths[:, None]
+    return aligned * keep.unsqueeze(-1).to(x.dtype), lengths
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Use ``n`` intra-op threads inside the block (``None`` leaves torch's setting)."""
+    if n is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
+    """Base of classifiers of ``(N, T, F)`` masked feature sequences.
+
+    Subclasses implement :meth:`_build_module` (a module mapping ``(x, mask)`` to logits
+    ``(N, 1)`` for 2 classes or ``(N, C)``) and may add a regularisation term through the
+    module's ``penalty()`` method. ``train`` is a :class:`TrainConfig`; ``loss`` is ``auto``
+    (MSE for 2 classes, CCE for 3, seed 000), ``mse``, ``bce`` or ``cce``. ``threads`` is the
+    number of torch threads while fitting / predicting: 1 by default, because these small
+    recurrent networks are latency-bound and extra threads only add contention on a shared
+    CPU (``None`` keeps torch's global setting).
+    """
+
+    def __init__(self, *, loss: str = "auto", train: TrainConfig | None = None,
+                 seed: int = 0, threads: int | None = 1) -> None:
+        self.loss = loss
+        self.train = train
+        self.seed = seed
+        self.threads = threads
+
+    # -- subclass hooks ------------------------------------------------------------------
+    def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
+        raise NotImplementedError
+
+    def _n_outputs(self, n_classes: int) -> int:
+        return 1 if n_classes == 2 else n_classes
+
+    # -- scikit-learn API ----------------------------------------------------------------
+    def fit(self, X: np.ndarray, y: np.ndarray, *, mask: np.ndarray | None = None,
+            validation: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None,
+            classes: np.ndarray | None = None,
+            on_epoch: EpochCallback | None = None) -> TorchSequenceClassifier:
+        """Train on ``X (N, T, F)``, labels ``y (N,)``.
+
+        Args:
+            validation: ``(X_val, y_val, mask_val)`` used for model selection (best macro F1
+                or lowest loss, ``train.select_on``); ``None`` keeps the last epoch.
+            classes: the label vocabulary (sorted); defaults to the labels in ``y`` - pass it
+                when a fold may miss a class.
+        """
+        cfg = self.train or TrainConfig()
+        X, mask = check_inputs(X, mask)
+        y = np.asarray(y)
+        self.classes_ = np.asarray(sorted(set(y.tolist()))) if classes is None else np.asarray(
+            classes)
+        if len(self.classes_) < 2:
+            raise ValueError(f"need at least two classes to train, got {self.classes_.tolist()}")
+        y_idx = self._encode(y)
+        self.n_features_in_ = X.shape[2]
+        self.loss_ = default_loss(len(self.classes_), self.loss)
+        self.class_weight_ = class_weights(y_idx, len(self.classes_))
+        torch.manual_seed(self.seed)
+        gen = torch.Generator().manual_seed(self.seed)
+        with torch_threads(self.threads):
+            self.module_ = self._build_module(X.shape[2], self._n_outputs(len(self.classes_)))
+            xt, mt = torch.from_numpy(X), torch.from_numpy(mask)
+            yt = torch.from_numpy(y_idx)
+            wt = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+
+            def step_loss(index: torch.Tensor) -> torch.Tensor:
+                logits = self.module_(xt[index], mt[index])
+                loss = weighted_loss(self.loss_, logits, yt[index], wt)
+                penalty = getattr(self.module_, "penalty", None)
+                return loss + penalty() if penalty is not None else loss
+
+            validate = None
+            if validation is not None:
+                Xv, mv = check_inputs(validation[0], validation[2])
+                xv, mvt = torch.from_numpy(Xv), torch.from_numpy(mv)
+                yv_idx = self._encode(np.asarray(validation[1]))
+                yv = torch.from_numpy(yv_idx)
+
+                def validate() -> tuple[float, float]:
+                    logits = self._logits_batched(xv, mvt)
+                    loss = float(weighted_loss(self.loss_, logits, yv, wt))
+                    pred = probabilities(logits).argmax(dim=1).numpy()
+                    f1 = f1_score(yv_idx, pred, average="macro", zero_division=0)
+                    return loss, float(f1)
+
+            self.history_: History = train_loop(
+                self.module_, cfg, n_train=len(y_idx), step_loss=step_loss, validate=validate,
+                generator=gen, on_epoch=on_epoch)
+        return self
+
+    def _encode(self, y: np.ndarray) -> np.ndarray:
+        index = {c: i for i, c in enumerate(self.classes_.tolist())}
+        try:
+            return np.asarray([index[v] for v in y.tolist()], dtype=np.int64)
+        except KeyError as err:
+            raise ValueError(f"label {err.args[0]!r} is not one of the classes "
+                             f"{self.classes_.tolist()}") from err
+
+    def _logits_batched(self, x: torch.Tensor, m: torch.Tensor,
+                        batch: int = 4096) -> torch.Tensor:
+        outs = [self.module_(x[i:i + batch], m[i:i + batch]) for i in range(0, len(x), batch)]
+        if not outs:
+            return torch.zeros((0, self._n_outputs(len(self.classes_))))
+        return torch.cat(outs)
+
+    def predict_proba(self, X: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Class probabilities ``(N, C)`` float64, columns in the order of ``classes_``."""
+        X, mask = check_inputs(X, mask)
+        self.module_.eval()
+        with torch_threads(self.threads), torch.no_grad():
+            logits = self._logits_batched(torch.from_numpy(X), torch.from_numpy(mask))
+            return probabilities(logits).double().numpy()
+
+    def predict(self, X: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """Labels ``(N,)`` of the most probable class."""
+        return self.classes_[self.predict_proba(X, mask).argmax(axis=1)]
+
+    def state(self) -> dict[str, Any]:
+        """What a bundle stores: module weights and the fitted vocabulary."""
+        return {"state_dict": self.module_.state_dict(), "classes": self.classes_.tolist(),
+                "n_features": self.n_features_in_, "loss": self.loss_,
+                "class_weight": self.class_weight_.tolist()}
+
+    def load_state(self, state: dict[str, Any]) -> TorchSequenceClassifier:
+        """Restore a fitted estimator from :meth:`state` (the constructor params must match)."""
+        self.classes_ = np.asarray(state["classes"])
+        self.n_features_in_ = int(state["n_features"])
+        self.loss_ = state["loss"]
+        self.class_weight_ = np.asarray(state["class_weight"])
+        self.module_ = self._build_module(self.n_features_in_,
+                                          self._n_outputs(len(self.classes_)))
+        self.module_.load_state_dict(state["state_dict"])
+        self.module_.eval()
+        return self

@@ -1,0 +1,274 @@
+"""GESTURES (seed 002): snippet-level classifier and seizure-level TSN aggregation.
+
+A *seizure* is one event seen from one view; its *snippets* are the feature rows of that event
+and view ordered by time. The snippet label follows Eq. 1 (1 when the snippet's midpoint is at
+or after the generalisation time t_G) and the seizure label is 1 when the event generalises,
+i.e. when any of its snippets is labelled positive.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import f1_score
+from torch import nn
+
+from ictal.features.table import FeatureTable
+from ictal.models.base import TorchSequenceClassifier, torch_threads
+from ictal.training.config import TrainConfig
+from ictal.training.loop import EpochCallback, History, train_loop
+from ictal.training.losses import class_weights, probabilities, weighted_loss
+
+
+def snippet_labels(t_start: np.ndarray, t_stop: np.ndarray,
+                   t_generalisation: float | None) -> np.ndarray:
+    """Eq. 1 of seed 002: ``(N,)`` int64, 1 where ``(t_start + t_stop) / 2 >= t_G``.
+
+    ``t_generalisation`` is ``None`` (or infinite) for a focal seizure: every label is 0.
+    Times are seconds on the same clock.
+    """
+    mid = (np.asarray(t_start, dtype=np.float64) + np.asarray(t_stop, dtype=np.float64)) / 2
+    if t_generalisation is None or not math.isfinite(t_generalisation):
+        return np.zeros(len(mid), dtype=np.int64)
+    return (mid >= t_generalisation).astype(np.int64)
+
+
+def tsn_indices(n_snippets: int, n_segments: int, gamma: float | None,
+                rng: np.random.Generator | None) -> np.ndarray:
+    """Seed 002 §2.3: one snippet index per segment of ``n_snippets`` split into ``n_segments``.
+
+    Segment ``j`` covers ``[j K / n, (j + 1) K / n)``; within it the position is drawn from
+    ``Beta(gamma, gamma)`` when ``rng`` is given (training) and is the centre otherwise
+    (evaluation, gamma -> infinity). Returns ``(n_segments,)`` int64 in ``[0, K)``; a seizure
+    with fewer snippets than segments repeats snippets.
+    """
+    if n_snippets < 1:
+        raise ValueError("a seizure needs at least one snippet")
+    edges = np.arange(n_segments + 1) * (n_snippets / n_segments)
+    if rng is None or gamma is None or not math.isfinite(gamma):
+        u = np.full(n_segments, 0.5)
+    else:
+        u = rng.beta(gamma, gamma, size=n_segments)
+    pos = edges[:-1] + u * (edges[1:] - edges[:-1])
+    return np.clip(np.floor(pos).astype(np.int64), 0, n_snippets - 1)
+
+
+def pooled_features(features: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean over real timesteps: ``(N, T, F)`` + ``(N, T)`` -> ``(N, F)`` float32."""
+    w = mask.astype(np.float32)[..., None]
+    return ((features * w).sum(axis=1) / np.maximum(w.sum(axis=1), 1.0)).astype(np.float32)
+
+
+@dataclass
+class Seizures:
+    """Snippet sequences of seizures (event x view), ordered by time.
+
+    Attributes:
+        sequences: list of ``(K_i, F)`` float32 snippet features (timesteps pooled).
+        event, view, patient, recording: ``(M,)`` str.
+        label: ``(M,)`` str seizure label (``positive`` when any snippet is positive).
+        duration: ``(M,)`` float64 seconds covered by the snippets.
+        rows: list of ``(K_i,)`` int64 row indices into the source table.
+    """
+
+    sequences: list[np.ndarray]
+    event: np.ndarray
+    view: np.ndarray
+    patient: np.ndarray
+    recording: np.ndarray
+    label: np.ndarray
+    duration: np.ndarray
+    rows: list[np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+
+def seizure_sequences(table: FeatureTable, *, positive: str, negative: str) -> Seizures:
+    """Group a table's rows into seizures (event, view) ordered by ``t_start``.
+
+    Rows without an event are grouped by recording. The seizure label is ``positive`` when
+    any of its rows is labelled ``positive`` (the event generalises), else ``negative``.
+    """
+    pooled = pooled_features(table.features, table.mask)
+    unit = np.where(table.event != "", table.event, "rec:" + table.recording.astype(object))
+    keys: dict[tuple[str, str], list[int]] = {}
+    for i, (u, v) in enumerate(zip(unit.tolist(), table.view.tolist(), strict=True)):
+        keys.setdefault((u, v), []).append(i)
+    seqs, rows, ev, vw, pat, rec, lab, dur = [], [], [], [], [], [], [], []
+    for (u, v), idx in keys.items():
+        index = np.asarray(idx, dtype=np.int64)
+        index = index[np.argsort(table.t_start[index], kind="stable")]
+        rows.append(index)
+        seqs.append(pooled[index])
+        ev.append(u)
+        vw.append(v)
+        pat.append(table.patient[index[0]])
+        rec.append(table.recording[index[0]])
+        lab.append(positive if np.any(table.label[index] == positive) else negative)
+        dur.append(float(table.t_stop[index].max() - table.t_start[index].min()))
+    return Seizures(seqs, np.asarray(ev, dtype=str), np.asarray(vw, dtype=str),
+                    np.asarray(pat, dtype=str), np.asarray(rec, dtype=str),
+                    np.asarray(lab, dtype=str), np.asarray(dur, dtype=np.float64), rows)
+
+
+def consensus(probs: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Multi-view consensus (seed 002): average the probabilities of each event's views.
+
+    ``probs (M, C)``, ``event (M,)`` -> unique events ``(E,)`` and their mean ``(E, C)``.
+    """
+    events, inverse = np.unique(event, return_inverse=True)
+    out = np.zeros((len(events), probs.shape[1]))
+    np.add.at(out, inverse, probs)
+    out /= np.bincount(inverse, minlength=len(events))[:, None]
+    return events, out
+
+
+class SnippetNet(nn.Module):
+    """Linear classifier of one snippet's feature vector (timesteps mean-pooled)."""
+
+    def __init__(self, n_features: int, n_outputs: int, dropout: float) -> None:
+        super().__init__()
+        self.drop = nn.Dropout(dropout)
+        self.fc = nn.Linear(n_features, n_outputs)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        w = mask.to(x.dtype).unsqueeze(-1)
+        pooled = (x * w).sum(dim=1) / w.sum(dim=1).clamp_min(1.0)
+        return self.fc(self.drop(pooled))
+
+
+class SnippetClassifier(TorchSequenceClassifier):
+    """GESTURES' snippet-level classifier (seed 002 §3.1): one FC layer, weighted BCE.
+
+    The seed trains it for 400 epochs, lr 1e-3, batches of 1024 (preset ``gestures``); the
+    TCS weight relative to FOS equals the FOS / TCS ratio, which balanced class weights give.
+    """
+
+    def __init__(self, *, dropout: float = 0.0, loss: str = "bce",
+                 train: TrainConfig | None = None, seed: int = 0,
+                 threads: int | None = 1) -> None:
+        super().__init__(loss=loss, train=train, seed=seed, threads=threads)
+        self.dropout = dropout
+
+    def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
+        return SnippetNet(n_features, n_outputs, self.dropout)
+
+
+class SeizureNet(nn.Module):
+    """Aggregates ``(B, n, F)`` segment features with mean, LSTM or BLSTM -> 1 logit (Eq. 3)."""
+
+    def __init__(self, n_features: int, aggregation: str, units: int) -> None:
+        super().__init__()
+        self.aggregation = aggregation
+        if aggregation == "mean":
+            self.rnn = None
+            width = n_features
+        else:
+            self.rnn = nn.LSTM(n_features, units, batch_first=True,
+                               bidirectional=aggregation == "blstm")
+            width = units * (2 if aggregation == "blstm" else 1)
+        self.fc = nn.Linear(width, 1)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if self.rnn is None:
+            return self.fc(z.mean(dim=1))
+        _, (h, _) = self.rnn(z)  # last hidden state of each direction
+        return self.fc(torch.cat(list(h), dim=1))
+
+
+class SeizureClassifier(ClassifierMixin, BaseEstimator):
+    """GESTURES' seizure-level model (seed 002 §2.3, §3.2): TSN sampling + aggregation.
+
+    ``fit(sequences, y)`` takes a list of ``(K_i, F)`` snippet-feature arrays and binary
+    labels; each training step samples ``n_segments`` snippets per seizure with
+    Beta(``gamma``, ``gamma``); evaluation uses the centre snippet of each segment. Weighted
+    BCE (TCS weight = FOS / TCS ratio), AdamW (preset ``gestures-seizure``).
+    """
+
+    def __init__(self, *, n_segments: int = 16, gamma: float = 2.0, aggregation: str = "blstm",
+                 units: int = 64, train: TrainConfig | None = None, seed: int = 0,
+                 threads: int | None = 1) -> None:
+        self.n_segments = n_segments
+        self.gamma = gamma
+        self.aggregation = aggregation
+        self.units = units
+        self.train = train
+        self.seed = seed
+        self.threads = threads
+
+    def _stack(self, sequences: list[np.ndarray], rng: np.random.Generator | None) -> torch.Tensor:
+        picked = [s[tsn_indices(len(s), self.n_segments, self.gamma, rng)] for s in sequences]
+        return torch.from_numpy(np.stack(picked).astype(np.float32))
+
+    def fit(self, sequences: list[np.ndarray], y: np.ndarray, *,
+            validation: tuple[list[np.ndarray], np.ndarray] | None = None,
+            classes: np.ndarray | None = None,
+            on_epoch: EpochCallback | None = None) -> SeizureClassifier:
+        """Train on seizures; ``validation`` = ``(sequences, labels)`` for model selection."""
+        cfg = self.train or TrainConfig(select_on="loss")
+        y = np.asarray(y)
+        self.classes_ = np.asarray(sorted(set(y.tolist()))) if classes is None else np.asarray(
+            classes)
+        if len(self.classes_) != 2:
+            raise ValueError(f"the seizure-level model is binary, got {self.classes_.tolist()}")
+        y_idx = np.searchsorted(self.classes_, y)
+        self.n_features_in_ = int(sequences[0].shape[1])
+        self.class_weight_ = class_weights(y_idx, 2)
+        torch.manual_seed(self.seed)
+        gen = torch.Generator().manual_seed(self.seed)
+        rng = np.random.default_rng(self.seed)
+        with torch_threads(self.threads):
+            self.module_ = SeizureNet(self.n_features_in_, self.aggregation, self.units)
+            yt = torch.from_numpy(y_idx.astype(np.int64))
+            wt = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+
+            def step_loss(index: torch.Tensor) -> torch.Tensor:
+                z = self._stack([sequences[i] for i in index.tolist()], rng)
+                return weighted_loss("bce", self.module_(z), yt[index], wt)
+
+            validate = None
+            if validation is not None:
+                zv = self._stack(validation[0], None)
+                yv_idx = np.searchsorted(self.classes_, np.asarray(validation[1]))
+                yv = torch.from_numpy(yv_idx.astype(np.int64))
+
+                def validate() -> tuple[float, float]:
+                    logits = self.module_(zv)
+                    pred = probabilities(logits).argmax(dim=1).numpy()
+                    return (float(weighted_loss("bce", logits, yv, wt)),
+                            float(f1_score(yv_idx, pred, average="macro", zero_division=0)))
+
+            self.history_: History = train_loop(
+                self.module_, cfg, n_train=len(sequences), step_loss=step_loss,
+                validate=validate, generator=gen, on_epoch=on_epoch)
+        return self
+
+    def predict_proba(self, sequences: list[np.ndarray]) -> np.ndarray:
+        """``(M, 2)`` probabilities from the centre snippet of each segment."""
+        if not sequences:
+            return np.zeros((0, 2))
+        self.module_.eval()
+        with torch_threads(self.threads), torch.no_grad():
+            return probabilities(self.module_(self._stack(sequences, None))).double().numpy()
+
+    def predict(self, sequences: list[np.ndarray]) -> np.ndarray:
+        return self.classes_[self.predict_proba(sequences).argmax(axis=1)]
+
+    def state(self) -> dict[str, Any]:
+        return {"state_dict": self.module_.state_dict(), "classes": self.classes_.tolist(),
+                "n_features": self.n_features_in_, "class_weight": self.class_weight_.tolist()}
+
+    def load_state(self, state: dict[str, Any]) -> SeizureClassifier:
+        self.classes_ = np.asarray(state["classes"])
+        self.n_features_in_ = int(state["n_features"])
+        self.class_weight_ = np.asarray(state["class_weight"])
+        self.module_ = SeizureNet(self.n_features_in_, self.aggregation, self.units)
+        self.module_.load_state_dict(state["state_dict"])
+        self.module_.eval()
+        return self

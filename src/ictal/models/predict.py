@@ -1,0 +1,120 @@
+"""Apply a bundle to the feature rows of a recording: per-window probabilities and a decision.
+
+The JSON document (``ictal-predictions/1``; the web platform imports it)::
+
+    {"format": "ictal-predictions/1", "recording": str,
+     "model": {"name": str, "bundle_sha256": str, "backbone": str, "weights_sha256": str},
+     "labels": [str, ...],
+     "windows": [{"start_frame": int, "stop_frame": int, "t_start": float, "t_stop": float,
+                  "probs": [float, ...]}, ...],
+     "decision": {"label": str, "probs": [float, ...]}}
+
+The decision is the mean of the window probabilities (seizure-level pooling of seeds
+000 / 001); a GESTURES seizure-level bundle decides from the whole recording and lists no
+windows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ictal.errors import ShapeError
+from ictal.features.table import FeatureTable
+from ictal.fsutil import atomic_path, write_json_atomic, write_text_atomic
+from ictal.models.bundle import Bundle
+
+FORMAT = "ictal-predictions/1"
+
+
+def predict_recording(bundle: Bundle, table: FeatureTable, recording: str) -> dict[str, Any]:
+    """The prediction document for the rows of ``recording`` in ``table`` (time order)."""
+    rows = np.flatnonzero(table.recording == recording)
+    if len(rows) == 0:
+        raise ShapeError(f"no feature rows for recording {recording!r}",
+                         hint=f"recordings present: {sorted(set(table.recording.tolist()))[:10]}")
+    rows = rows[np.argsort(table.t_start[rows], kind="stable")]
+    n_features = table.features.shape[2]
+    if n_features != bundle.estimator.n_features_in_:
+        raise ShapeError(f"the features have {n_features} values per timestep, the model "
+                         f"{bundle.name} expects {bundle.estimator.n_features_in_}",
+                         hint="extract features with the backbone named in bundle.json")
+    labels = bundle.labels
+    windows: list[dict[str, Any]] = []
+    if bundle.config.arch == "gestures-seizure":
+        from ictal.models.gestures import pooled_features
+
+        seq = pooled_features(table.features[rows], table.mask[rows])
+        decision = bundle.estimator.predict_proba([seq])[0]
+    else:
+        proba = bundle.estimator.predict_proba(table.features[rows], table.mask[rows])
+        for i, r in enumerate(rows.tolist()):
+            windows.append({
+                "start_frame": int(table.start_frame[r]), "stop_frame": int(table.stop_frame[r]),
+                "t_start": float(table.t_start[r]), "t_stop": float(table.t_stop[r]),
+                "probs": [float(p) for p in proba[i]],
+            })
+        decision = proba.mean(axis=0)
+    backbone = bundle.meta.get("backbone", {})
+    return {
+        "format": FORMAT,
+        "recording": recording,
+        "model": {"name": bundle.name, "bundle_sha256": bundle.sha256,
+                  "backbone": backbone.get("name"),
+                  "weights_sha256": backbone.get("weights_sha256")},
+        "labels": labels,
+        "windows": windows,
+        "decision": {"label": labels[int(np.argmax(decision))],
+                     "probs": [float(p) for p in decision]},
+    }
+
+
+def predictions_csv(doc: dict[str, Any]) -> str:
+    """One CSV row per window: frames, times and one probability column per label."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["recording", "start_frame", "stop_frame", "t_start", "t_stop",
+                     *[f"p_{label}" for label in doc["labels"]]])
+    for w in doc["windows"]:
+        writer.writerow([doc["recording"], w["start_frame"], w["stop_frame"],
+                         f"{w['t_start']:.6f}", f"{w['t_stop']:.6f}",
+                         *[f"{p:.6f}" for p in w["probs"]]])
+    return buf.getvalue()
+
+
+def timeline_png(doc: dict[str, Any], path: Path) -> Path:
+    """Class probabilities over time (step plot at the windows' spans) as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 3))
+    for j, label in enumerate(doc["labels"]):
+        xs, ys = [], []
+        for w in doc["windows"]:
+            xs += [w["t_start"], w["t_stop"]]
+            ys += [w["probs"][j], w["probs"][j]]
+        ax.plot(xs, ys, label=label)
+    ax.set(xlabel="time (s)", ylabel="probability", ylim=(-0.02, 1.02),
+           title=f"{doc['recording']}: decision {doc['decision']['label']} "
+                 f"({max(doc['decision']['probs']):.2f})")
+    ax.legend(fontsize=8, loc="upper right")
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def write_predictions(doc: dict[str, Any], out_dir: Path | str) -> list[Path]:
+    """Write ``<recording>.json``, ``<recording>.csv`` and ``<recording>.png`` to ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = doc["recording"]
+    write_json_atomic(out / f"{stem}.json", doc)
+    write_text_atomic(out / f"{stem}.csv", predictions_csv(doc))
+    return [out / f"{stem}.json", out / f"{stem}.csv", timeline_png(doc, out / f"{stem}.png")]

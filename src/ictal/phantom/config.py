@@ -1,0 +1,237 @@
+"""The phantom's recipe: one validated pydantic config drives every class, patient and stream.
+
+Every range is a ``(low, high)`` pair sampled uniformly (per patient for the nuisance factors and
+the movement "style", per event around that style for the rest). Durations are seconds, rates
+Hz, angles radians unless the field name says degrees, lengths metres.
+
+Presets:
+
+* :meth:`PhantomConfig.demo` -- the embedded demo dataset: 20 patients (10 FLE, 10 TLE), 1-2
+  seizures each, 512x424 IR + depth at 30 fps, with seizure durations scaled by
+  ``duration_scale = 0.1`` and short pre/post-ictal periods so that the whole dataset is about
+  9,000 frames per stream (rendered in about 2 minutes on 2 cores; decoded by the rest of the
+  demo in about 2 minutes).
+* :meth:`PhantomConfig.tiny` -- 4 patients, a few seconds each, 64x53 pixels, for tests.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ictal.errors import ConfigError
+
+#: Manifest labels of the phantom, in this order (seed 000: FLE, TLE, non-epileptic).
+LABELS: tuple[str, str, str] = ("FLE", "TLE", "NE")
+
+SeizureClass = Literal["FLE", "TLE"]
+StreamName = Literal["ir", "depth", "rgb"]
+
+#: Full Kinect v2 depth / infrared frame size and intrinsics (pixels).
+KINECT_WIDTH, KINECT_HEIGHT = 512, 424
+KINECT_FX, KINECT_CX, KINECT_CY = 365.0, 256.0, 212.0
+
+Range = tuple[float, float]
+
+
+def _ordered(value: tuple[float, float]) -> tuple[float, float]:
+    low, high = value
+    if high < low:
+        raise ValueError(f"range {value} must be (low, high) with low <= high")
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SeizureProgramme(_Model):
+    """Movement programme of one seizure class (the focal part, then optional generalisation).
+
+    ``rate_hz`` bounds the dominant movement rate; each patient gets a preferred sub-range
+    (``style_rate_width`` of the class range) that persists over that patient's events.
+    ``amplitude`` scales the class's movement repertoire (1 = the repertoire's nominal size).
+    Generalisation (seed 002): with probability ``p_generalise`` the seizure becomes focal to
+    bilateral tonic-clonic at ``tG = t0 + r (t1 - t0)``, ``r`` drawn from ``generalise_ratio``
+    (seed 002: mean 0.56, sd 0.18); ``[tG, t1]`` is split into a tonic phase (fraction
+    ``tonic_fraction``) and a clonic phase whose jerk rate falls from ``clonic_rate_hz[0]`` to
+    ``clonic_rate_hz[1]``. With probability ``p_dystonia`` one arm holds a dystonic posture
+    (seed 004) for ``dystonia_fraction`` of the focal part.
+    """
+
+    duration_s: Range
+    rate_hz: Range
+    amplitude: Range
+    style_rate_width: float = Field(0.35, gt=0, le=1)
+    p_generalise: float = Field(0.2, ge=0, le=1)
+    generalise_ratio: Range = (0.35, 0.75)
+    tonic_fraction: Range = (0.25, 0.4)
+    clonic_rate_hz: Range = (3.5, 1.0)
+    p_dystonia: float = Field(0.2, ge=0, le=1)
+    dystonia_fraction: Range = (0.3, 0.6)
+
+    _dur = field_validator("duration_s", "rate_hz", "amplitude", "generalise_ratio",
+                           "tonic_fraction", "dystonia_fraction")(_ordered)
+
+    @field_validator("clonic_rate_hz")
+    @classmethod
+    def _slowing(cls, value: Range) -> Range:
+        if value[1] > value[0] or value[1] <= 0:
+            raise ValueError(f"clonic_rate_hz {value} must be (start, end) with start >= end > 0 "
+                             "(the clonic rate slows down, seed 002)")
+        return value
+
+
+class RestProgramme(_Model):
+    """Non-epileptic behaviour before and after the seizure (seed 000's 'Prepost' class).
+
+    Small spontaneous movements arrive as a Poisson process (``moves_per_min``) of smooth bumps
+    of ``move_amplitude`` rad lasting ``move_s``; with probability ``p_reposition`` per period the
+    patient repositions (a slow roll and limb shift over ``reposition_s``).
+    """
+
+    breath_hz: Range = (0.2, 0.35)
+    breath_m: Range = (0.004, 0.008)
+    moves_per_min: float = Field(4.0, ge=0)
+    move_amplitude: Range = (0.05, 0.2)
+    move_s: Range = (1.0, 2.5)
+    p_reposition: float = Field(0.3, ge=0, le=1)
+    reposition_s: Range = (2.0, 4.0)
+
+
+class StaffConfig(_Model):
+    """Clinical staff walking or standing between the camera and the bed.
+
+    ``p_visit`` is the probability that a staff member visits during each period of a recording;
+    seed 000: staff are almost always there post-ictally, rarely during the seizure itself.
+    """
+
+    p_visit_pre: float = Field(0.5, ge=0, le=1)
+    p_visit_ictal: float = Field(0.1, ge=0, le=1)
+    p_visit_post: float = Field(0.85, ge=0, le=1)
+    height_m: Range = (1.55, 1.95)
+    walk_speed_mps: Range = (0.8, 1.3)
+
+
+class NuisanceConfig(_Model):
+    """Per-patient factors that carry no class information (scene, body, sensor)."""
+
+    body_height_m: Range = (1.5, 1.95)
+    body_build: Range = (0.85, 1.2)
+    camera_height_m: Range = (2.1, 2.6)
+    camera_tilt_deg: Range = (38.0, 52.0)
+    camera_yaw_deg: Range = (-8.0, 8.0)
+    aim_offset_m: Range = (-0.2, 0.2)
+    bed_shift_m: Range = (-0.15, 0.15)
+    p_bed_along_x: float = Field(0.5, ge=0, le=1)
+    ir_gain: Range = (0.8, 1.25)
+    skin_reflectance: Range = (0.45, 0.75)
+    blanket_reflectance: Range = (0.5, 0.9)
+    p_blanket: float = Field(0.5, ge=0, le=1)
+
+
+class SensorConfig(_Model):
+    """Kinect-v2-like sensor artefacts of the depth and infrared streams."""
+
+    depth_noise_mm: float = Field(1.5, ge=0)
+    pepper_fraction: float = Field(0.01, ge=0, le=0.5)
+    edge_jump_m: float = Field(0.08, gt=0)
+    min_range_m: float = 0.5
+    max_range_m: float = 4.5
+    ir_noise: float = Field(0.01, ge=0)
+
+
+class PhantomConfig(_Model):
+    """The whole recipe of a phantom dataset.
+
+    Patient ``k`` has syndrome ``classes[k % len(classes)]`` and ``events_per_patient`` seizures
+    (each its own recording: pre-ictal rest, the seizure, post-ictal period).
+    """
+
+    n_patients: int = Field(20, ge=1)
+    events_per_patient: tuple[int, int] = (1, 2)
+    classes: tuple[SeizureClass, ...] = ("FLE", "TLE")
+    pre_s: Range = (10.0, 30.0)
+    post_s: Range = (10.0, 30.0)
+    duration_scale: float = Field(1.0, gt=0, le=1)
+    fps: int = Field(30, ge=1, le=120)
+    scale: float = Field(1.0, gt=0, le=1)
+    streams: tuple[StreamName, ...] = ("ir", "depth")
+    rgb_size: tuple[int, int] = (640, 360)
+    seed: int = Field(0, ge=0)
+    name: str = "phantom"
+    fle: SeizureProgramme = SeizureProgramme(
+        duration_s=(10.0, 60.0), rate_hz=(1.8, 3.2), amplitude=(0.7, 1.0), p_generalise=0.2)
+    tle: SeizureProgramme = SeizureProgramme(
+        duration_s=(30.0, 120.0), rate_hz=(0.5, 1.6), amplitude=(0.6, 1.0), p_generalise=0.2)
+    rest: RestProgramme = RestProgramme()
+    staff: StaffConfig = StaffConfig()
+    nuisance: NuisanceConfig = NuisanceConfig()
+    sensor: SensorConfig = SensorConfig()
+
+    _ranges = field_validator("pre_s", "post_s")(_ordered)
+
+    @field_validator("events_per_patient")
+    @classmethod
+    def _events(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if value[0] < 1 or value[1] < value[0]:
+            raise ValueError(f"events_per_patient {value} must be (min, max) with 1 <= min <= max")
+        return value
+
+    @field_validator("classes", "streams")
+    @classmethod
+    def _non_empty_unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value or len(set(value)) != len(value):
+            raise ValueError(f"{value} must be non-empty without repeats")
+        return value
+
+    @model_validator(mode="after")
+    def _streams_have_depth_or_ir(self) -> PhantomConfig:
+        if self.width < 16 or self.height < 16:
+            raise ValueError(f"scale {self.scale} gives frames of {self.width}x{self.height}; "
+                             "use scale >= 0.04")
+        return self
+
+    @property
+    def width(self) -> int:
+        """Width of the IR / depth frames (512 at ``scale`` 1)."""
+        return round(KINECT_WIDTH * self.scale)
+
+    @property
+    def height(self) -> int:
+        """Height of the IR / depth frames (424 at ``scale`` 1)."""
+        return round(KINECT_HEIGHT * self.scale)
+
+    def programme(self, cls_name: str) -> SeizureProgramme:
+        """The movement programme of ``"FLE"`` or ``"TLE"``."""
+        if cls_name == "FLE":
+            return self.fle
+        if cls_name == "TLE":
+            return self.tle
+        raise ConfigError(f"unknown seizure class {cls_name!r}", hint="use FLE or TLE")
+
+    @classmethod
+    def demo(cls, **overrides: object) -> PhantomConfig:
+        """The embedded demo dataset (see the module docstring for its size)."""
+        base: dict[str, object] = dict(
+            n_patients=20, events_per_patient=(1, 2), pre_s=(1.5, 2.0), post_s=(1.5, 2.0),
+            duration_scale=0.1, name="phantom-demo",
+            # scaled by 0.1: FLE 3-5 s, TLE 5-8 s (real: 10-60 s / 30-120 s, seed 000)
+            fle=SeizureProgramme(duration_s=(30.0, 50.0), rate_hz=(1.8, 3.2),
+                                 amplitude=(0.7, 1.0), p_generalise=0.2),
+            tle=SeizureProgramme(duration_s=(50.0, 80.0), rate_hz=(0.5, 1.6),
+                                 amplitude=(0.6, 1.0), p_generalise=0.2),
+        )
+        base.update(overrides)
+        return cls.model_validate(base)
+
+    @classmethod
+    def tiny(cls, **overrides: object) -> PhantomConfig:
+        """A few seconds of 64x53 video for 4 patients (tests)."""
+        base: dict[str, object] = dict(
+            n_patients=4, events_per_patient=(1, 1), pre_s=(1.0, 1.5), post_s=(1.0, 1.5),
+            duration_scale=0.05, scale=0.125, name="phantom-tiny",
+        )
+        base.update(overrides)
+        return cls.model_validate(base)

@@ -1,0 +1,372 @@
+"""Write a phantom dataset: videos, ``manifest.yaml`` and ground truth, in parallel, resumable.
+
+Layout of ``DIR``::
+
+    manifest.yaml                 ictal.manifest format; stream paths relative to DIR
+    ir/<recording>.mkv            FFV1 gray16le, (H, W) uint16 infrared
+    depth/<recording>.mkv         FFV1 gray16le, (H, W) uint16 depth in mm (0 = invalid)
+    rgb/<recording>.mp4           H.264 preview, optional
+    groundtruth/<recording>.npz   see ictal.phantom.groundtruth
+
+Determinism: every random draw comes from a ``numpy.random.Generator`` seeded with
+``(seed, patient index, ...)`` -- patient ``k``'s scene, body and style from ``(seed, k, 0)``,
+its ``e``-th recording's timeline and movement from ``(seed, k, e + 1, 1)`` and its sensor noise
+from ``(seed, k, e + 1, 2)`` -- so a recording's bytes depend neither on how many patients are
+generated, nor on the order, nor on the number of worker processes. A recording whose
+ground-truth file and streams all exist is complete (every file is written atomically, the
+ground truth last) and is skipped when generation is resumed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from ictal.batch import BatchReport
+from ictal.manifest import (
+    Event,
+    Manifest,
+    MoiAnnotation,
+    Patient,
+    Recording,
+    Stream,
+    save_manifest,
+)
+from ictal.phantom.body import (
+    JOINT_NAMES,
+    BodyShape,
+    Placement,
+    Solids,
+    body_solids,
+    forward_kinematics,
+    rest_placement,
+)
+from ictal.phantom.config import LABELS, PhantomConfig
+from ictal.phantom.groundtruth import GroundTruth, save_ground_truth
+from ictal.phantom.programmes import (
+    PHASES,
+    POST,
+    PRE,
+    Motion,
+    PatientStyle,
+    Timeline,
+    recording_motion,
+    sample_style,
+    sample_timeline,
+)
+from ictal.phantom.render import (
+    Rasteriser,
+    default_colours,
+    depth_frame,
+    ir_frame,
+    rgb_frame,
+    transform_solids,
+    valid_area,
+)
+from ictal.phantom.scene import Scene, sample_scene
+from ictal.phantom.staff import Visit, sample_visits, staff_solids, staff_track
+
+log = logging.getLogger(__name__)
+
+STREAM_FILES = {"ir": ("ir", ".mkv"), "depth": ("depth", ".mkv"), "rgb": ("rgb", ".mp4")}
+NO_BOX = (-1, -1, -1, -1)
+
+
+@dataclass(frozen=True)
+class PatientPlan:
+    """Everything drawn once per patient (nuisance factors and movement style)."""
+
+    index: int
+    id: str
+    syndrome: str
+    n_events: int
+    scene: Scene
+    shape: BodyShape
+    style: PatientStyle
+    blanket: bool
+    sex: str
+    age: int
+
+
+@dataclass(frozen=True)
+class RecordingPlan:
+    """One recording before rendering: its timeline, movement and staff visits."""
+
+    patient: PatientPlan
+    event_index: int
+    id: str
+    placement: Placement
+    timeline: Timeline
+    motion: Motion
+    visits: list[Visit]
+
+
+def patient_id(k: int) -> str:
+    return f"P{k + 1:03d}"
+
+
+def recording_id(k: int, e: int) -> str:
+    return f"{patient_id(k)}-S{e + 1}"
+
+
+def plan_patient(cfg: PhantomConfig, k: int) -> PatientPlan:
+    """Draw patient ``k`` (independent of every other patient)."""
+    rng = np.random.default_rng([cfg.seed, k, 0])
+    syndrome = cfg.classes[k % len(cfg.classes)]
+    scene = sample_scene(cfg, rng)
+    nz = cfg.nuisance
+    shape = BodyShape(height=float(rng.uniform(*nz.body_height_m)),
+                      build=float(rng.uniform(*nz.body_build)))
+    style = sample_style(cfg, syndrome, rng)
+    lo, hi = cfg.events_per_patient
+    return PatientPlan(index=k, id=patient_id(k), syndrome=syndrome,
+                       n_events=int(rng.integers(lo, hi + 1)), scene=scene, shape=shape,
+                       style=style, blanket=bool(rng.random() < nz.p_blanket),
+                       sex=str(rng.choice(["F", "M"])), age=int(rng.integers(18, 70)))
+
+
+def plan_recording(cfg: PhantomConfig, patient: PatientPlan, e: int) -> RecordingPlan:
+    """Draw the ``e``-th recording of ``patient`` (independent of the other recordings)."""
+    rng = np.random.default_rng([cfg.seed, patient.index, e + 1, 1])
+    prog = cfg.programme(patient.syndrome)
+    tl = sample_timeline(cfg, prog, patient.style, rng)
+    motion = recording_motion(cfg, patient.style, tl, rng)
+    bed = patient.scene.bed
+    placement = rest_placement(patient.shape, bed.length, bed.top, bed.head_sign, rng)
+    visits = sample_visits(cfg.staff, patient.scene, tl, rng)
+    return RecordingPlan(patient=patient, event_index=e, id=recording_id(patient.index, e),
+                         placement=placement, timeline=tl, motion=motion, visits=visits)
+
+
+def plan_dataset(cfg: PhantomConfig) -> list[RecordingPlan]:
+    """Plans of every recording, patient by patient (cheap: no rendering)."""
+    plans = []
+    for k in range(cfg.n_patients):
+        patient = plan_patient(cfg, k)
+        plans += [plan_recording(cfg, patient, e) for e in range(patient.n_events)]
+    return plans
+
+
+def stream_paths(cfg: PhantomConfig, rec_id: str) -> dict[str, str]:
+    """Stream kind -> path relative to the dataset directory."""
+    out = {}
+    for kind in cfg.streams:
+        folder, suffix = STREAM_FILES[kind]
+        out[kind] = f"{folder}/{rec_id}{suffix}"
+    return out
+
+
+def groundtruth_path(rec_id: str) -> str:
+    return f"groundtruth/{rec_id}.npz"
+
+
+def is_complete(cfg: PhantomConfig, out: Path, rec_id: str) -> bool:
+    """All files of a recording exist (each was written atomically)."""
+    paths = [*stream_paths(cfg, rec_id).values(), groundtruth_path(rec_id)]
+    return all((out / p).is_file() for p in paths)
+
+
+# ---- manifest ---------------------------------------------------------------------------------
+def build_manifest(cfg: PhantomConfig, plans: list[RecordingPlan]) -> Manifest:
+    """The manifest of the dataset (seed 000's structure: pre-ictal NE, seizure, post-ictal NE)."""
+    patients: dict[str, Patient] = {}
+    recordings, events, mois = [], [], []
+    fps = Fraction(cfg.fps)
+    for plan in plans:
+        p = plan.patient
+        patients.setdefault(p.id, Patient(
+            id=p.id, sex=p.sex, age=p.age, syndrome=p.syndrome,
+            meta={"phantom": {"bed_axis": p.scene.layout, "blanket": p.blanket,
+                              "body_height_m": round(p.shape.height, 3),
+                              "style_rate_hz": [round(x, 3) for x in p.style.rate_hz],
+                              **{k: round(v, 2) for k, v in p.scene.extra.items()}}}))
+        tl = plan.timeline
+        streams = []
+        for kind, path in stream_paths(cfg, plan.id).items():
+            w, h = cfg.rgb_size if kind == "rgb" else (cfg.width, cfg.height)
+            streams.append(Stream(kind=kind, path=path, fps=fps, width=w, height=h,
+                                  n_frames=tl.n_frames))
+        recordings.append(Recording(
+            id=plan.id, patient=p.id, streams=streams, camera="kinect-v2", bed=f"bed-{p.id}",
+            meta={"groundtruth": groundtruth_path(plan.id), "generator": "ictal.phantom",
+                  "seed": cfg.seed}))
+        semiology = " -> ".join(dict.fromkeys(m.term for m in plan.motion.mois))
+        sz = Event(id=f"{plan.id}-sz", recording=plan.id, t0=tl.t0, t1=tl.t1, tG=tl.tG,
+                   label=p.syndrome,
+                   seizure_types="focal to bilateral tonic-clonic" if tl.tG is not None
+                   else "focal", semiology=semiology,
+                   meta={"dystonia": tl.dystonia is not None})
+        events.append(Event(id=f"{plan.id}-pre", recording=plan.id, t0=0.0, t1=tl.t0,
+                            label="NE", semiology="pre-ictal"))
+        events.append(sz)
+        events.append(Event(id=f"{plan.id}-post", recording=plan.id, t0=tl.t1, t1=tl.duration,
+                            label="NE", semiology="post-ictal"))
+        for j, m in enumerate(plan.motion.mois):
+            mois.append(MoiAnnotation(id=f"{plan.id}-m{j + 1}", event=sz.id, region=m.region,
+                                      term=m.term, start=round(m.start, 6), end=round(m.end, 6),
+                                      annotator="phantom"))
+    return Manifest(name=cfg.name, labels=list(LABELS), patients=list(patients.values()),
+                    recordings=recordings, events=events, mois=mois,
+                    meta={"generator": "ictal.phantom", "config": cfg.model_dump(mode="json")})
+
+
+# ---- rendering --------------------------------------------------------------------------------
+def _box(b: tuple[int, int, int, int] | None) -> tuple[int, int, int, int]:
+    return NO_BOX if b is None else b
+
+
+def render_recording(cfg: PhantomConfig, plan: RecordingPlan, out: Path, *,
+                     threads: int = 1) -> None:
+    """Render and write one recording's streams, then its ground truth."""
+    from ictal.io import Ffv1Writer, H264Writer
+
+    p = plan.patient
+    scene = p.scene
+    tl = plan.timeline
+    T = tl.n_frames
+    times = tl.times()
+    joints, frames = forward_kinematics(p.shape, plan.placement, plan.motion.dof)
+    body = body_solids(p.shape, joints, frames, plan.motion.dof, blanket=p.blanket)
+    tracks = [staff_track(v, times) for v in plan.visits]
+
+    ras = Rasteriser(scene.camera)
+    static, bed_box = ras.static(scene)
+    area = valid_area(cfg.width, cfg.height)
+    ras_rgb = static_rgb = None
+    if "rgb" in cfg.streams:
+        ras_rgb = Rasteriser(scene.camera.resized(*cfg.rgb_size))
+        static_rgb, _ = ras_rgb.static(scene)
+    colours = default_colours()
+    noise = np.random.default_rng([cfg.seed, p.index, plan.event_index + 1, 2])
+
+    patient_box = np.empty((T, 4), np.int32)
+    staff_boxes = np.full((len(plan.visits), T, 4), -1, np.int32)
+    paths = stream_paths(cfg, plan.id)
+    slices = 16 if cfg.width * cfg.height >= 64 * 64 * 16 else 4
+    with contextlib.ExitStack() as stack:
+        writers = {}
+        for kind, rel in paths.items():
+            if kind == "rgb":
+                w, h = cfg.rgb_size
+                writers[kind] = stack.enter_context(H264Writer(out / rel, cfg.fps, w, h, gop=30,
+                                                               threads=threads))
+            else:
+                writers[kind] = stack.enter_context(Ffv1Writer(
+                    out / rel, cfg.fps, cfg.width, cfg.height, pix_fmt="gray16le",
+                    slices=slices, threads=threads))
+        for f in range(T):
+            staff: list[tuple[int, Solids]] = []
+            for s, (pos, heading, walking, present) in enumerate(tracks):
+                if present[f]:
+                    staff.append((s, staff_solids(plan.visits[s], pos[f], float(heading[f]),
+                                                  bool(walking[f]), float(times[f]))))
+            buf = static.copy()
+            patient_box[f] = _box(ras.frame(buf, transform_solids(body[f], scene.camera)))
+            for s, solids in staff:
+                staff_boxes[s, f] = _box(ras.frame(buf, transform_solids(solids, scene.camera)))
+            if "depth" in writers:
+                writers["depth"].write(depth_frame(buf, cfg.sensor, area, noise))
+            if "ir" in writers:
+                writers["ir"].write(ir_frame(buf, scene.reflectance, scene.ir_gain, cfg.sensor,
+                                             noise))
+            if ras_rgb is not None and static_rgb is not None:
+                rbuf = static_rgb.copy()
+                ras_rgb.frame(rbuf, transform_solids(body[f], ras_rgb.camera))
+                for _, solids in staff:
+                    ras_rgb.frame(rbuf, transform_solids(solids, ras_rgb.camera))
+                writers["rgb"].write(rgb_frame(rbuf, colours, noise))
+
+    cam = scene.camera
+    joints_c = cam.to_camera(joints)
+    label = np.where(np.isin(plan.motion.phase, (PRE, POST)), LABELS.index("NE"),
+                     LABELS.index(p.syndrome)).astype(np.uint8)
+    gt = GroundTruth(
+        recording=plan.id, fps=Fraction(cfg.fps), width=cfg.width, height=cfg.height,
+        joint_names=JOINT_NAMES, joints_3d=joints_c.astype(np.float32),
+        joints_2d=cam.project_camera(joints_c).astype(np.float32), labels=LABELS, label=label,
+        phase_names=PHASES, phase=plan.motion.phase, patient_box=patient_box,
+        bed_box=np.tile(np.array(_box(bed_box), np.int32), (T, 1)), staff_boxes=staff_boxes,
+        staff_present=np.array([tr[3] for tr in tracks], bool).reshape(len(tracks), T),
+        bed_plane=scene.bed_plane_camera(), bed_corners=cam.to_camera(scene.bed.corners()),
+        bed_axis=scene.layout, K=cam.K, R=cam.R, t=cam.t, t0=tl.t0, t1=tl.t1, tG=tl.tG,
+        jerks=plan.motion.jerks,
+    )
+    save_ground_truth(gt, out / groundtruth_path(plan.id))
+
+
+def _render_job(cfg_json: str, out: str, k: int, e: int, threads: int) -> str:
+    cfg = PhantomConfig.model_validate_json(cfg_json)
+    plan = plan_recording(cfg, plan_patient(cfg, k), e)
+    render_recording(cfg, plan, Path(out), threads=threads)
+    return plan.id
+
+
+@dataclass
+class GenerateResult:
+    """What :func:`generate` did: the manifest written and the batch report."""
+
+    manifest: Manifest
+    manifest_path: Path
+    report: BatchReport
+    n_frames: int
+
+
+def generate(cfg: PhantomConfig, out: Path | str, *, workers: int = 2,
+             progress: bool = True) -> GenerateResult:
+    """Generate the dataset of ``cfg`` into ``out`` (see the module docstring).
+
+    ``workers`` processes render recordings in parallel (``1`` renders in this process).
+    Recordings already complete are skipped. The manifest is written last, listing only the
+    recordings that are complete.
+    """
+    from ictal.progress import make_progress
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    plans = plan_dataset(cfg)
+    report = BatchReport("phantom")
+    todo = []
+    for plan in plans:
+        if is_complete(cfg, out, plan.id):
+            report.skipped(plan.id, "already complete")
+        else:
+            todo.append(plan)
+    todo.sort(key=lambda p: -p.timeline.n_frames)  # longest first balances the workers
+    cfg_json = cfg.model_dump_json()
+    with make_progress(disable=not progress) as bar:
+        task = bar.add_task("rendering phantom", total=sum(p.timeline.n_frames for p in todo))
+        if workers <= 1 or len(todo) <= 1:
+            for plan in todo:
+                try:
+                    render_recording(cfg, plan, out, threads=2)
+                    report.ok(plan.id)
+                except Exception as err:  # one broken recording must not stop the batch
+                    report.failed(plan.id, err)
+                bar.advance(task, plan.timeline.n_frames)
+        else:
+            by_id = {p.id: p for p in todo}
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                futures = {pool.submit(_render_job, cfg_json, str(out), p.patient.index,
+                                       p.event_index, 1): p.id for p in todo}
+                for fut in as_completed(futures):
+                    rid = futures[fut]
+                    try:
+                        fut.result()
+                        report.ok(rid)
+                    except Exception as err:  # recorded, the batch goes on
+                        report.failed(rid, err)
+                    bar.advance(task, by_id[rid].timeline.n_frames)
+    failed = {rid for rid, _ in report.failures}
+    manifest = build_manifest(cfg, [p for p in plans if p.id not in failed])
+    path = out / "manifest.yaml"
+    save_manifest(manifest, path)
+    return GenerateResult(manifest=manifest, manifest_path=path, report=report,
+                          n_frames=sum(p.timeline.n_frames for p in plans))

@@ -1,0 +1,160 @@
+"""Ground truth of a phantom recording: one compressed ``.npz`` per recording.
+
+File: ``DIR/groundtruth/<recording id>.npz`` (``numpy.savez_compressed``), written after the
+recording's videos, so its presence marks a complete recording. ``T`` = frames, ``S`` = staff
+visits of the recording. Arrays (camera coordinates: metres, ``x`` right, ``y`` down, ``z``
+forward, see :mod:`ictal.phantom.scene`; pixels: ``(u, v)`` = column, row of the 512x424 IR /
+depth frames; boxes ``(x0, y0, x1, y1)`` with ``x1`` / ``y1`` exclusive, ``-1`` = not in view):
+
+=================  ==================  ==========================================================
+key                shape, dtype        meaning
+=================  ==================  ==========================================================
+``format``         () int              format version (1)
+``recording``      () str              recording id of the manifest
+``fps``            (2,) int64          frame rate as numerator, denominator
+``size``           (2,) int64          frame width, height (pixels)
+``joint_names``    (25,) str           Kinect v2 joint names, SDK order
+``joints_3d``      (T, 25, 3) float32  joints in camera coordinates (m)
+``joints_2d``      (T, 25, 2) float32  joints projected into the frame (pixels, may lie outside)
+``labels``         (3,) str            class vocabulary (``FLE``, ``TLE``, ``NE``)
+``label``          (T,) uint8          per-frame class index into ``labels``
+``phase_names``    (5,) str            pre-ictal, ictal, tonic, clonic, post-ictal
+``phase``          (T,) uint8          per-frame phase index into ``phase_names``
+``patient_box``    (T, 4) int32        box of the patient's silhouette (body + blanket)
+``bed_box``        (T, 4) int32        box of the visible bed (frame, mattress, pillow)
+``staff_boxes``    (S, T, 4) int32     box of each staff member's silhouette
+``staff_present``  (S, T) bool         the staff member is in the room (walking or standing)
+``bed_plane``      (4,) float64        mattress top ``a x + b y + c z + d = 0``, unit normal up
+``bed_corners``    (4, 3) float64      corners of the mattress top (camera coordinates)
+``bed_axis``       () str              image axis of the bed's length: ``"x"`` or ``"y"``
+``K``              (3, 3) float64      camera intrinsics
+``R``, ``t``       (3, 3), (3,)        world -> camera: ``X_cam = R X_world + t``
+``times``          (3,) float64        ``t0``, ``t1``, ``tG`` of the seizure (s; ``nan`` = none)
+``jerks``          (J,) float64        clonic jerk times (s), empty without generalisation
+=================  ==================  ==========================================================
+
+Read it with :func:`load_ground_truth`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from ictal.errors import IctalError
+from ictal.fsutil import atomic_path
+
+FORMAT = 1
+_KEYS = ("format", "recording", "fps", "size", "joint_names", "joints_3d", "joints_2d", "labels",
+         "label", "phase_names", "phase", "patient_box", "bed_box", "staff_boxes",
+         "staff_present", "bed_plane", "bed_corners", "bed_axis", "K", "R", "t", "times", "jerks")
+
+
+class GroundTruthError(IctalError):
+    """A phantom ground-truth file is missing, unreadable or has the wrong layout."""
+
+
+@dataclass(frozen=True)
+class GroundTruth:
+    """Typed content of a ground-truth file (see the module docstring for every array)."""
+
+    recording: str
+    fps: Fraction
+    width: int
+    height: int
+    joint_names: tuple[str, ...]
+    joints_3d: np.ndarray
+    joints_2d: np.ndarray
+    labels: tuple[str, ...]
+    label: np.ndarray
+    phase_names: tuple[str, ...]
+    phase: np.ndarray
+    patient_box: np.ndarray
+    bed_box: np.ndarray
+    staff_boxes: np.ndarray
+    staff_present: np.ndarray
+    bed_plane: np.ndarray
+    bed_corners: np.ndarray
+    bed_axis: str
+    K: np.ndarray
+    R: np.ndarray
+    t: np.ndarray
+    t0: float
+    t1: float
+    tG: float | None  # noqa: N815 (seed 002's name)
+    jerks: np.ndarray
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.label.shape[0])
+
+    def frame_labels(self) -> list[str]:
+        """Class name of every frame."""
+        return [self.labels[i] for i in self.label]
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The ``.npz`` content (inverse of :func:`load_ground_truth`)."""
+        return {
+            "format": np.array(FORMAT), "recording": np.array(self.recording),
+            "fps": np.array([self.fps.numerator, self.fps.denominator], np.int64),
+            "size": np.array([self.width, self.height], np.int64),
+            "joint_names": np.array(self.joint_names), "joints_3d": self.joints_3d,
+            "joints_2d": self.joints_2d, "labels": np.array(self.labels), "label": self.label,
+            "phase_names": np.array(self.phase_names), "phase": self.phase,
+            "patient_box": self.patient_box, "bed_box": self.bed_box,
+            "staff_boxes": self.staff_boxes, "staff_present": self.staff_present,
+            "bed_plane": self.bed_plane, "bed_corners": self.bed_corners,
+            "bed_axis": np.array(self.bed_axis), "K": self.K, "R": self.R, "t": self.t,
+            "times": np.array([self.t0, self.t1, math.nan if self.tG is None else self.tG]),
+            "jerks": self.jerks,
+        }
+
+
+def save_ground_truth(gt: GroundTruth, path: Path | str) -> None:
+    """Write ``gt`` to ``path`` (``.npz``) atomically."""
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:
+        np.savez_compressed(fh, **gt.to_arrays())
+
+
+def load_ground_truth(path: Path | str) -> GroundTruth:
+    """Read a ground-truth ``.npz`` written by the phantom; :class:`GroundTruthError` names the
+    file and the problem."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError) as err:
+        raise GroundTruthError(f"{path}: cannot read the ground truth: {err}",
+                               hint="regenerate it with `ictal phantom`") from err
+    missing = [k for k in _KEYS if k not in arrays]
+    if missing:
+        raise GroundTruthError(f"{path}: missing arrays {', '.join(missing)}",
+                               hint="the file is not a phantom ground truth, or of an old format")
+    if int(arrays["format"]) != FORMAT:
+        raise GroundTruthError(f"{path}: format {int(arrays['format'])}, expected {FORMAT}",
+                               hint="regenerate it with this version of `ictal phantom`")
+    T = arrays["label"].shape[0]
+    for key, shape in (("joints_3d", (T, 25, 3)), ("joints_2d", (T, 25, 2)), ("phase", (T,)),
+                       ("patient_box", (T, 4)), ("bed_box", (T, 4))):
+        if arrays[key].shape != shape:
+            raise GroundTruthError(f"{path}: '{key}' has shape {arrays[key].shape}, "
+                                   f"expected {shape}", hint="the file is damaged; regenerate it")
+    t0, t1, tG = (float(x) for x in arrays["times"])
+    num, den = (int(x) for x in arrays["fps"])
+    return GroundTruth(
+        recording=str(arrays["recording"]), fps=Fraction(num, den),
+        width=int(arrays["size"][0]), height=int(arrays["size"][1]),
+        joint_names=tuple(str(x) for x in arrays["joint_names"]),
+        joints_3d=arrays["joints_3d"], joints_2d=arrays["joints_2d"],
+        labels=tuple(str(x) for x in arrays["labels"]), label=arrays["label"],
+        phase_names=tuple(str(x) for x in arrays["phase_names"]), phase=arrays["phase"],
+        patient_box=arrays["patient_box"], bed_box=arrays["bed_box"],
+        staff_boxes=arrays["staff_boxes"], staff_present=arrays["staff_present"],
+        bed_plane=arrays["bed_plane"], bed_corners=arrays["bed_corners"],
+        bed_axis=str(arrays["bed_axis"]), K=arrays["K"], R=arrays["R"], t=arrays["t"],
+        t0=t0, t1=t1, tG=None if math.isnan(tG) else tG, jerks=arrays["jerks"],
+    )

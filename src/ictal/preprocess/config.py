@@ -1,0 +1,215 @@
+"""Preprocessing configuration: pydantic models, YAML-loadable, validated once at the edge.
+
+The whole config is stored with every output (plan JSON, sample provenance), so any sample can
+be reproduced. Named dataset variants of seed 000 (``A``, ``B``, ``B0.5``) are presets applied
+with :func:`variant_config`.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ictal.errors import ConfigError
+
+#: COCO class ids of person and bed: torchvision / TF 91-id numbering and YOLO 80-class one.
+COCO91 = {"person": 1, "bed": 65}
+COCO80 = {"person": 0, "bed": 59}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DenoiseConfig(_Model):
+    """Depth denoising (seed 000): grey dilation, ``size x size`` rectangle."""
+
+    enabled: bool = True
+    size: int = Field(4, ge=1)
+    iterations: int = Field(2, ge=0)
+
+
+class DepthCropConfig(_Model):
+    """Algorithm 1 of seed 000."""
+
+    enabled: bool = True
+    n_sigma: float = Field(2.0, gt=0)
+
+
+class OnnxDetectorConfig(_Model):
+    """A COCO detector exported to ONNX by the user, and how to read its outputs.
+
+    ``layout``:
+
+    * ``"boxes_labels_scores"``: outputs ``boxes (N, 4)``, ``labels (N,)``, ``scores (N,)``
+      (a leading batch axis of 1 is allowed) -- torchvision Mask / Faster R-CNN, TF SSD
+      exports (those use ``box_format="yxyx"`` and ``boxes_normalized=True``);
+    * ``"yolo"``: one output ``(1, 4 + C, N)`` or ``(1, N, 4 + C)`` with ``cx, cy, w, h`` and
+      ``C`` class scores (``objectness=True``: ``(1, N, 5 + C)`` as YOLOv5).
+    """
+
+    model: Path
+    layout: Literal["boxes_labels_scores", "yolo"] = "boxes_labels_scores"
+    outputs: tuple[str, str, str] | None = None  # names of (boxes, labels, scores)
+    box_format: Literal["xyxy", "yxyx", "cxcywh"] | None = None  # default: cxcywh for yolo
+    boxes_normalized: bool = False
+    objectness: bool = False
+    input_size: tuple[int, int] | None = None  # (H, W) the model wants; None = the frame's
+    input_layout: Literal["NCHW", "CHW", "NHWC"] = "NCHW"
+    input_dtype: Literal["float32", "uint8"] = "float32"
+    input_scale: float = 1.0 / 255.0  # applied to float inputs
+    class_ids: dict[str, int] | None = None  # default: COCO91, or COCO80 for "yolo"
+    min_score: float = Field(0.3, ge=0, le=1)
+
+    @property
+    def resolved_box_format(self) -> str:
+        if self.box_format is not None:
+            return self.box_format
+        return "cxcywh" if self.layout == "yolo" else "xyxy"
+
+    @property
+    def resolved_class_ids(self) -> dict[str, int]:
+        if self.class_ids is not None:
+            return dict(self.class_ids)
+        return dict(COCO80 if self.layout == "yolo" else COCO91)
+
+
+class DetectionConfig(_Model):
+    """Detection cropping (seeds 000 / 001)."""
+
+    enabled: bool = True
+    detector: Literal["depth-mask", "onnx", "mediapipe-pose"] = "depth-mask"
+    margin: float = Field(0.3, ge=0)  # +30 % (seed 000); seed 001 used 0.2
+    redetect_every: int | None = Field(None, ge=1)  # frames; None = first frame only
+    on_depth_cropped: bool = True  # detect on the depth-cropped IR (seed 000, dataset B boxes)
+    min_score: float = Field(0.0, ge=0, le=1)
+    depth_mask_opening: int = Field(3, ge=0)
+    onnx: OnnxDetectorConfig | None = None
+
+    @model_validator(mode="after")
+    def _onnx_needs_model(self) -> DetectionConfig:
+        if self.enabled and self.detector == "onnx" and self.onnx is None:
+            raise ValueError("detector 'onnx' needs an 'onnx:' section with at least 'model:'")
+        return self
+
+
+class IntensityConfig(_Model):
+    """16-bit IR -> 8 bit, one window per recording (never per frame)."""
+
+    method: Literal["percentile", "fixed"] = "percentile"
+    seconds: float = Field(2.0, gt=0)  # fitted on the first seconds of the recording
+    low_percentile: float = Field(1.0, ge=0, le=100)
+    high_percentile: float = Field(99.5, ge=0, le=100)
+    window: tuple[float, float] | None = None  # (lo, hi) raw values for method "fixed"
+
+    @model_validator(mode="after")
+    def _check(self) -> IntensityConfig:
+        if self.method == "fixed" and self.window is None:
+            raise ValueError("method 'fixed' needs window: [lo, hi]")
+        if self.low_percentile >= self.high_percentile:
+            raise ValueError("low_percentile must be below high_percentile")
+        return self
+
+
+class FramesConfig(_Model):
+    """Frame preparation for the backbone (size and range come from its InputSpec)."""
+
+    style: Literal["i3d", "gestures"] = "i3d"
+    gestures_base_size: tuple[int, int] = (320, 180)  # (width, height), seed 002
+    gestures_drop_columns: float = Field(0.05, ge=0, lt=0.5)
+
+
+class TemporalConfig(_Model):
+    """Temporal sampling of events (seeds 000/001 fixed slices, seed 002 TSN)."""
+
+    sampling: Literal["fixed", "tsn"] = "fixed"
+    length: int | None = Field(None, ge=1)  # None = the backbone's InputSpec.frames
+    overlap: float = Field(0.0, ge=0, lt=1)  # 0.5 for dataset B0.5
+    min_leftover: int = Field(10, ge=1)
+    tsn_segments: int = Field(16, ge=1)
+    tsn_gamma: float = Field(math.inf, gt=0)  # inf = centre snippet (evaluation)
+    seed: int = 0
+    label_rule: Literal["event", "gestures"] = "event"
+    focal_label: str = "FOS"  # GESTURES Eq. 1 label 0
+    generalised_label: str = "TCS"  # GESTURES Eq. 1 label 1
+
+
+class PreprocessConfig(_Model):
+    """Everything ``ictal preprocess`` and :func:`~ictal.preprocess.pipeline.iter_samples` do."""
+
+    variant: str = "B"
+    source: Literal["ir", "rgb"] = "ir"
+    denoise: DenoiseConfig = DenoiseConfig()
+    depth_crop: DepthCropConfig = DepthCropConfig()
+    detection: DetectionConfig = DetectionConfig()
+    intensity: IntensityConfig = IntensityConfig()
+    frames: FramesConfig = FramesConfig()
+    temporal: TemporalConfig = TemporalConfig()
+    decode_threads: int = Field(2, ge=1)
+    chunk_frames: int = Field(32, ge=1)  # frames processed per batch
+    qc_frames: int = Field(5, ge=2)  # seed 000: 5 frames, first and last included
+
+
+#: Dataset variants of seed 000 (Table 3b): what each turns on.
+VARIANTS: dict[str, dict[str, Any]] = {
+    # A: detection crop of the raw IR, with the boxes found for B (detected on depth-cropped IR)
+    "A": {"depth_crop": {"enabled": False}, "detection": {"on_depth_cropped": True},
+          "temporal": {"overlap": 0.0}},
+    # B: depth crop, then detection crop
+    "B": {"depth_crop": {"enabled": True}, "temporal": {"overlap": 0.0}},
+    # B0.5: B with 50 % overlapping samples
+    "B0.5": {"depth_crop": {"enabled": True}, "temporal": {"overlap": 0.5}},
+}
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def variant_config(name: str, base: PreprocessConfig | None = None) -> PreprocessConfig:
+    """``base`` (default config when ``None``) with dataset variant ``name`` of seed 000."""
+    if name not in VARIANTS:
+        raise ConfigError(f"unknown preprocessing variant {name!r}",
+                          hint=f"use one of {', '.join(VARIANTS)}")
+    data = (base or PreprocessConfig()).model_dump(mode="python")
+    data = _deep_merge(data, VARIANTS[name])
+    data["variant"] = name
+    return PreprocessConfig.model_validate(data)
+
+
+def config_from_dict(data: dict[str, Any], *, source: str = "<config>") -> PreprocessConfig:
+    """Validate a parsed config; :class:`ConfigError` lists every problem with its key."""
+    try:
+        return PreprocessConfig.model_validate(data)
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in err.errors()
+        )
+        raise ConfigError(f"{source}: invalid preprocessing config: {problems}",
+                          hint="see `ictal preprocess --help` and PreprocessConfig") from err
+
+
+def load_config(path: Path | str) -> PreprocessConfig:
+    """Read a YAML preprocessing config (relative ONNX model paths are resolved against the
+    config file's folder)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"{path}: cannot read the preprocessing config: {err}") from err
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the config must be a YAML mapping")
+    model = (data.get("detection") or {}).get("onnx", {}) or {}
+    if isinstance(model, dict) and "model" in model and not Path(model["model"]).is_absolute():
+        model["model"] = str(path.parent / model["model"])
+    return config_from_dict(data, source=str(path))

@@ -1,0 +1,291 @@
+"""The streaming pipeline: decode -> denoise -> depth crop -> detection crop -> 8 bit ->
+resize / pad / normalise -> samples.
+
+Memory stays flat in the recording's length: frames are decoded in order, processed in chunks
+of ``config.chunk_frames`` and kept only until the last sample that needs them is out.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import zlib
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Literal
+
+import numpy as np
+
+from ictal.backbones.spec import InputSpec
+from ictal.errors import ConfigError, IctalError
+from ictal.manifest.schema import Event, Manifest
+from ictal.preprocess.boxes import Box
+from ictal.preprocess.config import PreprocessConfig
+from ictal.preprocess.frames import normalise, square_frames
+from ictal.preprocess.plan import FramePrep, RecordingPlan
+from ictal.preprocess.sample import Sample
+from ictal.preprocess.temporal import (
+    fixed_windows,
+    gestures_label,
+    sliding_windows,
+    tsn_snippet_starts,
+)
+from ictal.timebase import FrameSpan, as_fps
+
+log = logging.getLogger(__name__)
+
+_END = object()
+
+
+@dataclass(frozen=True)
+class WindowPlan:
+    """One sample to make: frames ``[start, stop)`` of the (resampled) timeline."""
+
+    start: int
+    stop: int
+    event: Event | None
+    label: str | None
+
+
+def _event_label(event: Event | None, span: FrameSpan, config: PreprocessConfig) -> str | None:
+    if event is None:
+        return None
+    if config.temporal.label_rule == "gestures":
+        eq1 = gestures_label(span, event.tG)
+        return config.temporal.generalised_label if eq1 else config.temporal.focal_label
+    return event.label
+
+
+def plan_windows(
+    events: list[Event], n_frames: int, fps: Fraction, length: int, config: PreprocessConfig,
+    *, windows: Literal["events", "sliding"] = "events", stride: int | None = None,
+) -> list[WindowPlan]:
+    """The samples of a recording with ``n_frames`` frames at ``fps`` (the sample timeline).
+
+    ``windows="events"``: each event's frames are cut by :func:`fixed_windows` (with
+    ``config.temporal.overlap``) or by TSN segments (:func:`tsn_snippet_starts`, seeded per
+    event). ``windows="sliding"``: windows of ``length`` every ``stride`` frames (default
+    ``length``) over the whole recording; a window's event is the one holding its midpoint.
+    """
+    tc = config.temporal
+    out: list[WindowPlan] = []
+    if windows == "events":
+        for event in sorted(events, key=lambda e: (e.t0, e.id)):
+            span = FrameSpan.from_seconds(event.t0, event.t1, fps)
+            start, stop = min(span.start, n_frames), min(span.stop, n_frames)
+            if stop <= start:
+                log.warning("event %s lies outside the recording's %d frames", event.id, n_frames)
+                continue
+            if tc.sampling == "fixed":
+                cuts = fixed_windows(stop - start, length, overlap=tc.overlap,
+                                     min_leftover=tc.min_leftover)
+            else:
+                rng = np.random.default_rng([tc.seed, zlib.crc32(event.id.encode())])
+                starts = tsn_snippet_starts(stop - start, length, tc.tsn_segments, tc.tsn_gamma,
+                                            rng)
+                cuts = [(s, min(s + length, stop - start)) for s in starts]
+            for a, b in cuts:
+                w = FrameSpan(start + a, start + b, fps)
+                out.append(WindowPlan(w.start, w.stop, event, _event_label(event, w, config)))
+    elif windows == "sliding":
+        for a, b in sliding_windows(n_frames, length, stride or length):
+            w = FrameSpan(a, b, fps)
+            event = next((e for e in events if e.t0 <= w.t_mid < e.t1), None)
+            out.append(WindowPlan(a, b, event, _event_label(event, w, config)))
+    else:
+        raise ConfigError(f"unknown windows {windows!r}", hint="use 'events' or 'sliding'")
+    return out
+
+
+def _prefetch(iterator: Iterator[Any], maxsize: int) -> Generator[Any, None, None]:
+    """Run ``iterator`` in a daemon thread (decoders release the GIL), ``maxsize`` ahead."""
+    q: queue.Queue[Any] = queue.Queue(maxsize=maxsize)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in iterator:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(_END)
+        except BaseException as err:  # handed to the consumer, which re-raises it
+            q.put(err)
+
+    thread = threading.Thread(target=work, daemon=True, name="ictal-decode")
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def _groups(wins: list[WindowPlan]) -> list[tuple[int, int]]:
+    """Contiguous frame ranges covering all windows (touching ranges merged)."""
+    ranges = sorted((w.start, w.stop) for w in wins)
+    out: list[list[int]] = []
+    for a, b in ranges:
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def iter_samples(
+    manifest: Manifest, plan: RecordingPlan, config: PreprocessConfig, spec: InputSpec, *,
+    windows: Literal["events", "sliding"] = "events", stride: int | None = None,
+) -> Iterator[Sample]:
+    """Stream the samples of one planned recording, ready for the backbone ``spec``.
+
+    Each sample holds ``(C, T, size, size)`` ``float32`` frames normalised as ``spec`` asks,
+    its exact :class:`~ictal.timebase.FrameSpan` (in the source's frame rate, or in
+    ``spec.fps`` when the backbone resamples, e.g. GESTURES' 15 fps), patient, recording,
+    event, label, crop box and provenance. ``T`` is ``config.temporal.length`` or
+    ``spec.frames``; a kept leftover may be shorter. Samples come out in order of start frame.
+
+    Raises:
+        IctalError subclasses from the readers (corrupt or missing files).
+    """
+    from ictal.io import open_video
+    from ictal.io.resample import resample_indices
+
+    length = config.temporal.length or spec.frames
+    src_fps = plan.fps
+    fps = as_fps(spec.fps) if spec.fps is not None else src_fps
+    # timeline frame j shows source frame index_map[j]
+    index_map = (np.arange(plan.n_frames, dtype=np.int64) if fps == src_fps
+                 else resample_indices(plan.n_frames, src_fps, fps))
+    n_timeline = int(index_map.size)
+    events = manifest.events_of(plan.recording)
+    wins = plan_windows(events, n_timeline, fps, length, config, windows=windows, stride=stride)
+    if not wins:
+        return
+    prep = FramePrep(config, None if plan.depth_planes is None else plan.depth_planes.bounds(),
+                     plan.ir_window)
+    use_depth = plan.apply_depth_crop and "depth" in plan.streams
+    provenance_base = {
+        "variant": plan.variant, "source": plan.source, "source_fps": str(src_fps),
+        "timeline_fps": str(fps), "input_spec": {
+            "frames": spec.frames, "size": spec.size, "channels": spec.channels,
+            "value_range": spec.value_range, "mean": spec.mean, "std": spec.std,
+            "fps": spec.fps},
+        "depth_cropped": use_depth, "ir_window": None if plan.ir_window is None else
+        [plan.ir_window.lo, plan.ir_window.hi], "windows": windows,
+    }
+    style = config.frames.style
+    pending = sorted(wins, key=lambda w: (w.start, w.stop))
+    buffer: dict[int, np.ndarray] = {}
+    geometry: dict[Box, dict[str, Any]] = {}
+    src_reader = open_video(plan.streams[plan.source], threads=config.decode_threads)
+    dep_reader = (open_video(plan.streams["depth"], threads=config.decode_threads)
+                  if use_depth else None)
+    try:
+        for g0, g1 in _groups(pending):
+            s0, s1 = int(index_map[g0]), int(index_map[g1 - 1]) + 1
+            frames_it = _prefetch(src_reader.iter_frames(s0, s1), 2 * config.chunk_frames)
+            depth_it = (None if dep_reader is None else
+                        _prefetch(dep_reader.iter_frames(s0, s1), 2 * config.chunk_frames))
+            j = g0
+            chunk_idx: list[int] = []
+            chunk_src: list[np.ndarray] = []
+            chunk_dep: list[np.ndarray] = []
+            try:
+                for index, frame in frames_it:
+                    dframe = None
+                    if depth_it is not None:
+                        dindex, dframe = next(depth_it, (None, None))
+                        if dindex != index:
+                            raise IctalError(
+                                f"recording {plan.recording}: depth frame {dindex} arrived for "
+                                f"source frame {index}",
+                                hint="IR and depth streams must have the same frames")
+                    while j < g1 and index_map[j] == index:  # frames repeat when upsampling
+                        chunk_idx.append(j)
+                        chunk_src.append(frame)
+                        if dframe is not None:
+                            chunk_dep.append(dframe)
+                        j += 1
+                    if len(chunk_idx) >= config.chunk_frames or j >= g1:
+                        _process_chunk(plan, prep, config, spec, style, index_map, chunk_idx,
+                                       chunk_src, chunk_dep, use_depth, buffer, geometry)
+                        chunk_idx, chunk_src, chunk_dep = [], [], []
+                        while pending and pending[0].stop - 1 in buffer:
+                            yield _make_sample(pending.pop(0), plan, spec, fps, buffer,
+                                               index_map, geometry, provenance_base, length)
+                        low = pending[0].start if pending else n_timeline
+                        for k in [k for k in buffer if k < low]:
+                            del buffer[k]
+                    if j >= g1:
+                        break
+            finally:
+                frames_it.close()
+                if depth_it is not None:
+                    depth_it.close()
+            if chunk_idx:
+                _process_chunk(plan, prep, config, spec, style, index_map, chunk_idx, chunk_src,
+                               chunk_dep, use_depth, buffer, geometry)
+            while pending and pending[0].stop - 1 in buffer:
+                yield _make_sample(pending.pop(0), plan, spec, fps, buffer, index_map, geometry,
+                                   provenance_base, length)
+    finally:
+        src_reader.close()
+        if dep_reader is not None:
+            dep_reader.close()
+
+
+def _process_chunk(
+    plan: RecordingPlan, prep: FramePrep, config: PreprocessConfig, spec: InputSpec, style: str,
+    index_map: np.ndarray, idx: list[int], src: list[np.ndarray], dep: list[np.ndarray],
+    use_depth: bool, buffer: dict[int, np.ndarray], geometry: dict[Box, dict[str, Any]],
+) -> None:
+    """Spatial steps on a chunk; results ``(size, size)`` (or ``(3, size, size)``) ``float32``
+    in ``[0, 255]`` go into ``buffer`` keyed by timeline index."""
+    frames = np.stack(src)
+    depth = np.stack(dep) if use_depth and dep else None
+    frames8, _ = prep.source(frames, depth, crop_depth=use_depth)
+    boxes = [plan.crop_box_at(int(index_map[j])) for j in idx]
+    for box in dict.fromkeys(boxes):
+        sel = [i for i, b in enumerate(boxes) if b == box]
+        x0, y0, x1, y1 = box
+        cropped = frames8[sel][:, y0:y1, x0:x1]  # (n, h, w) or (n, h, w, 3)
+        square, geo = square_frames(
+            cropped, spec.size, style=style, base_size=config.frames.gestures_base_size,
+            drop_columns=config.frames.gestures_drop_columns)
+        geometry[box] = geo
+        for n, i in enumerate(sel):
+            buffer[idx[i]] = square[n] if square.ndim == 3 else square[:, n]
+
+
+def _make_sample(
+    w: Any, plan: RecordingPlan, spec: InputSpec, fps: Fraction, buffer: dict[int, np.ndarray],
+    index_map: np.ndarray, geometry: dict[Box, dict[str, Any]], base: dict[str, Any],
+    length: int,
+) -> Sample:
+    stack = np.stack([buffer[k] for k in range(w.start, w.stop)], axis=-3)  # (.., T, S, S)
+    box = plan.crop_box_at(int(index_map[w.start]))
+    provenance = dict(base)
+    provenance.update({
+        "source_frames": [int(index_map[w.start]), int(index_map[w.stop - 1]) + 1],
+        "geometry": geometry.get(box, {}), "length": length,
+    })
+    return Sample(
+        frames=normalise(stack, spec), span=FrameSpan(w.start, w.stop, fps),
+        patient=plan.patient, recording=plan.recording,
+        event=None if w.event is None else w.event.id, label=w.label, view=None,
+        crop_box=box, provenance=provenance,
+    )

@@ -1,0 +1,169 @@
+"""The application factory: ``create_app(settings)`` builds everything, nothing is global.
+
+Run it with ``ictal serve`` or ``uvicorn --factory ictal.server.app:create_app`` (the latter
+reads :class:`ServerSettings` from ``ICTAL_*`` environment variables, see
+:func:`settings_from_env`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ictal import __version__
+from ictal.errors import ConfigError
+from ictal.server.config import ServerSettings
+from ictal.server.db import Database
+from ictal.server.deps import AppState
+from ictal.server.errors import OutsideRootError, ServerError, StaleVersionError
+from ictal.server.jobs import TranscodeJobs
+from ictal.server.media import resolve_inside
+from ictal.server.migrate import upgrade_head
+from ictal.server.routes import admin, annotations, auth, mlops, patients, recordings
+from ictal.server.schemas import Health
+from ictal.server.security import LoginRateLimiter, make_hasher
+
+log = logging.getLogger(__name__)
+
+NOT_BUILT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>ictal</title></head><body style="font-family: sans-serif; margin: 3em">
+<h1>ictal server is running</h1>
+<p><strong>front-end not built: run <code>make frontend</code></strong> (it builds
+<code>frontend/</code> into <code>src/ictal/server/static/</code>), then reload this page.</p>
+<p>The API is up: see <a href="/docs">/docs</a> and <a href="/openapi.json">/openapi.json</a>.</p>
+</body></html>"""
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def settings_from_env() -> ServerSettings:
+    """Settings from ``ICTAL_DATA_DIR`` (required), ``ICTAL_DATABASE_URL``,
+    ``ICTAL_STORAGE_ROOT``, ``ICTAL_COOKIE_SECURE`` (for ``uvicorn --factory``)."""
+    data_dir = os.environ.get("ICTAL_DATA_DIR")
+    if not data_dir:
+        raise ConfigError("ICTAL_DATA_DIR is not set",
+                          hint="export ICTAL_DATA_DIR=/var/lib/ictal (or use `ictal serve`)")
+    return ServerSettings(
+        data_dir=Path(data_dir),
+        database_url=os.environ.get("ICTAL_DATABASE_URL") or None,
+        storage_root=Path(os.environ["ICTAL_STORAGE_ROOT"])
+        if os.environ.get("ICTAL_STORAGE_ROOT") else None,
+        cookie_secure=os.environ.get("ICTAL_COOKIE_SECURE", "0").lower() in ("1", "true", "yes"),
+    )
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health", response_model=Health)
+    def health(request: Request) -> Health:
+        """Liveness (no login needed)."""
+        state: AppState = request.app.state.ictal
+        return Health(status="ok", version=__version__, database=state.database.bind.dialect.name)
+
+    return router
+
+
+def _static_routes(app: FastAPI, static_dir: Path) -> None:
+    """The built front-end at ``/``, with SPA fallback to ``index.html``."""
+
+    @app.get("/{full_path:path}", include_in_schema=False)
+    def spa(full_path: str) -> Response:
+        index = static_dir / "index.html"
+        if full_path.startswith(("api/", "api")) and (full_path == "api" or "/" in full_path):
+            return JSONResponse({"detail": "not found"}, status_code=404)
+        if not index.is_file():
+            return HTMLResponse(NOT_BUILT_PAGE)
+        if full_path:
+            try:
+                target = resolve_inside(static_dir, full_path)
+            except OutsideRootError:
+                return JSONResponse({"detail": "not found"}, status_code=404)
+            if target.is_file():
+                return FileResponse(target)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+
+def create_app(settings: ServerSettings | None = None, *,
+               database: Database | None = None) -> FastAPI:
+    """Build the application.
+
+    ``settings`` default: :func:`settings_from_env` (``uvicorn --factory``). ``database``
+    replaces the engine built from ``settings.database_url`` (tests pass sessions bound to one
+    connection whose transaction they roll back); when it is given no migration is run.
+    """
+    settings = settings if settings is not None else settings_from_env()
+    owns_db = database is None
+    if database is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if settings.migrate_on_start:
+            upgrade_head(settings.db_url)
+        database = Database.from_url(settings.db_url)
+    for directory in (settings.storage, settings.preview_root):
+        directory.mkdir(parents=True, exist_ok=True)
+    state = AppState(
+        settings=settings, database=database, hasher=make_hasher(),
+        limiter=LoginRateLimiter(settings.login_max_failures, settings.login_window_s),
+        jobs=TranscodeJobs(settings, database),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        n = state.jobs.resume_unfinished()
+        if n:
+            log.info("resumed %d unfinished preview(s)", n)
+        try:
+            yield
+        finally:
+            state.jobs.shutdown()
+            if owns_db:
+                database.dispose()
+
+    app = FastAPI(
+        title="ictal server", version=__version__, lifespan=lifespan,
+        description="Clinician + data-scientist platform (seed 003). See docs/api.md.",
+        # operationId = the Python function name: short, stable names in the generated client
+        generate_unique_id_function=lambda route: route.name,
+    )
+    app.state.ictal = state
+
+    @app.exception_handler(ServerError)
+    async def _server_error(_request: Request, exc: ServerError) -> JSONResponse:
+        if isinstance(exc, StaleVersionError):
+            body = {"detail": {"message": exc.message, "current": exc.current}}
+        else:
+            body = {"detail": exc.message}
+        return JSONResponse(body, status_code=exc.status_code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if request.url.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    api = APIRouter(prefix="/api")
+    api.include_router(_health_router())
+    for module in (auth, admin, patients, recordings, annotations, mlops):
+        api.include_router(module.router)
+    app.include_router(api)
+    _static_routes(app, settings.static_dir or Path(__file__).resolve().parent / "static")
+    return app

@@ -1,0 +1,101 @@
+"""Engine and session factory, built from :class:`ServerSettings` (never at import time)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table (schema changes go through Alembic only)."""
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite stores it naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; use datetime.now(UTC)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    """Foreign keys on, WAL, and ``BEGIN IMMEDIATE`` transactions.
+
+    pysqlite's own transaction handling is switched off (it breaks SAVEPOINTs) and every
+    transaction takes the write lock at BEGIN: a deferred transaction that reads then writes
+    fails at once with "database is locked" when another writer committed in between, whereas an
+    immediate one simply waits (``busy_timeout``).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` (``sqlite:///FILE`` or ``postgresql+psycopg://...``)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 10}, pool_size=8,
+            max_overflow=32,
+        )
+        _sqlite_pragmas(engine)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=40, pool_pre_ping=True)
+
+
+@dataclass
+class Database:
+    """The engine (or one connection, in tests) and the session factory bound to it."""
+
+    bind: Engine | Connection
+    sessions: sessionmaker[Session]
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        engine = make_engine(url)
+        return cls(engine, sessionmaker(engine, expire_on_commit=False))
+
+    @classmethod
+    def on_connection(cls, connection: Connection) -> Database:
+        """Sessions that join ``connection``'s open transaction via SAVEPOINTs (test isolation:
+        the caller rolls the outer transaction back at the end)."""
+        factory = sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        return cls(connection, factory)
+
+    def dispose(self) -> None:
+        if isinstance(self.bind, Engine):
+            self.bind.dispose()

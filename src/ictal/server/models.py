@@ -1,0 +1,248 @@
+"""Database tables (SQLAlchemy 2, typed ``Mapped[...]``). Change them only with a migration.
+
+No patient table holds a name, birth date, address or any other identifier: a patient is a
+generated pseudonymous ``code`` plus the few clinical fields seed 003 needs. Times of events and
+MOIs are seconds from the recording's start (float, as in the manifest).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ictal.server.db import Base, UTCDateTime, utcnow
+
+ROLES = ("clinician", "data_scientist", "admin")
+PREVIEW_STATES = ("pending", "running", "done", "failed")
+STREAM_KINDS = ("rgb", "ir", "depth")
+
+clinic_members = Table(
+    "clinic_members",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("clinic_id", ForeignKey("clinics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Clinic(Base):
+    __tablename__ = "clinics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    clinics: Mapped[list[Clinic]] = relationship(
+        secondary=clinic_members, lazy="selectin", order_by=Clinic.id
+    )
+
+    @property
+    def clinic_ids(self) -> list[int]:
+        return [c.id for c in self.clinics]
+
+
+class LoginSession(Base):
+    """A browser session; only the SHA-256 of the cookie token is stored."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    age: Mapped[int | None] = mapped_column(Integer)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    syndrome: Mapped[str | None] = mapped_column(String(200))
+    etiology: Mapped[str | None] = mapped_column(String(200))
+    invasive: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Recording(Base):
+    """A raw stream file on the server (it stays where it is) and its browser preview."""
+
+    __tablename__ = "recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(Text)  # absolute, resolved, inside the storage root
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    fps: Mapped[str] = mapped_column(String(32))  # exact rational "30" or "30000/1001"
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    n_frames: Mapped[int] = mapped_column(Integer)
+    duration: Mapped[float] = mapped_column(Float)
+    pix_fmt: Mapped[str] = mapped_column(String(32))
+    window_lo: Mapped[int | None] = mapped_column(Integer)  # 16-bit -> 8-bit grey window
+    window_hi: Mapped[int | None] = mapped_column(Integer)
+    preview_status: Mapped[str] = mapped_column(String(16), default="pending")
+    preview_progress: Mapped[float] = mapped_column(Float, default=0.0)
+    preview_path: Mapped[str | None] = mapped_column(Text)  # relative to the preview root
+    preview_error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    patient: Mapped[Patient] = relationship(lazy="joined")
+
+
+class Event(Base):
+    """A labelled segment: onset ``t0``, offset ``t1``, generalisation ``tG`` (seconds)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(
+        ForeignKey("recordings.id", ondelete="CASCADE"), index=True
+    )
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    t0: Mapped[float] = mapped_column(Float)
+    t1: Mapped[float] = mapped_column(Float)
+    tG: Mapped[float | None] = mapped_column(Float)  # noqa: N815 (the seeds' name)
+    label: Mapped[str] = mapped_column(String(64))
+    seizure_types: Mapped[str] = mapped_column(String(500), default="")
+    semiology: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class MoiTerm(Base):
+    """A movement-of-interest term of the controlled ILAE semiology vocabulary."""
+
+    __tablename__ = "moi_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(64), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class BodyRegion(Base):
+    __tablename__ = "body_regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class MoiAnnotation(Base):
+    """A movement of interest inside an event: region, term, start and end (seconds)."""
+
+    __tablename__ = "moi_annotations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("body_regions.id"))
+    term_id: Mapped[int] = mapped_column(ForeignKey("moi_terms.id"))
+    start: Mapped[float] = mapped_column(Float)
+    end: Mapped[float] = mapped_column(Float)
+    annotator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    region: Mapped[BodyRegion] = relationship(lazy="joined")
+    term: Mapped[MoiTerm] = relationship(lazy="joined")
+    annotator: Mapped[User | None] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class ModelRun(Base):
+    """An imported ``ictal predict`` output (format ``ictal-predictions/1``)."""
+
+    __tablename__ = "model_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(
+        ForeignKey("recordings.id", ondelete="CASCADE"), index=True
+    )
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    source_recording: Mapped[str] = mapped_column(Text)
+    model_name: Mapped[str] = mapped_column(String(200))
+    bundle_sha256: Mapped[str] = mapped_column(String(64))
+    model_info: Mapped[dict[str, Any]] = mapped_column(JSON)
+    labels: Mapped[list[str]] = mapped_column(JSON)
+    decision_label: Mapped[str] = mapped_column(String(64))
+    decision_probs: Mapped[list[float]] = mapped_column(JSON)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Prediction(Base):
+    """One window of a model run: frames ``[start_frame, stop_frame)`` and class probabilities."""
+
+    __tablename__ = "predictions"
+    __table_args__ = (UniqueConstraint("run_id", "index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("model_runs.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column(Integer)
+    start_frame: Mapped[int] = mapped_column(Integer)
+    stop_frame: Mapped[int] = mapped_column(Integer)
+    t_start: Mapped[float] = mapped_column(Float)
+    t_stop: Mapped[float] = mapped_column(Float)
+    probs: Mapped[list[float]] = mapped_column(JSON)
+
+
+class AuditEntry(Base):
+    """Append-only: who changed what and when. The application never updates or deletes rows."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_clinic_at", "clinic_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(Integer)  # no FK: survives user removal
+    username: Mapped[str] = mapped_column(String(64))
+    clinic_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))  # create / update / delete / login ...
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,59 @@
+"""The MLOps loop: labels out as a training manifest, ``ictal predict`` output back in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from ictal.server import repository
+from ictal.server.deps import CurrentUser, DataScientist, DbSession
+from ictal.server.export import build_manifest
+from ictal.server.schemas import (
+    ManifestExportRequest,
+    ModelRunDetail,
+    ModelRunPublic,
+    PredictionPublic,
+    PredictionsImport,
+)
+
+router = APIRouter(tags=["mlops"])
+
+
+@router.post("/exports/manifest", response_model=dict[str, Any])
+def export_manifest(body: ManifestExportRequest, user: DataScientist,
+                    db: DbSession) -> dict[str, Any]:
+    """The labels of the chosen recordings / clinics as an ictal manifest (plain data, the
+    form ``ictal.manifest.manifest_to_dict`` gives; save it as YAML to train from it)."""
+    from ictal.manifest import manifest_to_dict
+
+    manifest = build_manifest(db, user, body)
+    return manifest_to_dict(manifest)
+
+
+@router.post("/recordings/{recording_id}/model-runs", response_model=ModelRunPublic,
+             status_code=status.HTTP_201_CREATED)
+def import_model_run(recording_id: int, body: PredictionsImport, user: DataScientist,
+                     db: DbSession) -> ModelRunPublic:
+    """Import the JSON of ``ictal predict`` (``format: ictal-predictions/1``) as a model run."""
+    rec = repository.get_recording(db, recording_id, user.clinic_ids)
+    run = repository.create_model_run(db, user, rec, body)
+    repository.commit(db)
+    return repository.run_public(run, len(body.windows))
+
+
+@router.get("/recordings/{recording_id}/model-runs", response_model=list[ModelRunPublic])
+def list_model_runs(recording_id: int, user: CurrentUser, db: DbSession) -> list[ModelRunPublic]:
+    rec = repository.get_recording(db, recording_id, user.clinic_ids)
+    runs = repository.list_model_runs(db, rec)
+    counts = repository.count_windows(db, [r.id for r in runs])
+    return [repository.run_public(r, counts.get(r.id, 0)) for r in runs]
+
+
+@router.get("/model-runs/{run_id}", response_model=ModelRunDetail)
+def get_model_run(run_id: int, user: CurrentUser, db: DbSession) -> ModelRunDetail:
+    """A model run with all its windows (the probability timeline)."""
+    run = repository.get_model_run(db, run_id, user.clinic_ids)
+    windows = [PredictionPublic.model_validate(p) for p in repository.list_predictions(db, run)]
+    summary = repository.run_public(run, len(windows))
+    return ModelRunDetail(**summary.model_dump(), windows=windows)

@@ -1,0 +1,414 @@
+"""Request and response bodies, one set per entity (``...Create``, ``...Update``, ``...Public``).
+
+Request bodies forbid unknown fields, so a client can never slip an identifying field (a name,
+a birth date) into a patient, and a typo is a 422 instead of being silently ignored. Times are
+seconds from the start of the recording.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Role = Literal["clinician", "data_scientist", "admin"]
+Sex = Literal["F", "M", "U"]
+StreamKind = Literal["rgb", "ir", "depth"]
+PreviewStatus = Literal["pending", "running", "done", "failed"]
+Seconds = Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- auth & users --------------------------------------------------------------------------------
+class LoginRequest(_In):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class PasswordChange(_In):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    new_password: Annotated[str, StringConstraints(min_length=12, max_length=1024)]
+
+
+class ClinicCreate(_In):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class ClinicPublic(_Out):
+    id: int
+    name: str
+    created_at: datetime
+
+
+class UserCreate(_In):
+    username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")]
+    password: Annotated[str, StringConstraints(min_length=12, max_length=1024)]
+    role: Role
+    clinic_ids: Annotated[list[int], Field(min_length=1)]
+
+
+class UserPublic(_Out):
+    """A user as every route returns it: never the password hash."""
+
+    id: int
+    username: str
+    role: Role
+    active: bool
+    clinic_ids: list[int]
+    created_at: datetime
+
+
+class SessionPublic(BaseModel):
+    """Answer to login and ``GET /api/auth/me``: the user and the CSRF token to echo."""
+
+    user: UserPublic
+    csrf_token: str
+
+
+# --- patients ------------------------------------------------------------------------------------
+class PatientCreate(_In):
+    """Pseudonymised clinical data only; the server generates the patient's code."""
+
+    clinic_id: int | None = None  # required when the user belongs to several clinics
+    age: Annotated[int, Field(ge=0, le=120)] | None = None
+    sex: Sex | None = None
+    syndrome: ShortText | None = None
+    etiology: ShortText | None = None
+    invasive: bool = False
+
+
+class PatientUpdate(_In):
+    version: int
+    age: Annotated[int, Field(ge=0, le=120)] | None = None
+    sex: Sex | None = None
+    syndrome: ShortText | None = None
+    etiology: ShortText | None = None
+    invasive: bool | None = None
+
+
+class PatientPublic(_Out):
+    id: int
+    code: str
+    clinic_id: int
+    age: int | None
+    sex: Sex | None
+    syndrome: str | None
+    etiology: str | None
+    invasive: bool
+    created_at: datetime
+    version: int
+
+
+# --- storage & recordings ------------------------------------------------------------------------
+class StorageEntry(BaseModel):
+    name: str
+    path: str  # relative to the storage root, '/'-separated
+    is_dir: bool
+    size_bytes: int | None
+
+
+class StorageListing(BaseModel):
+    path: str
+    entries: list[StorageEntry]
+
+
+class RecordingRegister(_In):
+    """Register a file already in server storage; ``path`` is relative to the storage root."""
+
+    patient_id: int
+    path: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+    kind: StreamKind = "ir"
+
+
+class RecordingPublic(_Out):
+    id: int
+    patient_id: int
+    patient_code: str
+    clinic_id: int
+    kind: StreamKind
+    path: str  # relative to the storage root
+    size_bytes: int
+    fps: str  # exact rational, e.g. "30" or "30000/1001"
+    width: int
+    height: int
+    n_frames: int
+    duration: float
+    pix_fmt: str
+    preview_status: PreviewStatus
+    preview_progress: float  # percent, 0..100
+    preview_error: str | None
+    created_at: datetime
+
+
+class PreviewStatusPublic(BaseModel):
+    recording_id: int
+    status: PreviewStatus
+    progress: float  # percent
+    error: str | None
+
+
+# --- events --------------------------------------------------------------------------------------
+class _EventTimes(_In):
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        t0, t1, tG = getattr(self, "t0", None), getattr(self, "t1", None), getattr(self, "tG", None)
+        if t0 is not None and t1 is not None and t1 <= t0:
+            raise ValueError(f"offset t1={t1} must be after onset t0={t0}")
+        if tG is not None and t0 is not None and t1 is not None and not t0 <= tG <= t1:
+            raise ValueError(f"tG={tG} must lie within [t0, t1] = [{t0}, {t1}]")
+        return self
+
+
+Label = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class EventCreate(_EventTimes):
+    t0: Seconds
+    t1: Seconds
+    tG: Seconds | None = None  # noqa: N815
+    label: Label
+    seizure_types: Annotated[str, StringConstraints(max_length=500)] = ""
+    semiology: Annotated[str, StringConstraints(max_length=5000)] = ""
+
+
+class EventUpdate(_EventTimes):
+    """Fields to change; ``version`` is the one the client read (stale -> 409).
+
+    ``tG`` may be set to ``null`` explicitly to remove the generalisation time.
+    """
+
+    version: int
+    t0: Seconds | None = None
+    t1: Seconds | None = None
+    tG: Seconds | None = None  # noqa: N815
+    label: Label | None = None
+    seizure_types: Annotated[str, StringConstraints(max_length=500)] | None = None
+    semiology: Annotated[str, StringConstraints(max_length=5000)] | None = None
+
+
+class EventPublic(_Out):
+    id: int
+    recording_id: int
+    t0: float
+    t1: float
+    tG: float | None  # noqa: N815
+    label: str
+    seizure_types: str
+    semiology: str
+    created_by: int | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+# --- vocabulary & MOIs ---------------------------------------------------------------------------
+class MoiTermCreate(_In):
+    code: Code
+    label: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    category: Annotated[str, StringConstraints(max_length=64)] = ""
+
+
+class MoiTermPublic(_Out):
+    id: int
+    code: str
+    label: str
+    category: str
+    active: bool
+
+
+class BodyRegionCreate(_In):
+    code: Code
+    label: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class BodyRegionPublic(_Out):
+    id: int
+    code: str
+    label: str
+    active: bool
+
+
+class Vocabulary(BaseModel):
+    terms: list[MoiTermPublic]
+    regions: list[BodyRegionPublic]
+
+
+class _MoiTimes(_In):
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        start, end = getattr(self, "start", None), getattr(self, "end", None)
+        if start is not None and end is not None and end <= start:
+            raise ValueError(f"end={end} must be after start={start}")
+        return self
+
+
+class MoiCreate(_MoiTimes):
+    """``region`` / ``term`` are vocabulary codes (``GET /api/vocabulary``)."""
+
+    region: Code
+    term: Code
+    start: Seconds
+    end: Seconds
+
+
+class MoiUpdate(_MoiTimes):
+    version: int
+    region: Code | None = None
+    term: Code | None = None
+    start: Seconds | None = None
+    end: Seconds | None = None
+
+
+class MoiPublic(_Out):
+    id: int
+    event_id: int
+    region: str
+    term: str
+    start: float
+    end: float
+    annotator_id: int | None
+    annotator: str | None  # username
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+# --- model runs ----------------------------------------------------------------------------------
+class PredictionWindow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start_frame: Annotated[int, Field(ge=0)]
+    stop_frame: Annotated[int, Field(ge=0)]
+    t_start: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    t_stop: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    probs: list[Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]]
+
+
+class PredictionModel(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    bundle_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class PredictionDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: str
+    probs: list[Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]]
+
+
+class PredictionsImport(BaseModel):
+    """Exactly the JSON ``ictal predict`` writes (``format: ictal-predictions/1``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["ictal-predictions/1"]
+    recording: Annotated[str, StringConstraints(max_length=4096)]
+    model: PredictionModel
+    labels: Annotated[list[Label], Field(min_length=1)]
+    windows: Annotated[list[PredictionWindow], Field(max_length=1_000_000)]
+    decision: PredictionDecision
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        n = len(self.labels)
+        for i, w in enumerate(self.windows):
+            if len(w.probs) != n:
+                raise ValueError(f"windows[{i}].probs has {len(w.probs)} values, labels has {n}")
+            if w.stop_frame <= w.start_frame or w.t_stop <= w.t_start:
+                raise ValueError(f"windows[{i}] is empty or reversed")
+        if len(self.decision.probs) != n:
+            raise ValueError(
+                f"decision.probs has {len(self.decision.probs)} values, labels has {n}"
+            )
+        if self.decision.label not in self.labels:
+            raise ValueError(f"decision.label {self.decision.label!r} is not one of labels")
+        return self
+
+
+class ModelRunPublic(_Out):
+    id: int
+    recording_id: int
+    source_recording: str
+    model_name: str
+    bundle_sha256: str
+    model_info: dict[str, Any]
+    labels: list[str]
+    decision_label: str
+    decision_probs: list[float]
+    n_windows: int
+    created_by: int | None
+    created_at: datetime
+
+
+class PredictionPublic(_Out):
+    index: int
+    start_frame: int
+    stop_frame: int
+    t_start: float
+    t_stop: float
+    probs: list[float]
+
+
+class ModelRunDetail(ModelRunPublic):
+    windows: list[PredictionPublic]
+
+
+# --- export & audit ------------------------------------------------------------------------------
+class ManifestExportRequest(_In):
+    """Recordings to export: the listed ones plus every recording of the listed clinics."""
+
+    recording_ids: list[int] = Field(default_factory=list)
+    clinic_ids: list[int] = Field(default_factory=list)
+    name: Annotated[str, StringConstraints(max_length=200)] = "ictal-server-export"
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if not self.recording_ids and not self.clinic_ids:
+            raise ValueError("give recording_ids and/or clinic_ids")
+        return self
+
+
+class AuditPublic(_Out):
+    id: int
+    at: datetime
+    user_id: int | None
+    username: str
+    clinic_id: int | None
+    action: str
+    entity: str
+    entity_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+    database: str
+
+
+class ConflictDetail(BaseModel):
+    """Body of a 409: ``{"detail": {"message": ..., "current": <the server's row>}}``."""
+
+    message: str
+    current: dict[str, Any]
+
+
+class ConflictError(BaseModel):
+    detail: ConflictDetail
+
+
+class ErrorMessage(BaseModel):
+    detail: str

@@ -1,0 +1,86 @@
+"""Helpers shared by the server tests (imported by ``conftest.py`` and the test modules)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from ictal.server.db import Database
+from ictal.server.security import CSRF_HEADER
+
+PASSWORD = "correct horse battery"
+POSTGRES_ENV = "ICTAL_TEST_POSTGRES_URL"
+
+
+def postgres_url_or_skip() -> str:
+    """The test PostgreSQL URL; skip without one, unless ``CI`` is set (then fail)."""
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {POSTGRES_ENV} is not: start scripts/pg-test-server.sh")
+        pytest.skip(f"{POSTGRES_ENV} not set (scripts/pg-test-server.sh start prints one)")
+    return url
+
+
+def write_ir_video(path: Path, n_frames: int = 12, size: tuple[int, int] = (48, 64),
+                   fps: int = 10) -> np.ndarray:
+    """A lossless 16-bit FFV1 'infrared' clip whose brightness ramps over time; returns frames
+    ``(T, H, W)`` ``uint16``."""
+    from ictal.io.writers import write_video
+
+    h, w = size
+    yy, xx = np.mgrid[0:h, 0:w]
+    frames = np.stack([(1000 + 40 * xx + 30 * yy + 200 * t).astype(np.uint16)
+                       for t in range(n_frames)])
+    write_video(path, list(frames), fps, codec="ffv1")
+    return frames
+
+
+class FakeJobs:
+    """Records preview jobs instead of running them (the connection is shared with the test)."""
+
+    def __init__(self) -> None:
+        self.submitted: list[int] = []
+
+    def submit(self, recording_id: int) -> None:
+        self.submitted.append(recording_id)
+
+    def resume_unfinished(self) -> int:
+        return 0
+
+    def shutdown(self) -> None:
+        pass
+
+
+@dataclass
+class World:
+    app: Any
+    database: Database
+    jobs: FakeJobs
+    clinic_a: int
+    clinic_b: int
+    users: dict[str, int] = field(default_factory=dict)
+    responses: list[Any] = field(default_factory=list)
+
+    def client(self, username: str | None = None) -> TestClient:
+        """A client (logged in as ``username`` with the CSRF header set, when given) whose
+        JSON answers are all kept in :attr:`responses` for the password-hash scan."""
+        client = TestClient(self.app, raise_server_exceptions=True)
+        client.event_hooks = {"response": [self._keep]}  # type: ignore[attr-defined]
+        if username is not None:
+            r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+            assert r.status_code == 200, r.text
+            client.headers[CSRF_HEADER] = r.json()["csrf_token"]
+        return client
+
+    def _keep(self, response: Any) -> None:
+        if response.headers.get("content-type", "").startswith("application/json"):
+            response.read()
+            self.responses.append(json.loads(response.content or b"null"))
