@@ -117,7 +117,7 @@ def _separable(n: int = 80, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def test_fit_learns_is_seeded_and_round_trips() -> None:
     x, y = _separable()
-    cfg = TrainConfig(epochs=40, batch_size=32)
+    cfg = TrainConfig(epochs=25, batch_size=32)
     kw = {"lstm_units": (16, 8), "fc_units": (8, 8), "train": cfg, "seed": 3}
     a = LSTMClassifier(**kw)
     assert a.fit(x, y) is a

@@ -643,12 +643,12 @@ export interface components {
              * Seizure Types
              * @default
              */
-            seizure_types: string;
+            seizure_types?: string;
             /**
              * Semiology
              * @default
              */
-            semiology: string;
+            semiology?: string;
             /** T0 */
             t0: number;
             /** T1 */
@@ -746,7 +746,7 @@ export interface components {
              * Name
              * @default ictal-server-export
              */
-            name: string;
+            name?: string;
             /** Recording Ids */
             recording_ids?: number[];
         };
@@ -867,7 +867,7 @@ export interface components {
              * Category
              * @default
              */
-            category: string;
+            category?: string;
             /** Code */
             code: string;
             /** Label */
@@ -921,7 +921,7 @@ export interface components {
              * Invasive
              * @default false
              */
-            invasive: boolean;
+            invasive?: boolean;
             /** Sex */
             sex?: ("F" | "M" | "U") | null;
             /** Syndrome */
@@ -1101,7 +1101,7 @@ export interface components {
              * @default ir
              * @enum {string}
              */
-            kind: "rgb" | "ir" | "depth";
+            kind?: "rgb" | "ir" | "depth";
             /** Path */
             path: string;
             /** Patient Id */

@@ -81,24 +81,24 @@ export function MoiPanel(props: MoiPanelProps) {
             </select>
           </label>
           <div className="form-grid">
-            <label>
-              Start
-              <span className="row" style={{ flexWrap: "nowrap", gap: "0.3rem" }}>
+            <div className="time-field">
+              <label>
+                Start
                 <input name="start" className="mono" size={9} value={draft.start} required onChange={(e) => onDraft({ ...draft, start: e.target.value })} />
-                <button type="button" className="button-quiet" aria-label="Set start to the current time (s)" onClick={() => onDraft({ ...draft, start: formatTime(currentTime) })}>
-                  ⏱
-                </button>
-              </span>
-            </label>
-            <label>
-              End
-              <span className="row" style={{ flexWrap: "nowrap", gap: "0.3rem" }}>
+              </label>
+              <button type="button" className="button-quiet" aria-label="Set start to the current time (s)" onClick={() => onDraft({ ...draft, start: formatTime(currentTime) })}>
+                ⏱
+              </button>
+            </div>
+            <div className="time-field">
+              <label>
+                End
                 <input name="end" className="mono" size={9} value={draft.end} required onChange={(e) => onDraft({ ...draft, end: e.target.value })} />
-                <button type="button" className="button-quiet" aria-label="Set end to the current time (e)" onClick={() => onDraft({ ...draft, end: formatTime(currentTime) })}>
-                  ⏱
-                </button>
-              </span>
-            </label>
+              </label>
+              <button type="button" className="button-quiet" aria-label="Set end to the current time (e)" onClick={() => onDraft({ ...draft, end: formatTime(currentTime) })}>
+                ⏱
+              </button>
+            </div>
           </div>
           <div className="dialog-buttons">
             <button type="button" className="button-quiet" onClick={() => onDraft(null)}>

@@ -62,13 +62,22 @@ export function LandingScreen({ api, user, onLogout, onSessionLost, navigate }: 
     else setLoading(rec);
   };
 
-  const onLoaded = (rec: RecordingPublic) => {
+  const onLoaded = async (rec: RecordingPublic) => {
     setLoading(null);
     notify("success", `Recording ${rec.path} is ready`);
     setRecordings((all) => (all ?? []).map((r) => (r.id === rec.id ? rec : r)));
-    const patient = patientOf(rec.patient_id);
-    if (patient && annotator) setPrompt({ patient, thenOpen: rec.id });
-    else navigate({ screen: "labelling", recordingId: rec.id });
+    if (!annotator) {
+      navigate({ screen: "labelling", recordingId: rec.id });
+      return;
+    }
+    try {
+      // Fresh from the server: the patient may be new, or edited since the list was loaded.
+      const patient = await unwrap(api.GET("/api/patients/{patient_id}", { params: { path: { patient_id: rec.patient_id } } }));
+      setPrompt({ patient, thenOpen: rec.id });
+    } catch (err) {
+      report(err, "Loading the patient data");
+      navigate({ screen: "labelling", recordingId: rec.id });
+    }
   };
 
   const savePatient = async (patient: PatientPublic, fields: PatientFields, version: number): Promise<void> => {
@@ -246,7 +255,7 @@ export function LandingScreen({ api, user, onLogout, onSessionLost, navigate }: 
           api={api}
           recording={loading}
           canRetry={annotator}
-          onReady={onLoaded}
+          onReady={(rec) => void onLoaded(rec)}
           onError={report}
           onClose={() => {
             setLoading(null);

@@ -199,3 +199,31 @@ def adapt_input_conv(model: nn.Module, path: str, in_channels: int) -> None:
             new.bias.copy_(conv.bias)
     setattr(parent, attr, new)  # also right for Sequential children named "0", "1", ...
     log.info("adapted %s to 1 input channel (summed %d RGB kernels)", path, conv.in_channels)
+
+
+def random_state_dict(model: nn.Module, seed: int) -> dict[str, torch.Tensor]:
+    """Seeded random weights for ``model`` following the conformance recipe (float32).
+
+    Walks the state dict in order after ``torch.manual_seed(seed)``: conv / linear weights
+    ``randn * fan_in**-0.5``, BN gamma ``rand + 0.5``, biases ``randn * 0.1``, running means
+    ``randn * 0.1``, running variances ``rand + 0.5``, counters 0 (shared/conformance/README).
+    Unlike PyTorch's default init this keeps deep activations of order 1, so tests and
+    benchmarks exercise realistic magnitudes.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    state: dict[str, torch.Tensor] = {}
+    for key, value in model.state_dict().items():
+        shape = value.shape
+        if key.endswith("num_batches_tracked"):
+            state[key] = torch.zeros((), dtype=torch.long)
+        elif key.endswith("running_mean"):
+            state[key] = torch.randn(shape, generator=generator) * 0.1
+        elif key.endswith("running_var"):
+            state[key] = torch.rand(shape, generator=generator) + 0.5
+        elif key.endswith("weight") and len(shape) >= 2:
+            state[key] = torch.randn(shape, generator=generator) * shape[1:].numel() ** -0.5
+        elif key.endswith("weight"):
+            state[key] = torch.rand(shape, generator=generator) + 0.5
+        else:
+            state[key] = torch.randn(shape, generator=generator) * 0.1
+    return state

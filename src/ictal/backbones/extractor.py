@@ -30,6 +30,7 @@ from ictal.backbones.checkpoints import (
     drop_head,
     find_checkpoint,
     load_strict,
+    random_state_dict,
     read_state_dict,
     verify_checkpoint,
 )
@@ -291,7 +292,8 @@ def load_backbone(name: str, *, weights: Path | None = None,
         in_channels: 1 adapts the first convolution to infrared (sum over RGB kernels).
         optimize: folded BN, channels-last, ONNX Runtime where available (same numbers).
         engine: ``"auto"``, ``"torch"`` or ``"onnxruntime"`` for the optimised path.
-        seed: seed of the random weights when ``pretrained=False``.
+        seed: seed of the random weights when ``pretrained=False`` (the conformance recipe,
+            :func:`~ictal.backbones.checkpoints.random_state_dict`).
 
     Raises:
         CheckpointError: the checkpoint is missing, has the wrong hash or the wrong layout.
@@ -301,10 +303,9 @@ def load_backbone(name: str, *, weights: Path | None = None,
     if spec.checkpoint is None:
         network = build_network(spec)
     elif not pretrained:
-        with torch.random.fork_rng():
-            torch.manual_seed(seed)
-            network = build_network(spec)
+        network = build_network(spec)
         remove_head(spec, network)
+        network.load_state_dict(random_state_dict(network, seed))
         log.info("%s: random weights (seed %d), no checkpoint", spec.name, seed)
     else:
         path = find_checkpoint(spec, weights, weights_dir)

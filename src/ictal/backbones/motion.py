@@ -46,6 +46,22 @@ SPECTRAL_FEATURES = 2 * (len(BAND_EDGES) - 1 + 2)
 FEATURES = PER_STEP_FEATURES + SPECTRAL_FEATURES
 
 
+def feature_names() -> list[str]:
+    """Names of the :data:`FEATURES` columns, in order (for reports and tests)."""
+    cells = [f"r{r}c{c}" for r in range(GRID) for c in range(GRID)]
+    names = [f"energy_{c}" for c in cells] + [f"speed_{c}" for c in cells]
+    names += [f"flow_x_{c}" for c in cells] + [f"flow_y_{c}" for c in cells]
+    names += [f"direction_{i}" for i in range(DIRECTION_BINS)]
+    names += [f"speed_hist_{i}" for i in range(len(SPEED_EDGES) + 1)]
+    names += [f"moving_gt_{t}" for t in ENERGY_THRESHOLDS]
+    names += ["energy_mean", "energy_sq", "energy_max", "energy_std", "speed_mean", "speed_max",
+              "abs_flow_x", "abs_flow_y", "flow_x", "flow_y", "acceleration", "reversals"]
+    for signal in ("energy", "flow"):
+        names += [f"{signal}_band_{lo}_{hi}" for lo, hi in itertools.pairwise(BAND_EDGES)]
+        names += [f"{signal}_dominant_freq", f"{signal}_peak_share"]
+    return names
+
+
 def motion_timesteps(frames: int) -> int:
     """Real timesteps for a clip of ``frames`` frames (60 -> 8; 10 -> 2); steps are 7.5 frames.
 

@@ -60,13 +60,6 @@ def _mlflow(enabled: bool) -> bool:
     return enabled and mlflow_available()
 
 
-def _set_threads(threads: int | None) -> None:
-    if threads is not None:
-        import torch
-
-        torch.set_num_threads(max(1, threads))
-
-
 def train(
     features: Path = typer.Argument(..., help="Feature file or store directory."),
     out: Path = typer.Option(..., "--out", "-o", help="Run folder to write."),
@@ -76,7 +69,7 @@ def train(
     final: bool = typer.Option(False, "--final", help="Export a model bundle (out/bundle)."),
     bundle: Path | None = typer.Option(None, help="Where to write the bundle (with --final)."),
     seed: int = typer.Option(0, help="Random seed."),
-    threads: int | None = typer.Option(None, help="torch threads."),
+    threads: int = typer.Option(1, help="torch threads while training (1 suits small nets)."),
     tracking: bool = typer.Option(True, "--mlflow/--no-mlflow", help="Log to MLflow."),
     tracking_uri: str | None = typer.Option(None, "--tracking-uri", help=TRACKING_HELP),
 ) -> None:
@@ -89,7 +82,6 @@ def train(
     from ictal.progress import make_progress
     from ictal.training.fit import train_final
 
-    _set_threads(threads)
     config = _config(model, sets)
     table = read_features(features)
     out.mkdir(parents=True, exist_ok=True)
@@ -98,7 +90,7 @@ def train(
         "seed": seed, "model_config": config.model_dump(mode="json")})
     with make_progress(transient=True) as bar:
         task = bar.add_task(f"train {config.name}", total=config.train.epochs)
-        est, info = train_final(table, config, selection=selection, seed=seed,
+        est, info = train_final(table, config, selection=selection, seed=seed, threads=threads,
                                 on_epoch=lambda e, n: bar.update(task, completed=e + 1, total=n))
     torch.save(est.state(), out / "model.pt")
     write_json_atomic(out / "metrics.json", info)
@@ -139,7 +131,7 @@ def evaluate(
     selection: str = typer.Option("honest", help="honest or seed (as the seeds did)."),
     search_trials: int = typer.Option(0, help="Nested random hyper-parameter search trials."),
     seed: int = typer.Option(0, help="Random seed of the folds and the models."),
-    threads: int | None = typer.Option(None, help="torch threads."),
+    threads: int = typer.Option(1, help="torch threads while training (1 suits small nets)."),
     tracking: bool = typer.Option(True, "--mlflow/--no-mlflow", help="Log to MLflow."),
     tracking_uri: str | None = typer.Option(None, "--tracking-uri", help=TRACKING_HELP),
 ) -> None:
@@ -148,12 +140,11 @@ def evaluate(
     from ictal.evaluation.report import write_figures, write_report
     from ictal.features.store import read_features
 
-    _set_threads(threads)
     config = _config(model, sets)
     table = read_features(features)
     result = run_cross_validation(table, model_config=config, protocol=protocol, k=k,
                                   selection=selection, seed=seed, out_dir=out,  # type: ignore[arg-type]
-                                  search_trials=search_trials)
+                                  search_trials=search_trials, threads=threads)
     write_figures(result, out / "figures")
     write_report([result], out / "report.html")
     _print_summary(Console(), result)

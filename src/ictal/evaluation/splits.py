@@ -121,8 +121,9 @@ def make_splits(table: FeatureTable, protocol: str, *, k: int = 5, seed: int = 0
 
 def inner_split(table: FeatureTable, train_rows: np.ndarray, *, fraction: float = 0.2,
                 seed: int = 0, grouped: bool = True) -> Split:
-    """Honest model selection: split the training rows by patient (stratified at patient
-    level) into fit / validation parts; no validation patient is in the fit part.
+    """Honest model selection: split the training rows by patient into fit / validation
+    parts; about ``fraction`` of each class's patients (at least one when the class has two
+    or more) go to validation, so every class is validated; no patient is on both sides.
 
     ``grouped=False`` (only for the leaky protocol) splits samples instead, stratified by label.
     """
@@ -134,11 +135,19 @@ def inner_split(table: FeatureTable, train_rows: np.ndarray, *, fraction: float 
         return np.sort(fit), np.sort(val)
     sub = table.subset(train_rows)
     labels = patient_labels(sub.patient, sub.label)
-    k = max(2, round(1 / fraction))
     if len(labels) < 2:
         raise ConfigError("an inner split needs at least two training patients")
-    fold_of = _deal(sorted(labels), labels, min(k, len(labels)), np.random.default_rng(seed))
-    val = np.asarray([fold_of[p] == 0 for p in sub.patient.tolist()])
+    rng = np.random.default_rng(seed)
+    chosen: set[str] = set()
+    for cls in sorted(set(labels.values())):
+        members = sorted(p for p, c in labels.items() if c == cls)
+        if len(members) < 2:  # a lone patient of a class stays in the fit part
+            continue
+        n_val = max(1, round(fraction * len(members)))
+        chosen.update(members[i] for i in rng.permutation(len(members))[:n_val])
+    if not chosen:
+        chosen = {sorted(labels)[int(rng.integers(len(labels)))]}
+    val = np.isin(sub.patient, sorted(chosen))
     split = (train_rows[~val], train_rows[val])
     check_no_leak([split], table.patient)
     return split

@@ -9,7 +9,7 @@ Presets:
 * :meth:`PhantomConfig.demo` -- the embedded demo dataset: 20 patients (10 FLE, 10 TLE), 1-2
   seizures each, 512x424 IR + depth at 30 fps, with seizure durations scaled by
   ``duration_scale = 0.1`` and short pre/post-ictal periods so that the whole dataset is about
-  9,000 frames per stream (rendered in about 2 minutes on 2 cores; decoded by the rest of the
+  7,700 frames per stream (rendered in about 2 minutes on 2 idle cores; decoded by the rest of the
   demo in about 2 minutes).
 * :meth:`PhantomConfig.tiny` -- 4 patients, a few seconds each, 64x53 pixels, for tests.
 """
@@ -215,12 +215,12 @@ class PhantomConfig(_Model):
     def demo(cls, **overrides: object) -> PhantomConfig:
         """The embedded demo dataset (see the module docstring for its size)."""
         base: dict[str, object] = dict(
-            n_patients=20, events_per_patient=(1, 2), pre_s=(1.5, 2.0), post_s=(1.5, 2.0),
+            n_patients=20, events_per_patient=(1, 2), pre_s=(1.5, 1.8), post_s=(1.5, 1.8),
             duration_scale=0.1, name="phantom-demo",
-            # scaled by 0.1: FLE 3-5 s, TLE 5-8 s (real: 10-60 s / 30-120 s, seed 000)
-            fle=SeizureProgramme(duration_s=(30.0, 50.0), rate_hz=(1.8, 3.2),
+            # scaled by 0.1: FLE 3-4.5 s, TLE 4.5-7 s (real: 10-60 s / 30-120 s, seed 000)
+            fle=SeizureProgramme(duration_s=(30.0, 45.0), rate_hz=(1.8, 3.2),
                                  amplitude=(0.7, 1.0), p_generalise=0.2),
-            tle=SeizureProgramme(duration_s=(50.0, 80.0), rate_hz=(0.5, 1.6),
+            tle=SeizureProgramme(duration_s=(45.0, 70.0), rate_hz=(0.5, 1.6),
                                  amplitude=(0.6, 1.0), p_generalise=0.2),
         )
         base.update(overrides)

@@ -271,11 +271,13 @@ def render_recording(cfg: PhantomConfig, plan: RecordingPlan, out: Path, *,
             patient_box[f] = _box(ras.frame(buf, transform_solids(body[f], scene.camera)))
             for s, solids in staff:
                 staff_boxes[s, f] = _box(ras.frame(buf, transform_solids(solids, scene.camera)))
+            # one Gaussian field serves both sensors (row-flipped for IR: uncorrelated pixels)
+            field = noise.standard_normal((cfg.height, cfg.width), dtype=np.float32)
             if "depth" in writers:
-                writers["depth"].write(depth_frame(buf, cfg.sensor, area, noise))
+                writers["depth"].write(depth_frame(buf, cfg.sensor, area, noise, field))
             if "ir" in writers:
                 writers["ir"].write(ir_frame(buf, scene.reflectance, scene.ir_gain, cfg.sensor,
-                                             noise))
+                                             noise, field[::-1]))
             if ras_rgb is not None and static_rgb is not None:
                 rbuf = static_rgb.copy()
                 ras_rgb.frame(rbuf, transform_solids(body[f], ras_rgb.camera))

@@ -213,8 +213,7 @@ def _ellipsoid(rd: np.ndarray, centre: np.ndarray, axes: np.ndarray
         t = (b - np.sqrt(disc)) / a
     hit = (disc >= 0) & (t > 0)
     t = np.where(hit, t, np.inf).astype(np.float32)
-    q = t[..., None] * m - k
-    q[~hit] = 0.0
+    q = np.where(hit, t, 0.0)[..., None] * m - k
     n = q @ A
     nd = (n * rd).sum(-1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -262,10 +261,15 @@ def valid_area(width: int, height: int) -> np.ndarray:
 
 
 def depth_frame(buf: Buffers, sensor: SensorConfig, area: np.ndarray,
-                rng: np.random.Generator) -> np.ndarray:
-    """Kinect-like depth ``(H, W) uint16`` millimetres from the buffers (0 = invalid)."""
+                rng: np.random.Generator, noise: np.ndarray | None = None) -> np.ndarray:
+    """Kinect-like depth ``(H, W) uint16`` millimetres from the buffers (0 = invalid).
+
+    ``noise``: optional ``(H, W)`` float32 standard-normal field to use (else drawn from
+    ``rng``); pepper noise is always drawn from ``rng``.
+    """
     z = np.minimum(buf.z, 20.0)
-    noise = rng.standard_normal(z.shape, dtype=np.float32)
+    if noise is None:
+        noise = rng.standard_normal(z.shape, dtype=np.float32)
     mm = z * 1000.0 + noise * (sensor.depth_noise_mm * (0.5 + 0.15 * z * z))
     valid = (z >= sensor.min_range_m) & (z <= sensor.max_range_m) & area
     valid &= rng.random(z.shape, dtype=np.float32) >= sensor.pepper_fraction
@@ -277,11 +281,15 @@ def depth_frame(buf: Buffers, sensor: SensorConfig, area: np.ndarray,
 
 
 def ir_frame(buf: Buffers, reflectance: np.ndarray, gain: float, sensor: SensorConfig,
-             rng: np.random.Generator) -> np.ndarray:
-    """Kinect-like infrared ``(H, W) uint16``: ``gain * reflectance * cos / z**2`` + noise."""
+             rng: np.random.Generator, noise: np.ndarray | None = None) -> np.ndarray:
+    """Kinect-like infrared ``(H, W) uint16``: ``gain * reflectance * cos / z**2`` + noise.
+
+    ``reflectance`` is indexed by material id; ``noise`` as in :func:`depth_frame`.
+    """
     z = np.minimum(buf.z, 50.0)
     signal = (IR_SCALE * gain) * reflectance[buf.mat] * buf.cos / (z * z)
-    noise = rng.standard_normal(z.shape, dtype=np.float32)
+    if noise is None:
+        noise = rng.standard_normal(z.shape, dtype=np.float32)
     signal *= 1.0 + sensor.ir_noise * noise
     signal += 6.0
     np.clip(signal, 0, 65535, out=signal)

@@ -59,8 +59,20 @@ def normalise(frames: np.ndarray, spec: InputSpec) -> np.ndarray:
     Eq. 1); otherwise ``(x / 255 - mean[c]) / std[c]``. Grey ``(T, H, W)`` input is repeated
     to ``spec.channels``; ``(C, T, H, W)`` input must already have that many channels.
     """
-    if frames.ndim == 3:
-        frames = np.broadcast_to(frames[None], (spec.channels, *frames.shape))
+    if frames.ndim == 3:  # grey: normalise once, then copy into every channel
+        t, h, w = frames.shape
+        out = np.empty((spec.channels, t, h, w), np.float32)
+        grey = frames.astype(np.float32, copy=False)
+        if spec.value_range is not None:
+            lo, hi = spec.value_range
+            np.multiply(grey, np.float32((hi - lo) / 255.0), out=out[0])
+            out[0] += np.float32(lo)
+            out[1:] = out[0]
+        else:
+            for c in range(spec.channels):
+                np.multiply(grey, np.float32(1 / (255.0 * spec.std[c])), out=out[c])  # type: ignore[index]
+                out[c] -= np.float32(spec.mean[c] / spec.std[c])  # type: ignore[index]
+        return out
     if frames.ndim != 4 or frames.shape[0] != spec.channels:
         raise ShapeError(f"frames must be (T, H, W) or ({spec.channels}, T, H, W), "
                          f"got shape {frames.shape}")

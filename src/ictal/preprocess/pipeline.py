@@ -8,6 +8,7 @@ of ``config.chunk_frames`` and kept only until the last sample that needs them i
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import zlib
@@ -49,6 +50,24 @@ class WindowPlan:
     label: str | None
 
 
+def event_frames(t0: float, t1: float, fps: Fraction) -> tuple[int, int]:
+    """Frames ``[start, stop)`` of an event from ``t0`` to ``t1`` seconds.
+
+    Times within a millionth of a frame of a frame boundary snap to it, so float seconds such
+    as ``56 / 30`` (1.8666...67) give frame 56 and not 57.
+    """
+
+    def snap(t: float, up: bool) -> int:
+        x = Fraction(t) * fps
+        near = round(x)
+        if abs(x - near) < Fraction(1, 10**6):
+            return int(near)
+        return math.ceil(x) if up else math.floor(x)
+
+    start = snap(t0, up=False)
+    return start, max(start, snap(t1, up=True))
+
+
 def _event_label(event: Event | None, span: FrameSpan, config: PreprocessConfig) -> str | None:
     if event is None:
         return None
@@ -73,8 +92,8 @@ def plan_windows(
     out: list[WindowPlan] = []
     if windows == "events":
         for event in sorted(events, key=lambda e: (e.t0, e.id)):
-            span = FrameSpan.from_seconds(event.t0, event.t1, fps)
-            start, stop = min(span.start, n_frames), min(span.stop, n_frames)
+            first, last = event_frames(event.t0, event.t1, fps)
+            start, stop = min(first, n_frames), min(last, n_frames)
             if stop <= start:
                 log.warning("event %s lies outside the recording's %d frames", event.id, n_frames)
                 continue

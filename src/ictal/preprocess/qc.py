@@ -5,7 +5,9 @@ included) showing the detection box dotted and the crop box solid, and -- on the
 whose ground truth is known -- a score of each crop:
 
 * **detection crop** succeeds on a frame when the crop box contains the whole ground-truth
-  patient box;
+  patient box and is not much larger than the crop perfect boxes would give (area at most
+  ``max_area_ratio`` times that of the true bed + patient box expanded by the same margin), so
+  keeping the full frame does not count as a successful crop;
 * **depth crop** succeeds on a frame when it keeps the patient (at least ``keep_joints`` of the
   patient's visible joints lie on kept depth pixels) and removes staff standing in front of the
   bed (at most ``staff_left`` of the pixels of such a staff member that stand more than
@@ -26,7 +28,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ictal.fsutil import atomic_path
-from ictal.preprocess.boxes import Box, contains
+from ictal.preprocess.boxes import Box, box_area, clip_box, contains, expand_box, merge_boxes
 from ictal.preprocess.config import PreprocessConfig
 from ictal.preprocess.plan import FramePrep, RecordingPlan
 
@@ -158,7 +160,7 @@ def height_above_mattress(depth: np.ndarray, K: np.ndarray, plane: np.ndarray,
 
 def score_frame(
     qc: QcFrame, plan: RecordingPlan, gt: Any, *, keep_joints: float = 0.8,
-    staff_left: float = 0.2, staff_height_m: float = 0.6,
+    staff_left: float = 0.2, staff_height_m: float = 0.6, max_area_ratio: float = 2.0,
 ) -> dict[str, Any]:
     """Score one QC frame against the phantom's ground truth ``gt``
     (:class:`ictal.phantom.GroundTruth`). Returns ``{"frame", "detection", "depth",
@@ -166,7 +168,15 @@ def score_frame(
     k = qc.index
     crop = plan.crop_box_at(k)
     patient = gt.patient_box[k]
-    detection = contains(crop, tuple(int(x) for x in patient)) if _valid(patient) else None
+    detection = None
+    if _valid(patient):
+        truth: Box = tuple(int(x) for x in patient)  # type: ignore[assignment]
+        if _valid(gt.bed_box[k]):
+            truth = merge_boxes(truth, tuple(int(x) for x in gt.bed_box[k]))  # type: ignore[arg-type]
+        margin = float(plan.config.get("detection", {}).get("margin", 0.0))
+        ideal = clip_box(expand_box(truth, margin), plan.width, plan.height)
+        detection = (contains(crop, tuple(int(x) for x in patient))  # type: ignore[arg-type]
+                     and box_area(crop) <= max_area_ratio * box_area(ideal))
     out: dict[str, Any] = {"frame": k, "detection": detection, "depth": None,
                            "joints_kept": None, "staff_left": None}
     if qc.kept is None or qc.depth is None:

@@ -248,14 +248,15 @@ def _check_version(entity: str, row_id: int, row_version: int, sent: int,
 
 def _flush_versioned(db: Session, entity: str, row: Any, sent: int, public: Any) -> None:
     """Flush an UPDATE/DELETE guarded by ``version``; a concurrent writer -> 409."""
+    model, row_id = type(row), row.id
     try:
         db.flush()
     except StaleDataError as err:
         db.rollback()
-        fresh = db.get(type(row), row.id)
+        fresh = db.get(model, row_id)
         if fresh is None:
-            raise NotFoundError(f"{entity} {row.id} was deleted by someone else") from err
-        raise StaleVersionError(entity, row.id, sent, _jsonable(public(fresh))) from err
+            raise NotFoundError(f"{entity} {row_id} was deleted by someone else") from err
+        raise StaleVersionError(entity, row_id, sent, _jsonable(public(fresh))) from err
 
 
 def update_patient(db: Session, actor: User, patient: Patient,
@@ -553,7 +554,7 @@ def create_model_run(db: Session, actor: User, rec: Recording,
 def count_windows(db: Session, run_ids: Sequence[int]) -> dict[int, int]:
     q = (select(Prediction.run_id, func.count()).where(Prediction.run_id.in_(run_ids))
          .group_by(Prediction.run_id))
-    return {rid: n for rid, n in db.execute(q).tuples()}
+    return {rid: n for rid, n in db.execute(q).all()}
 
 
 def list_model_runs(db: Session, rec: Recording) -> list[ModelRun]:

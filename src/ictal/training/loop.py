@@ -1,8 +1,8 @@
 """One training loop for every network: mini-batches, validation, model selection.
 
 Model selection follows the seeds: keep the weights of the epoch with the best validation
-macro F1 (seeds 000/001) or the lowest validation loss (seed 002); ``patience`` adds real
-early stopping. Without a validation set the last epoch is kept.
+macro F1 (seeds 000/001; ties go to the lower validation loss) or the lowest validation loss
+(seed 002); ``patience`` adds real early stopping. Without a validation set the last epoch is kept.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def train_loop(
     """
     optimizer = make_optimizer([p for p in module.parameters() if p.requires_grad], cfg)
     history = History()
-    best_score = -float("inf")
+    best_score: tuple[float, float] = (-float("inf"), -float("inf"))
     best_state = copy.deepcopy(module.state_dict())
     since_best = 0
     batch = min(cfg.batch_size, max(1, n_train))
@@ -94,7 +94,10 @@ def train_loop(
                 val_loss, val_f1 = validate()
             history.val_loss.append(val_loss)
             history.val_f1.append(val_f1)
-            score = val_f1 if cfg.select_on == "f1" else -val_loss
+            # best macro F1, ties broken by the lower loss (a flat F1 plateau early in
+            # training must not trigger early stopping while the loss still improves)
+            f1 = round(val_f1, 9)  # equal F1s computed from different counts may differ in ulp
+            score = (f1, -val_loss) if cfg.select_on == "f1" else (-val_loss, f1)
             if score > best_score:
                 best_score, history.best_epoch, since_best = score, epoch, 0
                 best_state = copy.deepcopy(module.state_dict())

@@ -190,7 +190,7 @@ def stream_preview(recording_id: int, request: Request, user: CurrentUser, db: D
     try:
         span = parse_range(request.headers.get("range"), size)
     except RangeNotSatisfiableError as err:
-        raise HTTPException(status.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE,
+        raise HTTPException(status.HTTP_416_RANGE_NOT_SATISFIABLE,
                             f"range {err} is past the end ({size} bytes)",
                             headers={"Content-Range": f"bytes */{size}"}) from err
     if span is None:

@@ -1,0 +1,105 @@
+"""``ictal phantom``: generate a synthetic EMU dataset (videos, manifest, ground truth)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ictal.errors import ConfigError
+
+PRESETS = ("demo", "tiny", "default")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("phantom")(phantom)
+
+
+def _floats(text: str, option: str) -> tuple[float, float]:
+    try:
+        parts = [float(x) for x in text.split(",")]
+    except ValueError as err:
+        raise ConfigError(f"{option} {text!r} is not a number or 'low,high'",
+                          hint=f"e.g. {option} 2 or {option} 1.5,3") from err
+    if len(parts) not in (1, 2):
+        raise ConfigError(f"{option} {text!r}: give one value or 'low,high'")
+    return (parts[0], parts[-1])
+
+
+def _names(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def phantom(
+    out: Path = typer.Option(..., "--out", help="Directory to write the dataset into."),
+    preset: str = typer.Option("demo", help=f"Base recipe: {', '.join(PRESETS)} "
+                               "('default' = real seizure durations)."),
+    config: Path | None = typer.Option(None, help="YAML recipe (PhantomConfig fields); "
+                                       "overrides the preset, options override it."),
+    patients: int | None = typer.Option(None, help="Number of patients."),
+    events_per_patient: str | None = typer.Option(
+        None, help="Seizures (recordings) per patient: K or MIN,MAX."),
+    classes: str | None = typer.Option(None, help="Syndromes, e.g. FLE,TLE."),
+    seconds: str | None = typer.Option(
+        None, help="Length of the pre-ictal and of the post-ictal period (s): S or MIN,MAX."),
+    duration_scale: float | None = typer.Option(
+        None, help="Factor on the seizure durations of the recipe (1 = the seeds' durations)."),
+    fps: int | None = typer.Option(None, help="Frame rate (30 = Kinect v2)."),
+    streams: str | None = typer.Option(None, help="Streams to write: ir,depth,rgb."),
+    scale: float | None = typer.Option(None, help="Resolution factor on 512x424 (1 = Kinect)."),
+    seed: int | None = typer.Option(None, help="Random seed (bit-identical output per seed)."),
+    workers: int = typer.Option(2, min=1, help="Processes rendering recordings in parallel."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+) -> None:
+    """Generate a phantom EMU dataset: Kinect-v2-like IR / depth (and RGB) videos of patients in
+    bed, a manifest (labels FLE, TLE, NE) and per-frame ground truth. Existing complete
+    recordings are kept (resume)."""
+    import yaml
+    from pydantic import ValidationError
+
+    from ictal.phantom import PhantomConfig, generate
+
+    if preset not in PRESETS:
+        raise ConfigError(f"unknown preset {preset!r}", hint=f"use one of {', '.join(PRESETS)}")
+    fields: dict[str, Any] = {}
+    if config is not None:
+        try:
+            loaded = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as err:
+            raise ConfigError(f"{config}: cannot read the recipe: {err}") from err
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{config}: the recipe must be a YAML mapping of PhantomConfig "
+                              "fields")
+        fields.update(loaded)
+    if patients is not None:
+        fields["n_patients"] = patients
+    if events_per_patient is not None:
+        lo, hi = _floats(events_per_patient, "--events-per-patient")
+        fields["events_per_patient"] = (int(lo), int(hi))
+    if classes is not None:
+        fields["classes"] = _names(classes)
+    if seconds is not None:
+        fields["pre_s"] = fields["post_s"] = _floats(seconds, "--seconds")
+    for key, value in (("duration_scale", duration_scale), ("fps", fps), ("scale", scale),
+                       ("seed", seed)):
+        if value is not None:
+            fields[key] = value
+    if streams is not None:
+        fields["streams"] = _names(streams)
+    try:
+        if preset == "default":
+            cfg = PhantomConfig.model_validate(fields)
+        else:
+            cfg = getattr(PhantomConfig, preset)(**fields)
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                             for e in err.errors())
+        raise ConfigError(f"invalid phantom recipe: {problems}",
+                          hint="see `ictal phantom --help` and ictal.phantom.config") from err
+    result = generate(cfg, out, workers=workers, progress=progress)
+    report = result.report
+    typer.echo(report.summary())
+    typer.echo(f"{len(result.manifest.recordings)} recordings, {result.n_frames} frames per "
+               f"stream -> {result.manifest_path}")
+    raise typer.Exit(report.exit_code)

@@ -1,0 +1,65 @@
+"""``ictal preprocess``: crop geometry, QC contact sheets and a summary for every recording."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("preprocess")(preprocess)
+
+
+def preprocess(
+    manifest_path: Path = typer.Argument(..., metavar="MANIFEST", help="manifest.yaml"),
+    out: Path = typer.Option(..., "--out", "-o", help="Output directory."),
+    config_path: Path | None = typer.Option(None, "--config", "-c",
+                                            help="Preprocessing config (YAML)."),
+    variant: str | None = typer.Option(
+        None, "--variant", help="Dataset variant of seed 000: A, B or B0.5 (overrides config)."),
+    ground_truth: Path | None = typer.Option(
+        None, "--ground-truth", help="Folder of phantom ground-truth .npz files (default: "
+        "found beside the manifest or OUT)."),
+    recording: list[str] | None = typer.Option(
+        None, "--recording", "-r", help="Only these recordings (repeatable)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Redo finished recordings."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress."),
+) -> None:
+    """Plan every recording (depth planes, detection box, IR window) and write its plan JSON,
+    QC contact sheet and a summary; success rates are scored against phantom ground truth."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ictal.manifest import load_manifest
+    from ictal.preprocess.config import PreprocessConfig, load_config, variant_config
+    from ictal.preprocess.dataset import preprocess_dataset
+    from ictal.progress import make_progress
+
+    console = Console()
+    config = load_config(config_path) if config_path else PreprocessConfig()
+    if variant is not None:
+        config = variant_config(variant, config)
+    elif config_path is None:
+        config = variant_config(config.variant, config)
+    manifest = load_manifest(manifest_path)
+    n = len(recording) if recording else len(manifest.recordings)
+    with make_progress(disable=not progress) as bar:
+        task = bar.add_task("preprocessing", total=n)
+        result = preprocess_dataset(
+            manifest, out, config, recordings=recording, ground_truth=ground_truth,
+            overwrite=overwrite, on_progress=lambda _: bar.advance(task),
+        )
+    table = Table("recording", "status", "frames", "axis", "loc", "sigma mm", "crop box",
+                  "detection QC", "depth QC", title=f"variant {config.variant}")
+    for row in result.rows:
+        table.add_row(*(str(row.get(k, "")) for k in (
+            "recording", "status", "n_frames", "length_axis", "loc_rule", "sigma_mm",
+            "crop_box", "detection_qc", "depth_qc")))
+    console.print(table)
+    for name, (ok, judged, rate) in result.rates.items():
+        if rate is not None:
+            console.print(f"{name} crop: {ok}/{judged} ({rate:.2f} %) successful")
+    console.print(f"summary: {out / 'summary.csv'}")
+    console.print(result.report.summary(), markup=False, highlight=False)
+    raise typer.Exit(result.report.exit_code)

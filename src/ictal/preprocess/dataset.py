@@ -1,0 +1,174 @@
+"""Preprocess a whole manifest: per recording a plan JSON, a QC contact sheet and QC scores,
+then a summary table. Resumable; a failing recording is reported and skipped.
+
+Layout of the output directory ``OUT``::
+
+    config.json                 the preprocessing config used (every parameter)
+    <recording>/plan.json       RecordingPlan (crop geometry, IR window, config)
+    <recording>/qc.png          contact sheet (seed 000 Fig. 2 style)
+    <recording>/qc.json         QC verdicts (against ground truth when there is one)
+    summary.csv                 one row per recording
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ictal.batch import BatchReport
+from ictal.errors import ConfigError, IctalError
+from ictal.fsutil import write_json_atomic, write_text_atomic
+from ictal.manifest.schema import Manifest, Recording
+from ictal.preprocess.config import PreprocessConfig
+from ictal.preprocess.plan import RecordingPlan, plan_recording
+from ictal.preprocess.qc import (
+    contact_sheet,
+    read_qc_frames,
+    save_contact_sheet,
+    score_recording,
+    success_rate,
+)
+
+log = logging.getLogger(__name__)
+
+SUMMARY_COLUMNS = ("recording", "patient", "status", "n_frames", "variant", "length_axis",
+                   "loc_rule", "sigma_mm", "crop_box", "detected", "detection_qc", "depth_qc",
+                   "notes")
+
+
+@dataclass
+class DatasetResult:
+    """What :func:`preprocess_dataset` did."""
+
+    report: BatchReport
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    rates: dict[str, tuple[int, int, float | None]] = field(default_factory=dict)
+
+
+def find_ground_truth(manifest: Manifest, rec: Recording, out: Path,
+                      ground_truth: Path | None) -> Path | None:
+    """The phantom ground-truth file of ``rec``: in ``ground_truth`` (a folder) when given,
+    else the path in the recording's ``meta["groundtruth"]``, else ``groundtruth/<id>.npz``
+    beside the manifest or beside ``out``; ``None`` when there is none."""
+    name = f"{rec.id}.npz"
+    candidates: list[Path] = []
+    if ground_truth is not None:
+        candidates.append(Path(ground_truth) / name)
+    else:
+        root = Path(manifest.root) if manifest.root is not None else None
+        meta = rec.meta.get("groundtruth")
+        if isinstance(meta, str) and root is not None:
+            candidates.append(root / meta)
+        if root is not None:
+            candidates.append(root / "groundtruth" / name)
+        candidates.append(out.parent / "groundtruth" / name)
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def _row(plan: RecordingPlan, scores: dict[str, Any] | None, status: str) -> dict[str, Any]:
+    planes = plan.depth_planes
+    return {
+        "recording": plan.recording, "patient": plan.patient, "status": status,
+        "n_frames": plan.n_frames, "variant": plan.variant,
+        "length_axis": planes.length_axis if planes else "",
+        "loc_rule": planes.loc_rule if planes else "",
+        "sigma_mm": round(planes.sigma, 1) if planes else "",
+        "crop_box": " ".join(str(v) for v in plan.keyframes[0].crop_box),
+        "detected": plan.detection_ok,
+        "detection_qc": "" if not scores or scores["detection"] is None else scores["detection"],
+        "depth_qc": "" if not scores or scores["depth"] is None else scores["depth"],
+        "notes": "; ".join(plan.notes),
+    }
+
+
+def process_recording(
+    manifest: Manifest, rec: Recording, out: Path, config: PreprocessConfig,
+    ground_truth: Path | None = None,
+) -> dict[str, Any]:
+    """Plan one recording, write its plan, contact sheet and QC scores; return its summary row."""
+    folder = out / rec.id
+    plan = plan_recording(manifest, rec.id, config)
+    frames = read_qc_frames(plan, config)
+    gt_path = find_ground_truth(manifest, rec, out, ground_truth)
+    scores = None
+    if gt_path is not None:
+        from ictal.phantom import load_ground_truth
+
+        scores = score_recording(frames, plan, load_ground_truth(gt_path))
+        scores["ground_truth"] = str(gt_path)
+    save_contact_sheet(contact_sheet(frames, plan, results=scores["frames"] if scores else None),
+                       folder / "qc.png")
+    write_json_atomic(folder / "qc.json", {"recording": rec.id, "scores": scores})
+    plan.save(folder / "plan.json")  # last: its presence marks a finished recording
+    return _row(plan, scores, "done")
+
+
+def _finished(folder: Path) -> bool:
+    return all((folder / n).is_file() for n in ("plan.json", "qc.png", "qc.json"))
+
+
+def _resumed_row(folder: Path, config: PreprocessConfig) -> dict[str, Any]:
+    plan = RecordingPlan.load(folder / "plan.json")
+    if plan.config != config.model_dump(mode="json"):
+        raise ConfigError(
+            f"{folder}: outputs were made with another preprocessing config",
+            hint="use a new --out directory, or --overwrite to redo them",
+        )
+    scores = json.loads((folder / "qc.json").read_text(encoding="utf-8")).get("scores")
+    return _row(plan, scores, "resumed")
+
+
+def preprocess_dataset(
+    manifest: Manifest, out: Path | str, config: PreprocessConfig, *,
+    recordings: list[str] | None = None, ground_truth: Path | None = None,
+    overwrite: bool = False, on_progress: Callable[[str], None] | None = None,
+) -> DatasetResult:
+    """Run :func:`process_recording` on every recording (or those named), resumably.
+
+    Recordings whose outputs exist are skipped (``overwrite`` redoes them); one that fails is
+    recorded in the report and the others go on. Writes ``config.json`` and ``summary.csv``.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(out / "config.json", config.model_dump(mode="json"))
+    result = DatasetResult(BatchReport("preprocess"))
+    wanted = set(recordings) if recordings else None
+    for rec in manifest.recordings:
+        if wanted is not None and rec.id not in wanted:
+            continue
+        folder = out / rec.id
+        try:
+            if _finished(folder) and not overwrite:
+                result.rows.append(_resumed_row(folder, config))
+                result.report.skipped(rec.id, "outputs exist")
+            else:
+                result.rows.append(process_recording(manifest, rec, out, config, ground_truth))
+                result.report.ok(rec.id)
+        except (IctalError, OSError, ValueError, KeyError) as err:
+            result.report.failed(rec.id, err)
+            result.rows.append({"recording": rec.id, "patient": rec.patient,
+                                "status": "failed", "notes": str(err).splitlines()[0]})
+        if on_progress is not None:
+            on_progress(rec.id)
+    for name in ("detection", "depth"):
+        verdicts = [r.get(f"{name}_qc") for r in result.rows]
+        result.rates[name] = success_rate([v if isinstance(v, bool) else None for v in verdicts])
+    write_text_atomic(out / "summary.csv", summary_csv(result.rows))
+    return result
+
+
+def summary_csv(rows: list[dict[str, Any]]) -> str:
+    """The summary rows as CSV text (columns :data:`SUMMARY_COLUMNS`)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=SUMMARY_COLUMNS, extrasaction="ignore",
+                            lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: row.get(k, "") for k in SUMMARY_COLUMNS})
+    return buf.getvalue()

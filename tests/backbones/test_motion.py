@@ -1,0 +1,74 @@
+"""The weight-free motion backbone tells rest, slow automatisms and fast large movements apart."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from ictal.backbones import default_registry
+from ictal.backbones.motion import FEATURES, feature_names, motion_features, motion_timesteps
+
+NAMES = feature_names()
+
+
+def blob_clip(freq_hz: float, amplitude_px: float, *, frames: int = 60, size: int = 112,
+              fps: float = 30.0, seed: int = 0) -> torch.Tensor:
+    """``(1, 3, T, S, S)`` in [-1, 1]: a bright blob oscillating sideways, plus sensor noise."""
+    g = torch.Generator().manual_seed(seed)
+    axis = torch.arange(size, dtype=torch.float32)
+    yy, xx = torch.meshgrid(axis, axis, indexing="ij")
+    t = torch.arange(frames) / fps
+    cx = size / 2 + amplitude_px * torch.sin(2 * math.pi * freq_hz * t + 0.3)
+    clip = torch.exp(-((xx - cx[:, None, None]) ** 2 + (yy - size / 2) ** 2) / (2 * 10.0**2))
+    clip = clip * 1.6 - 0.8 + 0.01 * torch.randn(frames, size, size, generator=g)
+    return clip[None, None].repeat(1, 3, 1, 1, 1)
+
+
+def _summary(clip: torch.Tensor) -> dict[str, float]:
+    features = motion_features(clip)[0].mean(0)
+    return dict(zip(NAMES, features.tolist(), strict=True))
+
+
+def test_layout_matches_the_registry() -> None:
+    spec = default_registry().get("motion")
+    assert len(NAMES) == FEATURES == spec.features
+    assert motion_timesteps(spec.input.frames) == spec.timesteps == 8
+    assert [motion_timesteps(t) for t in (2, 9, 10, 17, 30, 59, 60)] == [1, 1, 2, 3, 4, 8, 8]
+    out = motion_features(torch.zeros(2, 3, 10, 32, 48))
+    assert out.shape == (2, 2, FEATURES) and out.dtype == torch.float32
+
+
+def test_rate_and_amplitude_are_separated() -> None:
+    rest = _summary(blob_clip(0.0, 0.0))
+    tle = _summary(blob_clip(1.0, 6.0))  # automatisms: ~1 Hz, moderate amplitude
+    fle = _summary(blob_clip(3.0, 15.0))  # hyperkinetic: faster and larger
+    for key in ("energy_mean", "speed_mean", "moving_gt_0.05"):
+        assert rest[key] < tle[key] < fle[key], key
+    assert rest["moving_gt_0.05"] == 0.0
+    # dominant frequency: cycles / frame x 4, i.e. Hz x 4 / 30 at 30 fps
+    assert tle["flow_dominant_freq"] == pytest.approx(4 / 30, abs=0.04)
+    assert fle["flow_dominant_freq"] == pytest.approx(12 / 30, abs=0.04)
+    assert tle["flow_band_0.5_1.0"] + tle["flow_band_1.0_1.5"] > 0.5
+    assert fle["flow_band_2.0_3.0"] + fle["flow_band_3.0_4.0"] > 0.5
+
+
+def test_direction_follows_the_movement() -> None:
+    frames = 12
+    axis = torch.arange(64, dtype=torch.float32)
+    yy, xx = torch.meshgrid(axis, axis, indexing="ij")
+    cx = 20 + torch.arange(frames, dtype=torch.float32)  # 1 px / frame to the right
+    clip = torch.exp(-((xx - cx[:, None, None]) ** 2 + (yy - 32) ** 2) / (2 * 6.0**2)) * 2 - 1
+    s = _summary(clip[None, None].repeat(1, 3, 1, 1, 1))
+    assert s["flow_x"] > 10 * abs(s["flow_y"]) > 0
+    # +x is the middle of the histogram's [-pi, pi) range: bins 3 / 4 hold most weight
+    assert s["direction_3"] + s["direction_4"] > 0.8
+
+
+def test_short_samples_and_batches_are_consistent() -> None:
+    clip = blob_clip(1.5, 8.0, frames=20, size=64)
+    one = motion_features(clip)
+    both = motion_features(torch.cat([clip, blob_clip(0.0, 0.0, frames=20, size=64)]))
+    assert one.shape == (1, motion_timesteps(20), FEATURES)
+    torch.testing.assert_close(both[:1], one)

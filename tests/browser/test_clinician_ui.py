@@ -1,0 +1,220 @@
+"""End-to-end tests of the clinician front-end in headless Chromium against a real server:
+log in, load a recording from server storage (progress, patient-data dialog), play, seek and
+step frames, set the onset, add an MOI, reload and find it persisted; a stale edit by a second
+clinician is reported in a conflict dialog that reloads the server's version."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import (
+    FPS,
+    PASSWORD,
+    LiveServer,
+    api_login,
+    wait_for_preview,
+    write_tiny_video,
+)
+from playwright.sync_api import Browser, Page, expect
+
+pytestmark = pytest.mark.browser
+
+VIEWPORT = {"width": 1400, "height": 950}
+LONG_MS = 60_000
+
+
+def _log_in(page: Page, server: LiveServer, username: str) -> None:
+    page.goto(server.url)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Recordings")).to_be_visible()
+
+
+def _video_time(page: Page) -> float:
+    return float(page.evaluate("document.querySelector('video').currentTime"))
+
+
+def _frame(page: Page) -> int:
+    text = page.get_by_test_id("current-frame").inner_text()
+    return int(re.search(r"\d+", text).group())  # type: ignore[union-attr]
+
+
+def _click_timeline_at(page: Page, seconds: float, duration: float) -> None:
+    """Click the timeline's plot area (right of the 110 px lane labels) at ``seconds``."""
+    svg = page.locator(".timeline-plot svg")
+    box = svg.bounding_box()
+    assert box is not None
+    label_w = 110
+    x = label_w + (box["width"] - label_w) * seconds / duration
+    svg.click(position={"x": x, "y": 10})
+
+
+def _wait_video_ready(page: Page) -> None:
+    page.wait_for_function("document.querySelector('video')?.readyState >= 2", timeout=LONG_MS)
+
+
+def test_load_label_and_persist(live_server: LiveServer, browser: Browser, shots: Path) -> None:
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page_errors: list[str] = []
+    page.on("pageerror", lambda err: page_errors.append(str(err)))
+
+    # log-in page: a wrong password is refused with a message
+    page.goto(live_server.url)
+    page.screenshot(path=shots / "01-login.png")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("wrong password!")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_contain_text("wrong username or password")
+    _log_in(page, live_server, "alice")
+    expect(page.get_by_text("No recordings yet")).to_be_visible()
+
+    # landing: load a video from server storage for a new (pseudonymised) patient
+    page.get_by_role("button", name="Load from server storage…").click()
+    page.get_by_role("button", name="Open folder bed1").click()
+    page.get_by_role("option", name=re.compile("seizure_01.mp4")).click()
+    page.screenshot(path=shots / "02-storage-dialog.png")
+    page.get_by_role("button", name="Load recording").click()
+
+    # the preview progress is shown, then the patient-data dialog is prompted
+    patient_dialog = page.get_by_role("dialog", name="Patient data — please complete")
+    expect(patient_dialog).to_be_visible(timeout=LONG_MS)
+    expect(patient_dialog.get_by_label("Patient code")).to_have_attribute("readonly", "")
+    assert patient_dialog.get_by_label("Patient code").input_value().startswith("P-")
+    assert page.locator("input[name*='name' i]").count() == 0  # no name fields anywhere
+    patient_dialog.get_by_label("Sex").select_option("F")
+    patient_dialog.get_by_label("Age (years)").fill("34")
+    patient_dialog.get_by_label("Epilepsy syndrome").fill("TLE")
+    patient_dialog.get_by_label("Etiology").fill("hippocampal sclerosis")
+    patient_dialog.get_by_label("Invasive EEG monitoring").check()
+    page.screenshot(path=shots / "03-patient-dialog.png")
+    patient_dialog.get_by_role("button", name="Save and open recording").click()
+
+    # labelling screen
+    expect(page.get_by_role("heading", name="Recording bed1/seizure_01.mp4")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Patient P-\w+ saved"))).to_be_visible()
+    _wait_video_ready(page)
+    recording_id = int(page.url.rsplit("/", 1)[1])
+    duration = float(page.evaluate("document.querySelector('video').duration"))
+    assert duration == pytest.approx(4.0, abs=0.1)
+
+    # play, then pause: time advances
+    page.get_by_role("button", name="Play (space)").click()
+    page.wait_for_function("document.querySelector('video').currentTime > 0.4", timeout=LONG_MS)
+    page.get_by_role("button", name="Pause (space)").click()
+    expect(page.get_by_role("button", name="Play (space)")).to_be_visible()
+
+    # seek by clicking the timeline, then step with the keyboard
+    _click_timeline_at(page, 2.0, duration)
+    assert _video_time(page) == pytest.approx(2.0, abs=0.1)
+    before = _frame(page)
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_test_id("current-frame")).to_have_text(f"frame {before + 1}")
+    page.keyboard.press("Shift+ArrowLeft")
+    expect(page.get_by_test_id("current-frame")).to_have_text(f"frame {before + 1 - FPS}")
+    page.keyboard.press("]")
+    expect(page.get_by_label("Playback speed")).to_have_value("1.5")
+
+    # onset at 0.5 s creates the seizure event (offset defaults to the end of the recording)
+    _click_timeline_at(page, 0.5, duration)
+    page.keyboard.press("o")
+    expect(page.get_by_text(re.compile("Seizure event created"))).to_be_visible()
+    expect(page.get_by_test_id("event-times")).to_contain_text("onset 0:00.")
+
+    # add an MOI through the form
+    page.keyboard.press("n")
+    form = page.get_by_role("form", name="New MOI")
+    form.get_by_label("Body region").select_option("head")
+    form.get_by_label("MOI").select_option("clonic")
+    form.get_by_label("Start").fill("0:01.000")
+    form.get_by_label("End").fill("0:02.000")
+    form.get_by_role("button", name="Add MOI").click()
+    expect(page.get_by_text(re.compile("MOI added: Clonic"))).to_be_visible()
+    segment = page.get_by_role("button", name=re.compile(r"^MOI Clonic, Head, 0:01\.000 to 0:02\.000"))
+    expect(segment).to_be_visible()
+    page.screenshot(path=shots / "04-labelling.png")
+
+    # reload: the MOI was persisted by the server
+    page.reload()
+    _wait_video_ready(page)
+    expect(segment).to_be_visible()
+    expect(page.get_by_role("list", name="MOIs of this event")).to_contain_text("Clonic — Head")
+    client = api_login(live_server, "alice")
+    mois = client.get(f"/api/recordings/{recording_id}/mois").json()
+    assert [(m["region"], m["term"], m["start"], m["end"]) for m in mois] == [
+        ("head", "clonic", 1.0, 2.0)
+    ]
+    patient = client.get("/api/patients").json()[0]
+    assert (patient["sex"], patient["age"], patient["syndrome"], patient["invasive"]) == (
+        "F", 34, "TLE", True)
+
+    # help overlay
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    page.screenshot(path=shots / "05-help.png")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_hidden()
+
+    # back to the list (menu strip), the recording is listed and filterable; then log out
+    page.get_by_role("menuitem", name="File").click()
+    page.get_by_role("menuitem", name="Back to recordings").click()
+    expect(page.get_by_role("cell", name="bed1/seizure_01.mp4")).to_be_visible()
+    page.get_by_label("Search").fill("no-such-file")
+    expect(page.get_by_text("No recording matches the filters.")).to_be_visible()
+    page.get_by_label("Search").fill("seizure_01")
+    page.get_by_label("Status").select_option("done")
+    expect(page.get_by_role("cell", name="bed1/seizure_01.mp4")).to_be_visible()
+    page.screenshot(path=shots / "06-landing.png")
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    assert page_errors == []
+    context.close()
+
+
+def test_conflicting_edit_is_reported(live_server: LiveServer, browser: Browser,
+                                      shots: Path) -> None:
+    write_tiny_video(live_server.storage / "bed2" / "seizure_02.mp4")
+    alice_api = api_login(live_server, "alice")
+    patient = alice_api.post("/api/patients", json={"syndrome": "FLE"}).json()
+    rec = alice_api.post("/api/recordings", json={
+        "patient_id": patient["id"], "path": "bed2/seizure_02.mp4", "kind": "rgb"}).json()
+    wait_for_preview(alice_api, rec["id"])
+    event = alice_api.post(f"/api/recordings/{rec['id']}/events",
+                           json={"t0": 0.0, "t1": 4.0, "label": "seizure"}).json()
+    moi = alice_api.post(f"/api/events/{event['id']}/mois", json={
+        "region": "left-arm", "term": "tonic", "start": 1.0, "end": 2.0}).json()
+
+    pages = {}
+    for user in ("alice", "bob"):
+        page = browser.new_context(viewport=VIEWPORT).new_page()
+        _log_in(page, live_server, user)
+        page.goto(f"{live_server.url}/#/recordings/{rec['id']}")
+        page.get_by_role("button", name=re.compile(r"^Edit MOI Tonic")).click()
+        pages[user] = page
+
+    # alice saves first
+    alice = pages["alice"]
+    alice.get_by_role("form", name="Edit MOI").get_by_label("End").fill("0:03.000")
+    alice.get_by_role("button", name="Save MOI").click()
+    expect(alice.get_by_text(re.compile("MOI saved: Tonic"))).to_be_visible()
+
+    # bob's edit is based on the old version: the conflict dialog reports it
+    bob = pages["bob"]
+    bob.get_by_role("form", name="Edit MOI").get_by_label("End").fill("0:02.500")
+    bob.get_by_role("button", name="Save MOI").click()
+    dialog = bob.get_by_role("alertdialog", name="Edit conflict")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("was changed by someone else")
+    expect(dialog.get_by_label("Differences")).to_contain_text("3")
+    bob.screenshot(path=shots / "07-conflict.png")
+    dialog.get_by_role("button", name="Reload the server's version").click()
+    expect(dialog).to_be_hidden()
+    expect(bob.get_by_role("form", name="Edit MOI").get_by_label("End")).to_have_value("0:03.000")
+
+    current = alice_api.get(f"/api/mois/{moi['id']}").json()
+    assert (current["end"], current["version"]) == (3.0, moi["version"] + 1)
+    for page in pages.values():
+        page.context.close()

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ictal.errors import ConfigError
+from ictal.evaluation.cv import CVResult, run_cross_validation
+from ictal.features.table import FeatureTable
+from ictal.training.config import ModelConfig, TrainConfig, preset
+
+
+def _small(epochs: int = 30, patience: int | None = 12, batch: int = 32) -> ModelConfig:
+    return preset("fast").model_copy(update={
+        "name": "small", "lstm_units": (16, 8), "fc_units": (8, 8),
+        "train": TrainConfig(epochs=epochs, batch_size=batch, patience=patience)})
+
+
+def test_separable_classes_reach_high_macro_f1_and_the_run_folder_describes_itself(
+        make_table: Callable[..., FeatureTable], tmp_path: Path) -> None:
+    t = make_table(patients=10, signal=3.0)
+    r = run_cross_validation(t, model_config=_small(), out_dir=tmp_path / "run",
+                             progress=False)
+    assert r.summary()["f1_macro"]["mean"] > 0.9
+    assert r.summary("seizure")["f1_macro"]["mean"] > 0.9
+    assert len(r.folds) == 5
+    for f in r.folds:
+        assert not set(f.train_patients) & set(f.test_patients)
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["selection"] == "honest" and metrics["protocol"] == "grouped-kfold"
+    assert metrics["leaky"] is False
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["model_config"]["lstm_units"] == [16, 8]
+    assert (tmp_path / "run" / "folds" / "fold_04.pt").exists()
+    loaded = CVResult.load(tmp_path / "run")
+    assert np.allclose(loaded.pooled()[1], r.pooled()[1])
+    # honest selection: the validation patients come from the training side only
+    for f in r.folds:
+        assert f.sizes["validation"]["n_samples"] > 0
+        assert f.sizes["fit"]["n_samples"] + f.sizes["validation"]["n_samples"] == \
+            f.sizes["train"]["n_samples"]
+
+
+@pytest.mark.slow
+def test_leaky_protocol_scores_higher_than_grouped_with_patient_offsets(
+        make_table: Callable[..., FeatureTable], tmp_path: Path) -> None:
+    t = make_table(patients=10, events=2, samples=8, signal=0.0, offset=3.0)
+    cfg = _small(epochs=40, patience=15)
+    grouped = run_cross_validation(t, model_config=cfg, protocol="grouped-kfold",
+                                   selection="seed", out_dir=tmp_path / "g", progress=False)
+    leaky = run_cross_validation(t, model_config=cfg, protocol="leaky-kfold",
+                                 selection="seed", out_dir=tmp_path / "l", progress=False)
+    assert leaky.leaky and "LEAKY" in leaky.label
+    assert leaky.summary()["f1_macro"]["mean"] > 0.9
+    assert leaky.summary()["f1_macro"]["mean"] > grouped.summary()["f1_macro"]["mean"] + 0.25
+
+
+def test_finished_folds_are_reused_and_other_configs_refused(
+        make_table: Callable[..., FeatureTable], tmp_path: Path) -> None:
+    t = make_table(patients=5, samples=3)
+    cfg = _small(epochs=2, patience=None)
+    first = run_cross_validation(t, model_config=cfg, out_dir=tmp_path, progress=False)
+    # mark fold 2 so that reuse is visible
+    meta_path = tmp_path / "folds" / "fold_02.json"
+    meta = json.loads(meta_path.read_text())
+    meta["metrics"]["f1_macro"] = -7.0
+    meta_path.write_text(json.dumps(meta))
+    (tmp_path / "folds" / "fold_03.json").unlink()  # an unfinished fold is recomputed
+    again = run_cross_validation(t, model_config=cfg, out_dir=tmp_path, progress=False)
+    assert again.folds[2].metrics["f1_macro"] == -7.0
+    assert again.folds[3].metrics["f1_macro"] == first.folds[3].metrics["f1_macro"]
+    with pytest.raises(ConfigError, match="different configuration"):
+        run_cross_validation(t, model_config=cfg, selection="seed", out_dir=tmp_path,
+                             progress=False)
+
+
+def test_seed_selection_uses_the_test_fold_for_validation(
+        make_table: Callable[..., FeatureTable], tmp_path: Path) -> None:
+    t = make_table(patients=5, samples=3)
+    r = run_cross_validation(t, model_config=_small(epochs=2, patience=None), selection="seed",
+                             out_dir=tmp_path, progress=False)
+    assert r.selection == "seed"
+    assert all(f.sizes["validation"] == f.sizes["test"] for f in r.folds)
+
+
+def test_gestures_seizure_model_cross_validates_at_seizure_level(
+        make_table: Callable[..., FeatureTable], tmp_path: Path) -> None:
+    t = make_table(patients=10, events=2, samples=5, timesteps=1,
+                   classes=("FOS", "TCS"), signal=3.0)
+    cfg = preset("gestures-seizure").model_copy(update={
+        "n_segments": 4, "aggregation": "mean",
+        "train": TrainConfig(epochs=40, batch_size=16, lr=1e-2, optimizer="adamw",
+                             select_on="loss")})
+    r = run_cross_validation(t, model_config=cfg, out_dir=tmp_path, progress=False)
+    assert r.unit == "seizure"
+    assert sum(len(f.y) for f in r.folds) == 20  # one unit per event
+    assert r.summary()["f1_macro"]["mean"] > 0.8
+
+
+def test_nested_search_runs_on_training_patients_only(
+        make_table: Callable[..., FeatureTable], tmp_path: Path) -> None:
+    t = make_table(patients=10, samples=3, signal=3.0)
+    r = run_cross_validation(t, model_config=_small(epochs=2, patience=None), k=2,
+                             search_trials=2, search_epochs=(2, 3), search_batch=(16, 32),
+                             out_dir=tmp_path, progress=False)
+    for f in r.folds:
+        assert f.search is not None and len(f.search["trials"]) == 2
+        best = f.search["best_config"]
+        assert 32 <= best["lstm_units"][0] <= 256 and 2 <= best["train"]["epochs"] <= 3

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ictal.errors import CheckpointError, ShapeError
+from ictal.features.table import FeatureTable
+from ictal.models.bundle import load_bundle, save_bundle
+from ictal.models.lstm import LSTMClassifier
+from ictal.models.predict import predict_recording, write_predictions
+from ictal.training.config import TrainConfig, preset
+
+
+def _table(n: int = 12) -> FeatureTable:
+    rng = np.random.default_rng(0)
+    y = np.asarray(["FLE", "TLE"])[np.arange(n) % 2]
+    x = rng.normal(size=(n, 3, 4)).astype(np.float32)
+    x[y == "TLE", :, 0] += 3
+    start = np.arange(n, dtype=np.int64)[::-1] * 60  # stored out of time order
+    return FeatureTable(
+        features=x, mask=np.ones((n, 3), bool), patient=np.asarray(["P1"] * n),
+        recording=np.asarray(["R1"] * (n - 2) + ["R2"] * 2), event=np.asarray(["E1"] * n),
+        label=y, view=np.asarray([""] * n), start_frame=start, stop_frame=start + 60,
+        fps=np.full(n, 30.0), t_start=start / 30.0, t_stop=(start + 60) / 30.0,
+        attrs={"backbone": "motion", "weights_sha256": "ab" * 32, "input": {"frames": 60},
+               "preprocessing": {"crop": "depth"}})
+
+
+def _bundle(tmp_path: Path) -> tuple[Path, LSTMClassifier, FeatureTable]:
+    table = _table()
+    cfg = preset("fast").model_copy(update={"lstm_units": (8, 4), "fc_units": (4, 4),
+                                            "train": TrainConfig(epochs=3, batch_size=12)})
+    est = LSTMClassifier(lstm_units=(8, 4), fc_units=(4, 4), train=cfg.train).fit(
+        table.features, table.label)
+    path = save_bundle(tmp_path / "bundle", est, cfg, provenance=table.attrs,
+                       training={"rows": len(table)})
+    return path, est, table
+
+
+def test_bundle_round_trip_keeps_weights_labels_and_provenance(tmp_path: Path) -> None:
+    path, est, table = _bundle(tmp_path)
+    bundle = load_bundle(path)
+    assert bundle.labels == ["FLE", "TLE"]
+    assert bundle.meta["label_map"] == {"FLE": 0, "TLE": 1}
+    assert bundle.meta["backbone"]["weights_sha256"] == "ab" * 32
+    assert bundle.meta["preprocessing"] == {"crop": "depth"}
+    assert np.allclose(bundle.estimator.predict_proba(table.features),
+                       est.predict_proba(table.features))
+    assert len(bundle.sha256) == 64
+
+
+def test_a_tampered_bundle_is_refused(tmp_path: Path) -> None:
+    path, _, _ = _bundle(tmp_path)
+    with (path / "model.pt").open("ab") as fh:
+        fh.write(b"x")
+    with pytest.raises(CheckpointError, match="SHA-256"):
+        load_bundle(path)
+
+
+def test_prediction_document_has_the_exact_format(tmp_path: Path) -> None:
+    path, est, table = _bundle(tmp_path)
+    bundle = load_bundle(path)
+    doc = predict_recording(bundle, table, "R1")
+    assert list(doc) == ["format", "recording", "model", "labels", "windows", "decision"]
+    assert doc["format"] == "ictal-predictions/1" and doc["recording"] == "R1"
+    assert doc["model"]["name"] == "fast" and doc["model"]["bundle_sha256"] == bundle.sha256
+    assert len(doc["windows"]) == 10
+    starts = [w["start_frame"] for w in doc["windows"]]
+    assert starts == sorted(starts)
+    w0 = doc["windows"][0]
+    assert set(w0) == {"start_frame", "stop_frame", "t_start", "t_stop", "probs"}
+    assert isinstance(w0["start_frame"], int) and isinstance(w0["t_start"], float)
+    assert w0["t_stop"] - w0["t_start"] == pytest.approx(2.0)
+    probs = np.asarray([w["probs"] for w in doc["windows"]])
+    assert np.allclose(doc["decision"]["probs"], probs.mean(axis=0))
+    assert doc["decision"]["label"] == doc["labels"][int(np.argmax(probs.mean(axis=0)))]
+    files = write_predictions(doc, tmp_path / "out")
+    assert json.loads(files[0].read_text()) == doc
+    rows = list(csv.DictReader(files[1].open()))
+    assert len(rows) == 10 and float(rows[0]["p_FLE"]) == pytest.approx(w0["probs"][0], abs=1e-6)
+    assert files[2].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_features_of_the_wrong_width_are_refused(tmp_path: Path) -> None:
+    path, _, table = _bundle(tmp_path)
+    wide = FeatureTable(**{**{k: getattr(table, k) for k in (
+        "mask", "patient", "recording", "event", "label", "view", "start_frame", "stop_frame",
+        "fps", "t_start", "t_stop")}, "features": np.zeros((12, 3, 7), np.float32)})
+    with pytest.raises(ShapeError, match="expects 4"):
+        predict_recording(load_bundle(path), wide, "R1")

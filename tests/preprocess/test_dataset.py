@@ -1,0 +1,64 @@
+"""The batch driver behind ``ictal preprocess`` and the command itself."""
+
+import csv
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ictal.cli.main import build_app
+from ictal.manifest import Recording, Stream, save_manifest
+from ictal.preprocess.config import variant_config
+from ictal.preprocess.dataset import preprocess_dataset
+
+
+def test_outputs_resume_and_failures(manifest, recording_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pre"
+    config = variant_config("B")
+    result = preprocess_dataset(manifest, out, config)
+    assert result.report.exit_code == 0 and result.report.succeeded == ["R1"]
+    for name in ("plan.json", "qc.png", "qc.json"):
+        assert (out / "R1" / name).is_file()
+    plan = json.loads((out / "R1" / "plan.json").read_text())
+    assert plan["config"]["depth_crop"]["n_sigma"] == 2.0 and plan["variant"] == "B"
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert rows[0]["recording"] == "R1" and rows[0]["length_axis"] == "x"
+    assert result.rates["detection"] == (0, 0, None)  # no ground truth for this recording
+
+    again = preprocess_dataset(manifest, out, config)
+    assert again.report.skipped_items == [("R1", "outputs exist")]
+    assert again.rows[0]["status"] == "resumed"
+
+    other = preprocess_dataset(manifest, out, variant_config("B0.5"))
+    assert other.report.exit_code == 1 and "another preprocessing config" in \
+        other.report.failures[0][1]
+
+    broken = tmp_path / "broken.mkv"
+    broken.write_bytes(b"not a video")
+    manifest.recordings.append(Recording(
+        id="R2", patient="P1", streams=[Stream(kind="ir", path=str(broken), fps=30)]))
+    mixed = preprocess_dataset(manifest, tmp_path / "pre2", config)
+    assert mixed.report.succeeded == ["R1"] and [f[0] for f in mixed.report.failures] == ["R2"]
+    assert mixed.report.exit_code == 1
+    rows = list(csv.DictReader((tmp_path / "pre2" / "summary.csv").open()))
+    assert [r["status"] for r in rows] == ["done", "failed"]
+
+
+def test_cli(manifest, tmp_path: Path) -> None:
+    path = tmp_path / "manifest.yaml"
+    save_manifest(manifest, path)
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("detection:\n  margin: 0.2\n")
+    runner = CliRunner()
+    app = build_app()
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["preprocess", str(path), "--out", str(out), "--config", str(cfg),
+                              "--variant", "B0.5", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert "R1" in res.output and "1 done" in res.output
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["variant"] == "B0.5" and saved["detection"]["margin"] == 0.2
+    assert saved["temporal"]["overlap"] == 0.5
+    res = runner.invoke(app, ["preprocess", str(path), "--out", str(out), "--config", str(cfg),
+                              "--variant", "B0.5", "--no-progress"])
+    assert res.exit_code == 0 and "1 skipped" in res.output

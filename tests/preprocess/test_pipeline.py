@@ -1,0 +1,132 @@
+import math
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ictal.backbones.spec import InputSpec
+from ictal.io import open_video
+from ictal.manifest import Event
+from ictal.preprocess.config import PreprocessConfig, variant_config
+from ictal.preprocess.denoise import denoise_depth
+from ictal.preprocess.depth_crop import apply_depth_crop
+from ictal.preprocess.frames import fit_square, normalise
+from ictal.preprocess.intensity import to_uint8
+from ictal.preprocess.pipeline import event_frames, iter_samples
+from ictal.preprocess.plan import PlanError, RecordingPlan, plan_recording
+
+
+SPEC = InputSpec(frames=60, size=32)
+H, W, T, FPS = 53, 64, 100, 30  # the recording of conftest.py
+
+
+def reference_frames(root: Path, plan: RecordingPlan, start: int, stop: int,
+                     depth_crop: bool) -> np.ndarray:
+    """The whole chain on in-memory arrays: what a streamed sample must equal."""
+    with open_video(root / "ir.mkv") as r:
+        ir = r.read(start, stop)
+    with open_video(root / "depth.mkv") as r:
+        depth = denoise_depth(r.read(start, stop))
+    if depth_crop:
+        _, ir = apply_depth_crop(depth, ir, *plan.depth_planes.bounds())
+    x0, y0, x1, y1 = plan.crop_box_at(start)
+    grey = to_uint8(ir, plan.ir_window)[:, y0:y1, x0:x1]
+    return normalise(fit_square(grey, SPEC.size)[0], SPEC)
+
+
+def test_plan_finds_planes_box_and_window_and_round_trips(manifest, recording_dir: Path,
+                                                          tmp_path: Path) -> None:
+    config = variant_config("B")
+    plan = plan_recording(manifest, "R1", config)
+    assert plan.depth_planes is not None and plan.depth_planes.length_axis == "x"
+    assert plan.depth_planes.loc == 20
+    assert plan.apply_depth_crop and plan.detection_ok
+    with open_video(recording_dir / "depth.mkv") as r:
+        first = denoise_depth(r.read(0, 1)[0])
+    kept, _ = apply_depth_crop(first, None, *plan.depth_planes.bounds())
+    rows = np.flatnonzero(kept.any(axis=1))
+    x0, y0, x1, y1 = plan.keyframes[0].detection_box
+    assert (x0, x1) == (0, W) and (y0, y1) == (rows[0], rows[-1] + 1)
+    assert 10 <= y0 < 20 < y1 <= 31  # the bed's rows around the patient's line
+    dy = (y1 - y0) * 0.3
+    assert plan.keyframes[0].crop_box == (0, math.floor(y0 - dy), W, math.ceil(y1 + dy))
+    assert plan.qc_frames == (0, 25, 50, 74, 99)
+    assert plan.ir_window is not None and plan.ir_window.hi > plan.ir_window.lo
+    again = RecordingPlan.load(plan.save(tmp_path / "plan.json"))
+    assert again.to_dict() == plan.to_dict()
+    assert again.config["temporal"]["overlap"] == 0.0
+
+
+def test_streamed_samples_equal_the_in_memory_chain(manifest, recording_dir: Path) -> None:
+    config = variant_config("B", PreprocessConfig(chunk_frames=7))
+    plan = plan_recording(manifest, "R1", config)
+    samples = list(iter_samples(manifest, plan, config, SPEC))
+    assert [(s.span.start, s.span.stop, s.event, s.label) for s in samples] == [
+        (0, 60, "E1", "FLE"), (60, 100, "E2", "TLE")]  # E2 is a leftover of 40 frames
+    for s in samples:
+        assert s.frames.dtype == np.float32 and s.frames.shape == (3, s.span.n_frames, 32, 32)
+        assert s.patient == "P1" and s.recording == "R1" and s.span.fps == Fraction(FPS)
+        assert s.crop_box == plan.keyframes[0].crop_box
+        assert s.provenance["depth_cropped"] is True
+        ref = reference_frames(recording_dir, plan, s.span.start, s.span.stop, True)
+        np.testing.assert_allclose(s.frames, ref, atol=1e-5)
+    assert samples[0].span.t_stop == 2
+
+
+def test_variant_a_skips_the_depth_crop_but_keeps_the_boxes(manifest, recording_dir) -> None:
+    b = variant_config("B")
+    a = variant_config("A")
+    plan_b, plan_a = plan_recording(manifest, "R1", b), plan_recording(manifest, "R1", a)
+    assert plan_a.keyframes[0].crop_box == plan_b.keyframes[0].crop_box
+    assert not plan_a.apply_depth_crop
+    sa = next(iter_samples(manifest, plan_a, a, SPEC))
+    sb = next(iter_samples(manifest, plan_b, b, SPEC))
+    np.testing.assert_allclose(
+        sa.frames, reference_frames(recording_dir, plan_a, 0, 60, False), atol=1e-5)
+    assert not np.allclose(sa.frames, sb.frames)  # the staff in frames 40-59 differ
+
+
+def test_overlap_and_sliding_windows(manifest_with) -> None:
+    manifest = manifest_with([
+        Event(id="E1", recording="R1", t0=0.0, t1=T / FPS, label="FLE")])
+    config = variant_config("B0.5")
+    plan = plan_recording(manifest, "R1", config)
+    spans = [(s.span.start, s.span.stop) for s in iter_samples(manifest, plan, config, SPEC)]
+    assert spans == [(0, 60), (30, 90), (60, 100)]
+    sliding = list(iter_samples(manifest, plan, config, InputSpec(frames=16, size=32),
+                                windows="sliding", stride=20))
+    assert [s.span.start for s in sliding] == [0, 20, 40, 60, 80]
+    assert all(s.frames.shape[1] == 16 and s.event == "E1" for s in sliding)
+
+
+def test_gestures_resampling_tsn_and_eq1_labels(manifest_with) -> None:
+    manifest = manifest_with([
+        Event(id="S1", recording="R1", t0=0.0, t1=T / FPS, tG=2.0, label="TCS")])
+    config = PreprocessConfig.model_validate({
+        "frames": {"style": "gestures"},
+        "temporal": {"sampling": "tsn", "tsn_segments": 4, "label_rule": "gestures"}})
+    spec = InputSpec(frames=8, size=32, fps=15)
+    plan = plan_recording(manifest, "R1", config)
+    samples = list(iter_samples(manifest, plan, config, spec))
+    n_timeline = math.ceil(T * 15 / FPS)  # 50 frames at 15 fps
+    assert len(samples) == 4
+    for s in samples:
+        assert s.span.fps == 15 and s.frames.shape == (3, 8, 32, 32)
+        assert 0 <= s.span.start and s.span.stop <= n_timeline
+        assert s.label == ("TCS" if s.span.t_mid >= 2 else "FOS")
+        assert s.provenance["source_frames"][0] == 2 * s.span.start
+    assert [s.label for s in samples] == ["FOS", "FOS", "TCS", "TCS"]
+
+
+def test_event_frames_snap_float_seconds() -> None:
+    assert event_frames(56 / 30, 155 / 30, Fraction(30)) == (56, 155)
+    assert event_frames(0.01, 0.99, Fraction(30)) == (0, 30)
+
+
+def test_missing_stream_is_a_plan_error(manifest) -> None:
+    with pytest.raises(PlanError, match="no rgb stream"):
+        plan_recording(manifest, "R1", PreprocessConfig(source="rgb"))
+    with pytest.raises(PlanError, match="no recording"):
+        plan_recording(manifest, "R9", PreprocessConfig())
+    assert H == 53
