@@ -40,7 +40,7 @@ with tempfile.TemporaryDirectory() as data_dir:
     app = create_app(ServerSettings(data_dir=Path(data_dir)))
     Path(sys.argv[1]).write_text(json.dumps(app.openapi(), indent=1, sort_keys=True))
 PY
-(cd "$FRONT" && npx --no-install openapi-typescript "$tmp/openapi.json" -o "$tmp/schema.d.ts" --default-non-nullable false --silent)
+(cd "$FRONT" && npx --no-install openapi-typescript "$tmp/openapi.json" -o "$tmp/schema.d.ts" --default-non-nullable false >/dev/null)
 if ! cmp -s "$tmp/schema.d.ts" "$FRONT/src/api/schema.d.ts"; then
   echo "build-frontend: API types changed: updating frontend/src/api/schema.d.ts"
   cp "$tmp/schema.d.ts" "$FRONT/src/api/schema.d.ts"

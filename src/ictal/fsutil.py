@@ -28,6 +28,7 @@ def atomic_path(path: Path | str, *, suffix: str | None = None) -> Iterator[Path
     )
     os.close(fd)
     tmp = Path(tmp_name)
+    tmp.chmod(0o644)  # mkstemp makes 0600; results are meant to be shared
     try:
         yield tmp
         tmp.replace(path)

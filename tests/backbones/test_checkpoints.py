@@ -17,6 +17,7 @@ from ictal.backbones.checkpoints import (
     find_checkpoint,
     load_strict,
     read_state_dict,
+    record_checkpoint_hash,
     verify_checkpoint,
 )
 from ictal.backbones.registry import BackboneRegistry, CheckpointSpec
@@ -101,10 +102,14 @@ def test_hash_is_recorded_on_first_use_and_checked_after(tmp_path: Path) -> None
     path.write_bytes(b"first")
     digest = verify_checkpoint(spec, path)
     assert digest == hashlib.sha256(b"first").hexdigest()
+    assert not (tmp_path / "rgb_imagenet.pt.sha256").exists()  # recorded only once loaded
+    record_checkpoint_hash(spec, path, digest)
     assert verify_checkpoint(spec, path) == digest
     path.write_bytes(b"second")
     with pytest.raises(CheckpointError, match="recorded"):
         verify_checkpoint(spec, path)
+    with pytest.raises(CheckpointError, match="recorded"):  # and load_backbone refuses it
+        load_backbone("i3d", weights_dir=tmp_path)
 
 
 def test_published_hashes_are_checked(tmp_path: Path) -> None:

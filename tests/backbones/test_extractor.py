@@ -3,6 +3,7 @@ the optimised paths kept conformant with the reference ports."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,7 @@ def test_i3d_optimised_full_sample_matches_the_reference(random_state_dict, refe
 def test_r2plus1d_optimised_engines_match_the_reference(engine, random_state_dict,
                                                         reference_input, expected) -> None:
     spec = REGISTRY.get("r2plus1d_18")
+    spec = replace(spec, input=replace(spec.input, frames=8))  # the ONNX path runs full samples
     network = build_network(spec)
     network.load_state_dict(random_state_dict("r2plus1d_18"))
     remove_head(spec, network)

@@ -72,3 +72,6 @@ def test_cli_lists_backbones_with_checkpoint_status(tmp_path: Path) -> None:
     assert out.returncode == 0 and "r2plus1d_34_clip8" in out.stdout and "found" in out.stdout
     out = _ictal("backbones", "--name", "nope", env_dir=tmp_path)
     assert out.returncode == 2 and "unknown backbone" in out.stderr
+    out = _ictal("backbones", "--name", "i3d", "--verify", "--json", env_dir=tmp_path)
+    (row,) = json.loads(out.stdout)["backbones"]
+    assert row["status"] == "bad" and "rgb_imagenet.pt" in row["problem"]

@@ -13,10 +13,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -30,16 +31,35 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]
 PASSWORD = "correct horse battery staple"
-USERS = ("alice", "bob")
+USERS = {"alice": "clinician", "bob": "clinician", "carol": "data_scientist"}
 FPS = 25
 N_FRAMES = 100  # 4 s
 VIDEO_SIZE = (48, 64)  # (H, W)
 VIDEO_PATH = "bed1/seizure_01.mp4"  # relative to the storage root
-SERVER_START_S = 60.0
 PREVIEW_WAIT_S = 60.0
 
 
-def _skip_or_fail(reason: str) -> None:
+@dataclass(frozen=True)
+class LiveServer:
+    """A running server; the test users' password and the tiny video's rate travel with it."""
+
+    url: str
+    data_dir: Path
+    storage: Path
+    password: str = PASSWORD
+    fps: int = FPS
+
+    def login(self, username: str) -> httpx.Client:
+        """An httpx client logged in as ``username`` with the CSRF header set."""
+        client = httpx.Client(base_url=self.url, timeout=30)
+        r = client.post("/api/auth/login", json={"username": username, "password": self.password})
+        r.raise_for_status()
+        client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+        return client
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip naming ``reason``; fail instead when ``CI`` is set (CI must run these tests)."""
     if os.environ.get("CI"):
         pytest.fail(f"CI is set, so the browser tests must run, but {reason}")
     pytest.skip(reason)
@@ -66,6 +86,20 @@ def write_tiny_video(path: Path, n_frames: int = N_FRAMES, fps: int = FPS,
             container.mux(packet)
 
 
+def wait_for_preview(client: httpx.Client, recording_id: int) -> None:
+    """Poll the preview status until the transcode is done (fail when it fails)."""
+    deadline = time.monotonic() + PREVIEW_WAIT_S
+    while True:
+        status = client.get(f"/api/recordings/{recording_id}/preview/status").json()
+        if status["status"] == "done":
+            return
+        if status["status"] == "failed" or time.monotonic() > deadline:
+            pytest.fail(f"preview of recording {recording_id} not ready: {status}")
+        time.sleep(0.2)
+
+SERVER_START_S = 60.0
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -76,27 +110,23 @@ def _ictal(*args: str) -> list[str]:
     return [sys.executable, "-m", "ictal", *args]
 
 
-@dataclass(frozen=True)
-class LiveServer:
-    url: str
-    data_dir: Path
-    storage: Path
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``ictal serve`` in a subprocess with users ``alice`` and ``bob`` (clinicians) and one
-    tiny video in its storage; stopped at the end of the session."""
+    """``ictal serve`` in a subprocess with users ``alice`` and ``bob`` (clinicians) and
+    ``carol`` (data scientist) and one tiny video in its storage; stopped at the end of the
+    session."""
     if not CHROMIUM.is_file():
-        _skip_or_fail(f"{CHROMIUM} not found (apt-get install chromium, or scripts/install-system.sh)")
+        skip_or_fail(f"{CHROMIUM} not found (apt-get install chromium, or "
+                     "scripts/install-system.sh)")
     if not STATIC_INDEX.is_file():
-        _skip_or_fail(f"the front-end is not built ({STATIC_INDEX} missing): run scripts/build-frontend.sh")
+        skip_or_fail(f"the front-end is not built ({STATIC_INDEX} missing): run "
+                     "scripts/build-frontend.sh")
     data_dir = tmp_path_factory.mktemp("ictal-data")
     storage = data_dir / "storage"
     write_tiny_video(storage / VIDEO_PATH)
     env = {**os.environ, "ICTAL_NEW_PASSWORD": PASSWORD}
-    for user in USERS:
-        subprocess.run(_ictal("server", "create-user", user, "--role", "clinician",
+    for user, role in USERS.items():
+        subprocess.run(_ictal("server", "create-user", user, "--role", role,
                               "--data-dir", str(data_dir)),
                        check=True, env=env, capture_output=True, timeout=120)
     port = _free_port()
@@ -128,31 +158,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             proc.wait()
 
 
-def api_login(server: LiveServer, username: str) -> httpx.Client:
-    """An httpx client logged in as ``username`` with the CSRF header set."""
-    client = httpx.Client(base_url=server.url, timeout=30)
-    r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-    r.raise_for_status()
-    client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
-    return client
-
-
-def wait_for_preview(client: httpx.Client, recording_id: int) -> None:
-    deadline = time.monotonic() + PREVIEW_WAIT_S
-    while True:
-        status = client.get(f"/api/recordings/{recording_id}/preview/status").json()
-        if status["status"] == "done":
-            return
-        if status["status"] == "failed" or time.monotonic() > deadline:
-            pytest.fail(f"preview of recording {recording_id} not ready: {status}")
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Any]:
     """Debian's headless Chromium driven by Playwright (never downloads a browser)."""
     if not CHROMIUM.is_file():
-        _skip_or_fail(f"{CHROMIUM} not found (apt-get install chromium)")
+        skip_or_fail(f"{CHROMIUM} not found (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -170,3 +180,15 @@ def shots(tmp_path: Path) -> Path:
     directory = Path(target) if target else tmp_path / "screens"
     directory.mkdir(parents=True, exist_ok=True)
     return directory
+
+
+@pytest.fixture
+def preview_ready() -> Callable[[httpx.Client, int], None]:
+    """``wait(client, recording_id)``: block until the recording's preview is transcoded."""
+    return wait_for_preview
+
+
+@pytest.fixture
+def tiny_video() -> Callable[[Path], None]:
+    """``write(path)``: write the tiny H.264 test video at ``path``."""
+    return write_tiny_video

@@ -6,17 +6,11 @@ clinician is reported in a conflict dialog that reloads the server's version."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import (
-    FPS,
-    PASSWORD,
-    LiveServer,
-    api_login,
-    wait_for_preview,
-    write_tiny_video,
-)
 from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
@@ -25,10 +19,10 @@ VIEWPORT = {"width": 1400, "height": 950}
 LONG_MS = 60_000
 
 
-def _log_in(page: Page, server: LiveServer, username: str) -> None:
+def _log_in(page: Page, server: Any, username: str) -> None:
     page.goto(server.url)
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(server.password)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Recordings")).to_be_visible()
 
@@ -56,7 +50,7 @@ def _wait_video_ready(page: Page) -> None:
     page.wait_for_function("document.querySelector('video')?.readyState >= 2", timeout=LONG_MS)
 
 
-def test_load_label_and_persist(live_server: LiveServer, browser: Browser, shots: Path) -> None:
+def test_load_label_and_persist(live_server: Any, browser: Browser, shots: Path) -> None:
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page_errors: list[str] = []
@@ -114,7 +108,8 @@ def test_load_label_and_persist(live_server: LiveServer, browser: Browser, shots
     page.keyboard.press("ArrowRight")
     expect(page.get_by_test_id("current-frame")).to_have_text(f"frame {before + 1}")
     page.keyboard.press("Shift+ArrowLeft")
-    expect(page.get_by_test_id("current-frame")).to_have_text(f"frame {before + 1 - FPS}")
+    expected = before + 1 - live_server.fps
+    expect(page.get_by_test_id("current-frame")).to_have_text(f"frame {expected}")
     page.keyboard.press("]")
     expect(page.get_by_label("Playback speed")).to_have_value("1.5")
 
@@ -122,31 +117,44 @@ def test_load_label_and_persist(live_server: LiveServer, browser: Browser, shots
     _click_timeline_at(page, 0.5, duration)
     page.keyboard.press("o")
     expect(page.get_by_text(re.compile("Seizure event created"))).to_be_visible()
-    expect(page.get_by_test_id("event-times")).to_contain_text("onset 0:00.")
+    expect(page.get_by_test_id("event-times")).to_contain_text("onset 0:00.480")
+    _click_timeline_at(page, 3.0, duration)
+    page.keyboard.press("g")
+    expect(page.get_by_test_id("event-times")).to_contain_text("tG 0:03.")
+    _click_timeline_at(page, 3.6, duration)
+    page.keyboard.press("f")
+    expect(page.get_by_test_id("event-times")).to_contain_text("offset 0:03.")
+    class_form = page.get_by_role("form", name="Event class")
+    class_form.get_by_label("Class").fill("TLE")
+    class_form.get_by_role("button", name="Set class").click()
+    expect(page.get_by_role("button", name=re.compile(r"^TLE: 0:00\.480 – 0:03\."))).to_be_visible()
 
     # add an MOI through the form
     page.keyboard.press("n")
     form = page.get_by_role("form", name="New MOI")
     form.get_by_label("Body region").select_option("head")
-    form.get_by_label("MOI").select_option("clonic")
-    form.get_by_label("Start").fill("0:01.000")
-    form.get_by_label("End").fill("0:02.000")
+    form.get_by_label("MOI term").select_option("clonic")
+    form.get_by_label("Start", exact=True).fill("0:01.000")
+    form.get_by_label("End", exact=True).fill("0:02.000")
     form.get_by_role("button", name="Add MOI").click()
     expect(page.get_by_text(re.compile("MOI added: Clonic"))).to_be_visible()
-    segment = page.get_by_role("button", name=re.compile(r"^MOI Clonic, Head, 0:01\.000 to 0:02\.000"))
+    segment = page.get_by_role(
+        "button", name=re.compile(r"^MOI Clonic, Head, 0:01\.000 to 0:02\.000"))
     expect(segment).to_be_visible()
-    page.screenshot(path=shots / "04-labelling.png")
+    page.screenshot(path=shots / "04-labelling.png", full_page=True)
 
     # reload: the MOI was persisted by the server
     page.reload()
     _wait_video_ready(page)
     expect(segment).to_be_visible()
     expect(page.get_by_role("list", name="MOIs of this event")).to_contain_text("Clonic — Head")
-    client = api_login(live_server, "alice")
+    client = live_server.login("alice")
     mois = client.get(f"/api/recordings/{recording_id}/mois").json()
     assert [(m["region"], m["term"], m["start"], m["end"]) for m in mois] == [
         ("head", "clonic", 1.0, 2.0)
     ]
+    [event] = client.get(f"/api/recordings/{recording_id}/events").json()
+    assert (event["label"], event["t0"], event["tG"]) == ("TLE", 0.48, pytest.approx(3.0, abs=0.05))
     patient = client.get("/api/patients").json()[0]
     assert (patient["sex"], patient["age"], patient["syndrome"], patient["invasive"]) == (
         "F", 34, "TLE", True)
@@ -161,12 +169,12 @@ def test_load_label_and_persist(live_server: LiveServer, browser: Browser, shots
     # back to the list (menu strip), the recording is listed and filterable; then log out
     page.get_by_role("menuitem", name="File").click()
     page.get_by_role("menuitem", name="Back to recordings").click()
-    expect(page.get_by_role("cell", name="bed1/seizure_01.mp4")).to_be_visible()
+    expect(page.get_by_role("cell", name="bed1/seizure_01.mp4", exact=True)).to_be_visible()
     page.get_by_label("Search").fill("no-such-file")
     expect(page.get_by_text("No recording matches the filters.")).to_be_visible()
     page.get_by_label("Search").fill("seizure_01")
     page.get_by_label("Status").select_option("done")
-    expect(page.get_by_role("cell", name="bed1/seizure_01.mp4")).to_be_visible()
+    expect(page.get_by_role("cell", name="bed1/seizure_01.mp4", exact=True)).to_be_visible()
     page.screenshot(path=shots / "06-landing.png")
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
@@ -174,14 +182,16 @@ def test_load_label_and_persist(live_server: LiveServer, browser: Browser, shots
     context.close()
 
 
-def test_conflicting_edit_is_reported(live_server: LiveServer, browser: Browser,
-                                      shots: Path) -> None:
-    write_tiny_video(live_server.storage / "bed2" / "seizure_02.mp4")
-    alice_api = api_login(live_server, "alice")
+def test_conflicting_edit_is_reported(
+    live_server: Any, browser: Browser, shots: Path,
+    tiny_video: Callable[[Path], None], preview_ready: Callable[[Any, int], None],
+) -> None:
+    tiny_video(live_server.storage / "bed2" / "seizure_02.mp4")
+    alice_api = live_server.login("alice")
     patient = alice_api.post("/api/patients", json={"syndrome": "FLE"}).json()
     rec = alice_api.post("/api/recordings", json={
         "patient_id": patient["id"], "path": "bed2/seizure_02.mp4", "kind": "rgb"}).json()
-    wait_for_preview(alice_api, rec["id"])
+    preview_ready(alice_api, rec["id"])
     event = alice_api.post(f"/api/recordings/{rec['id']}/events",
                            json={"t0": 0.0, "t1": 4.0, "label": "seizure"}).json()
     moi = alice_api.post(f"/api/events/{event['id']}/mois", json={
@@ -197,13 +207,13 @@ def test_conflicting_edit_is_reported(live_server: LiveServer, browser: Browser,
 
     # alice saves first
     alice = pages["alice"]
-    alice.get_by_role("form", name="Edit MOI").get_by_label("End").fill("0:03.000")
+    alice.get_by_role("form", name="Edit MOI").get_by_label("End", exact=True).fill("0:03.000")
     alice.get_by_role("button", name="Save MOI").click()
     expect(alice.get_by_text(re.compile("MOI saved: Tonic"))).to_be_visible()
 
     # bob's edit is based on the old version: the conflict dialog reports it
     bob = pages["bob"]
-    bob.get_by_role("form", name="Edit MOI").get_by_label("End").fill("0:02.500")
+    bob.get_by_role("form", name="Edit MOI").get_by_label("End", exact=True).fill("0:02.500")
     bob.get_by_role("button", name="Save MOI").click()
     dialog = bob.get_by_role("alertdialog", name="Edit conflict")
     expect(dialog).to_be_visible()
@@ -212,9 +222,50 @@ def test_conflicting_edit_is_reported(live_server: LiveServer, browser: Browser,
     bob.screenshot(path=shots / "07-conflict.png")
     dialog.get_by_role("button", name="Reload the server's version").click()
     expect(dialog).to_be_hidden()
-    expect(bob.get_by_role("form", name="Edit MOI").get_by_label("End")).to_have_value("0:03.000")
+    bob_end = bob.get_by_role("form", name="Edit MOI").get_by_label("End", exact=True)
+    expect(bob_end).to_have_value("0:03.000")
 
     current = alice_api.get(f"/api/mois/{moi['id']}").json()
     assert (current["end"], current["version"]) == (3.0, moi["version"] + 1)
     for page in pages.values():
         page.context.close()
+
+
+def test_model_run_probabilities_on_the_timeline(
+    live_server: Any, browser: Browser, shots: Path,
+    tiny_video: Callable[[Path], None], preview_ready: Callable[[Any, int], None],
+) -> None:
+    tiny_video(live_server.storage / "bed3" / "seizure_03.mp4")
+    alice_api = live_server.login("alice")
+    patient = alice_api.post("/api/patients", json={}).json()
+    rec = alice_api.post("/api/recordings", json={
+        "patient_id": patient["id"], "path": "bed3/seizure_03.mp4"}).json()
+    preview_ready(alice_api, rec["id"])
+    fps = live_server.fps
+    windows = [
+        {"start_frame": i * fps, "stop_frame": (i + 1) * fps, "t_start": float(i),
+         "t_stop": float(i + 1), "probs": [p, 1 - p]}
+        for i, p in enumerate([0.9, 0.7, 0.2, 0.1])
+    ]
+    r = live_server.login("carol").post(f"/api/recordings/{rec['id']}/model-runs", json={
+        "format": "ictal-predictions/1", "recording": "bed3/seizure_03.mp4",
+        "model": {"name": "lstm-fle-tle", "bundle_sha256": "ab" * 32},
+        "labels": ["FLE", "TLE"], "windows": windows,
+        "decision": {"label": "FLE", "probs": [0.475, 0.525]}})
+    assert r.status_code == 201, r.text
+
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    _log_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/#/recordings/{rec['id']}")
+    runs = page.get_by_label("Model run shown on the timeline")
+    expect(runs).to_contain_text("lstm-fle-tle → FLE")
+    runs.select_option(value=str(r.json()["id"]))
+    expect(page.get_by_label("Prediction classes")).to_contain_text("FLE")
+    lines = page.locator(".timeline-plot polyline")
+    expect(lines).to_have_count(2)
+    # one point per window, the FLE line falling: y grows as p falls (p = 1 at the top)
+    ys = [float(pt.split(",")[1]) for pt in lines.nth(0).get_attribute("points").split()]
+    assert len(ys) == 4
+    assert ys == sorted(ys)
+    page.screenshot(path=shots / "08-predictions.png", full_page=True)
+    page.context.close()

@@ -62,7 +62,7 @@ def test_a_tampered_bundle_is_refused(tmp_path: Path) -> None:
 
 
 def test_prediction_document_has_the_exact_format(tmp_path: Path) -> None:
-    path, est, table = _bundle(tmp_path)
+    path, _, table = _bundle(tmp_path)
     bundle = load_bundle(path)
     doc = predict_recording(bundle, table, "R1")
     assert list(doc) == ["format", "recording", "model", "labels", "windows", "decision"]

@@ -40,3 +40,13 @@ def test_iterations_zero_copies_and_bad_shape_raises() -> None:
     assert out is not depth
     with pytest.raises(ShapeError):
         denoise_depth(np.zeros(5, np.uint16))
+
+
+def test_zeros_only_keeps_valid_measurements() -> None:
+    depth = np.full((20, 20), 4000, np.uint16)
+    depth[8:12, 9] = 1500  # a thin near object in front of a far wall
+    depth[3, 3] = 0
+    paper = denoise_depth(depth)
+    assert (paper[8:12, 9] == 4000).all()  # the whole-frame dilation swallows it
+    out = denoise_depth(depth, zeros_only=True)
+    assert (out[8:12, 9] == 1500).all() and out[3, 3] == 4000

@@ -16,7 +16,6 @@ from ictal.preprocess.intensity import to_uint8
 from ictal.preprocess.pipeline import event_frames, iter_samples
 from ictal.preprocess.plan import PlanError, RecordingPlan, plan_recording
 
-
 SPEC = InputSpec(frames=60, size=32)
 H, W, T, FPS = 53, 64, 100, 30  # the recording of conftest.py
 
@@ -113,7 +112,7 @@ def test_gestures_resampling_tsn_and_eq1_labels(manifest_with) -> None:
     assert len(samples) == 4
     for s in samples:
         assert s.span.fps == 15 and s.frames.shape == (3, 8, 32, 32)
-        assert 0 <= s.span.start and s.span.stop <= n_timeline
+        assert s.span.start >= 0 and s.span.stop <= n_timeline
         assert s.label == ("TCS" if s.span.t_mid >= 2 else "FOS")
         assert s.provenance["source_frames"][0] == 2 * s.span.start
     assert [s.label for s in samples] == ["FOS", "FOS", "TCS", "TCS"]
@@ -130,3 +129,20 @@ def test_missing_stream_is_a_plan_error(manifest) -> None:
     with pytest.raises(PlanError, match="no recording"):
         plan_recording(manifest, "R9", PreprocessConfig())
     assert H == 53
+
+
+def test_cropping_first_gives_the_same_pixels(manifest, recording_dir: Path) -> None:
+    from ictal.preprocess.plan import FramePrep
+
+    config = variant_config("B")
+    plan = plan_recording(manifest, "R1", config)
+    prep = FramePrep(config, plan.depth_planes.bounds(), plan.ir_window)
+    with open_video(recording_dir / "ir.mkv") as r:
+        ir = r.read(0, 12)
+    with open_video(recording_dir / "depth.mkv") as r:
+        depth = r.read(0, 12)
+    full, _ = prep.source(ir, depth, crop_depth=True)
+    for box in [(5, 7, 40, 30), (0, 0, W, H), (50, 40, 64, 53), (3, 1, 9, 50)]:
+        x0, y0, x1, y1 = box
+        np.testing.assert_array_equal(prep.cropped(ir, depth, box, crop_depth=True),
+                                      full[:, y0:y1, x0:x1])

@@ -8,13 +8,15 @@ those tests skip — unless ``CI`` is set, then they fail.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
-from serverkit import PASSWORD, FakeJobs, World, postgres_url_or_skip, write_ir_video
 from sqlalchemy import Engine, create_engine, text
 
 from ictal.server import repository, schemas
@@ -23,6 +25,29 @@ from ictal.server.config import ServerSettings
 from ictal.server.db import Database, make_engine
 from ictal.server.migrate import upgrade_connection, upgrade_head
 from ictal.server.security import make_hasher
+
+
+def _load_serverkit() -> ModuleType:
+    """Register ``serverkit.py`` (helpers beside this file) as the module ``serverkit``: with
+    ``--import-mode=importlib`` test modules cannot import their neighbours directly."""
+    if "serverkit" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "serverkit", Path(__file__).with_name("serverkit.py"))
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["serverkit"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["serverkit"]
+
+
+_load_serverkit()
+from serverkit import (  # noqa: E402
+    PASSWORD,
+    FakeJobs,
+    World,
+    postgres_url_or_skip,
+    write_ir_video,
+)
 
 
 @pytest.fixture(scope="session")

@@ -84,3 +84,19 @@ class World:
         if response.headers.get("content-type", "").startswith("application/json"):
             response.read()
             self.responses.append(json.loads(response.content or b"null"))
+
+
+def make_recording(client: TestClient) -> dict[str, Any]:
+    patient = client.post("/api/patients", json={"age": 34, "sex": "F", "syndrome": "FLE"})
+    assert patient.status_code == 201, patient.text
+    rec = client.post("/api/recordings", json={"patient_id": patient.json()["id"],
+                                               "path": "ir/clip.mkv", "kind": "ir"})
+    assert rec.status_code == 201, rec.text
+    return rec.json()
+
+
+def make_event(client: TestClient, rec_id: int, **kw: Any) -> dict[str, Any]:
+    body = {"t0": 0.2, "t1": 1.0, "label": "FLE"} | kw
+    r = client.post(f"/api/recordings/{rec_id}/events", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()

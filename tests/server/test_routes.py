@@ -8,26 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi.testclient import TestClient
-from serverkit import PASSWORD, World
+from serverkit import PASSWORD, World, make_event, make_recording
 
 SHA = "ab" * 32
-
-
-def make_recording(client: TestClient) -> dict[str, Any]:
-    patient = client.post("/api/patients", json={"age": 34, "sex": "F", "syndrome": "FLE"})
-    assert patient.status_code == 201, patient.text
-    rec = client.post("/api/recordings", json={"patient_id": patient.json()["id"],
-                                               "path": "ir/clip.mkv", "kind": "ir"})
-    assert rec.status_code == 201, rec.text
-    return rec.json()
-
-
-def make_event(client: TestClient, rec_id: int, **kw: Any) -> dict[str, Any]:
-    body = {"t0": 0.2, "t1": 1.0, "label": "FLE"} | kw
-    r = client.post(f"/api/recordings/{rec_id}/events", json=body)
-    assert r.status_code == 201, r.text
-    return r.json()
 
 
 def test_login_me_logout(world: World) -> None:

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from serverkit import PASSWORD, World
-from test_routes import make_event, make_recording
+from serverkit import PASSWORD, World, make_event, make_recording
 
 from ictal.server.security import LoginRateLimiter
 

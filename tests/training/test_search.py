@@ -1,15 +1,10 @@
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 
+from ictal.evaluation.synthetic import synthetic_table
 from ictal.training.config import TrainConfig, preset
 from ictal.training.search import random_search
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "evaluation"))
-from conftest import synthetic_table  # noqa: E402
 
 
 def test_search_is_seeded_stays_in_range_and_never_touches_other_rows() -> None:

@@ -36,6 +36,9 @@ export interface paths {
         /**
          * Login
          * @description Check the password; set the ``ictal_session`` (HttpOnly) and ``ictal_csrf`` cookies.
+         *
+         *     The argon2 check (slow on purpose) runs with no transaction open and outside the write
+         *     gate; only the short write at the end is gated.
          */
         post: operations["login"];
         delete?: never;

@@ -64,7 +64,7 @@ export function MoiPanel(props: MoiPanelProps) {
             </select>
           </label>
           <label>
-            MOI
+            MOI term
             <select name="term" value={draft.term} required onChange={(e) => onDraft({ ...draft, term: e.target.value })}>
               <option value="">choose…</option>
               {categories.map((cat) => (
@@ -87,7 +87,7 @@ export function MoiPanel(props: MoiPanelProps) {
                 <input name="start" className="mono" size={9} value={draft.start} required onChange={(e) => onDraft({ ...draft, start: e.target.value })} />
               </label>
               <button type="button" className="button-quiet" aria-label="Set start to the current time (s)" onClick={() => onDraft({ ...draft, start: formatTime(currentTime) })}>
-                ⏱
+                Now
               </button>
             </div>
             <div className="time-field">
@@ -96,7 +96,7 @@ export function MoiPanel(props: MoiPanelProps) {
                 <input name="end" className="mono" size={9} value={draft.end} required onChange={(e) => onDraft({ ...draft, end: e.target.value })} />
               </label>
               <button type="button" className="button-quiet" aria-label="Set end to the current time (e)" onClick={() => onDraft({ ...draft, end: formatTime(currentTime) })}>
-                ⏱
+                Now
               </button>
             </div>
           </div>

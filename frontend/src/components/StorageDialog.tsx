@@ -18,6 +18,19 @@ interface StorageDialogProps {
   onClose: () => void;
 }
 
+/** `1234567` -> "1.2 MB" (decimal units, one decimal from kB on). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
 /** The parent folder of a '/'-separated relative path ("" for the root). */
 export function parentPath(path: string): string {
   const parts = path.split("/").filter(Boolean);
@@ -79,7 +92,7 @@ export function StorageDialog({ api, patients, clinicId, onRegistered, onError, 
           {listing?.entries.map((entry) =>
             entry.is_dir ? (
               <button type="button" key={entry.path} onClick={() => setDir(entry.path)} aria-label={`Open folder ${entry.name}`}>
-                📁 {entry.name}/
+                <span className="muted">folder</span> {entry.name}/
               </button>
             ) : (
               <button
@@ -90,7 +103,7 @@ export function StorageDialog({ api, patients, clinicId, onRegistered, onError, 
                 aria-pressed={file === entry.path}
                 onClick={() => setFile(entry.path)}
               >
-                🎞 {entry.name} <span className="muted">{entry.size_bytes !== null ? `${(entry.size_bytes / 1e6).toFixed(1)} MB` : ""}</span>
+                {entry.name} <span className="muted">{entry.size_bytes !== null ? formatBytes(entry.size_bytes) : ""}</span>
               </button>
             ),
           )}

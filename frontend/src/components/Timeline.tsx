@@ -50,7 +50,7 @@ interface TimelineProps {
 
 const LABEL_W = 110;
 const AXIS_H = 22;
-const ROW_H = 16;
+const ROW_H = 15;
 const LANE_PAD = 3;
 const PRED_H = 70;
 const CLASS_COLOURS = ["#1f5fa8", "#d1495b", "#2a9d8f", "#e9a23b", "#6a4c93", "#555555"];
@@ -96,14 +96,15 @@ export function Timeline(props: TimelineProps) {
   const regionLabel = new Map(regions.map((r) => [r.code, r.label]));
   let lanes = layoutLanes(mois, regionCodes, view, plotW);
   if (!showEmptyLanes) lanes = lanes.filter((l) => mois.some((m) => m.region === l.region));
+  // The prediction lane sits right under the axis, above the region lanes.
+  const predTop = AXIS_H;
   const laneTops: number[] = [];
-  let y = AXIS_H;
+  let y = AXIS_H + (prediction ? PRED_H + 6 : 0);
   for (const lane of lanes) {
     laneTops.push(y);
     y += lane.rows * ROW_H + 2 * LANE_PAD;
   }
-  const predTop = y;
-  const height = predTop + (prediction ? PRED_H + 4 : 0);
+  const height = y;
   const x = (t: number) => LABEL_W + timeToX(t, view, plotW);
   const visibleX = (t: number) => t >= view.start && t <= view.end;
 
@@ -188,7 +189,7 @@ export function Timeline(props: TimelineProps) {
         ))}
         {prediction && (
           <g aria-label="Model prediction probabilities">
-            <rect className="lane-bg" x={0} y={predTop + 2} width={width} height={PRED_H} />
+            <rect className="pred-bg" x={0} y={predTop + 2} width={width} height={PRED_H} />
             <text className="lane-label" x={6} y={predTop + 14}>
               Prediction
             </text>

@@ -19,7 +19,7 @@ interface ToastApi {
 const ToastContext = createContext<ToastApi | null>(null);
 
 /** How long info / success toasts stay on screen, in milliseconds. */
-const TOAST_MS = 4000;
+const TOAST_MS = 3500;
 
 export function ToastProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
@@ -30,7 +30,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const notify = useCallback(
     (kind: ToastKind, message: string) => {
       const id = nextId.current++;
-      setToasts((all) => [...all.slice(-4), { id, kind, message }]);
+      setToasts((all) => [...all.slice(-2), { id, kind, message }]);
       if (kind !== "error") window.setTimeout(() => dismiss(id), TOAST_MS);
     },
     [dismiss],

@@ -24,6 +24,8 @@ type Marker = "onset" | "offset" | "tg";
 const MARKER_FIELD: Record<Marker, "t0" | "t1" | "tG"> = { onset: "t0", offset: "t1", tg: "tG" };
 const MARKER_NAME: Record<Marker, string> = { onset: "Onset", offset: "Offset", tg: "tG" };
 const DEFAULT_EVENT_LABEL = "seizure";
+/** Suggested event classes (docs/api.md: the class label, e.g. FLE, TLE, NES). */
+const EVENT_LABELS = ["FLE", "TLE", "NES", "focal", "FBTCS", DEFAULT_EVENT_LABEL];
 
 interface LabellingScreenProps extends ScreenProps {
   recordingId: number;
@@ -513,19 +515,19 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
               )}
               <div className="transport">
                 <button type="button" aria-label="Step back one second (Shift+←)" onClick={() => perform({ kind: "stepSeconds", delta: -1 })}>
-                  ⏪
+                  « 1 s
                 </button>
                 <button type="button" aria-label="Step back one frame (←)" onClick={() => step(-1)}>
-                  ◀︎|
+                  ‹ 1 frame
                 </button>
                 <button type="button" aria-label={playing ? "Pause (space)" : "Play (space)"} onClick={togglePlay} style={{ minWidth: "4.5rem" }}>
                   {playing ? "❚❚ Pause" : "▶ Play"}
                 </button>
                 <button type="button" aria-label="Step forward one frame (→)" onClick={() => step(1)}>
-                  |▶︎
+                  1 frame ›
                 </button>
                 <button type="button" aria-label="Step forward one second (Shift+→)" onClick={() => perform({ kind: "stepSeconds", delta: 1 })}>
-                  ⏩
+                  1 s »
                 </button>
                 <label className="inline">
                   Speed
@@ -631,6 +633,32 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
                   </button>
                 ))}
               </div>
+              {event && annotator && (
+                <form
+                  key={`${event.id}-${event.version}`}
+                  className="row"
+                  aria-label="Event class"
+                  style={{ marginTop: "0.5rem", alignItems: "flex-end" }}
+                  onSubmit={(e) => {
+                    e.preventDefault();
+                    const label = String(new FormData(e.currentTarget).get("label") ?? "").trim();
+                    if (label && label !== event.label) void patchEvent(event, { label }, `Event class set to ${label}`);
+                  }}
+                >
+                  <label>
+                    Class
+                    <input name="label" list="event-labels" defaultValue={event.label} maxLength={64} size={10} required />
+                  </label>
+                  <datalist id="event-labels">
+                    {EVENT_LABELS.map((l) => (
+                      <option key={l} value={l} />
+                    ))}
+                  </datalist>
+                  <button type="submit" className="button-quiet">
+                    Set class
+                  </button>
+                </form>
+              )}
               {event && annotator && (
                 <div className="row" style={{ marginTop: "0.5rem" }}>
                   <button type="button" className="button-quiet" onClick={() => seek(event.t0 + 0.5 / fps)}>

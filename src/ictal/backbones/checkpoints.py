@@ -18,7 +18,7 @@ from torch import nn
 from ictal.backbones.registry import (
     WEIGHTS_DIR_ENV,
     BackboneSpec,
-    checkpoint_path,
+    CheckpointSpec,
     weights_dir,
 )
 from ictal.errors import CheckpointError
@@ -39,9 +39,15 @@ def sha256_file(path: Path, *, chunk: int = 1 << 22) -> str:
     return digest.hexdigest()
 
 
+def _checkpoint_of(spec: BackboneSpec) -> CheckpointSpec:
+    if spec.checkpoint is None:
+        raise CheckpointError(f"backbone {spec.name!r} has no checkpoint (it is weight-free)")
+    return spec.checkpoint
+
+
 def _where_to_get(spec: BackboneSpec, directory: Path) -> str:
-    assert spec.checkpoint is not None  # callers check; internal invariant
-    return (f"get {spec.checkpoint.file} from {spec.checkpoint.url} and put it in {directory} "
+    ckpt = _checkpoint_of(spec)
+    return (f"get {ckpt.file} from {ckpt.url} and put it in {directory} "
             f"(or set ${WEIGHTS_DIR_ENV}, or pass --weights PATH)")
 
 
@@ -53,11 +59,9 @@ def find_checkpoint(spec: BackboneSpec, weights: Path | None = None,
         CheckpointError: the file does not exist (the message says which file, from where, and
             where to put it).
     """
-    if spec.checkpoint is None:
-        raise CheckpointError(f"backbone {spec.name!r} has no checkpoint (it is weight-free)")
+    ckpt = _checkpoint_of(spec)
     directory = directory if directory is not None else weights_dir()
-    path = Path(weights).expanduser() if weights is not None else checkpoint_path(spec, directory)
-    assert path is not None  # spec.checkpoint is set
+    path = Path(weights).expanduser() if weights is not None else directory / ckpt.file
     if not path.is_file():
         raise CheckpointError(f"checkpoint of {spec.name!r} not found: {path}",
                               hint=_where_to_get(spec, directory))
@@ -68,8 +72,9 @@ def verify_checkpoint(spec: BackboneSpec, path: Path) -> str:
     """Check ``path``'s SHA-256 against the spec or the hash recorded on first use.
 
     Known full hashes and torch-hub file-name prefixes are checked for files with the spec's
-    file name. When no full hash is published, the first file used has its hash recorded in
-    ``<file>.sha256`` beside it and every later load must match that record.
+    file name. When no full hash is published, the hash of the first file that loads correctly
+    is recorded in ``<file>.sha256`` beside it (:func:`record_checkpoint_hash`) and every later
+    load must match that record.
 
     Returns:
         The file's hex SHA-256 (it goes into feature provenance).
@@ -77,8 +82,7 @@ def verify_checkpoint(spec: BackboneSpec, path: Path) -> str:
     Raises:
         CheckpointError: the hash does not match.
     """
-    assert spec.checkpoint is not None
-    ckpt = spec.checkpoint
+    ckpt = _checkpoint_of(spec)
     digest = sha256_file(path)
     fix = _where_to_get(spec, path.parent)
     if path.name == ckpt.file:
@@ -98,13 +102,23 @@ def verify_checkpoint(spec: BackboneSpec, path: Path) -> str:
             raise CheckpointError(
                 f"{path}: sha256 {digest} differs from {recorded} recorded in {record} on first "
                 "use", hint=f"restore the original file or delete {record} to accept this one")
-    elif ckpt.sha256 is None:
-        try:
-            write_text_atomic(record, f"{digest}  {path.name}\n")
-            log.info("recorded sha256 %s of %s in %s", digest, path, record)
-        except OSError as err:
-            log.warning("could not record the sha256 of %s in %s: %s", path, record, err)
     return digest
+
+
+def record_checkpoint_hash(spec: BackboneSpec, path: Path, digest: str) -> None:
+    """Record ``digest`` in ``<file>.sha256`` beside a checkpoint that loaded correctly.
+
+    Only when no full hash is published and nothing is recorded yet; later loads are checked
+    against the record by :func:`verify_checkpoint`. A read-only directory is logged, not fatal.
+    """
+    record = path.with_name(path.name + ".sha256")
+    if _checkpoint_of(spec).sha256 is not None or record.exists():
+        return
+    try:
+        write_text_atomic(record, f"{digest}  {path.name}\n")
+        log.info("recorded sha256 %s of %s in %s", digest, path, record)
+    except OSError as err:
+        log.warning("could not record the sha256 of %s in %s: %s", path, record, err)
 
 
 def read_state_dict(path: Path) -> dict[str, torch.Tensor]:

@@ -8,7 +8,8 @@ sample give fewer real timesteps; they are pre-padded with ``-1`` and masked (se
 The optimised path (``optimize=True``, the default) folds batch norm into the convolutions,
 passes symmetric "SAME" padding to the convolutions instead of copying, uses channels-last
 memory and, when ONNX Runtime is installed and the device is the CPU, runs an ONNX export of
-that network (one export per input shape, cached). Outputs stay within the conformance
+that network for full samples (one export per input shape, cached; shorter leftovers run in
+torch). Outputs stay within the conformance
 tolerance of the reference ports (tested).
 """
 
@@ -32,6 +33,7 @@ from ictal.backbones.checkpoints import (
     load_strict,
     random_state_dict,
     read_state_dict,
+    record_checkpoint_hash,
     verify_checkpoint,
 )
 from ictal.backbones.fusion import fold_batchnorm
@@ -201,14 +203,13 @@ class FeatureExtractor:
         n = clips.shape[0]
         with torch.inference_mode():
             x = clips.to(self.device, torch.float32)
-            if self.engine == "onnxruntime":
+            # ONNX sessions are built for full samples only: each new shape costs an export,
+            # and the rare short leftovers (10-59 frames) run in torch at the same precision.
+            if self.engine == "onnxruntime" and clips.shape[2] == self.input_spec.frames:
                 real = self._runner(x)
             else:
-                if self.optimized:
-                    fmt = (torch.channels_last if self.spec.family == "resnet2d"
-                           else torch.channels_last_3d)
-                    if self.spec.family != "resnet2d":
-                        x = x.contiguous(memory_format=fmt)
+                if self.optimized and self.spec.family in ("i3d", "video_resnet"):
+                    x = x.contiguous(memory_format=torch.channels_last_3d)
                 real = self.network(x)
             real = real.float().cpu()
         if real.shape != (n, t_real, self.features):
@@ -314,6 +315,7 @@ def load_backbone(name: str, *, weights: Path | None = None,
         network = build_network(spec)
         remove_head(spec, network)
         load_strict(network, state, source=str(path))
+        record_checkpoint_hash(spec, path, digest)
         log.info("%s: loaded %s (sha256 %s)", spec.name, path, digest[:12])
     network.eval()
     return make_extractor(spec, network, optimize=optimize, engine=engine, device=device,

@@ -21,12 +21,15 @@ def backbones(
     weights: Path | None = typer.Option(
         None, "--weights", help="Check this checkpoint file for the backbone given by --name."),
     name: str | None = typer.Option(None, "--name", help="Show only this backbone."),
+    verify: bool = typer.Option(
+        False, "--verify",
+        help="Also hash found checkpoints and load them strictly (slow: reads every file)."),
     as_json: bool = typer.Option(False, "--json", help="Print the listing as JSON."),
 ) -> None:
     """List backbones: input, features, checkpoint file and whether it was found."""
     from ictal.backbones.registry import checkpoint_path, default_registry
     from ictal.backbones.registry import weights_dir as default_weights_dir
-    from ictal.errors import ConfigError
+    from ictal.errors import CheckpointError, ConfigError
 
     registry = default_registry()
     directory = weights_dir.expanduser() if weights_dir else default_weights_dir()
@@ -38,6 +41,15 @@ def backbones(
         path = (weights.expanduser() if weights is not None else
                 checkpoint_path(spec, directory))
         status = "weight-free" if path is None else ("found" if path.is_file() else "missing")
+        problem = None
+        if verify and status == "found":
+            from ictal.backbones.extractor import load_backbone
+
+            try:
+                load_backbone(spec.name, weights=path, weights_dir=directory, optimize=False)
+                status = "verified"
+            except CheckpointError as err:
+                status, problem = "bad", str(err)
         s = spec.input
         norm = (f"[{s.value_range[0]:g}, {s.value_range[1]:g}]" if s.value_range
                 else "mean/std")
@@ -46,7 +58,7 @@ def backbones(
             "output": f"{spec.timesteps}x{spec.features}", "status": status,
             "checkpoint": str(path) if path else None,
             "source": spec.checkpoint.url if spec.checkpoint else None,
-            "description": spec.description,
+            "description": spec.description, "problem": problem,
         })
     if as_json:
         typer.echo(json.dumps({"weights_dir": str(directory), "backbones": rows}, indent=2))
@@ -59,12 +71,17 @@ def backbones(
     table.add_column("output", no_wrap=True)
     table.add_column("status", no_wrap=True)
     table.add_column("checkpoint file", overflow="fold")
-    colours = {"found": "green", "missing": "red", "weight-free": "cyan"}
+    colours = {"found": "green", "verified": "green", "missing": "red", "bad": "red",
+               "weight-free": "cyan"}
     for row in rows:
         table.add_row(row["name"], row["input"], row["normalisation"], row["output"],
                       f"[{colours[row['status']]}]{row['status']}[/]",
                       Path(row["checkpoint"]).name if row["checkpoint"] else "-")
     console.print(table)
+    for row in rows:
+        if row["problem"]:
+            console.print(f"  {row['name']}: {row['problem']}", highlight=False, markup=False,
+                          soft_wrap=True)
     missing = [r for r in rows if r["status"] == "missing"]
     for row in missing:
         console.print(f"  {row['name']}: get {Path(row['checkpoint']).name} from "

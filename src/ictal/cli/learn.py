@@ -212,26 +212,59 @@ def report(
 
 
 def predict(
-    source: Path = typer.Argument(..., help="Feature file / store of the recording(s)."),
+    source: Path = typer.Argument(..., help="Video, manifest (.yaml) or feature file / store."),
     model: Path = typer.Option(..., "--model", help="Bundle directory (ictal train --final)."),
     out: Path = typer.Option(Path("predictions"), "--out", "-o", help="Output folder."),
     recording: list[str] = typer.Option([], help="Only these recordings (repeatable)."),
+    stride: int | None = typer.Option(None, help="Frames between sliding windows."),
+    weights: Path | None = typer.Option(None, help="Backbone checkpoint file."),
+    kind: str = typer.Option("ir", help="Stream kind of a bare video file (ir or rgb)."),
+    depth: Path | None = typer.Option(None, help="Depth video of a bare video's recording."),
 ) -> None:
-    """Per-window class probabilities (CSV + JSON), decision and timeline PNG per recording."""
+    """Per-window class probabilities (CSV + JSON), decision and timeline PNG per recording.
+
+    A video or a manifest runs the whole chain (the bundle's preprocessing and backbone, with
+    sliding windows); a feature file uses its stored windows.
+    """
     from ictal.batch import BatchReport
     from ictal.errors import IctalError
-    from ictal.features.store import read_features
     from ictal.models.bundle import load_bundle
     from ictal.models.predict import predict_recording, write_predictions
 
     bundle = load_bundle(model)
-    table = read_features(source)
-    wanted = recording or sorted(set(table.recording.tolist()))
-    batch = BatchReport("predict")
     console = Console()
+    batch = BatchReport("predict")
+    is_features = source.is_dir() or source.suffix in (".h5", ".hdf5")
+    if is_features:
+        from ictal.features.store import read_features
+
+        table = read_features(source)
+        wanted = recording or sorted(set(table.recording.tolist()))
+
+        def features_of(rec: str) -> Any:
+            return table
+    else:
+        from ictal.models.predict import (
+            features_for_recording,
+            load_bundle_backbone,
+            manifest_for_video,
+        )
+
+        if source.suffix in (".yaml", ".yml"):
+            from ictal.manifest import load_manifest
+
+            manifest = load_manifest(source)
+        else:
+            manifest = manifest_for_video(source, kind=kind, depth=depth)
+        extractor = load_bundle_backbone(bundle, weights=weights)
+        wanted = recording or [r.id for r in manifest.recordings]
+
+        def features_of(rec: str) -> Any:
+            return features_for_recording(bundle, manifest, rec, extractor, stride=stride)
+
     for rec in wanted:
         try:
-            doc = predict_recording(bundle, table, rec)
+            doc = predict_recording(bundle, features_of(rec), rec)
             write_predictions(doc, out)
         except IctalError as err:
             batch.failed(rec, err)

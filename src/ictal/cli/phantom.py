@@ -58,7 +58,7 @@ def phantom(
     import yaml
     from pydantic import ValidationError
 
-    from ictal.phantom import PhantomConfig, generate
+    from ictal.phantom import PhantomConfig, generate_dataset
 
     if preset not in PRESETS:
         raise ConfigError(f"unknown preset {preset!r}", hint=f"use one of {', '.join(PRESETS)}")
@@ -97,7 +97,7 @@ def phantom(
                              for e in err.errors())
         raise ConfigError(f"invalid phantom recipe: {problems}",
                           hint="see `ictal phantom --help` and ictal.phantom.config") from err
-    result = generate(cfg, out, workers=workers, progress=progress)
+    result = generate_dataset(cfg, out, workers=workers, progress=progress)
     report = result.report
     typer.echo(report.summary())
     typer.echo(f"{len(result.manifest.recordings)} recordings, {result.n_frames} frames per "

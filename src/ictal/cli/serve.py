@@ -119,7 +119,7 @@ def create_user(
         raise ConfigError(f"invalid user: {err.errors()[0]['msg']}") from err
     database = Database.from_url(settings.db_url)
     try:
-        with database.sessions() as db:
+        with database.writes() as db:
             clinic_row = repository.get_or_create_clinic(db, clinic)
             body = body.model_copy(update={"clinic_ids": [clinic_row.id]})
             try:

@@ -140,7 +140,7 @@ class Ffv1Writer(_Writer):
     Frames: ``(H, W)`` ``uint16`` for ``pix_fmt="gray16le"`` (Kinect infrared / depth in mm),
     ``(H, W)`` ``uint8`` for ``"gray"``, ``(H, W, 3)`` ``uint8`` RGB for ``"rgb24"``. Slices let
     the decoder spread one frame over several threads; ``slices`` must be one of
-    :data:`FFV1_SLICES`.
+    :data:`FFV1_SLICES`. ``bitexact=True`` makes equal frames give byte-identical files.
     """
 
     def __init__(
@@ -153,6 +153,7 @@ class Ffv1Writer(_Writer):
         pix_fmt: str = "gray16le",
         slices: int = 16,
         threads: int = 2,
+        bitexact: bool = False,
     ) -> None:
         path = Path(path)
         if path.suffix.lower() != ".mkv":
@@ -175,6 +176,9 @@ class Ffv1Writer(_Writer):
             path, fps, codec="ffv1", width=width, height=height,
             pix_fmt=_FFV1_CODED_FMT[pix_fmt],
             options={"level": "3", "slices": str(slices), "slicecrc": "1", "coder": "range_def"},
+            # bitexact: no random segment / track UIDs and no date, so equal frames give
+            # byte-identical files (reproducible datasets, e.g. the phantom)
+            container_options={"fflags": "+bitexact"} if bitexact else None,
             threads=threads,
         )
 
@@ -205,6 +209,7 @@ class H264Writer(_Writer):
         crf: int = 23,
         preset: str = "veryfast",
         threads: int = 2,
+        bitexact: bool = False,
     ) -> None:
         path = Path(path)
         suffix = path.suffix.lower()
@@ -222,7 +227,10 @@ class H264Writer(_Writer):
             pix_fmt="yuv420p",
             # sc_threshold=0: no extra scene-cut keyframes, so keyframes fall every `gop` frames
             options={"crf": str(crf), "preset": preset, "g": str(gop), "sc_threshold": "0"},
-            container_options={"movflags": "+faststart"} if suffix in _MP4_LIKE else None,
+            container_options={
+                **({"movflags": "+faststart"} if suffix in _MP4_LIKE else {}),
+                **({"fflags": "+bitexact"} if bitexact else {}),
+            } or None,
             threads=threads,
         )
         self.width, self.height = width, height

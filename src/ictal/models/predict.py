@@ -9,6 +9,10 @@ The JSON document (``ictal-predictions/1``; the web platform imports it)::
                   "probs": [float, ...]}, ...],
      "decision": {"label": str, "probs": [float, ...]}}
 
+:func:`features_for_recording` runs the whole chain for a recording of a manifest (or a bare
+video, :func:`manifest_for_video`): the bundle's preprocessing config, ``plan_recording``,
+sliding-window ``iter_samples`` and the bundle's backbone (its weights hash is checked).
+
 The decision is the mean of the window probabilities (seizure-level pooling of seeds
 000 / 001); a GESTURES seizure-level bundle decides from the whole recording and lists no
 windows.
@@ -23,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ictal.errors import ShapeError
+from ictal.errors import CheckpointError, ConfigError, ShapeError
 from ictal.features.table import FeatureTable
 from ictal.fsutil import atomic_path, write_json_atomic, write_text_atomic
 from ictal.models.bundle import Bundle
@@ -118,3 +122,62 @@ def write_predictions(doc: dict[str, Any], out_dir: Path | str) -> list[Path]:
     write_json_atomic(out / f"{stem}.json", doc)
     write_text_atomic(out / f"{stem}.csv", predictions_csv(doc))
     return [out / f"{stem}.json", out / f"{stem}.csv", timeline_png(doc, out / f"{stem}.png")]
+
+
+def manifest_for_video(video: Path, *, kind: str, depth: Path | None = None,
+                       patient: str = "unknown") -> Any:
+    """A one-recording manifest for a bare video file (stream ``kind``, probed frame rate),
+    with an optional depth video of the same recording (needed by depth-cropping configs)."""
+    from ictal.io import probe
+    from ictal.manifest.io import parse_manifest
+
+    def stream(path: Path, stream_kind: str) -> dict[str, Any]:
+        info = probe(path)
+        return {"kind": stream_kind, "path": str(path.resolve()), "fps": str(info.fps),
+                "width": info.width, "height": info.height, "n_frames": info.n_frames}
+
+    streams = [stream(video, kind)] + ([stream(depth, "depth")] if depth is not None else [])
+    rid = "".join(ch if ch.isalnum() or ch in "_-." else "_" for ch in video.stem) or "video"
+    if not rid[0].isalnum():
+        rid = f"r{rid}"
+    data = {"name": rid, "labels": [], "patients": [{"id": patient}],
+            "recordings": [{"id": rid, "patient": patient, "streams": streams}],
+            "events": [], "mois": []}
+    return parse_manifest(data, source=str(video), root=video.parent)
+
+
+def load_bundle_backbone(bundle: Bundle, *, weights: Path | None = None,
+                         weights_dir: Path | None = None) -> Any:
+    """The feature extractor the bundle was trained on, checked against its weights hash."""
+    from ictal.backbones import load_backbone
+
+    spec = bundle.meta.get("backbone", {})
+    name = spec.get("name")
+    if not name:
+        raise ConfigError(f"{bundle.path}: the bundle does not name its backbone",
+                          hint="train it on features written by `ictal extract`")
+    expected = spec.get("weights_sha256")
+    extractor = load_backbone(name, weights=weights, weights_dir=weights_dir,
+                              pretrained=expected is not None)
+    if expected is not None and extractor.weights_sha256 != expected:
+        raise CheckpointError(
+            f"backbone {name}: weights sha256 {extractor.weights_sha256} differ from the "
+            f"bundle's {expected}", hint="use the checkpoint the features were extracted with")
+    return extractor
+
+
+def features_for_recording(bundle: Bundle, manifest: Any, recording: str, extractor: Any, *,
+                           stride: int | None = None, batch_size: int = 8) -> FeatureTable:
+    """Run preprocessing (the bundle's config) and the backbone over sliding windows."""
+    from ictal.features.extract import features_of_samples
+    from ictal.preprocess.config import config_from_dict
+    from ictal.preprocess.pipeline import iter_samples
+    from ictal.preprocess.plan import plan_recording
+
+    config = config_from_dict(bundle.meta.get("preprocessing") or {},
+                              source=f"{bundle.path}/bundle.json")
+    plan = plan_recording(manifest, recording, config)
+    samples = iter_samples(manifest, plan, config, extractor.input_spec, windows="sliding",
+                           stride=stride)
+    return features_of_samples(samples, extractor, batch_size=batch_size,
+                               attrs={**extractor.provenance(), "plan": plan.to_dict()})

@@ -21,7 +21,7 @@ Modules, in the order data flows through them:
 """
 
 from ictal.phantom.config import LABELS, PhantomConfig, SeizureProgramme
-from ictal.phantom.generate import GenerateResult, generate, plan_dataset
+from ictal.phantom.generate import GenerateResult, generate_dataset, plan_dataset
 from ictal.phantom.groundtruth import GroundTruth, GroundTruthError, load_ground_truth
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
     "GroundTruthError",
     "PhantomConfig",
     "SeizureProgramme",
-    "generate",
+    "generate_dataset",
     "load_ground_truth",
     "plan_dataset",
 ]

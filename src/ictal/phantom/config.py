@@ -9,7 +9,7 @@ Presets:
 * :meth:`PhantomConfig.demo` -- the embedded demo dataset: 20 patients (10 FLE, 10 TLE), 1-2
   seizures each, 512x424 IR + depth at 30 fps, with seizure durations scaled by
   ``duration_scale = 0.1`` and short pre/post-ictal periods so that the whole dataset is about
-  7,700 frames per stream (rendered in about 2 minutes on 2 idle cores; decoded by the rest of the
+  8,000 frames per stream (rendered in about 2 minutes on 2 idle cores; decoded by the rest of the
   demo in about 2 minutes).
 * :meth:`PhantomConfig.tiny` -- 4 patients, a few seconds each, 64x53 pixels, for tests.
 """
@@ -53,11 +53,12 @@ class SeizureProgramme(_Model):
     (``style_rate_width`` of the class range) that persists over that patient's events.
     ``amplitude`` scales the class's movement repertoire (1 = the repertoire's nominal size).
     Generalisation (seed 002): with probability ``p_generalise`` the seizure becomes focal to
-    bilateral tonic-clonic at ``tG = t0 + r (t1 - t0)``, ``r`` drawn from ``generalise_ratio``
-    (seed 002: mean 0.56, sd 0.18); ``[tG, t1]`` is split into a tonic phase (fraction
-    ``tonic_fraction``) and a clonic phase whose jerk rate falls from ``clonic_rate_hz[0]`` to
-    ``clonic_rate_hz[1]``. With probability ``p_dystonia`` one arm holds a dystonic posture
-    (seed 004) for ``dystonia_fraction`` of the focal part.
+    bilateral tonic-clonic: the drawn duration is its focal part ``[t0, tG)`` and
+    ``r = (tG - t0) / (t1 - t0)`` is drawn from ``generalise_ratio`` (seed 002: mean 0.56,
+    sd 0.18), so generalising seizures last longer; ``[tG, t1]`` is split into a tonic phase
+    (fraction ``tonic_fraction``) and a clonic phase whose jerk rate falls from
+    ``clonic_rate_hz[0]`` to ``clonic_rate_hz[1]``. With probability ``p_dystonia`` one arm
+    holds a dystonic posture (seed 004) for ``dystonia_fraction`` of the focal part.
     """
 
     duration_s: Range
@@ -134,12 +135,12 @@ class NuisanceConfig(_Model):
 class SensorConfig(_Model):
     """Kinect-v2-like sensor artefacts of the depth and infrared streams."""
 
-    depth_noise_mm: float = Field(1.5, ge=0)
+    depth_noise_mm: float = Field(1.0, ge=0)
     pepper_fraction: float = Field(0.01, ge=0, le=0.5)
     edge_jump_m: float = Field(0.08, gt=0)
     min_range_m: float = 0.5
     max_range_m: float = 4.5
-    ir_noise: float = Field(0.01, ge=0)
+    ir_noise: float = Field(0.005, ge=0)
 
 
 class PhantomConfig(_Model):
@@ -162,7 +163,7 @@ class PhantomConfig(_Model):
     seed: int = Field(0, ge=0)
     name: str = "phantom"
     fle: SeizureProgramme = SeizureProgramme(
-        duration_s=(10.0, 60.0), rate_hz=(1.8, 3.2), amplitude=(0.7, 1.0), p_generalise=0.2)
+        duration_s=(10.0, 60.0), rate_hz=(1.6, 3.0), amplitude=(0.7, 1.0), p_generalise=0.2)
     tle: SeizureProgramme = SeizureProgramme(
         duration_s=(30.0, 120.0), rate_hz=(0.5, 1.6), amplitude=(0.6, 1.0), p_generalise=0.2)
     rest: RestProgramme = RestProgramme()
@@ -217,10 +218,10 @@ class PhantomConfig(_Model):
         base: dict[str, object] = dict(
             n_patients=20, events_per_patient=(1, 2), pre_s=(1.5, 1.8), post_s=(1.5, 1.8),
             duration_scale=0.1, name="phantom-demo",
-            # scaled by 0.1: FLE 3-4.5 s, TLE 4.5-7 s (real: 10-60 s / 30-120 s, seed 000)
-            fle=SeizureProgramme(duration_s=(30.0, 45.0), rate_hz=(1.8, 3.2),
+            # scaled by 0.1: FLE 3-4.5 s, TLE 4-6.5 s (real: 10-60 s / 30-120 s, seed 000)
+            fle=SeizureProgramme(duration_s=(30.0, 45.0), rate_hz=(1.6, 3.0),
                                  amplitude=(0.7, 1.0), p_generalise=0.2),
-            tle=SeizureProgramme(duration_s=(45.0, 70.0), rate_hz=(0.5, 1.6),
+            tle=SeizureProgramme(duration_s=(40.0, 65.0), rate_hz=(0.5, 1.6),
                                  amplitude=(0.6, 1.0), p_generalise=0.2),
         )
         base.update(overrides)

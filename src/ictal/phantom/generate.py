@@ -222,9 +222,31 @@ def _box(b: tuple[int, int, int, int] | None) -> tuple[int, int, int, int]:
     return NO_BOX if b is None else b
 
 
+def _with_points(boxes: np.ndarray, points: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Grow boxes ``(T, 4)`` (``-1`` = none) to hold the points ``(T, N, 2)`` inside the frame."""
+    out = boxes.copy()
+    for f in range(len(boxes)):
+        uv = points[f]
+        inside = (uv[:, 0] > -0.5) & (uv[:, 0] < width - 0.5) & (uv[:, 1] > -0.5) & (
+            uv[:, 1] < height - 0.5)
+        if not inside.any():
+            continue
+        px = np.rint(uv[inside]).astype(int)
+        lo, hi = px.min(0), px.max(0) + 1
+        if out[f, 0] < 0:
+            out[f] = (lo[0], lo[1], hi[0], hi[1])
+        else:
+            out[f] = (min(out[f, 0], lo[0]), min(out[f, 1], lo[1]), max(out[f, 2], hi[0]),
+                      max(out[f, 3], hi[1]))
+    return out
+
+
 def render_recording(cfg: PhantomConfig, plan: RecordingPlan, out: Path, *,
                      threads: int = 1) -> None:
-    """Render and write one recording's streams, then its ground truth."""
+    """Render and write one recording's streams, then its ground truth.
+
+    ``threads``: encoder threads of the FFV1 writers (their output does not depend on it).
+    """
     from ictal.io import Ffv1Writer, H264Writer
 
     p = plan.patient
@@ -255,12 +277,14 @@ def render_recording(cfg: PhantomConfig, plan: RecordingPlan, out: Path, *,
         for kind, rel in paths.items():
             if kind == "rgb":
                 w, h = cfg.rgb_size
-                writers[kind] = stack.enter_context(H264Writer(out / rel, cfg.fps, w, h, gop=30,
-                                                               threads=threads))
+                # one x264 thread: its output depends on the thread count, and must not
+                # depend on the number of workers
+                writers[kind] = stack.enter_context(H264Writer(
+                    out / rel, cfg.fps, w, h, gop=30, threads=1, bitexact=True))
             else:
                 writers[kind] = stack.enter_context(Ffv1Writer(
                     out / rel, cfg.fps, cfg.width, cfg.height, pix_fmt="gray16le",
-                    slices=slices, threads=threads))
+                    slices=slices, threads=threads, bitexact=True))
         for f in range(T):
             staff: list[tuple[int, Solids]] = []
             for s, (pos, heading, walking, present) in enumerate(tracks):
@@ -287,12 +311,16 @@ def render_recording(cfg: PhantomConfig, plan: RecordingPlan, out: Path, *,
 
     cam = scene.camera
     joints_c = cam.to_camera(joints)
+    joints_2d = cam.project_camera(joints_c)
+    # at low resolution thin solids (fingers) can fall between pixel rays: the box also holds
+    # every joint inside the frame
+    patient_box = _with_points(patient_box, joints_2d, cfg.width, cfg.height)
     label = np.where(np.isin(plan.motion.phase, (PRE, POST)), LABELS.index("NE"),
                      LABELS.index(p.syndrome)).astype(np.uint8)
     gt = GroundTruth(
         recording=plan.id, fps=Fraction(cfg.fps), width=cfg.width, height=cfg.height,
         joint_names=JOINT_NAMES, joints_3d=joints_c.astype(np.float32),
-        joints_2d=cam.project_camera(joints_c).astype(np.float32), labels=LABELS, label=label,
+        joints_2d=joints_2d.astype(np.float32), labels=LABELS, label=label,
         phase_names=PHASES, phase=plan.motion.phase, patient_box=patient_box,
         bed_box=np.tile(np.array(_box(bed_box), np.int32), (T, 1)), staff_boxes=staff_boxes,
         staff_present=np.array([tr[3] for tr in tracks], bool).reshape(len(tracks), T),
@@ -312,7 +340,7 @@ def _render_job(cfg_json: str, out: str, k: int, e: int, threads: int) -> str:
 
 @dataclass
 class GenerateResult:
-    """What :func:`generate` did: the manifest written and the batch report."""
+    """What :func:`generate_dataset` did: the manifest written and the batch report."""
 
     manifest: Manifest
     manifest_path: Path
@@ -320,7 +348,7 @@ class GenerateResult:
     n_frames: int
 
 
-def generate(cfg: PhantomConfig, out: Path | str, *, workers: int = 2,
+def generate_dataset(cfg: PhantomConfig, out: Path | str, *, workers: int = 2,
              progress: bool = True) -> GenerateResult:
     """Generate the dataset of ``cfg`` into ``out`` (see the module docstring).
 

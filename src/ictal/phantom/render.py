@@ -274,8 +274,12 @@ def depth_frame(buf: Buffers, sensor: SensorConfig, area: np.ndarray,
     valid = (z >= sensor.min_range_m) & (z <= sensor.max_range_m) & area
     valid &= rng.random(z.shape, dtype=np.float32) >= sensor.pepper_fraction
     jump = sensor.edge_jump_m
-    valid[:, 1:] &= np.abs(np.diff(z, axis=1)) <= jump  # flying pixels at depth edges
-    valid[1:, :] &= np.abs(np.diff(z, axis=0)) <= jump
+    smooth_x = np.abs(np.diff(z, axis=1)) <= jump  # no flying pixels on either side of an edge
+    smooth_y = np.abs(np.diff(z, axis=0)) <= jump
+    valid[:, 1:] &= smooth_x
+    valid[:, :-1] &= smooth_x
+    valid[1:, :] &= smooth_y
+    valid[:-1, :] &= smooth_y
     np.clip(mm, 1.0, 65535.0, out=mm)
     return np.where(valid, np.rint(mm), 0.0).astype(np.uint16)
 

@@ -58,7 +58,7 @@ class Camera:
     t: np.ndarray
 
     @property
-    def K(self) -> np.ndarray:
+    def K(self) -> np.ndarray:  # noqa: N802 (the usual name of the intrinsic matrix)
         """Intrinsic matrix (3, 3) float64."""
         return np.array([[self.fx, 0, self.cx], [0, self.fy, self.cy], [0, 0, 1]], float)
 

@@ -31,6 +31,7 @@ class DenoiseConfig(_Model):
     enabled: bool = True
     size: int = Field(4, ge=1)
     iterations: int = Field(2, ge=0)
+    zeros_only: bool = False  # True: fill only invalid pixels (not in the seed, see denoise)
 
 
 class DepthCropConfig(_Model):

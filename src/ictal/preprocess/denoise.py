@@ -29,7 +29,8 @@ def _running_max(a: np.ndarray, axis: int, before: int, after: int) -> np.ndarra
     return out
 
 
-def denoise_depth(depth: np.ndarray, *, size: int = 4, iterations: int = 2) -> np.ndarray:
+def denoise_depth(depth: np.ndarray, *, size: int = 4, iterations: int = 2,
+                  zeros_only: bool = False) -> np.ndarray:
     """Grey dilation with a ``size x size`` rectangle, ``iterations`` times (seed 000, "Data
     pre-processing": 4 x 4 rectangle, 2 iterations).
 
@@ -43,6 +44,10 @@ def denoise_depth(depth: np.ndarray, *, size: int = 4, iterations: int = 2) -> n
         depth: ``(H, W)`` or ``(T, H, W)`` ``uint16`` depth in mm, ``0`` = invalid.
         size: side of the square structuring element in pixels.
         iterations: number of dilations; ``0`` returns a copy.
+        zeros_only: replace only the invalid (0) pixels by the dilated value and keep every
+            valid measurement. The paper dilates the whole frame, which also swaps thin near
+            structures (a raised hand in front of a far wall) for the background behind them;
+            ``True`` closes the pepper noise without that side effect (not in the seed).
 
     Returns:
         Array of the same shape and dtype; zero pixels next to valid ones take their largest
@@ -57,4 +62,7 @@ def denoise_depth(depth: np.ndarray, *, size: int = 4, iterations: int = 2) -> n
     before = (size // 2) * iterations
     after = (size - size // 2 - 1) * iterations
     out = _running_max(depth, depth.ndim - 2, before, after)
-    return _running_max(out, depth.ndim - 1, before, after)
+    out = _running_max(out, depth.ndim - 1, before, after)
+    if zeros_only:
+        out = np.where(depth == 0, out, depth)
+    return out

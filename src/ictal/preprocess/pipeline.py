@@ -216,9 +216,9 @@ def iter_samples(
     try:
         for g0, g1 in _groups(pending):
             s0, s1 = int(index_map[g0]), int(index_map[g1 - 1]) + 1
-            frames_it = _prefetch(src_reader.iter_frames(s0, s1), 2 * config.chunk_frames)
+            frames_it = _prefetch(src_reader.iter_frames(s0, s1), config.chunk_frames)
             depth_it = (None if dep_reader is None else
-                        _prefetch(dep_reader.iter_frames(s0, s1), 2 * config.chunk_frames))
+                        _prefetch(dep_reader.iter_frames(s0, s1), config.chunk_frames))
             j = g0
             chunk_idx: list[int] = []
             chunk_src: list[np.ndarray] = []
@@ -276,12 +276,13 @@ def _process_chunk(
     in ``[0, 255]`` go into ``buffer`` keyed by timeline index."""
     frames = np.stack(src)
     depth = np.stack(dep) if use_depth and dep else None
-    frames8, _ = prep.source(frames, depth, crop_depth=use_depth)
     boxes = [plan.crop_box_at(int(index_map[j])) for j in idx]
     for box in dict.fromkeys(boxes):
         sel = [i for i, b in enumerate(boxes) if b == box]
-        x0, y0, x1, y1 = box
-        cropped = frames8[sel][:, y0:y1, x0:x1]  # (n, h, w) or (n, h, w, 3)
+        same = len(sel) == len(boxes)
+        cropped = prep.cropped(frames if same else frames[sel],
+                               None if depth is None else (depth if same else depth[sel]),
+                               box, crop_depth=use_depth)
         square, geo = square_frames(
             cropped, spec.size, style=style, base_size=config.frames.gestures_base_size,
             drop_columns=config.frames.gestures_drop_columns)

@@ -210,7 +210,10 @@ class FramePrep:
     def depth(self, depth: np.ndarray) -> np.ndarray:
         """Denoise ``(H, W)`` / ``(T, H, W)`` ``uint16`` depth as configured."""
         d = self.config.denoise
-        return denoise_depth(depth, size=d.size, iterations=d.iterations) if d.enabled else depth
+        if not d.enabled:
+            return depth
+        return denoise_depth(depth, size=d.size, iterations=d.iterations,
+                             zeros_only=d.zeros_only)
 
     def source(self, frames: np.ndarray, depth: np.ndarray | None,
                crop_depth: bool) -> tuple[np.ndarray, np.ndarray | None]:
@@ -233,6 +236,41 @@ class FramePrep:
                 raise ShapeError("16-bit frames need an IR window")
             frames = to_uint8(frames, self.window)
         return frames, dep
+
+
+    def cropped(self, frames: np.ndarray, depth: np.ndarray | None, box: Box,
+                crop_depth: bool) -> np.ndarray:
+        """:meth:`source` restricted to ``box``: the same pixels as cropping its result, but
+        denoising, depth cropping and 8-bit conversion only touch the box (plus the
+        dilation's reach around it, so the result is identical).
+
+        Args:
+            frames: ``(T, H, W)`` ``uint16`` IR, or ``(T, H, W[, 3])`` ``uint8``.
+            depth: matching ``(T, H, W)`` raw depth or ``None``.
+
+        Returns:
+            ``(T, y1 - y0, x1 - x0[, 3])`` ``uint8``.
+        """
+        x0, y0, x1, y1 = box
+        h, w = frames.shape[1:3]
+        d = self.config.denoise
+        m = d.size * d.iterations if d.enabled else 0
+        X0, Y0, X1, Y1 = max(0, x0 - m), max(0, y0 - m), min(w, x1 + m), min(h, y1 + m)
+        inner = (slice(None), slice(y0 - Y0, y1 - Y0), slice(x0 - X0, x1 - X0))
+        if not (crop_depth and self.planes is not None and depth is not None):
+            out, _ = self.source(frames[:, y0:y1, x0:x1], None, crop_depth=False)
+            return out
+        dep = self.depth(depth[:, Y0:Y1, X0:X1])[inner]
+        lo, hi = (p[y0:y1, x0:x1] for p in self.planes)
+        if frames.ndim == 4:
+            raise ShapeError("depth cropping needs IR frames registered with the depth")
+        _, region = apply_depth_crop(dep, frames[:, y0:y1, x0:x1], lo, hi)
+        assert region is not None  # IR was given
+        if region.dtype == np.uint16:
+            if self.window is None:
+                raise ShapeError("16-bit frames need an IR window")
+            return to_uint8(region, self.window)
+        return region
 
 
 def _first_frames(reader: Any, count: int) -> np.ndarray:

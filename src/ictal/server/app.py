@@ -7,8 +7,10 @@ reads :class:`ServerSettings` from ``ICTAL_*`` environment variables, see
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,7 +18,9 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ictal import __version__
 from ictal.errors import ConfigError
@@ -46,6 +50,30 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware adding :data:`SECURITY_HEADERS` (and ``no-store`` on the API)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        api = scope["path"].startswith("/api/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for key, value in SECURITY_HEADERS.items():
+                    headers.setdefault(key, value)
+                if api:
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def settings_from_env() -> ServerSettings:
@@ -113,10 +141,13 @@ def create_app(settings: ServerSettings | None = None, *,
         database = Database.from_url(settings.db_url)
     for directory in (settings.storage, settings.preview_root):
         directory.mkdir(parents=True, exist_ok=True)
+    hasher = make_hasher()
     state = AppState(
-        settings=settings, database=database, hasher=make_hasher(),
+        settings=settings, database=database, hasher=hasher,
+        dummy_hash=hasher.hash(secrets.token_urlsafe(16)),
         limiter=LoginRateLimiter(settings.login_max_failures, settings.login_window_s),
         jobs=TranscodeJobs(settings, database),
+        write_lock=asyncio.Lock() if owns_db and settings.is_sqlite else None,
     )
 
     @asynccontextmanager
@@ -159,14 +190,7 @@ def create_app(settings: ServerSettings | None = None, *,
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
-    @app.middleware("http")
-    async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        if request.url.path.startswith("/api/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders)
 
     api = APIRouter(prefix="/api")
     api.include_router(_health_router())

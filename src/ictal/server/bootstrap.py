@@ -25,7 +25,7 @@ FIRST_ADMIN = "admin"
 def ensure_first_admin(database: Database, hasher: PasswordHasher) -> str | None:
     """Create clinic + admin when the database has no user; return the random password
     (shown to the operator once, stored only as an argon2 hash), else ``None``."""
-    with database.sessions() as db:
+    with database.writes() as db:
         if repository.count_users(db) > 0:
             return None
         password = random_password()
@@ -48,7 +48,7 @@ def seed_demo(database: Database, settings: ServerSettings, manifest_path: Path)
 
     manifest = load_manifest(manifest_path)
     new_ids: list[int] = []
-    with database.sessions() as db:
+    with database.writes() as db:
         admin = repository.first_admin(db)
         if admin is None or not admin.clinic_ids:
             raise ConfigError("no admin to own the demo data", hint="start `ictal serve` once")

@@ -39,13 +39,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
-    """Foreign keys on, WAL, and ``BEGIN IMMEDIATE`` transactions.
+#: Execution option marking an engine / connection whose transactions will write.
+WRITE_OPTION = "ictal_write"
 
-    pysqlite's own transaction handling is switched off (it breaks SAVEPOINTs) and every
-    transaction takes the write lock at BEGIN: a deferred transaction that reads then writes
-    fails at once with "database is locked" when another writer committed in between, whereas an
-    immediate one simply waits (``busy_timeout``).
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    """Foreign keys on, WAL, and ``BEGIN IMMEDIATE`` for transactions that write.
+
+    pysqlite's own transaction handling is switched off (it breaks SAVEPOINTs). Read-only
+    transactions use a plain (deferred) BEGIN and never block in WAL mode; transactions of the
+    write engine (:data:`WRITE_OPTION`) take the write lock at BEGIN: a deferred transaction that
+    reads then writes fails at once with "database is locked" when another writer committed in
+    between, whereas an immediate one simply waits its turn (``busy_timeout``).
     """
 
     @event.listens_for(engine, "connect")
@@ -60,7 +65,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str) -> Engine:
@@ -77,15 +83,22 @@ def make_engine(url: str) -> Engine:
 
 @dataclass
 class Database:
-    """The engine (or one connection, in tests) and the session factory bound to it."""
+    """The engine (or one connection, in tests) and the session factories bound to it.
+
+    ``sessions`` is for reading, ``writes`` for transactions that change data (on SQLite they
+    take the write lock at BEGIN; on PostgreSQL both are the same).
+    """
 
     bind: Engine | Connection
     sessions: sessionmaker[Session]
+    writes: sessionmaker[Session]
 
     @classmethod
     def from_url(cls, url: str) -> Database:
         engine = make_engine(url)
-        return cls(engine, sessionmaker(engine, expire_on_commit=False))
+        writer = engine.execution_options(**{WRITE_OPTION: True})
+        return cls(engine, sessionmaker(engine, expire_on_commit=False),
+                   sessionmaker(writer, expire_on_commit=False))
 
     @classmethod
     def on_connection(cls, connection: Connection) -> Database:
@@ -94,7 +107,7 @@ class Database:
         factory = sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
-        return cls(connection, factory)
+        return cls(connection, factory, factory)
 
     def dispose(self) -> None:
         if isinstance(self.bind, Engine):

@@ -5,14 +5,22 @@ Every route but ``/api/health`` and ``/api/auth/login`` depends on :data:`Curren
 that change state (POST, PUT, PATCH, DELETE) must echo the ``ictal_csrf`` cookie in the
 ``X-CSRF-Token`` header, and the value must be the session's token (double-submit, bound to the
 session); anything else is a 403.
+
+SQLite allows one writer at a time. Write requests therefore pass an ``asyncio`` gate
+(:meth:`AppState.write_gate`) *before* they take a worker thread, so threads never pile up
+waiting for the database lock while the request holding it waits for a thread; reads run
+concurrently (WAL). On PostgreSQL there is no gate. Dependencies that do no I/O are ``async``
+so FastAPI runs them on the event loop instead of hopping to the thread pool for each.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from argon2 import PasswordHasher
 from fastapi import Depends, HTTPException, Request, status
@@ -41,20 +49,39 @@ class AppState:
     settings: ServerSettings
     database: Database
     hasher: PasswordHasher
+    dummy_hash: str  # verified for unknown usernames, so timing does not reveal them
     limiter: LoginRateLimiter
     jobs: TranscodeJobs
+    write_lock: asyncio.Lock | None = None  # SQLite: one write request at a time
+
+    def write_gate(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        """``async with state.write_gate():`` around a write transaction."""
+        return self.write_lock if self.write_lock is not None else contextlib.nullcontext()
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     return request.app.state.ictal  # type: ignore[no-any-return]
 
 
 State = Annotated[AppState, Depends(get_state)]
 
 
-def get_db(state: State) -> Iterator[Session]:
-    """One session per request; routes commit explicitly, anything left is rolled back."""
-    with state.database.sessions() as db:
+async def write_gate(request: Request, state: State) -> AsyncIterator[None]:
+    if request.method in SAFE_METHODS:
+        yield
+        return
+    async with state.write_gate():
+        yield
+
+
+def get_db(request: Request, state: State,
+           _gate: Annotated[None, Depends(write_gate)]) -> Iterator[Session]:
+    """One session per request; routes commit explicitly, anything left is rolled back.
+
+    GET / HEAD requests read through the read-only factory; the others write (gated)."""
+    factory = (state.database.sessions if request.method in SAFE_METHODS
+               else state.database.writes)
+    with factory() as db:
         try:
             yield db
         finally:
@@ -64,14 +91,28 @@ def get_db(state: State) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_db)]
 
 
-def get_settings(state: State) -> ServerSettings:
+def get_read_db(state: State) -> Iterator[Session]:
+    """A read-only session without the write gate (for long requests such as uploads, which
+    open their own short write transaction at the end)."""
+    with state.database.sessions() as db:
+        try:
+            yield db
+        finally:
+            db.rollback()
+
+
+ReadDbSession = Annotated[Session, Depends(get_read_db)]
+
+
+async def get_settings(state: State) -> ServerSettings:
     return state.settings
 
 
 Settings = Annotated[ServerSettings, Depends(get_settings)]
 
 
-def get_login_session(request: Request, db: DbSession) -> LoginSession:
+def authenticate(request: Request, db: Session) -> LoginSession:
+    """The request's live session (401 without one) after the CSRF check on writes (403)."""
     token = request.cookies.get(SESSION_COOKIE)
     row = repository.get_session(db, token_digest(token)) if token else None
     if row is None:
@@ -91,32 +132,57 @@ def get_login_session(request: Request, db: DbSession) -> LoginSession:
     return row
 
 
+def get_login_session(request: Request, db: DbSession) -> LoginSession:
+    return authenticate(request, db)
+
+
 CurrentSession = Annotated[LoginSession, Depends(get_login_session)]
 
 
-def get_current_user(session: CurrentSession) -> User:
+async def get_current_user(session: CurrentSession) -> User:
     return session.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_role(*roles: str) -> Callable[[User], User]:
+def get_streaming_user(request: Request, db: ReadDbSession) -> User:
+    return authenticate(request, db).user
+
+
+StreamingUser = Annotated[User, Depends(get_streaming_user)]
+
+
+def _check_role(user: User, allowed: frozenset[str]) -> User:
+    if user.role not in allowed:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"role {user.role!r} may not do this (allowed: {', '.join(sorted(allowed))})",
+        )
+    return user
+
+
+def require_role(*roles: str) -> Callable[[User], Awaitable[User]]:
     """A dependency that lets only ``roles`` through (403 for other authenticated users)."""
     allowed = frozenset(roles)
 
-    def check(user: CurrentUser) -> User:
-        if user.role not in allowed:
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                f"role {user.role!r} may not do this (allowed: {', '.join(sorted(allowed))})",
-            )
-        return user
+    async def check(user: CurrentUser) -> User:
+        return _check_role(user, allowed)
 
     return check
 
 
-AnyUser = CurrentUser
+def require_role_streaming(*roles: str) -> Callable[[User], Awaitable[User]]:
+    """:func:`require_role` for routes that authenticate on a :data:`ReadDbSession`."""
+    allowed = frozenset(roles)
+
+    async def check(user: StreamingUser) -> User:
+        return _check_role(user, allowed)
+
+    return check
+
+
 Annotator = Annotated[User, Depends(require_role("clinician", "admin"))]
+Uploader = Annotated[User, Depends(require_role_streaming("clinician", "admin"))]
 DataScientist = Annotated[User, Depends(require_role("data_scientist", "admin"))]
 Admin = Annotated[User, Depends(require_role("admin"))]

@@ -63,7 +63,7 @@ class TranscodeJobs:
             executor.shutdown(wait=True, cancel_futures=True)
 
     def _set(self, recording_id: int, **state: object) -> None:
-        with self.database.sessions() as db:
+        with self.database.writes() as db:
             repository.set_preview_state(db, recording_id, **state)  # type: ignore[arg-type]
             db.commit()
 

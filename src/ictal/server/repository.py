@@ -120,6 +120,10 @@ def count_users(db: Session) -> int:
     return db.scalar(select(func.count()).select_from(User)) or 0
 
 
+def get_user(db: Session, user_id: int) -> User | None:
+    return db.get(User, user_id)
+
+
 def get_user_by_username(db: Session, username: str) -> User | None:
     return db.scalar(select(User).where(func.lower(User.username) == username.lower()))
 

@@ -30,8 +30,9 @@ class TrainConfig(BaseModel):
         optimizer: ``adam``, ``adamw`` or ``sgd`` (the I3D head, momentum ``momentum``).
         select_on: model selection on the validation set: best macro ``f1`` (seeds 000/001)
             or lowest ``loss`` (seed 002).
-        patience: stop after this many epochs without improvement; ``None`` runs all epochs
-            and keeps the best one (what the seeds call early stopping).
+        patience: stop after this many epochs without progress (a higher validation F1, or a
+            validation loss lower by more than ``min_delta``); ``None`` runs all epochs and
+            keeps the best one (what the seeds call early stopping).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -45,6 +46,7 @@ class TrainConfig(BaseModel):
     momentum: float = Field(0.9, ge=0, lt=1)
     select_on: Literal["f1", "loss"] = "f1"
     patience: int | None = Field(None, ge=1)
+    min_delta: float = Field(1e-3, ge=0)
 
 
 class ModelConfig(BaseModel):
@@ -116,7 +118,7 @@ def preset(name: str) -> ModelConfig:
             gamma=2.0, aggregation="blstm",
             train=TrainConfig(epochs=300, batch_size=64, lr=1e-2, optimizer="adamw",
                               weight_decay=1e-2, select_on="loss")),
-        "fast": lambda: _lstm("fast", extended=False, epochs=60, batch=256, patience=12),
+        "fast": lambda: _lstm("fast", extended=False, epochs=60, batch=256, patience=15),
     }
     if name not in presets:
         raise ConfigError(f"unknown model preset {name!r}",

@@ -72,6 +72,7 @@ def train_loop(
     best_score: tuple[float, float] = (-float("inf"), -float("inf"))
     best_state = copy.deepcopy(module.state_dict())
     since_best = 0
+    seen_f1, seen_loss = -float("inf"), float("inf")
     batch = min(cfg.batch_size, max(1, n_train))
     for epoch in range(cfg.epochs):
         module.train()
@@ -99,10 +100,15 @@ def train_loop(
             f1 = round(val_f1, 9)  # equal F1s computed from different counts may differ in ulp
             score = (f1, -val_loss) if cfg.select_on == "f1" else (-val_loss, f1)
             if score > best_score:
-                best_score, history.best_epoch, since_best = score, epoch, 0
+                best_score, history.best_epoch = score, epoch
                 best_state = copy.deepcopy(module.state_dict())
-            else:
-                since_best += 1
+            # patience counts epochs without real progress: a higher F1 (when selecting on
+            # F1) or a loss lower by more than min_delta
+            progressed = val_loss < seen_loss - cfg.min_delta
+            if cfg.select_on == "f1":
+                progressed = progressed or f1 > seen_f1
+            since_best = 0 if progressed else since_best + 1
+            seen_f1, seen_loss = max(seen_f1, f1), min(seen_loss, val_loss)
         else:
             history.best_epoch = epoch
         if on_epoch is not None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
+from starlette.concurrency import run_in_threadpool
 
 from ictal.server import repository
 from ictal.server.deps import CurrentSession, CurrentUser, DbSession, State
+from ictal.server.models import User
 from ictal.server.schemas import LoginRequest, PasswordChange, SessionPublic
 from ictal.server.security import (
     CSRF_COOKIE,
@@ -32,14 +34,48 @@ def _set_cookies(response: Response, state: State, token: str, csrf: str) -> Non
                         secure=secure, path="/")
 
 
+def _lookup(state: State, username: str) -> User | None:
+    with state.database.sessions() as db:
+        user = repository.get_user_by_username(db, username)
+        if user is not None:
+            user.clinic_ids  # noqa: B018 (load the clinics before the session closes)
+        return user
+
+
+def _record_login(state: State, username: str, user_id: int | None, ok: bool,
+                  new_hash: str | None) -> tuple[User, str, str] | None:
+    """The write half of a login (audit entry; session row on success), in its own short
+    transaction."""
+    with state.database.writes() as db:
+        user = repository.get_user(db, user_id) if user_id is not None else None
+        clinic = user.clinic_ids[0] if user and user.clinic_ids else None
+        if not ok or user is None:
+            repository.add_audit(db, user, "login_failed", "user", user_id, clinic,
+                                 username=username[:64])
+            repository.commit(db)
+            return None
+        if new_hash is not None:
+            user.password_hash = new_hash
+        token, csrf = new_token(), new_token()
+        repository.create_session(db, user, token_digest(token), csrf,
+                                  state.settings.session_hours)
+        repository.add_audit(db, user, "login", "user", user.id, clinic)
+        repository.commit(db)
+        return user, token, csrf
+
+
 @router.post(
     "/login", response_model=SessionPublic,
     responses={401: {"description": "wrong username or password"},
                429: {"description": "too many failed logins; see Retry-After"}},
 )
-def login(body: LoginRequest, request: Request, response: Response, db: DbSession,
-          state: State) -> SessionPublic:
-    """Check the password; set the ``ictal_session`` (HttpOnly) and ``ictal_csrf`` cookies."""
+async def login(body: LoginRequest, request: Request, response: Response,
+                state: State) -> SessionPublic:
+    """Check the password; set the ``ictal_session`` (HttpOnly) and ``ictal_csrf`` cookies.
+
+    The argon2 check (slow on purpose) runs with no transaction open and outside the write
+    gate; only the short write at the end is gated.
+    """
     ip = _client_ip(request)
     wait = state.limiter.retry_after(body.username, ip)
     if wait > 0:
@@ -48,26 +84,24 @@ def login(body: LoginRequest, request: Request, response: Response, db: DbSessio
             f"too many failed logins for this user from this address; retry in {wait:.0f} s",
             headers={"Retry-After": str(int(wait) + 1)},
         )
-    user = repository.get_user_by_username(db, body.username)
+    user = await run_in_threadpool(_lookup, state, body.username)
     # verify against a real hash even for unknown users, so timing does not reveal usernames
-    stored = user.password_hash if user is not None else state.hasher.hash("not-a-user")
-    if not verify_password(state.hasher, stored, body.password) or user is None or not user.active:
+    stored = user.password_hash if user is not None else state.dummy_hash
+    ok = await run_in_threadpool(verify_password, state.hasher, stored, body.password)
+    ok = ok and user is not None and user.active
+    new_hash = None
+    if ok and user is not None and state.hasher.check_needs_rehash(user.password_hash):
+        new_hash = await run_in_threadpool(hash_password, state.hasher, body.password)
+    async with state.write_gate():
+        result = await run_in_threadpool(_record_login, state, body.username,
+                                         user.id if user else None, ok, new_hash)
+    if result is None:
         state.limiter.record_failure(body.username, ip)
-        repository.add_audit(db, user, "login_failed", "user", user.id if user else None,
-                             user.clinic_ids[0] if user and user.clinic_ids else None,
-                             username=body.username[:64])
-        repository.commit(db)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
     state.limiter.reset(body.username, ip)
-    if state.hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(state.hasher, body.password)
-    token, csrf = new_token(), new_token()
-    repository.create_session(db, user, token_digest(token), csrf, state.settings.session_hours)
-    repository.add_audit(db, user, "login", "user", user.id,
-                         user.clinic_ids[0] if user.clinic_ids else None)
-    repository.commit(db)
+    logged_in, token, csrf = result
     _set_cookies(response, state, token, csrf)
-    return SessionPublic(user=repository.user_public(user), csrf_token=csrf)
+    return SessionPublic(user=repository.user_public(logged_in), csrf_token=csrf)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)

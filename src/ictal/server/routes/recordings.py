@@ -9,11 +9,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import Response, StreamingResponse
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ictal.errors import VideoError
 from ictal.server import repository
-from ictal.server.deps import Annotator, CurrentUser, DbSession, State
+from ictal.server.deps import (
+    Annotator,
+    AppState,
+    CurrentUser,
+    DbSession,
+    ReadDbSession,
+    State,
+    Uploader,
+)
 from ictal.server.errors import InvalidError, NotFoundError, TooLargeError
 from ictal.server.media import (
     RangeNotSatisfiableError,
@@ -49,7 +58,7 @@ def browse_storage(user: Annotator, state: State,
     return StorageListing(path=rel, entries=[StorageEntry(**vars(i)) for i in items])
 
 
-def _register(db: DbSession, state: State, user: User, patient: Patient, path: Path,
+def _register(db: Session, state: AppState, user: User, patient: Patient, path: Path,
               kind: str) -> RecordingPublic:
     try:
         info = probe_video(path)
@@ -63,6 +72,17 @@ def _register(db: DbSession, state: State, user: User, patient: Patient, path: P
     repository.commit(db)
     state.jobs.submit(rec.id)
     return repository.recording_public(rec, state.settings.storage)
+
+
+def _register_upload(state: AppState, user_id: int, patient_id: int, path: Path,
+                     kind: str) -> RecordingPublic:
+    """Register an uploaded file in a short write transaction of its own."""
+    with state.database.writes() as db:
+        user = repository.get_user(db, user_id)
+        if user is None:
+            raise NotFoundError(f"user {user_id} not found")
+        patient = repository.get_patient(db, patient_id, user.clinic_ids)
+        return _register(db, state, user, patient, path, kind)
 
 
 @router.post("/recordings", response_model=RecordingPublic, status_code=status.HTTP_201_CREATED)
@@ -84,7 +104,7 @@ def register_recording(body: RecordingRegister, user: Annotator, db: DbSession,
     responses={413: {"description": "larger than the server's upload limit"}},
 )
 async def upload_recording(
-    request: Request, user: Annotator, db: DbSession, state: State,
+    request: Request, user: Uploader, db: ReadDbSession, state: State,
     patient_id: Annotated[int, Query()],
     filename: Annotated[str, Query(min_length=1, max_length=255)],
     kind: Annotated[StreamKind, Query()] = "ir",
@@ -103,6 +123,7 @@ async def upload_recording(
         allowed = ", ".join(sorted(VIDEO_SUFFIXES))
         raise InvalidError(f"{filename!r} is not a video file name ({allowed})")
     patient = await run_in_threadpool(repository.get_patient, db, patient_id, user.clinic_ids)
+    await run_in_threadpool(db.rollback)  # no transaction stays open while the body streams
     safe = _UNSAFE.sub("_", Path(filename).stem)[:80] or "upload"
     directory = state.settings.upload_root / str(patient.clinic_id)
     target = directory / f"{uuid.uuid4().hex[:12]}-{safe}{suffix}"
@@ -125,7 +146,9 @@ async def upload_recording(
         partial.unlink(missing_ok=True)
         raise
     try:
-        return await run_in_threadpool(_register, db, state, user, patient, target, kind)
+        async with state.write_gate():
+            return await run_in_threadpool(_register_upload, state, user.id, patient.id, target,
+                                           kind)
     except BaseException:
         target.unlink(missing_ok=True)
         raise

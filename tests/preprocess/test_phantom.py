@@ -1,0 +1,60 @@
+"""Depth cropping and QC on phantom scenes, checked against their ground truth."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ictal.io import open_video
+from ictal.manifest import load_manifest
+from ictal.preprocess.config import variant_config
+from ictal.preprocess.dataset import preprocess_dataset
+from ictal.preprocess.denoise import denoise_depth
+from ictal.preprocess.depth_crop import apply_depth_crop, fit_depth_planes
+from ictal.preprocess.qc import height_above_mattress
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def phantom(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from ictal.phantom import PhantomConfig, generate_dataset
+
+    out = tmp_path_factory.mktemp("phantom")
+    generate_dataset(PhantomConfig.tiny(n_patients=2), out, workers=1, progress=False)
+    return out
+
+
+def test_depth_planes_keep_the_ground_truth_mattress(phantom: Path) -> None:
+    from ictal.phantom import load_ground_truth
+
+    manifest = load_manifest(phantom / "manifest.yaml")
+    for rec in manifest.recordings:
+        gt = load_ground_truth(phantom / "groundtruth" / f"{rec.id}.npz")
+        with open_video(manifest.resolve(rec.stream("depth"))) as reader:
+            raw = reader.read(0, 1)[0]
+        denoised = denoise_depth(raw)
+        planes = fit_depth_planes(denoised)
+        kept, _ = apply_depth_crop(denoised, None, *planes.bounds())
+        height = height_above_mattress(raw, gt.K, gt.bed_plane)
+        x0, y0, x1, y1 = gt.bed_box[0]
+        on_mattress = np.zeros(raw.shape, bool)
+        on_mattress[y0:y1, x0:x1] = np.abs(height[y0:y1, x0:x1]) < 0.03
+        assert on_mattress.sum() > 10
+        assert (kept[on_mattress] > 0).mean() > 0.95, rec.id
+        # the planes do cut something besides the invalid pixels
+        assert (kept == 0).sum() > (denoised == 0).sum()
+
+
+def test_preprocess_scores_against_ground_truth(phantom: Path, tmp_path: Path) -> None:
+    manifest = load_manifest(phantom / "manifest.yaml")
+    result = preprocess_dataset(manifest, tmp_path / "pre", variant_config("B"))
+    assert result.report.exit_code == 0
+    n = len(manifest.recordings)
+    for name in ("detection", "depth"):
+        ok, judged, rate = result.rates[name]
+        assert judged == n and rate == pytest.approx(100 * ok / n)
+    qc = json.loads((tmp_path / "pre" / manifest.recordings[0].id / "qc.json").read_text())
+    assert qc["scores"]["ground_truth"].endswith(f"{manifest.recordings[0].id}.npz")
+    assert len(qc["scores"]["frames"]) == 5
