@@ -272,7 +272,7 @@ def main() -> int:
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "ictal.server.app:create_app",
              "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-             "--log-level", "warning"], env=env)
+             "--log-level", "warning", "--timeout-keep-alive", "75"], env=env)
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(300):

@@ -58,6 +58,7 @@ class DemoResult:
     backbone: str
     grouped_f1: tuple[float, float]
     leaky_f1: tuple[float, float]
+    qc_rates: dict[str, float | None]
     seconds: dict[str, float]
     failures: list[BatchReport]
 
@@ -84,10 +85,12 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> DemoResult:
     from ictal.evaluation.report import write_report
     from ictal.features.extract import ExtractOptions, extract_manifest
     from ictal.features.store import read_features
+    from ictal.manifest import load_manifest
     from ictal.phantom.config import PhantomConfig
     from ictal.phantom.generate import generate
     from ictal.preprocess.config import variant_config
-    from ictal.preprocess.run import preprocess_manifest
+    from ictal.preprocess.dataset import preprocess_dataset
+    from ictal.progress import make_progress
     from ictal.training.config import load_model_config
 
     out = Path(cfg.out)
@@ -103,15 +106,17 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> DemoResult:
     phantom_cfg = PhantomConfig.demo(seed=cfg.seed, **cfg.phantom)
     gen = generate(phantom_cfg, out / "phantom", workers=cfg.workers, progress=progress)
     stage("phantom", gen.report)
-    manifest = gen.manifest
+    manifest = load_manifest(gen.manifest_path)
     if not manifest.recordings:
         raise IctalError("the phantom produced no recording", hint="see the errors above")
 
     t0 = time.perf_counter()
     pre_cfg = variant_config(cfg.variant)
-    pre = preprocess_manifest(manifest, out / "preprocess", pre_cfg,
-                              ground_truth=out / "phantom" / "groundtruth", progress=progress)
-    stage("preprocess", pre)
+    with make_progress(disable=not progress) as bar:
+        task = bar.add_task("preprocess + QC", total=len(manifest.recordings))
+        pre = preprocess_dataset(manifest, out / "preprocess", pre_cfg,
+                                 on_progress=lambda _rid: bar.advance(task))
+    stage("preprocess", pre.report)
 
     t0 = time.perf_counter()
     backbone = choose_backbone(cfg.backbone, cfg.weights)
@@ -136,6 +141,7 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> DemoResult:
     report = write_report(results, out / "report.html")
     grouped, leaky = (r.summary["f1_macro"] for r in results)
     return DemoResult(report=report, manifest=gen.manifest_path, backbone=backbone,
+                      qc_rates={k: v[2] for k, v in pre.rates.items()},
                       grouped_f1=(grouped["mean"], grouped["std"]),
                       leaky_f1=(leaky["mean"], leaky["std"]), seconds=seconds,
                       failures=failures)

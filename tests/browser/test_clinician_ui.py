@@ -55,6 +55,9 @@ def test_load_label_and_persist(live_server: Any, browser: Browser, shots: Path)
     page = context.new_page()
     page_errors: list[str] = []
     page.on("pageerror", lambda err: page_errors.append(str(err)))
+    preview_statuses: list[int] = []
+    page.on("response", lambda r: preview_statuses.append(r.status)
+            if r.url.endswith("/preview") and r.request.method == "GET" else None)
 
     # log-in page: a wrong password is refused with a message
     page.goto(live_server.url)
@@ -94,6 +97,7 @@ def test_load_label_and_persist(live_server: Any, browser: Browser, shots: Path)
     recording_id = int(page.url.rsplit("/", 1)[1])
     duration = float(page.evaluate("document.querySelector('video').duration"))
     assert duration == pytest.approx(4.0, abs=0.1)
+    assert 206 in preview_statuses  # the MP4 is streamed with Range requests
 
     # play, then pause: time advances
     page.get_by_role("button", name="Play (space)").click()
@@ -158,6 +162,12 @@ def test_load_label_and_persist(live_server: Any, browser: Browser, shots: Path)
     patient = client.get("/api/patients").json()[0]
     assert (patient["sex"], patient["age"], patient["syndrome"], patient["invasive"]) == (
         "F", 34, "TLE", True)
+
+    # delete it again (and see the server agree)
+    page.get_by_role("button", name=re.compile(r"^Delete MOI Clonic")).click()
+    expect(page.get_by_text(re.compile("MOI deleted: Clonic"))).to_be_visible()
+    expect(segment).to_be_hidden()
+    assert client.get(f"/api/recordings/{recording_id}/mois").json() == []
 
     # help overlay
     page.keyboard.press("?")

@@ -71,6 +71,11 @@ def test_finished_folds_are_reused_and_other_configs_refused(
     meta_path.write_text(json.dumps(meta))
     (tmp_path / "folds" / "fold_03.json").unlink()  # an unfinished fold is recomputed
     again = run_cross_validation(t, model_config=cfg, out_dir=tmp_path, progress=False)
+    # one patient per test fold: ROC-AUC is undefined and is written as null, not NaN
+    text = (tmp_path / "metrics.json").read_text()
+    data = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    assert data["folds"][0]["metrics"]["roc_auc"] is None
+    assert np.isnan(again.fold_scores("roc_auc")).all()
     assert again.folds[2].metrics["f1_macro"] == -7.0
     assert again.folds[3].metrics["f1_macro"] == first.folds[3].metrics["f1_macro"]
     with pytest.raises(ConfigError, match="different configuration"):

@@ -45,3 +45,13 @@ def test_seizure_level_pools_mean_probability() -> None:
                                  np.array(["E2", "E2", "E1"]))
     assert groups.tolist() == ["E1", "E2"] and y.tolist() == [0, 1]
     assert np.allclose(p, [[0.9, 0.1], [0.4, 0.6]])
+
+
+def test_seizure_label_is_the_latest_sample_label_when_times_are_given() -> None:
+    # a tonic-clonic seizure labelled by Eq. 1: FOS (0) before t_G, TCS (1) after
+    y = np.array([0, 0, 0, 1])
+    proba = np.tile([0.5, 0.5], (4, 1))
+    _, y_major, _ = pool_by_group(y, proba, np.array(["E"] * 4))
+    _, y_latest, _ = pool_by_group(y, proba, np.array(["E"] * 4),
+                                   time=np.array([0.0, 1.0, 2.0, 3.0]))
+    assert y_major.tolist() == [0] and y_latest.tolist() == [1]

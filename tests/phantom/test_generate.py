@@ -64,6 +64,10 @@ def test_resume_skips_complete_recordings(tiny_cfg: PhantomConfig, tmp_path: Pat
     assert [item for item, _ in again.report.skipped_items] == ["P001-S1"]
     assert again.report.succeeded == ["P002-S1"]
     assert _digests(tmp_path) == before
+    # another recipe in the same directory renders everything again
+    other = generate_dataset(cfg.model_copy(update={"seed": 99}), tmp_path, workers=1,
+                             progress=False)
+    assert not other.report.skipped_items and len(other.report.succeeded) == 2
 
 
 @pytest.mark.slow

@@ -19,7 +19,7 @@ def _cfg(scale: float = 0.25, **programme: object) -> PhantomConfig:
 
 @pytest.fixture(scope="module")
 def focal_plans() -> list[RecordingPlan]:
-    return plan_dataset(_cfg(p_dystonia=0.0, p_generalise=0.0))
+    return plan_dataset(_cfg(p_dystonia=0.0, p_generalise=0.0, p_atypical=0.0))
 
 
 def _joints(plan: RecordingPlan) -> np.ndarray:
@@ -109,7 +109,7 @@ def test_dystonic_arm_holds_a_posture() -> None:
 
 
 def test_patient_style_persists_over_events() -> None:
-    cfg = _cfg(p_dystonia=0.0, p_generalise=0.0).model_copy(
+    cfg = _cfg(p_dystonia=0.0, p_generalise=0.0, p_atypical=0.0).model_copy(
         update={"events_per_patient": (2, 2), "n_patients": 8})
     plans = plan_dataset(cfg)
     hz = {}
@@ -120,3 +120,32 @@ def test_patient_style_persists_over_events() -> None:
     means = [np.mean(v) for v in hz.values()]
     between = np.mean([abs(a - b) for i, a in enumerate(means) for b in means[i + 1:]])
     assert within < between
+
+
+@pytest.mark.slow
+def test_patient_leak_scores_better_than_grouped_split() -> None:
+    """Patient styles and atypical patients make the data patient-specific, as real data is."""
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_score
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    cfg = PhantomConfig.demo(n_patients=30, events_per_patient=(3, 3), duration_scale=0.25)
+    X, y, groups = [], [], []
+    for plan in plan_dataset(cfg):
+        speed = np.linalg.norm(np.diff(_joints(plan), axis=0), axis=-1) * cfg.fps  # (T-1, 25)
+        ictal = plan.motion.phase[1:] == ICTAL
+        for s in range(0, len(speed) - 60, 60):
+            if ictal[s:s + 60].all():
+                w = speed[s:s + 60]
+                spec = np.abs(np.fft.rfft(w - w.mean(0), axis=0)).sum(1)
+                X.append(np.r_[np.log(w.mean(0) + 1e-4), spec[1:].argmax()])
+                y.append(plan.patient.syndrome)
+                groups.append(plan.patient.id)
+    clf = make_pipeline(StandardScaler(), KNeighborsClassifier(1))
+    leaky = cross_val_score(clf, np.array(X), y, scoring="f1_macro",
+                            cv=StratifiedKFold(5, shuffle=True, random_state=0)).mean()
+    grouped = cross_val_score(clf, np.array(X), y, groups=groups, scoring="f1_macro",
+                              cv=StratifiedGroupKFold(5, shuffle=True, random_state=0)).mean()
+    assert leaky > grouped + 0.05
+    assert grouped > 0.55  # still far better than chance

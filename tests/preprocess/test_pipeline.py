@@ -146,3 +146,24 @@ def test_cropping_first_gives_the_same_pixels(manifest, recording_dir: Path) -> 
         x0, y0, x1, y1 = box
         np.testing.assert_array_equal(prep.cropped(ir, depth, box, crop_depth=True),
                                       full[:, y0:y1, x0:x1])
+
+
+def test_rgb_source_keeps_colour(tmp_path: Path) -> None:
+    from ictal.io import write_video
+    from ictal.manifest import Manifest, Patient, Recording, Stream
+
+    frames = np.zeros((40, 24, 32, 3), np.uint8)
+    frames[..., 0] = 255  # red
+    write_video(tmp_path / "rgb.mkv", iter(frames), 25)
+    manifest = Manifest(
+        labels=["FLE"], patients=[Patient(id="P1")],
+        recordings=[Recording(id="R1", patient="P1", streams=[
+            Stream(kind="rgb", path=str(tmp_path / "rgb.mkv"), fps=25)])],
+        events=[Event(id="E1", recording="R1", t0=0, t1=1.6, label="FLE")])
+    config = PreprocessConfig(source="rgb", detection={"enabled": False})
+    plan = plan_recording(manifest, "R1", config)
+    assert plan.ir_window is None and plan.depth_planes is None
+    (sample,) = iter_samples(manifest, plan, config, InputSpec(frames=40, size=16))
+    assert sample.frames.shape == (3, 40, 16, 16)
+    assert sample.frames[0, :, 8, 8].min() == pytest.approx(1.0)  # red channel
+    assert sample.frames[1:, :, 8, 8].max() == pytest.approx(-1.0)

@@ -42,6 +42,7 @@ def _load_serverkit() -> ModuleType:
 
 _load_serverkit()
 from serverkit import (  # noqa: E402
+    CHEAP_ARGON2,
     PASSWORD,
     FakeJobs,
     World,
@@ -113,13 +114,15 @@ def database(engine: Engine) -> Iterator[Database]:
 
 @pytest.fixture(scope="session")
 def password_hash() -> str:
-    return make_hasher().hash(PASSWORD)
+    return make_hasher(**CHEAP_ARGON2).hash(PASSWORD)
 
 
 @pytest.fixture
 def settings(tmp_path: Path, storage_root: Path) -> ServerSettings:
     return ServerSettings(data_dir=tmp_path / "data", storage_root=storage_root,
-                          max_upload_bytes=200_000, static_dir=tmp_path / "static")
+                          max_upload_bytes=200_000, static_dir=tmp_path / "static",
+                          argon2_time_cost=CHEAP_ARGON2["time_cost"],
+                          argon2_memory_kib=CHEAP_ARGON2["memory_kib"])
 
 
 # --- the world: two clinics, users, clients -------------------------------------------------------

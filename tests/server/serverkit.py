@@ -16,6 +16,8 @@ from ictal.server.db import Database
 from ictal.server.security import CSRF_HEADER
 
 PASSWORD = "correct horse battery"
+#: argon2 at its cheapest keeps the many test logins fast; production uses RFC 9106's profile.
+CHEAP_ARGON2 = {"time_cost": 1, "memory_kib": 1024}
 POSTGRES_ENV = "ICTAL_TEST_POSTGRES_URL"
 
 

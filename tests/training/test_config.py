@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from ictal.errors import ConfigError
-from ictal.training.config import PRESETS, load_model_config, preset
+from ictal.training.config import PRESETS, ModelConfig, load_model_config, preset
 
 
 def test_presets_hold_the_seeds_values() -> None:
@@ -35,6 +35,14 @@ def test_yaml_config_extends_a_preset_and_overrides_apply(tmp_path: Path) -> Non
     assert (cfg.name, cfg.train.epochs, cfg.train.batch_size, cfg.dropout) == (
         "mine", 7, 9, 0.1)
     assert cfg.lstm_units == (128, 64)
+
+
+def test_extended_arch_defaults_to_the_extended_sizes() -> None:
+    cfg = load_model_config("fast", {"arch": "lstm-extended"})
+    assert cfg.lstm_units == (128, 64)  # sizes given by the preset are kept as they are
+    ext = ModelConfig(arch="lstm-extended")
+    assert ext.lstm_units == (128, 128) and ext.fc_units == (128, 64)
+    assert ModelConfig(arch="lstm-extended", lstm_units=(32, 32)).lstm_units == (32, 32)
 
 
 def test_invalid_configs_name_the_problem(tmp_path: Path) -> None:

@@ -388,10 +388,10 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
   };
   const performRef = useRef(perform);
   performRef.current = perform;
-  const blocked = helpOpen || conflict !== null;
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      // While a dialog is open its own keys (Escape, Tab, typing) win; only `?` still toggles help.
       if (document.querySelector("dialog[open]") && e.key !== "?") return;
       const action = resolveShortcut({
         key: e.key,
@@ -407,7 +407,7 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [blocked]);
+  }, []);
 
   // --- render ----------------------------------------------------------------------------------
   const menus = [

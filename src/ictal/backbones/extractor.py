@@ -9,8 +9,10 @@ The optimised path (``optimize=True``, the default) folds batch norm into the co
 passes symmetric "SAME" padding to the convolutions instead of copying, uses channels-last
 memory and, when ONNX Runtime is installed and the device is the CPU, runs an ONNX export of
 that network for full samples (one export per input shape, cached; shorter leftovers run in
-torch). Outputs stay within the conformance
-tolerance of the reference ports (tested).
+torch). Outputs stay within the conformance tolerance of the reference ports (tested). On a
+2-core CPU, ONNX Runtime measured about 2-3x the port-style plain run for I3D, ahead of the
+optimised torch network (about 1.5x) and of ``torch.compile`` on it (about 1.4x, after a
+two-minute compile), so it is the default engine.
 """
 
 from __future__ import annotations

@@ -16,8 +16,10 @@ Per timestep they are summarised per cell of a 4 x 4 grid (energy, flow speed, m
 and globally (direction and speed histograms, fraction of moving pixels, speed statistics,
 acceleration, direction reversals). The rhythm of the whole sample -- the spectrum of the
 motion-energy signal and of the cells' flow signals (FFT, Hann window) -- is appended to every
-timestep: relative power in frequency bands and the dominant frequency. Frequencies are in
-cycles per frame scaled by 30 (i.e. Hz for a 30 fps stream such as the Kinect's).
+timestep: relative power in frequency bands, the dominant frequency and the peak's share of the
+power. Band edges are in cycles per frame x 30, i.e. Hz for a 30 fps stream such as the
+Kinect's (TLE automatisms 0.4-1.8 Hz fall in the 0.25-2 Hz bands); the dominant frequency is
+given in cycles per frame x 4 (0-2) to keep every feature of order 1.
 """
 
 from __future__ import annotations

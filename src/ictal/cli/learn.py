@@ -70,12 +70,14 @@ def train(
     bundle: Path | None = typer.Option(None, help="Where to write the bundle (with --final)."),
     seed: int = typer.Option(0, help="Random seed."),
     threads: int = typer.Option(1, help="torch threads while training (1 suits small nets)."),
+    device: str = typer.Option("cpu", help="torch device: cpu or cuda."),
     tracking: bool = typer.Option(True, "--mlflow/--no-mlflow", help="Log to MLflow."),
     tracking_uri: str | None = typer.Option(None, "--tracking-uri", help=TRACKING_HELP),
 ) -> None:
     """Train one model on every patient of FEATURES; --final exports a bundle for predict."""
     import torch
 
+    from ictal.evaluation.metrics import json_safe
     from ictal.features.store import read_features
     from ictal.fsutil import write_json_atomic
     from ictal.models.bundle import save_bundle
@@ -91,9 +93,10 @@ def train(
     with make_progress(transient=True) as bar:
         task = bar.add_task(f"train {config.name}", total=config.train.epochs)
         est, info = train_final(table, config, selection=selection, seed=seed, threads=threads,
+                                device=device,
                                 on_epoch=lambda e, n: bar.update(task, completed=e + 1, total=n))
     torch.save(est.state(), out / "model.pt")
-    write_json_atomic(out / "metrics.json", info)
+    write_json_atomic(out / "metrics.json", json_safe(info))
     console = Console()
     if "validation_metrics" in info:
         vm = info["validation_metrics"]
@@ -132,6 +135,7 @@ def evaluate(
     search_trials: int = typer.Option(0, help="Nested random hyper-parameter search trials."),
     seed: int = typer.Option(0, help="Random seed of the folds and the models."),
     threads: int = typer.Option(1, help="torch threads while training (1 suits small nets)."),
+    device: str = typer.Option("cpu", help="torch device: cpu or cuda."),
     tracking: bool = typer.Option(True, "--mlflow/--no-mlflow", help="Log to MLflow."),
     tracking_uri: str | None = typer.Option(None, "--tracking-uri", help=TRACKING_HELP),
 ) -> None:
@@ -144,7 +148,8 @@ def evaluate(
     table = read_features(features)
     result = run_cross_validation(table, model_config=config, protocol=protocol, k=k,
                                   selection=selection, seed=seed, out_dir=out,  # type: ignore[arg-type]
-                                  search_trials=search_trials, threads=threads)
+                                  search_trials=search_trials, threads=threads,
+                                  device=device)
     write_figures(result, out / "figures")
     write_report([result], out / "report.html")
     _print_summary(Console(), result)
@@ -166,7 +171,7 @@ def _print_summary(console: Console, result: Any) -> None:
 
 
 def _pm(stat: dict[str, float] | None) -> str:
-    if not stat or stat["mean"] != stat["mean"]:
+    if not stat or stat.get("mean") is None or stat["mean"] != stat["mean"]:
         return "-"
     return f"{stat['mean']:.3f} ± {stat['std']:.3f}"
 

@@ -61,7 +61,6 @@ def serve(
     from ictal.server.bootstrap import seed_demo as do_seed
     from ictal.server.db import Database
     from ictal.server.migrate import upgrade_head
-    from ictal.server.security import make_hasher
 
     if seed_demo is not None and storage_root is None:
         storage_root = seed_demo.resolve().parent
@@ -71,7 +70,7 @@ def serve(
     upgrade_head(settings.db_url)
     database = Database.from_url(settings.db_url)
     try:
-        password = ensure_first_admin(database, make_hasher())
+        password = ensure_first_admin(database, settings.make_hasher())
         if password is not None:
             typer.secho(
                 f"Created the first admin. Log in as '{FIRST_ADMIN}' with password:\n\n"
@@ -106,7 +105,7 @@ def create_user(
     from ictal.server.db import Database
     from ictal.server.errors import ServerError
     from ictal.server.migrate import upgrade_head
-    from ictal.server.security import make_hasher, random_password
+    from ictal.server.security import random_password
 
     settings = _settings(data_dir, database_url, None)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -123,7 +122,7 @@ def create_user(
             clinic_row = repository.get_or_create_clinic(db, clinic)
             body = body.model_copy(update={"clinic_ids": [clinic_row.id]})
             try:
-                repository.create_user(db, None, body, make_hasher().hash(secret),
+                repository.create_user(db, None, body, settings.make_hasher().hash(secret),
                                        allowed_clinics=None)
             except ServerError as err:
                 raise ConfigError(err.message) from err

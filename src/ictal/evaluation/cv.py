@@ -29,7 +29,12 @@ from typing import Any, Literal
 import numpy as np
 
 from ictal.errors import ConfigError
-from ictal.evaluation.metrics import classification_metrics, pool_by_group, summarize_folds
+from ictal.evaluation.metrics import (
+    classification_metrics,
+    json_safe,
+    pool_by_group,
+    summarize_folds,
+)
 from ictal.evaluation.splits import fold_sizes, inner_split, is_leaky, make_splits
 from ictal.features.table import FeatureTable
 from ictal.fsutil import atomic_path, write_json_atomic
@@ -61,10 +66,10 @@ class FoldResult:
     seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
-        return {"fold": self.fold, "train_patients": self.train_patients,
+        return json_safe({"fold": self.fold, "train_patients": self.train_patients,
                 "test_patients": self.test_patients, "sizes": self.sizes,
                 "metrics": self.metrics, "seizure_metrics": self.seizure_metrics,
-                "history": self.history, "search": self.search, "seconds": self.seconds}
+                "history": self.history, "search": self.search, "seconds": self.seconds})
 
 
 @dataclass
@@ -103,7 +108,8 @@ class CVResult:
 
     def fold_scores(self, metric: str = "f1_macro", level: str = "sample") -> list[float]:
         key = "metrics" if level == "sample" else "seizure_metrics"
-        return [float(getattr(f, key).get(metric, math.nan)) for f in self.folds]
+        values = [getattr(f, key).get(metric) for f in self.folds]
+        return [math.nan if v is None else float(v) for v in values]
 
     def pooled(self) -> tuple[np.ndarray, np.ndarray]:
         """All folds' ``(y, proba)`` concatenated (pooled confusion matrix, ROC / PR)."""
@@ -111,14 +117,15 @@ class CVResult:
                 np.concatenate([f.proba for f in self.folds]))
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """Strict JSON (non-finite numbers become ``null``)."""
+        return json_safe({
             "format": FORMAT, "name": self.name, "label": self.label,
             "protocol": self.protocol, "leaky": self.leaky, "selection": self.selection,
             "k": self.k, "seed": self.seed, "classes": self.classes, "unit": self.unit,
             "model_config": self.model_config, "table": self.table_info,
             "summary": {"sample": self.summary("sample"), "seizure": self.summary("seizure")},
             "folds": [f.to_json() for f in self.folds],
-        }
+        })
 
     @staticmethod
     def load(run_dir: Path | str) -> CVResult:
@@ -181,6 +188,7 @@ def run_cross_validation(
     search_epochs: tuple[int, int] = (50, 2000),
     search_batch: tuple[int, int] = (50, 2000),
     threads: int | None = 1,
+    device: str = "cpu",
     progress: bool = True,
 ) -> CVResult:
     """Cross-validate ``model_config`` on ``table`` and write the run folder ``out_dir``.
@@ -194,6 +202,7 @@ def run_cross_validation(
             its training patients only (nested CV, LSTM models).
         threads: torch intra-op threads while fitting (default 1, see
             :class:`~ictal.models.base.TorchSequenceClassifier`; ``None`` keeps torch's).
+        device: torch device that trains the models (``"cpu"``, ``"cuda"``).
         progress: show rich progress bars over folds and epochs.
     """
     from ictal.progress import make_progress
@@ -231,7 +240,8 @@ def run_cross_validation(
                              protocol_name=protocol, selection=selection, seed=seed,
                              search_trials=search_trials,
                              search_epochs=search_epochs, search_batch=search_batch,
-                             threads=threads, on_epoch=on_epoch, out=out / "folds")
+                             threads=threads, device=device, on_epoch=on_epoch,
+                             out=out / "folds")
             folds.append(fold)
             bar.advance(fold_task)
     result = CVResult(model_config.name, protocol, selection, len(splits), seed, classes,
@@ -262,8 +272,8 @@ def _cached_fold(folder: Path, i: int) -> FoldResult | None:
 def _run_fold(table: FeatureTable, i: int, train_rows: np.ndarray, test_rows: np.ndarray,
               model_config: ModelConfig, classes: list[str], *, protocol_name: str,
               selection: str, seed: int, search_trials: int, search_epochs: tuple[int, int],
-              search_batch: tuple[int, int], threads: int | None, on_epoch: Any,
-              out: Path) -> FoldResult:
+              search_batch: tuple[int, int], threads: int | None, device: str,
+              on_epoch: Any, out: Path) -> FoldResult:
     import torch
 
     start = time.perf_counter()
@@ -276,7 +286,7 @@ def _run_fold(table: FeatureTable, i: int, train_rows: np.ndarray, test_rows: np
 
         found = random_search(table, train_rows, model_config, classes=classes,
                               n_trials=search_trials, seed=fold_seed, epochs=search_epochs,
-                              batch=search_batch, threads=threads)
+                              batch=search_batch, threads=threads, device=device)
         config = found.best_config
         search_info = {"best_value": found.best_value, "trials": found.trials,
                        "best_config": config.model_dump(mode="json")}
@@ -286,13 +296,13 @@ def _run_fold(table: FeatureTable, i: int, train_rows: np.ndarray, test_rows: np
     else:  # the seeds' protocol: the outer validation fold picks the epoch
         fit_part, val_part = train_rows, test_rows
     est = fit_rows(table, fit_part, val_part, config, classes, seed=fold_seed,
-                   threads=threads, on_epoch=on_epoch)
+                   threads=threads, on_epoch=on_epoch, device=device)
     pred = predict_rows(est, table, test_rows, config, classes)
     metrics = classification_metrics(pred.y, pred.proba, classes)
     if is_seizure_level(config):
         seizure = metrics
     else:
-        _, y_s, p_s = pool_by_group(pred.y, pred.proba, pred.group)
+        _, y_s, p_s = pool_by_group(pred.y, pred.proba, pred.group, table.t_start[pred.rows])
         seizure = classification_metrics(y_s, p_s, classes)
     sizes = {"train": fold_sizes(table, train_rows, classes),
              "fit": fold_sizes(table, fit_part, classes),

@@ -60,6 +60,17 @@ def classification_metrics(y: np.ndarray, proba: np.ndarray,
     }
 
 
+def json_safe(obj: Any) -> Any:
+    """``obj`` with every non-finite float replaced by ``None`` (strict JSON has no NaN)."""
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
 def _flatten(m: dict[str, Any], prefix: str = "") -> dict[str, float]:
     out: dict[str, float] = {}
     for key, value in m.items():
@@ -90,13 +101,24 @@ def summarize_folds(per_fold: list[dict[str, Any]]) -> dict[str, dict[str, float
     return out
 
 
-def pool_by_group(y: np.ndarray, proba: np.ndarray,
-                  group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Seizure level: mean probability over each group's samples; the group's label is the
-    majority of its samples' labels. Returns ``(groups, y_group, proba_group)``."""
+def pool_by_group(y: np.ndarray, proba: np.ndarray, group: np.ndarray,
+                  time: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seizure level: mean probability over each group's (seizure's) samples.
+
+    The group's label is the label of its latest sample when ``time`` is given - with
+    GESTURES' Eq. 1 labels that is 1 exactly when the seizure generalises, and with one label
+    per event it is that label - else the majority of its samples' labels.
+    Returns ``(groups, y_group, proba_group)``.
+    """
     groups, inverse = np.unique(group, return_inverse=True)
     mean = np.zeros((len(groups), proba.shape[1]))
     np.add.at(mean, inverse, proba)
     mean /= np.bincount(inverse, minlength=len(groups))[:, None]
-    y_group = np.asarray([np.bincount(y[inverse == g]).argmax() for g in range(len(groups))])
+    y_group = np.zeros(len(groups), dtype=np.int64)
+    for g in range(len(groups)):
+        members = np.flatnonzero(inverse == g)
+        if time is not None:
+            y_group[g] = y[members[np.argmax(time[members])]]
+        else:
+            y_group[g] = np.bincount(y[members]).argmax()
     return groups, y_group, mean

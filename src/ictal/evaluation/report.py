@@ -291,7 +291,7 @@ def write_report(results: list[CVResult], path: Path | str) -> Path:
     metrics = [r.to_json() for r in results]
     for m in metrics:  # per-fold predictions stay in the run folders
         m.pop("model_config", None)
-    json_text = json.dumps(metrics, default=str).replace("</", "<\\/")
+    json_text = json.dumps(metrics, default=str, allow_nan=False).replace("</", "<\\/")
     sections = "".join(_section(r) for r in results)
     page = (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>ictal report</title>"

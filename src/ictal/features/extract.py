@@ -167,8 +167,8 @@ def extract_manifest(
     """Extract features of every recording of ``manifest`` into the store ``out_dir``.
 
     Args:
-        plans_dir: output of ``ictal preprocess``; its ``<recording>.plan.json`` crop plans are
-            reused (and must match ``config``), otherwise each recording is planned here.
+        plans_dir: output folder of ``ictal preprocess``; its ``<recording>/plan.json`` crop
+            plans are reused, otherwise each recording is planned here.
         recordings: ids to process (default: all).
 
     Returns:
@@ -190,7 +190,7 @@ def extract_manifest(
             report.skipped(rid, "already extracted")
             continue
         try:
-            plan_file = plans_dir / f"{rid}.plan.json" if plans_dir is not None else None
+            plan_file = plans_dir / rid / "plan.json" if plans_dir is not None else None
             if plan_file is not None and plan_file.exists():
                 plan = RecordingPlan.load(plan_file)
             else:

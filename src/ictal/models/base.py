@@ -87,15 +87,17 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
     (MSE for 2 classes, CCE for 3, seed 000), ``mse``, ``bce`` or ``cce``. ``threads`` is the
     number of torch threads while fitting / predicting: 1 by default, because these small
     recurrent networks are latency-bound and extra threads only add contention on a shared
-    CPU (``None`` keeps torch's global setting).
+    CPU (``None`` keeps torch's global setting). ``device`` is the torch device that trains
+    and predicts (``"cpu"``, ``"cuda"``); inputs and outputs stay NumPy on the host.
     """
 
     def __init__(self, *, loss: str = "auto", train: TrainConfig | None = None,
-                 seed: int = 0, threads: int | None = 1) -> None:
+                 seed: int = 0, threads: int | None = 1, device: str = "cpu") -> None:
         self.loss = loss
         self.train = train
         self.seed = seed
         self.threads = threads
+        self.device = device
 
     # -- subclass hooks ------------------------------------------------------------------
     def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
@@ -130,13 +132,16 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight_ = class_weights(y_idx, len(self.classes_))
         torch.manual_seed(self.seed)
         gen = torch.Generator().manual_seed(self.seed)
+        dev = torch.device(self.device)
         with torch_threads(self.threads):
-            self.module_ = self._build_module(X.shape[2], self._n_outputs(len(self.classes_)))
-            xt, mt = torch.from_numpy(X), torch.from_numpy(mask)
-            yt = torch.from_numpy(y_idx)
-            wt = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+            self.module_ = self._build_module(X.shape[2],
+                                              self._n_outputs(len(self.classes_))).to(dev)
+            xt, mt = torch.from_numpy(X).to(dev), torch.from_numpy(mask).to(dev)
+            yt = torch.from_numpy(y_idx).to(dev)
+            wt = torch.as_tensor(self.class_weight_, dtype=torch.float32, device=dev)
 
             def step_loss(index: torch.Tensor) -> torch.Tensor:
+                index = index.to(dev)
                 logits = self.module_(xt[index], mt[index])
                 loss = weighted_loss(self.loss_, logits, yt[index], wt)
                 penalty = getattr(self.module_, "penalty", None)
@@ -145,14 +150,14 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
             validate = None
             if validation is not None:
                 Xv, mv = check_inputs(validation[0], validation[2])
-                xv, mvt = torch.from_numpy(Xv), torch.from_numpy(mv)
+                xv, mvt = torch.from_numpy(Xv).to(dev), torch.from_numpy(mv).to(dev)
                 yv_idx = self._encode(np.asarray(validation[1]))
-                yv = torch.from_numpy(yv_idx)
+                yv = torch.from_numpy(yv_idx).to(dev)
 
                 def validate() -> tuple[float, float]:
                     logits = self._logits_batched(xv, mvt)
                     loss = float(weighted_loss(self.loss_, logits, yv, wt))
-                    pred = probabilities(logits).argmax(dim=1).numpy()
+                    pred = probabilities(logits).argmax(dim=1).cpu().numpy()
                     f1 = f1_score(yv_idx, pred, average="macro", zero_division=0)
                     return loss, float(f1)
 
@@ -173,24 +178,27 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
                         batch: int = 4096) -> torch.Tensor:
         outs = [self.module_(x[i:i + batch], m[i:i + batch]) for i in range(0, len(x), batch)]
         if not outs:
-            return torch.zeros((0, self._n_outputs(len(self.classes_))))
+            return torch.zeros((0, self._n_outputs(len(self.classes_))), device=x.device)
         return torch.cat(outs)
 
     def predict_proba(self, X: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """Class probabilities ``(N, C)`` float64, columns in the order of ``classes_``."""
         X, mask = check_inputs(X, mask)
         self.module_.eval()
+        dev = torch.device(self.device)
         with torch_threads(self.threads), torch.no_grad():
-            logits = self._logits_batched(torch.from_numpy(X), torch.from_numpy(mask))
-            return probabilities(logits).double().numpy()
+            logits = self._logits_batched(torch.from_numpy(X).to(dev),
+                                          torch.from_numpy(mask).to(dev))
+            return probabilities(logits).double().cpu().numpy()
 
     def predict(self, X: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """Labels ``(N,)`` of the most probable class."""
         return self.classes_[self.predict_proba(X, mask).argmax(axis=1)]
 
     def state(self) -> dict[str, Any]:
-        """What a bundle stores: module weights and the fitted vocabulary."""
-        return {"state_dict": self.module_.state_dict(), "classes": self.classes_.tolist(),
+        """What a bundle stores: module weights (on the CPU) and the fitted vocabulary."""
+        weights = {k: v.cpu() for k, v in self.module_.state_dict().items()}
+        return {"state_dict": weights, "classes": self.classes_.tolist(),
                 "n_features": self.n_features_in_, "loss": self.loss_,
                 "class_weight": self.class_weight_.tolist()}
 
@@ -203,5 +211,6 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.module_ = self._build_module(self.n_features_in_,
                                           self._n_outputs(len(self.classes_)))
         self.module_.load_state_dict(state["state_dict"])
+        self.module_.to(torch.device(self.device))
         self.module_.eval()
         return self

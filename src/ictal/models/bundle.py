@@ -81,7 +81,10 @@ def save_bundle(path: Path | str, estimator: Any, config: ModelConfig, *,
         "training": training,
         "files": {"model.pt": file_sha256(path / "model.pt")},
     }
-    write_text_atomic(path / "bundle.json", json.dumps(meta, indent=2, default=str) + "\n")
+    from ictal.evaluation.metrics import json_safe
+
+    text = json.dumps(json_safe(meta), indent=2, default=str, allow_nan=False)
+    write_text_atomic(path / "bundle.json", text + "\n")
     return path
 
 

@@ -152,8 +152,8 @@ class SnippetClassifier(TorchSequenceClassifier):
 
     def __init__(self, *, dropout: float = 0.0, loss: str = "bce",
                  train: TrainConfig | None = None, seed: int = 0,
-                 threads: int | None = 1) -> None:
-        super().__init__(loss=loss, train=train, seed=seed, threads=threads)
+                 threads: int | None = 1, device: str = "cpu") -> None:
+        super().__init__(loss=loss, train=train, seed=seed, threads=threads, device=device)
         self.dropout = dropout
 
     def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
@@ -193,7 +193,7 @@ class SeizureClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, *, n_segments: int = 16, gamma: float = 2.0, aggregation: str = "blstm",
                  units: int = 64, train: TrainConfig | None = None, seed: int = 0,
-                 threads: int | None = 1) -> None:
+                 threads: int | None = 1, device: str = "cpu") -> None:
         self.n_segments = n_segments
         self.gamma = gamma
         self.aggregation = aggregation
@@ -201,10 +201,12 @@ class SeizureClassifier(ClassifierMixin, BaseEstimator):
         self.train = train
         self.seed = seed
         self.threads = threads
+        self.device = device
 
     def _stack(self, sequences: list[np.ndarray], rng: np.random.Generator | None) -> torch.Tensor:
+        """``(B, n_segments, F)`` on the model's device: TSN-sampled snippets per seizure."""
         picked = [s[tsn_indices(len(s), self.n_segments, self.gamma, rng)] for s in sequences]
-        return torch.from_numpy(np.stack(picked).astype(np.float32))
+        return torch.from_numpy(np.stack(picked).astype(np.float32)).to(self.device)
 
     def fit(self, sequences: list[np.ndarray], y: np.ndarray, *,
             validation: tuple[list[np.ndarray], np.ndarray] | None = None,
@@ -223,24 +225,25 @@ class SeizureClassifier(ClassifierMixin, BaseEstimator):
         torch.manual_seed(self.seed)
         gen = torch.Generator().manual_seed(self.seed)
         rng = np.random.default_rng(self.seed)
+        dev = torch.device(self.device)
         with torch_threads(self.threads):
-            self.module_ = SeizureNet(self.n_features_in_, self.aggregation, self.units)
-            yt = torch.from_numpy(y_idx.astype(np.int64))
-            wt = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+            self.module_ = SeizureNet(self.n_features_in_, self.aggregation, self.units).to(dev)
+            yt = torch.from_numpy(y_idx.astype(np.int64)).to(dev)
+            wt = torch.as_tensor(self.class_weight_, dtype=torch.float32, device=dev)
 
             def step_loss(index: torch.Tensor) -> torch.Tensor:
                 z = self._stack([sequences[i] for i in index.tolist()], rng)
-                return weighted_loss("bce", self.module_(z), yt[index], wt)
+                return weighted_loss("bce", self.module_(z), yt[index.to(dev)], wt)
 
             validate = None
             if validation is not None:
                 zv = self._stack(validation[0], None)
                 yv_idx = np.searchsorted(self.classes_, np.asarray(validation[1]))
-                yv = torch.from_numpy(yv_idx.astype(np.int64))
+                yv = torch.from_numpy(yv_idx.astype(np.int64)).to(dev)
 
                 def validate() -> tuple[float, float]:
                     logits = self.module_(zv)
-                    pred = probabilities(logits).argmax(dim=1).numpy()
+                    pred = probabilities(logits).argmax(dim=1).cpu().numpy()
                     return (float(weighted_loss("bce", logits, yv, wt)),
                             float(f1_score(yv_idx, pred, average="macro", zero_division=0)))
 
@@ -255,14 +258,16 @@ class SeizureClassifier(ClassifierMixin, BaseEstimator):
             return np.zeros((0, 2))
         self.module_.eval()
         with torch_threads(self.threads), torch.no_grad():
-            return probabilities(self.module_(self._stack(sequences, None))).double().numpy()
+            logits = self.module_(self._stack(sequences, None))
+            return probabilities(logits).double().cpu().numpy()
 
     def predict(self, sequences: list[np.ndarray]) -> np.ndarray:
         return self.classes_[self.predict_proba(sequences).argmax(axis=1)]
 
     def state(self) -> dict[str, Any]:
-        return {"state_dict": self.module_.state_dict(), "classes": self.classes_.tolist(),
-                "n_features": self.n_features_in_, "class_weight": self.class_weight_.tolist()}
+        return {"state_dict": {k: v.cpu() for k, v in self.module_.state_dict().items()},
+                "classes": self.classes_.tolist(), "n_features": self.n_features_in_,
+                "class_weight": self.class_weight_.tolist()}
 
     def load_state(self, state: dict[str, Any]) -> SeizureClassifier:
         self.classes_ = np.asarray(state["classes"])
@@ -270,5 +275,5 @@ class SeizureClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight_ = np.asarray(state["class_weight"])
         self.module_ = SeizureNet(self.n_features_in_, self.aggregation, self.units)
         self.module_.load_state_dict(state["state_dict"])
-        self.module_.eval()
+        self.module_.to(torch.device(self.device)).eval()
         return self

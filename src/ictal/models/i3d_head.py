@@ -41,8 +41,8 @@ class I3DHeadClassifier(TorchSequenceClassifier):
 
     def __init__(self, *, dropout: float = 0.5, loss: str = "cce",
                  train: TrainConfig | None = None, seed: int = 0,
-                 threads: int | None = 1) -> None:
-        super().__init__(loss=loss, train=train, seed=seed, threads=threads)
+                 threads: int | None = 1, device: str = "cpu") -> None:
+        super().__init__(loss=loss, train=train, seed=seed, threads=threads, device=device)
         self.dropout = dropout
 
     def _n_outputs(self, n_classes: int) -> int:

@@ -11,15 +11,18 @@ Layout of ``DIR``::
 Determinism: every random draw comes from a ``numpy.random.Generator`` seeded with
 ``(seed, patient index, ...)`` -- patient ``k``'s scene, body and style from ``(seed, k, 0)``,
 its ``e``-th recording's timeline and movement from ``(seed, k, e + 1, 1)`` and its sensor noise
-from ``(seed, k, e + 1, 2)`` -- so a recording's bytes depend neither on how many patients are
-generated, nor on the order, nor on the number of worker processes. A recording whose
+from ``(seed, k, e + 1, 2)`` (RGB: ``3``) -- so a recording's bytes depend neither on how many
+patients are generated, nor on the order, nor on the number of worker processes. A recording whose
 ground-truth file and streams all exist is complete (every file is written atomically, the
-ground truth last) and is skipped when generation is resumed.
+ground truth last) and is skipped when generation is resumed -- unless its ground truth was made
+by another recipe (the file stores the recipe's hash), in which case it is rendered again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -49,7 +52,7 @@ from ictal.phantom.body import (
     rest_placement,
 )
 from ictal.phantom.config import LABELS, PhantomConfig
-from ictal.phantom.groundtruth import GroundTruth, save_ground_truth
+from ictal.phantom.groundtruth import GroundTruth, recipe_of, save_ground_truth
 from ictal.phantom.programmes import (
     PHASES,
     POST,
@@ -167,10 +170,21 @@ def groundtruth_path(rec_id: str) -> str:
     return f"groundtruth/{rec_id}.npz"
 
 
+def recipe_hash(cfg: PhantomConfig) -> str:
+    """sha256 of the parts of the recipe that shape a recording's content (stored in each
+    ground-truth file, checked when resuming); the number of patients, the dataset's name and
+    the list of streams do not change any recording."""
+    fields = cfg.model_dump(mode="json", exclude={"n_patients", "name", "streams"})
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
 def is_complete(cfg: PhantomConfig, out: Path, rec_id: str) -> bool:
-    """All files of a recording exist (each was written atomically)."""
+    """All files of a recording exist (each was written atomically) and its ground truth was
+    made by this very recipe."""
     paths = [*stream_paths(cfg, rec_id).values(), groundtruth_path(rec_id)]
-    return all((out / p).is_file() for p in paths)
+    if not all((out / p).is_file() for p in paths):
+        return False
+    return recipe_of(out / groundtruth_path(rec_id)) == recipe_hash(cfg)
 
 
 # ---- manifest ---------------------------------------------------------------------------------
@@ -267,6 +281,7 @@ def render_recording(cfg: PhantomConfig, plan: RecordingPlan, out: Path, *,
         static_rgb, _ = ras_rgb.static(scene)
     colours = default_colours()
     noise = np.random.default_rng([cfg.seed, p.index, plan.event_index + 1, 2])
+    rgb_noise = np.random.default_rng([cfg.seed, p.index, plan.event_index + 1, 3])
 
     patient_box = np.empty((T, 4), np.int32)
     staff_boxes = np.full((len(plan.visits), T, 4), -1, np.int32)
@@ -307,7 +322,7 @@ def render_recording(cfg: PhantomConfig, plan: RecordingPlan, out: Path, *,
                 ras_rgb.frame(rbuf, transform_solids(body[f], ras_rgb.camera))
                 for _, solids in staff:
                     ras_rgb.frame(rbuf, transform_solids(solids, ras_rgb.camera))
-                writers["rgb"].write(rgb_frame(rbuf, colours, noise))
+                writers["rgb"].write(rgb_frame(rbuf, colours, rgb_noise))
 
     cam = scene.camera
     joints_c = cam.to_camera(joints)
@@ -326,7 +341,7 @@ def render_recording(cfg: PhantomConfig, plan: RecordingPlan, out: Path, *,
         staff_present=np.array([tr[3] for tr in tracks], bool).reshape(len(tracks), T),
         bed_plane=scene.bed_plane_camera(), bed_corners=cam.to_camera(scene.bed.corners()),
         bed_axis=scene.layout, K=cam.K, R=cam.R, t=cam.t, t0=tl.t0, t1=tl.t1, tG=tl.tG,
-        jerks=plan.motion.jerks,
+        jerks=plan.motion.jerks, recipe=recipe_hash(cfg),
     )
     save_ground_truth(gt, out / groundtruth_path(plan.id))
 

@@ -31,6 +31,7 @@ key                shape, dtype        meaning
 ``R``, ``t``       (3, 3), (3,)        world -> camera: ``X_cam = R X_world + t``
 ``times``          (3,) float64        ``t0``, ``t1``, ``tG`` of the seizure (s; ``nan`` = none)
 ``jerks``          (J,) float64        clonic jerk times (s), empty without generalisation
+``recipe``         () str              sha256 of the PhantomConfig JSON that made the file
 =================  ==================  ==========================================================
 
 Read it with :func:`load_ground_truth`.
@@ -51,7 +52,8 @@ from ictal.fsutil import atomic_path
 FORMAT = 1
 _KEYS = ("format", "recording", "fps", "size", "joint_names", "joints_3d", "joints_2d", "labels",
          "label", "phase_names", "phase", "patient_box", "bed_box", "staff_boxes",
-         "staff_present", "bed_plane", "bed_corners", "bed_axis", "K", "R", "t", "times", "jerks")
+         "staff_present", "bed_plane", "bed_corners", "bed_axis", "K", "R", "t", "times", "jerks",
+         "recipe")
 
 
 class GroundTruthError(IctalError):
@@ -87,6 +89,7 @@ class GroundTruth:
     t1: float
     tG: float | None  # noqa: N815 (seed 002's name)
     jerks: np.ndarray
+    recipe: str = ""
 
     @property
     def n_frames(self) -> int:
@@ -110,7 +113,7 @@ class GroundTruth:
             "bed_plane": self.bed_plane, "bed_corners": self.bed_corners,
             "bed_axis": np.array(self.bed_axis), "K": self.K, "R": self.R, "t": self.t,
             "times": np.array([self.t0, self.t1, math.nan if self.tG is None else self.tG]),
-            "jerks": self.jerks,
+            "jerks": self.jerks, "recipe": np.array(self.recipe),
         }
 
 
@@ -157,4 +160,14 @@ def load_ground_truth(path: Path | str) -> GroundTruth:
         bed_plane=arrays["bed_plane"], bed_corners=arrays["bed_corners"],
         bed_axis=str(arrays["bed_axis"]), K=arrays["K"], R=arrays["R"], t=arrays["t"],
         t0=t0, t1=t1, tG=None if math.isnan(tG) else tG, jerks=arrays["jerks"],
+        recipe=str(arrays["recipe"]),
     )
+
+
+def recipe_of(path: Path | str) -> str | None:
+    """The recipe hash stored in a ground-truth file, ``None`` when unreadable."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return str(data["recipe"])
+    except (OSError, ValueError, KeyError):
+        return None

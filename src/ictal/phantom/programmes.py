@@ -18,7 +18,9 @@ follows its class's programme (clinical facts of the seeds, with randomness):
 
 Each patient has a :class:`PatientStyle` -- a preferred rate sub-range, amplitude, dominant side
 and repertoire weights within the class's ranges -- that persists over all the patient's events,
-as real patients repeat their own semiology (so a split that leaks patients scores better).
+as real patients repeat their own semiology (so a split that leaks patients scores better). A
+few "atypical" patients (seed 000, Table 4: FLE with automotor seizures, TLE with complex motor
+ones) use the other lobe's repertoire at rates where the classes overlap.
 
 The output is a :class:`Motion`: degrees of freedom of :mod:`ictal.phantom.body` as ``(T,)``
 arrays, a per-frame phase code (:data:`PHASES`) and the MOI annotations generated.
@@ -48,6 +50,7 @@ class PatientStyle:
     """A patient's own way of seizing, constant over that patient's events."""
 
     syndrome: str
+    repertoire: str  # "FLE" or "TLE": the programme the seizures follow (atypical: the other)
     rate_hz: tuple[float, float]
     amplitude: float
     side: int  # +1 right, -1 left: the dominant side of automatisms / dystonia
@@ -59,11 +62,14 @@ class PatientStyle:
 def sample_style(cfg: PhantomConfig, syndrome: str, rng: np.random.Generator) -> PatientStyle:
     """Draw a patient's style within the ranges of ``cfg``'s programme for ``syndrome``."""
     prog = cfg.programme(syndrome)
-    lo, hi = prog.rate_hz
+    atypical = bool(rng.random() < prog.p_atypical)
+    programme = ("FLE" if syndrome == "TLE" else "TLE") if atypical else syndrome
+    lo, hi = prog.atypical_rate_hz if atypical else prog.rate_hz
     width = (hi - lo) * prog.style_rate_width
     start = rng.uniform(lo, hi - width)
-    amplitude = rng.uniform(*prog.amplitude)
-    repertoire = _TLE_REPERTOIRE if syndrome == "TLE" else _FLE_REPERTOIRE
+    # a TLE patient's complex motor seizures stay smaller than true FLE hyperkinetic ones
+    amplitude = rng.uniform(*prog.amplitude) * (0.7 if atypical and programme == "FLE" else 1.0)
+    repertoire = _TLE_REPERTOIRE if programme == "TLE" else _FLE_REPERTOIRE
     raw = rng.uniform(0.2, 1.0, size=len(repertoire))
     raw[rng.integers(len(repertoire))] = 1.0  # every patient has a leading component
     rest = {"sh_abd_L": rng.uniform(0.0, 0.3), "sh_abd_R": rng.uniform(0.0, 0.3),
@@ -74,7 +80,8 @@ def sample_style(cfg: PhantomConfig, syndrome: str, rng: np.random.Generator) ->
         k = "L" if rng.random() < 0.5 else "R"
         rest[f"hip_flex_{k}"] = rng.uniform(0.2, 0.45)
         rest[f"knee_{k}"] = 2.0 * rest[f"hip_flex_{k}"]
-    return PatientStyle(syndrome=syndrome, rate_hz=(start, start + width), amplitude=amplitude,
+    return PatientStyle(syndrome=syndrome, repertoire=programme, rate_hz=(start, start + width),
+                        amplitude=amplitude,
                         side=int(rng.choice([-1, 1])),
                         weights=dict(zip(repertoire, raw.tolist(), strict=True)), rest=rest,
                         bimanual=bool(rng.random() < 0.4))
@@ -390,9 +397,9 @@ def recording_motion(cfg: PhantomConfig, style: PatientStyle, tl: Timeline,
     prog = cfg.programme(style.syndrome)
     t = tl.times()
     dof = rest_motion(cfg, style, tl, rng)
-    amp = float(np.clip(style.amplitude * rng.uniform(0.9, 1.1), *prog.amplitude))
-    rate = float(np.clip(rng.uniform(*style.rate_hz), *prog.rate_hz))
-    if style.syndrome == "TLE":
+    amp = float(style.amplitude * rng.uniform(0.9, 1.1))
+    rate = float(rng.uniform(*style.rate_hz))
+    if style.repertoire == "TLE":
         mois = _tle_focal(dof, t, tl, style, amp, rate, rng)
     else:
         mois = _fle_focal(dof, t, tl, style, amp, rate, rng)

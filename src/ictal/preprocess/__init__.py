@@ -1,0 +1,37 @@
+"""Preprocessing: spatial cropping, frames for backbones, temporal sampling, visual QC.
+
+Pure functions on arrays (layouts in their docstrings), in the order data flows:
+
+* :mod:`~ictal.preprocess.denoise` -- depth denoising (grey dilation, seed 000);
+* :mod:`~ictal.preprocess.depth_crop` -- Algorithm 1 of seed 000 (crop planes +/- 2 sigma);
+* :mod:`~ictal.preprocess.boxes`, :mod:`~ictal.preprocess.detection` -- the detector interface,
+  the bed + person crop rule (seeds 000/001) and the weight-free depth-mask detector;
+  :mod:`~ictal.preprocess.onnx_detector` (user-supplied COCO detectors) and
+  :mod:`~ictal.preprocess.pose_detector` (optional mediapipe);
+* :mod:`~ictal.preprocess.intensity` -- 16-bit IR -> 8 bit, one window per recording;
+* :mod:`~ictal.preprocess.frames` -- resize / pad / normalise from the backbone's InputSpec;
+* :mod:`~ictal.preprocess.temporal` -- 60-frame slices, overlap, sliding windows, TSN, Eq. 1.
+
+Then the thin layer that uses them:
+
+* :mod:`~ictal.preprocess.config` -- :class:`PreprocessConfig` (YAML), variants A / B / B0.5;
+* :mod:`~ictal.preprocess.plan` -- :func:`plan_recording` -> :class:`RecordingPlan` (JSON);
+* :mod:`~ictal.preprocess.pipeline` -- :func:`iter_samples`, the streaming pipeline;
+* :mod:`~ictal.preprocess.qc` -- contact sheets and scores against phantom ground truth;
+* :mod:`~ictal.preprocess.dataset` -- the batch behind ``ictal preprocess``.
+"""
+
+from ictal.preprocess.config import PreprocessConfig, load_config, variant_config
+from ictal.preprocess.pipeline import iter_samples
+from ictal.preprocess.plan import RecordingPlan, plan_recording
+from ictal.preprocess.sample import Sample
+
+__all__ = [
+    "PreprocessConfig",
+    "RecordingPlan",
+    "Sample",
+    "iter_samples",
+    "load_config",
+    "plan_recording",
+    "variant_config",
+]

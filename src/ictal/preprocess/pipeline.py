@@ -261,6 +261,11 @@ def iter_samples(
             while pending and pending[0].stop - 1 in buffer:
                 yield _make_sample(pending.pop(0), plan, spec, fps, buffer, index_map, geometry,
                                    provenance_base, length)
+        if pending:
+            raise IctalError(
+                f"recording {plan.recording}: the streams ended before frame "
+                f"{pending[0].stop - 1}; {len(pending)} sample(s) could not be made",
+                hint="the file may be truncated; re-run `ictal preprocess` to re-plan it")
     finally:
         src_reader.close()
         if dep_reader is not None:

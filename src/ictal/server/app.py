@@ -33,7 +33,7 @@ from ictal.server.media import resolve_inside
 from ictal.server.migrate import upgrade_head
 from ictal.server.routes import admin, annotations, auth, mlops, patients, recordings
 from ictal.server.schemas import Health
-from ictal.server.security import LoginRateLimiter, make_hasher
+from ictal.server.security import LoginRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def create_app(settings: ServerSettings | None = None, *,
         database = Database.from_url(settings.db_url)
     for directory in (settings.storage, settings.preview_root):
         directory.mkdir(parents=True, exist_ok=True)
-    hasher = make_hasher()
+    hasher = settings.make_hasher()
     state = AppState(
         settings=settings, database=database, hasher=hasher,
         dummy_hash=hasher.hash(secrets.token_urlsafe(16)),

@@ -18,6 +18,8 @@ from ictal.server.security import random_password
 
 log = logging.getLogger(__name__)
 
+#: Manifest terms written differently from the vocabulary's codes (the phantom's plural).
+TERM_SYNONYMS = {"automatisms": "automatism"}
 FIRST_CLINIC = "Default clinic"
 FIRST_ADMIN = "admin"
 
@@ -97,7 +99,8 @@ def seed_demo(database: Database, settings: ServerSettings, manifest_path: Path)
                 for moi in manifest.mois_of(ev.id):
                     try:
                         repository.create_moi(db, admin, event, schemas.MoiCreate(
-                            region=moi.region, term=moi.term, start=moi.start, end=moi.end))
+                            region=moi.region, term=TERM_SYNONYMS.get(moi.term, moi.term),
+                            start=moi.start, end=moi.end))
                     except (InvalidError, ValueError) as err:
                         log.warning("demo: skipping MOI %s: %s", moi.id, err)
         db.commit()

@@ -34,6 +34,10 @@ class ServerSettings(BaseModel):
     preview_crf: Annotated[int, Field(ge=0, le=51)] = 23
     preview_gop: Annotated[int, Field(ge=1, le=600)] = 30
     migrate_on_start: bool = True
+    # argon2id cost of password hashes (defaults: RFC 9106 low-memory profile); lower them only
+    # for tests
+    argon2_time_cost: Annotated[int, Field(ge=1, le=20)] = 3
+    argon2_memory_kib: Annotated[int, Field(ge=1024, le=4 * 1024**2)] = 65536
 
     @field_validator("data_dir", "storage_root", "static_dir")
     @classmethod
@@ -81,6 +85,12 @@ class ServerSettings(BaseModel):
     @property
     def upload_root(self) -> Path:
         return self.storage / "uploads"
+
+    def make_hasher(self):  # -> argon2.PasswordHasher
+        """The password hasher these settings ask for."""
+        from ictal.server.security import make_hasher
+
+        return make_hasher(self.argon2_time_cost, self.argon2_memory_kib)
 
     @property
     def is_sqlite(self) -> bool:

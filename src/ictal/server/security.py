@@ -17,9 +17,16 @@ CSRF_COOKIE = "ictal_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 
 
-def make_hasher() -> PasswordHasher:
-    """argon2id with argon2-cffi's default (RFC 9106 low-memory) parameters."""
-    return PasswordHasher()
+#: argon2-cffi's defaults: the RFC 9106 low-memory profile (t=3, m=64 MiB, p=4).
+ARGON2_TIME_COST = 3
+ARGON2_MEMORY_KIB = 65536
+
+
+def make_hasher(time_cost: int = ARGON2_TIME_COST,
+                memory_kib: int = ARGON2_MEMORY_KIB) -> PasswordHasher:
+    """argon2id; by default RFC 9106's low-memory profile. Stored hashes carry their own
+    parameters, so changing them later only rehashes each password at its next login."""
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
 
 
 def hash_password(hasher: PasswordHasher, password: str) -> str:

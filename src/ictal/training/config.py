@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ictal.errors import ConfigError
 
@@ -77,6 +77,14 @@ class ModelConfig(BaseModel):
     aggregation_units: int = Field(64, ge=1)
     positive_label: str | None = None
     train: TrainConfig = Field(default_factory=TrainConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _extended_sizes(cls, data: Any) -> Any:
+        """``arch: lstm-extended`` without explicit sizes means seed 000's 128/128, FC 128/64."""
+        if isinstance(data, dict) and data.get("arch") == "lstm-extended":
+            data = {"lstm_units": (128, 128), "fc_units": (128, 64), **data}
+        return data
 
 
 def _lstm(name: str, *, extended: bool, epochs: int, batch: int,

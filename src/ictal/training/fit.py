@@ -35,11 +35,12 @@ def _binary_names(classes: list[str], config: ModelConfig) -> tuple[str, str]:
 
 def fit_rows(table: FeatureTable, train_rows: np.ndarray, val_rows: np.ndarray | None,
              config: ModelConfig, classes: list[str], *, seed: int = 0,
-             threads: int | None = 1, on_epoch: EpochCallback | None = None) -> Any:
+             threads: int | None = 1, on_epoch: EpochCallback | None = None,
+             device: str = "cpu") -> Any:
     """Train ``config``'s estimator on ``train_rows``; ``val_rows`` select the kept epoch."""
     from ictal.models import build_estimator
 
-    est = build_estimator(config, seed=seed, threads=threads)
+    est = build_estimator(config, seed=seed, threads=threads, device=device)
     if is_seizure_level(config):
         from ictal.models.gestures import seizure_sequences
 
@@ -109,7 +110,8 @@ def predict_rows(estimator: Any, table: FeatureTable, rows: np.ndarray, config: 
 
 def train_final(table: FeatureTable, config: ModelConfig, *, selection: str = "honest",
                 seed: int = 0, threads: int | None = 1,
-                on_epoch: EpochCallback | None = None) -> tuple[Any, dict[str, Any]]:
+                on_epoch: EpochCallback | None = None,
+                device: str = "cpu") -> tuple[Any, dict[str, Any]]:
     """Train the model to export on every patient of ``table``.
 
     ``selection="honest"`` holds out an inner patient-grouped split to pick the epoch (and
@@ -130,7 +132,7 @@ def train_final(table: FeatureTable, config: ModelConfig, *, selection: str = "h
         raise ConfigError(f"unknown selection {selection!r} for final training",
                           hint="use honest (inner patient split) or none (all epochs)")
     est = fit_rows(table, fit_part, val_part, config, classes, seed=seed, threads=threads,
-                   on_epoch=on_epoch)
+                   on_epoch=on_epoch, device=device)
     info: dict[str, Any] = {
         "selection": selection, "rows": len(table), "fit_rows": len(fit_part),
         "patients": sorted(set(table.patient.tolist())), "classes": classes,

@@ -54,7 +54,7 @@ def suggest_config(trial: Any, base: ModelConfig, *, epochs: tuple[int, int] = (
 def random_search(table: FeatureTable, train_rows: np.ndarray, base: ModelConfig, *,
                   classes: list[str], n_trials: int, seed: int = 0,
                   epochs: tuple[int, int] = (50, 2000), batch: tuple[int, int] = (50, 2000),
-                  threads: int | None = 1) -> SearchResult:
+                  threads: int | None = 1, device: str = "cpu") -> SearchResult:
     """Seeded random search on ``train_rows`` only (inner grouped split); LSTM models."""
     import optuna
 
@@ -66,7 +66,8 @@ def random_search(table: FeatureTable, train_rows: np.ndarray, base: ModelConfig
 
     def objective(trial: Any) -> float:
         cfg = suggest_config(trial, base, epochs=epochs, batch=batch)
-        est = fit_rows(table, fit_part, val_part, cfg, classes, seed=seed, threads=threads)
+        est = fit_rows(table, fit_part, val_part, cfg, classes, seed=seed, threads=threads,
+                       device=device)
         pred = predict_rows(est, table, val_part, cfg, classes)
         return float(f1_score(pred.y, pred.proba.argmax(axis=1), average="macro",
                               zero_division=0))

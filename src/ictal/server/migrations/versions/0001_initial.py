@@ -60,6 +60,8 @@ BODY_REGIONS = [
     ("right-leg", "Right leg"),
     ("left-foot", "Left foot"),
     ("right-foot", "Right foot"),
+    ("arms", "Both arms"),
+    ("legs", "Both legs"),
     ("whole-body", "Whole body"),
 ]
 
