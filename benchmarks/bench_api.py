@@ -111,7 +111,8 @@ def prepare(data_dir: Path, storage: Path, url: str, minutes: float,
 
 
 async def login(client: httpx.AsyncClient, username: str) -> None:
-    r = await client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+    r = await client.post("/api/auth/login", json={"username": username, "password": PASSWORD},
+                          timeout=300)
     r.raise_for_status()
     client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
 

@@ -76,7 +76,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             result = run_cross_validation(table, model_config=preset("fast"), out_dir=tmp,
                                           progress=False, threads=args.threads)
-        f1 = result.summary()["f1_macro"]
+        f1 = result.summary["f1_macro"]
         print(f"5-fold grouped CV, fast preset, {len(table)} samples: "
               f"{time.perf_counter() - start:.1f} s, macro F1 {f1['mean']:.3f} ± {f1['std']:.3f}")
 

@@ -87,7 +87,7 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> DemoResult:
     from ictal.features.store import read_features
     from ictal.manifest import load_manifest
     from ictal.phantom.config import PhantomConfig
-    from ictal.phantom.generate import generate
+    from ictal.phantom.generate import generate_dataset
     from ictal.preprocess.config import variant_config
     from ictal.preprocess.dataset import preprocess_dataset
     from ictal.progress import make_progress
@@ -104,7 +104,7 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> DemoResult:
 
     t0 = time.perf_counter()
     phantom_cfg = PhantomConfig.demo(seed=cfg.seed, **cfg.phantom)
-    gen = generate(phantom_cfg, out / "phantom", workers=cfg.workers, progress=progress)
+    gen = generate_dataset(phantom_cfg, out / "phantom", workers=cfg.workers, progress=progress)
     stage("phantom", gen.report)
     manifest = load_manifest(gen.manifest_path)
     if not manifest.recordings:

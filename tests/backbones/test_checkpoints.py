@@ -139,3 +139,18 @@ def test_adapt_input_conv_sums_rgb_kernels(caplog) -> None:
     assert "adapted stem.0 to 1 input channel" in caplog.text
     with pytest.raises(CheckpointError):
         adapt_input_conv(r3d_18(), "stem.0", 2)
+
+
+def test_legacy_serialisation_without_counters_loads_through_load_backbone(
+        tmp_path: Path) -> None:
+    """PyTorch 0.3-era files (non-zip pickle, no num_batches_tracked), like rgb_imagenet.pt."""
+    torch.manual_seed(4)
+    model = mc3_18().eval()
+    state = {k: v.half() for k, v in model.state_dict().items()
+             if "num_batches_tracked" not in k}
+    path = tmp_path / "mc3_old.pth"
+    torch.save(state, path, _use_new_zipfile_serialization=False)
+    extractor = load_backbone("mc3_18", weights=path, optimize=False)
+    assert extractor.weights_path == path
+    features, mask = extractor(torch.rand(1, 3, 2, 32, 32))
+    assert features.shape == (1, 1, 512) and mask.all()

@@ -25,8 +25,8 @@ def test_separable_classes_reach_high_macro_f1_and_the_run_folder_describes_itse
     t = make_table(patients=10, signal=3.0)
     r = run_cross_validation(t, model_config=_small(patience=None), out_dir=tmp_path / "run",
                              progress=False)
-    assert r.summary()["f1_macro"]["mean"] > 0.9
-    assert r.summary("seizure")["f1_macro"]["mean"] > 0.9
+    assert r.summary["f1_macro"]["mean"] > 0.9
+    assert r.seizure_summary["f1_macro"]["mean"] > 0.9
     assert len(r.folds) == 5
     for f in r.folds:
         assert not set(f.train_patients) & set(f.test_patients)
@@ -55,8 +55,8 @@ def test_leaky_protocol_scores_higher_than_grouped_with_patient_offsets(
     leaky = run_cross_validation(t, model_config=cfg, protocol="leaky-kfold",
                                  selection="seed", out_dir=tmp_path / "l", progress=False)
     assert leaky.leaky and "LEAKY" in leaky.label
-    assert leaky.summary()["f1_macro"]["mean"] > 0.9
-    assert leaky.summary()["f1_macro"]["mean"] > grouped.summary()["f1_macro"]["mean"] + 0.25
+    assert leaky.summary["f1_macro"]["mean"] > 0.9
+    assert leaky.summary["f1_macro"]["mean"] > grouped.summary["f1_macro"]["mean"] + 0.25
 
 
 def test_finished_folds_are_reused_and_other_configs_refused(
@@ -103,7 +103,7 @@ def test_gestures_seizure_model_cross_validates_at_seizure_level(
     r = run_cross_validation(t, model_config=cfg, out_dir=tmp_path, progress=False)
     assert r.unit == "seizure"
     assert sum(len(f.y) for f in r.folds) == 20  # one unit per event
-    assert r.summary()["f1_macro"]["mean"] > 0.8
+    assert r.summary["f1_macro"]["mean"] > 0.8
 
 
 def test_nested_search_runs_on_training_patients_only(

@@ -38,7 +38,7 @@ def test_report_is_self_contained_and_complete(two_runs: tuple[CVResult, CVResul
     assert "0.833 ± 0.061" in page and "0.763 ± 0.083" in page  # published Table 2
     assert "LEAKY" in page and "selection=seed" in page and "selection=honest" in page
     assert "grouped-kfold" in page and "Fold sizes" in page
-    f1 = a.summary()["f1_macro"]
+    f1 = a.summary["f1_macro"]
     assert f"{f1['mean']:.3f} ± {f1['std']:.3f}" in page
     for cls in ("FLE", "NE", "TLE"):
         assert f"<td>{cls}</td>" in page

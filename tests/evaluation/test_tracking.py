@@ -29,7 +29,7 @@ def test_cv_and_bundle_are_logged_to_a_local_store(make_table: Callable[..., Fea
     run = client.get_run(run_id)
     assert run.data.params["protocol"] == "grouped-kfold"
     assert run.data.params["selection"] == "honest"
-    assert run.data.metrics["f1_macro_mean"] == pytest.approx(result.summary()["f1_macro"]["mean"])
+    assert run.data.metrics["f1_macro_mean"] == pytest.approx(result.summary["f1_macro"]["mean"])
     history = client.get_metric_history(run_id, "fold.f1_macro")
     assert len(history) == 5
     assert {a.path for a in client.list_artifacts(run_id)} >= {"config.json", "metrics.json",

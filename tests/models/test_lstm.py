@@ -150,3 +150,12 @@ def test_validation_selects_the_best_epoch() -> None:
     h = est.history_
     assert h.best_epoch == int(np.argmax(h.val_f1))
     assert len(h.val_f1) == 8
+
+
+def test_estimator_parameters_follow_scikit_learn() -> None:
+    from sklearn.base import clone
+
+    est = LSTMClassifier(lstm_units=(8, 4), dropout=0.1, device="cpu", seed=7)
+    params = clone(est).get_params()
+    assert params["lstm_units"] == (8, 4) and params["dropout"] == 0.1 and params["seed"] == 7
+    assert not hasattr(est, "module_")  # nothing learned before fit

@@ -167,3 +167,15 @@ def test_rgb_source_keeps_colour(tmp_path: Path) -> None:
     assert sample.frames.shape == (3, 40, 16, 16)
     assert sample.frames[0, :, 8, 8].min() == pytest.approx(1.0)  # red channel
     assert sample.frames[1:, :, 8, 8].max() == pytest.approx(-1.0)
+
+
+def test_redetection_every_n_frames(manifest) -> None:
+    config = PreprocessConfig(detection={"redetect_every": 50})
+    plan = plan_recording(manifest, "R1", config)
+    assert [k.frame for k in plan.keyframes] == [0, 50]
+    assert plan.crop_box_at(49) == plan.keyframes[0].crop_box
+    assert plan.crop_box_at(99) == plan.keyframes[1].crop_box
+    samples = list(iter_samples(manifest, plan, config, InputSpec(frames=25, size=16),
+                                windows="sliding"))
+    assert [s.crop_box for s in samples] == [plan.crop_box_at(s.span.start) for s in samples]
+    assert len(samples) == 4

@@ -44,7 +44,7 @@ def demo(
                   f"{folds}-fold CV, 3 classes (FLE / TLE / NE)")
     console.print(f"  patient-grouped macro F1 (honest selection): {g[0]:.3f} ± {g[1]:.3f}")
     console.print(f"  leaky sample-level macro F1 (for contrast):  {lk[0]:.3f} ± {lk[1]:.3f}")
-    qc = ", ".join(f"{k} {v:.2%}" for k, v in result.qc_rates.items() if v is not None)
+    qc = ", ".join(f"{k} {v:.2f} %" for k, v in result.qc_rates.items() if v is not None)
     if qc:
         console.print(f"  crop QC success vs ground truth: {qc}")
     stages = ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items())

@@ -160,8 +160,8 @@ def evaluate(
 
 
 def _print_summary(console: Console, result: Any) -> None:
-    s = result.summary("sample")
-    z = result.summary("seizure")
+    s = result.summary
+    z = result.seizure_summary
     table = Table("metric", f"{result.unit} level", "seizure level",
                   title=result.label)
     for name in ("f1_macro", "precision_macro", "recall_macro", "accuracy", "roc_auc",

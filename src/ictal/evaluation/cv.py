@@ -101,10 +101,21 @@ class CVResult:
     def unit(self) -> str:
         return "seizure" if self.model_config.get("arch") == "gestures-seizure" else "sample"
 
-    def summary(self, level: str = "sample") -> dict[str, dict[str, float]]:
-        """Mean and std over folds of every scalar metric at ``sample`` or ``seizure`` level."""
+    def level_summary(self, level: str = "sample") -> dict[str, dict[str, float]]:
+        """Mean and std over folds of every scalar metric at ``sample`` or ``seizure`` level:
+        ``{"f1_macro": {"mean": .., "std": .., "n": ..}, "per_class.FLE.sensitivity": ..}``."""
         key = "metrics" if level == "sample" else "seizure_metrics"
         return summarize_folds([getattr(f, key) for f in self.folds])
+
+    @property
+    def summary(self) -> dict[str, dict[str, float]]:
+        """Sample-level (unit-level) mean and std over folds, e.g. ``summary["f1_macro"]``."""
+        return self.level_summary("sample")
+
+    @property
+    def seizure_summary(self) -> dict[str, dict[str, float]]:
+        """Seizure-level mean and std over folds."""
+        return self.level_summary("seizure")
 
     def fold_scores(self, metric: str = "f1_macro", level: str = "sample") -> list[float]:
         key = "metrics" if level == "sample" else "seizure_metrics"
@@ -123,7 +134,7 @@ class CVResult:
             "protocol": self.protocol, "leaky": self.leaky, "selection": self.selection,
             "k": self.k, "seed": self.seed, "classes": self.classes, "unit": self.unit,
             "model_config": self.model_config, "table": self.table_info,
-            "summary": {"sample": self.summary("sample"), "seizure": self.summary("seizure")},
+            "summary": {"sample": self.summary, "seizure": self.seizure_summary},
             "folds": [f.to_json() for f in self.folds],
         })
 

@@ -198,7 +198,7 @@ def _table2_rows(results: list[CVResult], level: str) -> str:
             "<th>class</th><th>Spec.</th><th>Sens.</th></tr>")
     body = []
     for r in results:
-        s = r.summary(level)
+        s = r.level_summary(level)
         n = len(r.classes)
         tag = ' <span class="leaky">LEAKY</span>' if r.leaky else ""
         for j, c in enumerate(r.classes):

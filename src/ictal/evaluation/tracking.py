@@ -123,11 +123,11 @@ def _log_bundle_model(mlflow: Any, bundle_dir: Path, register_as: str | None) ->
 def log_cv_result(result: Any, *, tracking_uri: str | None = None) -> str:
     """Log a :class:`~ictal.evaluation.cv.CVResult` and its run folder."""
     run_dir = Path(result.run_dir)
-    summary = result.summary("sample")
+    summary = result.summary
     metrics = {f"{k}_mean": v["mean"] for k, v in summary.items()}
     metrics.update({f"{k}_std": v["std"] for k, v in summary.items()})
     metrics.update({f"seizure.{k}_mean": v["mean"]
-                    for k, v in result.summary("seizure").items()})
+                    for k, v in result.seizure_summary.items()})
     params = {"protocol": result.protocol, "leaky": result.leaky,
               "selection": result.selection, "k": result.k, "seed": result.seed,
               "classes": ",".join(result.classes), "model": result.model_config}

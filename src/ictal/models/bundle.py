@@ -61,6 +61,8 @@ def save_bundle(path: Path | str, estimator: Any, config: ModelConfig, *,
     """Write a bundle directory at ``path`` (replaced when it exists); returns the path."""
     import torch
 
+    from ictal.evaluation.metrics import json_safe
+
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     with atomic_path(path / "model.pt") as tmp:
@@ -78,12 +80,10 @@ def save_bundle(path: Path | str, estimator: Any, config: ModelConfig, *,
         "preprocessing": provenance.get("preprocess", provenance.get("preprocessing")),
         "windows": {"stride": provenance.get("stride")},
         "provenance": provenance,
-        "training": training,
+        "training": json_safe(training),  # undefined metrics (NaN) become null
         "files": {"model.pt": file_sha256(path / "model.pt")},
     }
-    from ictal.evaluation.metrics import json_safe
-
-    text = json.dumps(json_safe(meta), indent=2, default=str, allow_nan=False)
+    text = json.dumps(meta, indent=2, default=str)  # configs may hold inf (e.g. tsn_gamma)
     write_text_atomic(path / "bundle.json", text + "\n")
     return path
 

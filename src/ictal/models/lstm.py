@@ -144,8 +144,9 @@ class LSTMNet(nn.Module):
 class LSTMClassifier(TorchSequenceClassifier):
     """The LSTM-FC classifier of seeds 000 / 001 as a scikit-learn-style estimator.
 
-    ``extended=True`` defaults are set by :func:`ictal.models.build_estimator` from the
-    ``lstm-extended`` architecture (128 / 128, FC 128 / 64).
+    ``fit(X (N, T, F) float32, y (N,), mask=(N, T) bool)``; the extended LSTM of seed 000 is
+    the same class with ``lstm_units=(128, 128)``, ``fc_units=(128, 64)`` (architecture
+    ``lstm-extended`` of :class:`~ictal.training.config.ModelConfig`).
     """
 
     def __init__(self, *, lstm_units: tuple[int, int] = (128, 64),

@@ -153,7 +153,7 @@ def forward_kinematics(shape: BodyShape, place: Placement, dof: dict[str, np.nda
         out[:, J[f"Hand{side}"]] = hand
         out[:, J[f"HandTip{side}"]] = hand + 0.045 * H * _apply(R_hand, down)
         thumb_dir = np.array([-0.55, -s * 0.7, 0.45])
-        out[:, J[f"Thumb{side}"]] = wrist + 0.04 * H * _apply(R_hand, thumb_dir / 1.0)
+        out[:, J[f"Thumb{side}"]] = wrist + 0.04 * H * _apply(R_hand, thumb_dir)
 
         hip = root + _apply(R_pelvis, np.array([-0.02 * H, s * 0.055 * H, 0.0]))
         hip_flex = np.maximum(g[f"hip_flex_{k}"], 0.0)
@@ -184,16 +184,6 @@ class Solids:
     centres: np.ndarray
     axes: np.ndarray
     ellipsoid_mat: np.ndarray
-
-    @staticmethod
-    def concat(parts: list[Solids]) -> Solids:
-        return Solids(
-            np.concatenate([p.capsules for p in parts]),
-            np.concatenate([p.capsule_mat for p in parts]),
-            np.concatenate([p.centres for p in parts]),
-            np.concatenate([p.axes for p in parts]),
-            np.concatenate([p.ellipsoid_mat for p in parts]),
-        )
 
 
 _LIMB_CAPSULES = (  # (from joint, to joint, radius at 1.75 m, material)

@@ -9,7 +9,7 @@ Presets:
 * :meth:`PhantomConfig.demo` -- the embedded demo dataset: 20 patients (10 FLE, 10 TLE), 1-2
   seizures each, 512x424 IR + depth at 30 fps, with seizure durations scaled by
   ``duration_scale = 0.1`` and short pre/post-ictal periods so that the whole dataset is about
-  7,800 frames per stream (rendered in about 2 minutes on 2 idle cores; IR + depth decode in
+  7,300 frames per stream (rendered in about 2 minutes on 2 idle cores; IR + depth decode in
   about 3.5 minutes at 77 frames/s).
 * :meth:`PhantomConfig.tiny` -- 4 patients, a few seconds each, 64x53 pixels, for tests.
 """

@@ -16,7 +16,7 @@ Sensor models (Kinect v2-like):
   ``pepper_fraction`` of pixels), flying pixels at depth discontinuities, and the dark corners
   and border columns of the Kinect's depth image.
 * infrared ``(H, W) uint16``: active illumination ``gain * reflectance * cos / z**2`` (falls off
-  with distance and angle) plus multiplicative noise, about 3,000-6,000 counts on the bed.
+  with distance and angle) plus multiplicative noise, about 1,500-5,000 counts on the bed.
 * RGB ``(H, W, 3) uint8``: material colour times ambient + Lambert shading, from its own camera
   of the same pose (e.g. 640x360).
 """

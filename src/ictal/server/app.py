@@ -110,7 +110,7 @@ def _static_routes(app: FastAPI, static_dir: Path) -> None:
     @app.get("/{full_path:path}", include_in_schema=False)
     def spa(full_path: str) -> Response:
         index = static_dir / "index.html"
-        if full_path.startswith(("api/", "api")) and (full_path == "api" or "/" in full_path):
+        if full_path == "api" or full_path.startswith("api/"):
             return JSONResponse({"detail": "not found"}, status_code=404)
         if not index.is_file():
             return HTMLResponse(NOT_BUILT_PAGE)

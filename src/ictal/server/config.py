@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 #: Upload size limit when none is configured: 20 GiB (the seed's largest samples are ~20 GB).
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024**3
@@ -86,7 +89,7 @@ class ServerSettings(BaseModel):
     def upload_root(self) -> Path:
         return self.storage / "uploads"
 
-    def make_hasher(self):  # -> argon2.PasswordHasher
+    def make_hasher(self) -> PasswordHasher:
         """The password hasher these settings ask for."""
         from ictal.server.security import make_hasher
 

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from argon2 import PasswordHasher
@@ -53,6 +53,9 @@ class AppState:
     limiter: LoginRateLimiter
     jobs: TranscodeJobs
     write_lock: asyncio.Lock | None = None  # SQLite: one write request at a time
+    #: concurrent argon2 checks (64 MiB each): a burst of logins queues instead of exhausting
+    #: memory and the thread pool
+    login_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(4))
 
     def write_gate(self) -> contextlib.AbstractAsyncContextManager[Any]:
         """``async with state.write_gate():`` around a write transaction."""

@@ -87,7 +87,8 @@ async def login(body: LoginRequest, request: Request, response: Response,
     user = await run_in_threadpool(_lookup, state, body.username)
     # verify against a real hash even for unknown users, so timing does not reveal usernames
     stored = user.password_hash if user is not None else state.dummy_hash
-    ok = await run_in_threadpool(verify_password, state.hasher, stored, body.password)
+    async with state.login_slots:
+        ok = await run_in_threadpool(verify_password, state.hasher, stored, body.password)
     ok = ok and user is not None and user.active
     new_hash = None
     if ok and user is not None and state.hasher.check_needs_rehash(user.password_hash):

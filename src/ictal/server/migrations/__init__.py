@@ -1,0 +1,1 @@
+"""Alembic migrations of the server database (packaged so `ictal serve` can upgrade it)."""
