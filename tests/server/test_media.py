@@ -152,3 +152,32 @@ def test_background_transcode_and_range_requests(tmp_path: Path) -> None:
                          headers={"Range": f"bytes={size}-"})
         assert bad.status_code == 416 and bad.headers["content-range"] == f"bytes */{size}"
     app.state.ictal.database.dispose()
+
+
+def test_failed_transcode_is_reported(database, tmp_path: Path) -> None:
+    """A file that cannot be decoded ends as ``failed`` with the reason, not stuck running."""
+    from ictal.server.jobs import TranscodeJobs
+
+    storage = tmp_path / "storage"
+    storage.mkdir()
+    broken = storage / "broken.mkv"
+    broken.write_bytes(b"\x1a\x45\xdf\xa3" + b"not really matroska" * 50)
+    settings = ServerSettings(data_dir=tmp_path / "data", storage_root=storage)
+    with database.writes() as db:
+        clinic = repository.get_or_create_clinic(db, "C")
+        user = repository.create_user(db, None, schemas.UserCreate(
+            username="doc", password=PASSWORD, role="clinician", clinic_ids=[clinic.id]),
+            "hash", allowed_clinics=None)
+        patient = repository.create_patient(db, user, clinic.id, schemas.PatientCreate())
+        rec = repository.create_recording(
+            db, user, patient, kind="ir", path=broken, size_bytes=broken.stat().st_size,
+            fps=Fraction(10), width=64, height=48, n_frames=12, pix_fmt="gray16le",
+            window=(0, 100))
+        db.commit()
+        rec_id = rec.id
+    TranscodeJobs(settings, database).run(rec_id)
+    with database.sessions() as db:
+        row = repository.get_recording_unscoped(db, rec_id)
+        assert row.preview_status == "failed" and row.preview_progress == 0.0
+        assert "broken.mkv" in row.preview_error
+    assert not (settings.preview_root / f"0000/{rec_id}.mp4").exists()

@@ -37,8 +37,9 @@ class CheckpointSpec:
         file: file name looked up in the weights directory.
         url: where the public file comes from (documentation only).
         num_classes: classes of the checkpoint's head (the head is dropped on loading).
-        sha256: full SHA-256 of the file when known from public sources. When ``None``, the hash
-            of the first file used is recorded next to it (``<file>.sha256``) and later loads
+        sha256: full SHA-256 of the file when known from public sources (none is recorded here:
+            the projects publish no full hashes). When ``None``, the hash of the first file
+            that loads correctly is recorded next to it (``<file>.sha256``) and later loads
             must match it.
         hash_prefix: leading hex digits of the SHA-256 that torch-hub style file names carry
             (``r2plus1d_18-91a641e6.pth``); checked when ``sha256`` is unknown.
