@@ -16,6 +16,7 @@ from serverkit import PASSWORD, write_ir_video
 from ictal.server import repository, schemas
 from ictal.server.app import create_app
 from ictal.server.config import ServerSettings
+from ictal.server.db import Database
 from ictal.server.errors import NotFoundError, OutsideRootError
 from ictal.server.media import (
     RangeNotSatisfiableError,
@@ -154,7 +155,7 @@ def test_background_transcode_and_range_requests(tmp_path: Path) -> None:
     app.state.ictal.database.dispose()
 
 
-def test_failed_transcode_is_reported(database, tmp_path: Path) -> None:
+def test_failed_transcode_is_reported(database: Database, tmp_path: Path) -> None:
     """A file that cannot be decoded ends as ``failed`` with the reason, not stuck running."""
     from ictal.server.jobs import TranscodeJobs
 

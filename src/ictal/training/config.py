@@ -126,7 +126,7 @@ def preset(name: str) -> ModelConfig:
             gamma=2.0, aggregation="blstm",
             train=TrainConfig(epochs=300, batch_size=64, lr=1e-2, optimizer="adamw",
                               weight_decay=1e-2, select_on="loss")),
-        "fast": lambda: _lstm("fast", extended=False, epochs=60, batch=256, patience=15),
+        "fast": lambda: _lstm("fast", extended=False, epochs=60, batch=128, patience=15),
     }
     if name not in presets:
         raise ConfigError(f"unknown model preset {name!r}",
