@@ -50,8 +50,11 @@ def preprocess(
             manifest, out, config, recordings=recording, ground_truth=ground_truth,
             overwrite=overwrite, on_progress=lambda _: bar.advance(task),
         )
-    table = Table("recording", "status", "frames", "axis", "loc", "sigma mm", "crop box",
-                  "detection QC", "depth QC", title=f"variant {config.variant}")
+    table = Table(title=f"variant {config.variant}")
+    table.add_column("recording", no_wrap=True)
+    for name in ("status", "frames", "axis", "loc", "sigma mm", "crop box", "detection QC",
+                 "depth QC"):
+        table.add_column(name)
     for row in result.rows:
         table.add_row(*(str(row.get(k, "")) for k in (
             "recording", "status", "n_frames", "length_axis", "loc_rule", "sigma_mm",
