@@ -1,13 +1,16 @@
 from pathlib import Path
 
 import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
 
-from ictal.errors import CheckpointError
-from ictal.preprocess.config import OnnxDetectorConfig
-from ictal.preprocess.onnx_detector import OnnxDetector
+onnx = pytest.importorskip("onnx")  # the optional [onnx] extra
+pytest.importorskip("onnxruntime")
+
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+from ictal.errors import CheckpointError  # noqa: E402
+from ictal.preprocess.config import OnnxDetectorConfig  # noqa: E402
+from ictal.preprocess.onnx_detector import OnnxDetector  # noqa: E402
 
 H, W = 53, 64
 
