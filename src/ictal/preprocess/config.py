@@ -83,12 +83,15 @@ class DetectionConfig(_Model):
     """Detection cropping (seeds 000 / 001)."""
 
     enabled: bool = True
-    detector: Literal["depth-mask", "onnx", "mediapipe-pose"] = "depth-mask"
+    detector: Literal["depth-geometry", "depth-mask", "onnx", "mediapipe-pose"] = (
+        "depth-geometry")
     margin: float = Field(0.3, ge=0)  # +30 % (seed 000); seed 001 used 0.2
     redetect_every: int | None = Field(None, ge=1)  # frames; None = first frame only
     on_depth_cropped: bool = True  # detect on the depth-cropped IR (seed 000, dataset B boxes)
     min_score: float = Field(0.0, ge=0, le=1)
     depth_mask_opening: int = Field(3, ge=0)
+    # depth camera (fx, fy, cx, cy) at 512 px wide, for "depth-geometry" (Kinect v2 default)
+    depth_intrinsics: tuple[float, float, float, float] = (365.0, 365.0, 256.0, 212.0)
     onnx: OnnxDetectorConfig | None = None
 
     @model_validator(mode="after")

@@ -177,6 +177,11 @@ def make_detector(config: PreprocessConfig) -> Detector:
     det = config.detection
     if det.detector == "depth-mask":
         return DepthMaskDetector(opening=det.depth_mask_opening)
+    if det.detector == "depth-geometry":
+        from ictal.preprocess.depth_geometry import DepthGeometryDetector, Intrinsics
+
+        return DepthGeometryDetector(Intrinsics(*det.depth_intrinsics),
+                                     fallback=DepthMaskDetector(opening=det.depth_mask_opening))
     if det.detector == "onnx":
         from ictal.preprocess.onnx_detector import OnnxDetector
 
