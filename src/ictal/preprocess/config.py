@@ -14,6 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ictal.configutil import deep_merge
 from ictal.errors import ConfigError
 
 #: COCO class ids of person and bed: torchvision / TF 91-id numbering and YOLO 80-class one.
@@ -170,23 +171,13 @@ VARIANTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def variant_config(name: str, base: PreprocessConfig | None = None) -> PreprocessConfig:
     """``base`` (default config when ``None``) with dataset variant ``name`` of seed 000."""
     if name not in VARIANTS:
         raise ConfigError(f"unknown preprocessing variant {name!r}",
                           hint=f"use one of {', '.join(VARIANTS)}")
     data = (base or PreprocessConfig()).model_dump(mode="python")
-    data = _deep_merge(data, VARIANTS[name])
+    data = deep_merge(data, VARIANTS[name])
     data["variant"] = name
     return PreprocessConfig.model_validate(data)
 

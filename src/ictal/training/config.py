@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ictal.configutil import deep_merge
 from ictal.errors import ConfigError
 
 Arch = Literal["lstm", "lstm-extended", "i3d-head", "gestures-snippet", "gestures-seizure"]
@@ -138,16 +139,6 @@ PRESETS = ("seed000", "seed000-3class", "seed000-extended", "seed001", "seed000-
            "gestures", "gestures-seizure", "fast")
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def load_model_config(spec: str | Path, overrides: dict[str, Any] | None = None) -> ModelConfig:
     """A preset name or a YAML file (optionally ``preset: NAME`` plus overriding keys).
 
@@ -166,10 +157,10 @@ def load_model_config(spec: str | Path, overrides: dict[str, Any] | None = None)
         if not isinstance(loaded, dict):
             raise ConfigError(f"{path}: a model config must be a mapping")
         base = preset(loaded.pop("preset")).model_dump() if "preset" in loaded else {}
-        data = _merge(base, loaded)
+        data = deep_merge(base, loaded)
     else:
         data = preset(str(spec)).model_dump()
-    data = _merge(data, overrides or {})
+    data = deep_merge(data, overrides or {})
     try:
         return ModelConfig.model_validate(data)
     except ValidationError as err:
