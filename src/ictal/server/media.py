@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 
 from ictal.errors import VideoError
@@ -24,8 +23,6 @@ from ictal.server.errors import NotFoundError, OutsideRootError
 
 log = logging.getLogger(__name__)
 
-#: Pixel formats whose samples have more than 8 bits (Kinect infrared / depth).
-HIGH_BIT_FORMATS = frozenset({"gray16le", "gray16be", "gray12le", "gray10le", "gray14le"})
 #: Frames sampled from the start of a 16-bit recording to fix its 8-bit window.
 WINDOW_SAMPLE_FRAMES = 60
 #: Percentiles of the non-zero samples that map to grey 0 and 255.
@@ -108,57 +105,40 @@ class VideoInfo:
 def probe_video(path: Path) -> VideoInfo:
     """Frame rate, size, frame count, pixel format and (16-bit only) the grey window.
 
-    The frame count is read from the container when it records one, otherwise counted by
-    demuxing (no decoding). Raises :class:`~ictal.errors.VideoError` naming the file.
+    Reads the container's metadata through :func:`ictal.io.probe` (no full decode). Raises
+    :class:`~ictal.errors.VideoError` naming the file.
     """
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise VideoError(path, "has no video stream")
-            stream = container.streams.video[0]
-            rate = stream.average_rate or stream.guessed_rate or stream.base_rate
-            if not rate:
-                raise VideoError(path, "has no frame rate", hint="re-mux it with a frame rate")
-            fps = Fraction(rate).limit_denominator(1001)
-            ctx = stream.codec_context
-            pix_fmt = ctx.format.name if ctx.format is not None else ""
-            n_frames = stream.frames or sum(
-                1 for p in container.demux(stream) if p.size > 0
-            )
-            width, height = ctx.width, ctx.height
-        window = grey_window(path) if pix_fmt in HIGH_BIT_FORMATS else None
-    except av.FFmpegError as err:
-        raise VideoError(path, f"cannot read the video: {err}",
-                         hint="register a video file (MP4, AVI, MKV, ...)") from err
-    if n_frames == 0:
+    from ictal.io import probe
+
+    info = probe(path)
+    if info.n_frames == 0:
         raise VideoError(path, "contains no frames")
-    return VideoInfo(fps, width, height, n_frames, pix_fmt, window)
+    window = grey_window(path) if info.dtype == np.uint16 else None
+    return VideoInfo(info.fps, info.width, info.height, info.n_frames, info.pix_fmt, window)
 
 
 def grey_window(path: Path) -> tuple[int, int]:
     """The fixed ``(lo, hi)`` of a 16-bit stream: percentiles of its first frames' valid pixels.
 
-    Zero is Kinect's "no measurement" and is left out. ``hi > lo`` always.
+    Zero is Kinect's "no measurement" and is left out (:func:`ictal.preprocess.intensity.
+    fit_ir_window`, on every 4th pixel of the first frames). ``hi > lo`` always.
     """
-    samples = []
-    with av.open(str(path)) as container:
-        for i, frame in enumerate(container.decode(video=0)):
-            if i >= WINDOW_SAMPLE_FRAMES:
-                break
-            values = frame.to_ndarray()[::4, ::4]
-            samples.append(values[values > 0].ravel())
-    data = np.concatenate(samples) if samples else np.zeros(0, np.uint16)
-    if data.size == 0:
-        return 0, 1
-    lo, hi = (int(v) for v in np.percentile(data, WINDOW_PERCENTILES))
-    return lo, max(hi, lo + 1)
+    from ictal.io import open_video
+    from ictal.preprocess.intensity import fit_ir_window
+
+    with open_video(path) as reader:
+        first = reader.read(0, min(WINDOW_SAMPLE_FRAMES, reader.info.n_frames))
+    low, high = WINDOW_PERCENTILES
+    window = fit_ir_window(first[:, ::4, ::4], low_percentile=low, high_percentile=high)
+    lo = int(window.lo)
+    return lo, max(int(window.hi), lo + 1)
 
 
 def to_grey8(frame: np.ndarray, window: tuple[int, int]) -> np.ndarray:
     """``(H, W)`` ``uint16`` -> ``(H, W)`` ``uint8``: ``window`` maps linearly to 0..255."""
-    lo, hi = window
-    scaled = (frame.astype(np.float32) - lo) * (255.0 / (hi - lo))
-    return np.clip(scaled + 0.5, 0, 255).astype(np.uint8)
+    from ictal.preprocess.intensity import IrWindow, to_uint8
+
+    return to_uint8(frame, IrWindow(*window))
 
 
 # --- transcoding ---------------------------------------------------------------------------------
@@ -178,33 +158,21 @@ def transcode_preview(
     pump). ``progress`` gets a percentage about every 1 % of ``n_frames``. The file appears
     atomically at ``target`` (:class:`ictal.io.writers.H264Writer`).
     """
+    from ictal.io import open_video
     from ictal.io.writers import H264Writer
 
     step = max(1, n_frames // 100)
     written = 0
-    try:
-        with av.open(str(source)) as container:
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
-            ctx = stream.codec_context
-            rate = stream.average_rate or stream.guessed_rate or stream.base_rate
-            fps = Fraction(rate).limit_denominator(1001)
-            with H264Writer(target, fps, ctx.width, ctx.height, gop=gop, crf=crf) as writer:
-                for frame in container.decode(stream):
-                    if cancel is not None and cancel.is_set():
-                        raise TranscodeCancelledError(str(source))
-                    if window is not None:
-                        image = to_grey8(frame.to_ndarray(), window)
-                    elif frame.format.name in ("gray", "gray8"):
-                        image = frame.to_ndarray()
-                    else:
-                        image = frame.to_ndarray(format="rgb24")
-                    writer.write(image)
-                    written += 1
-                    if progress is not None and written % step == 0:
-                        progress(min(99.0, 100.0 * written / max(n_frames, 1)))
-    except av.FFmpegError as err:
-        raise VideoError(source, f"transcoding failed at frame {written}: {err}") from err
+    with open_video(source) as reader:
+        info = reader.info
+        with H264Writer(target, info.fps, info.width, info.height, gop=gop, crf=crf) as writer:
+            for _, frame in reader.iter_frames():
+                if cancel is not None and cancel.is_set():
+                    raise TranscodeCancelledError(str(source))
+                writer.write(to_grey8(frame, window) if window is not None else frame)
+                written += 1
+                if progress is not None and written % step == 0:
+                    progress(min(99.0, 100.0 * written / max(n_frames, 1)))
     if written == 0:
         raise VideoError(source, "decoded to zero frames")
     return written
