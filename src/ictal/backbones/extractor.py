@@ -167,11 +167,7 @@ class FeatureExtractor:
             "backbone": self.spec.name,
             "weights_file": self.weights_path.name if self.weights_path else None,
             "weights_sha256": self.weights_sha256,
-            "input": {"frames": self.input_spec.frames, "size": self.input_spec.size,
-                      "channels": self.input_spec.channels,
-                      "value_range": self.input_spec.value_range,
-                      "mean": self.input_spec.mean, "std": self.input_spec.std,
-                      "fps": self.input_spec.fps},
+            "input": self.input_spec.to_dict(),
             "timesteps": self.spec.timesteps, "features": self.spec.features,
         }
 

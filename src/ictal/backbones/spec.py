@@ -6,7 +6,8 @@ frame rate) from an :class:`InputSpec`; callers never repeat these numbers by ha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +38,7 @@ class InputSpec:
     def __post_init__(self) -> None:
         if (self.value_range is None) == (self.mean is None or self.std is None):
             raise ValueError("InputSpec needs exactly one of value_range or (mean, std)")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form, recorded as provenance with samples and features."""
+        return asdict(self)

@@ -199,10 +199,7 @@ def iter_samples(
     use_depth = plan.apply_depth_crop and "depth" in plan.streams
     provenance_base = {
         "variant": plan.variant, "source": plan.source, "source_fps": str(src_fps),
-        "timeline_fps": str(fps), "input_spec": {
-            "frames": spec.frames, "size": spec.size, "channels": spec.channels,
-            "value_range": spec.value_range, "mean": spec.mean, "std": spec.std,
-            "fps": spec.fps},
+        "timeline_fps": str(fps), "input_spec": spec.to_dict(),
         "depth_cropped": use_depth, "ir_window": None if plan.ir_window is None else
         [plan.ir_window.lo, plan.ir_window.hi], "windows": windows,
     }
