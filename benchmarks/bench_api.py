@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import os
 import random
@@ -107,6 +108,26 @@ def prepare(data_dir: Path, storage: Path, url: str, minutes: float,
                "events": [e.id for e in events], "duration": duration, "frames": n,
                "gen_s": gen_s, "size": raw.stat().st_size}
     database.dispose()
+    return out
+
+
+def cpu_seconds(server_pid: int, *, postgres: bool) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the server, this client process and, for
+    PostgreSQL, every local ``postgres`` process (the backends serving the server)."""
+    import psutil
+
+    def used(proc: psutil.Process) -> float:
+        t = proc.cpu_times()
+        return t.user + t.system
+
+    out = {"server": used(psutil.Process(server_pid)), "client": used(psutil.Process())}
+    if postgres:
+        total = 0.0
+        for proc in psutil.process_iter(["name"]):
+            if proc.info["name"] == "postgres":
+                with contextlib.suppress(psutil.Error):
+                    total += used(proc)
+        out["postgres"] = total
     return out
 
 
@@ -275,6 +296,7 @@ def main() -> int:
              "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
              "--log-level", "warning", "--timeout-keep-alive", "75"], env=env)
         base = f"http://127.0.0.1:{port}"
+        postgres = url.startswith("postgresql")
         try:
             for _ in range(300):
                 try:
@@ -294,20 +316,27 @@ def main() -> int:
                 try:
                     # log everyone in first: argon2 is deliberately slow and is not measured
                     await asyncio.gather(*(login(c, str(info["username"])) for c in clients))
+                    cpu["before"] = cpu_seconds(server.pid, postgres=postgres)
                     t = time.perf_counter()
                     deadline = t + args.seconds
                     await asyncio.gather(*(
                         annotator(c, info["events"][i], float(info["duration"]),  # type: ignore[index]
                                   deadline, lat, errors, seed=i, think_s=args.think_ms / 1000)
                         for i, c in enumerate(clients)))
+                    cpu["after"] = cpu_seconds(server.pid, postgres=postgres)
                     return time.perf_counter() - t
                 finally:
                     await asyncio.gather(*(c.aclose() for c in clients))
 
+            cpu: dict[str, dict[str, float]] = {}
             wall = asyncio.run(load())
+            before, after = cpu["before"], cpu["after"]
             total = sum(len(v) for v in lat.values())
             print(f"\nannotation API: {total} requests in {wall:.1f} s "
                   f"({total / wall:.0f} req/s), errors: {len(errors)}")
+            print("  CPU per request: " + ", ".join(
+                f"{name} {1000 * (after[name] - before[name]) / max(total, 1):.2f} ms"
+                for name in after))
             for op, values in lat.items():
                 print(f"  {op:7s} n={len(values):6d}  p50 {1000 * percentile(values, 50):7.1f} ms"
                       f"  p95 {1000 * percentile(values, 95):7.1f} ms")

@@ -8,7 +8,7 @@ import pytest
 from ictal.backbones.spec import InputSpec
 from ictal.io import open_video
 from ictal.manifest import Event
-from ictal.preprocess.config import PreprocessConfig, variant_config
+from ictal.preprocess.config import PreprocessConfig, seed000_depth, variant_config
 from ictal.preprocess.denoise import denoise_depth
 from ictal.preprocess.depth_crop import apply_depth_crop
 from ictal.preprocess.frames import fit_square, normalise
@@ -26,9 +26,10 @@ def reference_frames(root: Path, plan: RecordingPlan, start: int, stop: int,
     with open_video(root / "ir.mkv") as r:
         ir = r.read(start, stop)
     with open_video(root / "depth.mkv") as r:
-        depth = denoise_depth(r.read(start, stop))
+        depth = denoise_depth(r.read(start, stop),
+                              zeros_only=plan.config["denoise"]["zeros_only"])
     if depth_crop:
-        _, ir = apply_depth_crop(depth, ir, *plan.depth_planes.bounds())
+        _, ir = apply_depth_crop(depth, ir, *plan.crop_bounds())
     x0, y0, x1, y1 = plan.crop_box_at(start)
     grey = to_uint8(ir, plan.ir_window)[:, y0:y1, x0:x1]
     return normalise(fit_square(grey, SPEC.size)[0], SPEC)
@@ -36,8 +37,9 @@ def reference_frames(root: Path, plan: RecordingPlan, start: int, stop: int,
 
 def test_plan_finds_planes_box_and_window_and_round_trips(manifest, recording_dir: Path,
                                                           tmp_path: Path) -> None:
-    config = variant_config("B")
+    config = seed000_depth(variant_config("B"))
     plan = plan_recording(manifest, "R1", config)
+    assert plan.bed_volume is None
     assert plan.depth_planes is not None and plan.depth_planes.length_axis == "x"
     assert plan.depth_planes.loc == 20
     assert plan.apply_depth_crop and plan.detection_ok
@@ -57,8 +59,11 @@ def test_plan_finds_planes_box_and_window_and_round_trips(manifest, recording_di
     assert again.config["temporal"]["overlap"] == 0.0
 
 
-def test_streamed_samples_equal_the_in_memory_chain(manifest, recording_dir: Path) -> None:
+@pytest.mark.parametrize("seed000", [True, False])
+def test_streamed_samples_equal_the_in_memory_chain(manifest, recording_dir: Path,
+                                                    seed000: bool) -> None:
     config = variant_config("B", PreprocessConfig(chunk_frames=7))
+    config = seed000_depth(config) if seed000 else config
     plan = plan_recording(manifest, "R1", config)
     samples = list(iter_samples(manifest, plan, config, SPEC))
     assert [(s.span.start, s.span.stop, s.event, s.label) for s in samples] == [

@@ -23,7 +23,7 @@ def demo(
     folds: int = typer.Option(5, "--folds", "-k", min=2),
     seed: int = typer.Option(0, "--seed"),
     workers: int = typer.Option(2, "--workers", min=1, help="Processes rendering the phantom."),
-    patients: int | None = typer.Option(None, "--patients", help="Phantom patients (20)."),
+    patients: int | None = typer.Option(None, "--patients", help="Phantom patients (24)."),
 ) -> None:
     """Run the whole pipeline on the phantom and write an HTML report.
 

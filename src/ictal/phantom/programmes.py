@@ -265,10 +265,11 @@ def _tle_focal(dof: dict[str, np.ndarray], t: np.ndarray, tl: Timeline, style: P
         f = float(np.clip(rate * rng.uniform(0.95, 1.05), lo, hi))
         osc = oscillation(t, f, rng, fps=tl.fps)
         osc2 = oscillation(t, f, rng, fps=tl.fps)
-        dof[f"elbow_{side}"] += env * (1.0 + 0.25 * amp * osc)
-        dof[f"sh_flex_{side}"] += env * (0.25 + 0.12 * amp * osc2)
+        # fumbling in front of the chest: the hand travels about 10-15 cm per cycle
+        dof[f"elbow_{side}"] += env * (1.0 + 0.45 * amp * osc)
+        dof[f"sh_flex_{side}"] += env * (0.3 + 0.25 * amp * osc2)
         dof[f"sh_abd_{side}"] -= env * 0.1
-        dof[f"wrist_{side}"] += env * 0.45 * amp * osc2
+        dof[f"wrist_{side}"] += env * 0.6 * amp * osc2
         dof[f"twist_{side}"] += env * 0.6 * amp * osc
         if w["manual"] > 0.3:
             mois.append(Moi(f"{SIDES[s]}-hand", "automatisms", start, b))
@@ -282,7 +283,7 @@ def _tle_focal(dof: dict[str, np.ndarray], t: np.ndarray, tl: Timeline, style: P
     f = float(np.clip(rate * rng.uniform(0.5, 0.9), lo, hi))
     start = a + rng.uniform(0, 0.3) * dur
     env = window(t, start, b, min(0.8, dur / 4)) * w["head"]
-    dof["head_turn"] += env * (0.3 * amp * oscillation(t, f, rng, fps=tl.fps)
+    dof["head_turn"] += env * (0.4 * amp * oscillation(t, f, rng, fps=tl.fps)
                                + 0.2 * style.side)
     if w["head"] > 0.3:
         mois.append(Moi("head", "automatisms", start, b))

@@ -56,6 +56,9 @@ class Rasteriser:
     def __init__(self, camera: Camera) -> None:
         self.camera = camera
         self.rays = camera.rays()  # (H, W, 3)
+        # the rays are separable: x depends on the column only, y on the row only (z = 1)
+        self.ray_x = np.ascontiguousarray(self.rays[0, :, 0])  # (W,)
+        self.ray_y = np.ascontiguousarray(self.rays[:, 0, 1])  # (H,)
         self.rdrd = (self.rays**2).sum(-1)  # (H, W)
         self.inv_norm = 1.0 / np.sqrt(self.rdrd)
 
@@ -142,12 +145,13 @@ class Rasteriser:
         if win is None:
             return None
         x0, y0, x1, y1 = win
-        rd = self.rays[y0:y1, x0:x1]
+        rx = self.ray_x[None, x0:x1]  # (1, w)
+        ry = self.ray_y[y0:y1, None]  # (h, 1)
         rdrd = self.rdrd[y0:y1, x0:x1]
         if kind == "capsule":
-            t, cosv = _capsule(rd, rdrd, p, q, r)
+            t, cosv = _capsule(rx, ry, rdrd, p, q, r)
         else:
-            t, cosv = _ellipsoid(rd, p, q)
+            t, cosv = _ellipsoid(rx, ry, p, q)
         silhouette = np.isfinite(t)
         if not silhouette.any():
             return None
@@ -162,19 +166,24 @@ class Rasteriser:
                 y0 + int(rows[-1]) + 1]
 
 
-def _capsule(rd: np.ndarray, rdrd: np.ndarray, pa: np.ndarray, pb: np.ndarray, r: float
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest hit ``t`` (inf = miss) and ``-n.d / |n|`` of rays ``rd`` (h, w, 3) from the origin
-    with the capsule ``pa``-``pb`` of radius ``r`` (sphere-swept segment; cylinder + two caps)."""
+def _dot(rx: np.ndarray, ry: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``d . v`` of the rays ``d = (rx, ry, 1)`` ((1, w) and (h, 1) broadcast) -> (h, w)."""
+    return (np.float32(v[0]) * rx + np.float32(v[1]) * ry) + np.float32(v[2])
+
+
+def _capsule(rx: np.ndarray, ry: np.ndarray, rdrd: np.ndarray, pa: np.ndarray, pb: np.ndarray,
+             r: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest hit ``t`` (inf = miss) and ``-n.d / |n|`` of the rays ``(rx, ry, 1)`` (``(1, w)``
+    and ``(h, 1)`` components, ``rdrd`` their squared norms ``(h, w)``) from the origin with the
+    capsule ``pa``-``pb`` of radius ``r`` (sphere-swept segment; cylinder + two caps)."""
     ba = pb - pa
     baba = float(ba @ ba)
     baoa = float(-ba @ pa)
     oaoa = float(pa @ pa)
-    bard = rd @ ba.astype(np.float32)
-    rdpa = rd @ pa.astype(np.float32)
-    rdoa = -rdpa
+    bard = _dot(rx, ry, ba)
+    rdpa = _dot(rx, ry, pa)
     a = baba * rdrd - bard * bard
-    b = baba * rdoa - baoa * bard
+    b = -baba * rdpa - baoa * bard
     c = baba * oaoa - baoa * baoa - r * r * baba
     h = b * b - a * c
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -184,11 +193,10 @@ def _capsule(rd: np.ndarray, rdrd: np.ndarray, pa: np.ndarray, pb: np.ndarray, r
         body = (h >= 0) & (y > 0) & (y < baba) & (a > 1e-12)
         # caps: the sphere at the end the cylinder hit lies beyond
         far_end = y >= baba
-        rdpc = np.where(far_end, rd @ pb.astype(np.float32), rdpa)
-        pcpc = np.where(far_end, float(pb @ pb), oaoa)
-        bb = -rdpc
-        hh = bb * bb - rdrd * (pcpc - r * r)
-        tc = (-bb - np.sqrt(hh)) / rdrd
+        rdpc = np.where(far_end, _dot(rx, ry, pb), rdpa)
+        pcpc = np.where(far_end, np.float32(pb @ pb), np.float32(oaoa))
+        hh = rdpc * rdpc - rdrd * (pcpc - np.float32(r * r))
+        tc = (rdpc - np.sqrt(hh)) / rdrd
         cap = ~body & (h >= 0) & (hh >= 0) & (tc > 0)
         t_out = np.where(body, t, np.where(cap, tc, np.inf)).astype(np.float32)
         # n . d where n = X - centre (|n| = r); centre on the axis (body) or the cap's sphere
@@ -198,26 +206,29 @@ def _capsule(rd: np.ndarray, rdrd: np.ndarray, pa: np.ndarray, pb: np.ndarray, r
     return t_out, np.clip(np.nan_to_num(cosv), 0.0, None).astype(np.float32)
 
 
-def _ellipsoid(rd: np.ndarray, centre: np.ndarray, axes: np.ndarray
+def _ellipsoid(rx: np.ndarray, ry: np.ndarray, centre: np.ndarray, axes: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest hit and ``-n.d / |n|`` of rays ``rd`` (h, w, 3) with the ellipsoid of ``centre``
-    (3,) whose rows of ``axes`` (3, 3) are its (orthogonal) semi-axis vectors."""
-    A = (axes / (axes**2).sum(1, keepdims=True)).astype(np.float32)  # X -> local unit sphere
-    m = rd @ A.T
-    k = A @ centre.astype(np.float32)
-    a = (m * m).sum(-1)
-    b = m @ k
-    c = float(k @ k) - 1.0
-    disc = b * b - a * c
+    """Nearest hit and ``-n.d / |n|`` of the rays ``(rx, ry, 1)`` (``(1, w)`` and ``(h, 1)``
+    components) with the ellipsoid of ``centre`` (3,) whose rows of ``axes`` (3, 3) are its
+    (orthogonal) semi-axis vectors. Works on the three component planes: no ``(h, w, 3)``
+    temporaries."""
+    A = axes / (axes**2).sum(1, keepdims=True)  # X -> local unit sphere
+    k = A @ centre
+    m = [_dot(rx, ry, A[i]) for i in range(3)]  # the rays in the sphere's frame
+    a = m[0] * m[0] + m[1] * m[1] + m[2] * m[2]
+    b = np.float32(k[0]) * m[0] + np.float32(k[1]) * m[1] + np.float32(k[2]) * m[2]
+    disc = b * b - a * np.float32(k @ k - 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = (b - np.sqrt(disc)) / a
     hit = (disc >= 0) & (t > 0)
     t = np.where(hit, t, np.inf).astype(np.float32)
-    q = np.where(hit, t, 0.0)[..., None] * m - k
-    n = q @ A
-    nd = (n * rd).sum(-1)
+    th = np.where(hit, t, np.float32(0.0))
+    q = [th * m[i] - np.float32(k[i]) for i in range(3)]  # hit point in the sphere's frame
+    n = [q[0] * np.float32(A[0, j]) + q[1] * np.float32(A[1, j]) + q[2] * np.float32(A[2, j])
+         for j in range(3)]  # the normal in camera coordinates (unnormalised)
+    nd = n[0] * rx + n[1] * ry + n[2]
     with np.errstate(invalid="ignore", divide="ignore"):
-        cosv = -nd / np.sqrt((n * n).sum(-1))
+        cosv = -nd / np.sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2])
     return t, np.clip(np.nan_to_num(cosv), 0.0, None).astype(np.float32)
 
 

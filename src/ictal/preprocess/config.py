@@ -27,19 +27,37 @@ class _Model(BaseModel):
 
 
 class DenoiseConfig(_Model):
-    """Depth denoising (seed 000): grey dilation, ``size x size`` rectangle."""
+    """Depth denoising (seed 000): grey dilation, ``size x size`` rectangle, ``iterations``.
+
+    ``zeros_only=True`` (the default) lets the dilation fill only the invalid (zero) pixels,
+    the Kinect's pepper noise; seed 000 replaces every pixel by its neighbourhood's maximum
+    (``zeros_only=False``), which also pushes thin near objects -- hands, fingers -- back to the
+    depth behind them, so a tight depth crop (``bed-volume``) would cut them away.
+    """
 
     enabled: bool = True
     size: int = Field(4, ge=1)
     iterations: int = Field(2, ge=0)
-    zeros_only: bool = False  # True: fill only invalid pixels (not in the seed, see denoise)
+    zeros_only: bool = True
 
 
 class DepthCropConfig(_Model):
-    """Algorithm 1 of seed 000."""
+    """Depth cropping: Algorithm 1 of seed 000, or the volume over the bed.
+
+    ``method="algorithm1"``: the planes ``+/- n_sigma`` around the patient's line, exactly as
+    seed 000 writes them (:mod:`~ictal.preprocess.depth_crop`). ``method="bed-volume"``: the
+    prism over the footprint of the mattress and the person on it (grown by ``margin_mm``),
+    from ``floor_gap_mm`` above the floor to ``above_mm`` over the mattress top
+    (:mod:`~ictal.preprocess.bed_volume`); Algorithm 1 is used when no floor or bed is found,
+    and its planes are fitted and reported either way.
+    """
 
     enabled: bool = True
+    method: Literal["algorithm1", "bed-volume"] = "bed-volume"
     n_sigma: float = Field(2.0, gt=0)
+    floor_gap_mm: float = Field(250.0, ge=0)
+    above_mm: float = Field(900.0, gt=0)
+    margin_mm: tuple[float, float] = (150.0, 250.0)
 
 
 class OnnxDetectorConfig(_Model):
@@ -179,6 +197,14 @@ def variant_config(name: str, base: PreprocessConfig | None = None) -> Preproces
     data = (base or PreprocessConfig()).model_dump(mode="python")
     data = deep_merge(data, VARIANTS[name])
     data["variant"] = name
+    return PreprocessConfig.model_validate(data)
+
+
+def seed000_depth(config: PreprocessConfig) -> PreprocessConfig:
+    """``config`` with seed 000's depth steps exactly: grey dilation of every pixel and the
+    planes of Algorithm 1 (instead of filling only invalid pixels and the bed volume)."""
+    data = deep_merge(config.model_dump(mode="python"), {
+        "denoise": {"zeros_only": False}, "depth_crop": {"method": "algorithm1"}})
     return PreprocessConfig.model_validate(data)
 
 

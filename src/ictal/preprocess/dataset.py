@@ -38,8 +38,8 @@ from ictal.preprocess.qc import (
 log = logging.getLogger(__name__)
 
 SUMMARY_COLUMNS = ("recording", "patient", "status", "n_frames", "variant", "length_axis",
-                   "loc_rule", "sigma_mm", "crop_box", "detected", "detection_qc", "depth_qc",
-                   "notes")
+                   "loc_rule", "sigma_mm", "depth_crop", "crop_box", "detected", "detection_qc",
+                   "depth_qc", "notes")
 
 
 @dataclass
@@ -79,6 +79,8 @@ def _row(plan: RecordingPlan, scores: dict[str, Any] | None, status: str) -> dic
         "length_axis": planes.length_axis if planes else "",
         "loc_rule": planes.loc_rule if planes else "",
         "sigma_mm": round(planes.sigma, 1) if planes else "",
+        "depth_crop": ("bed-volume" if plan.bed_volume is not None
+                       else "algorithm1" if plan.apply_depth_crop else ""),
         "crop_box": " ".join(str(v) for v in plan.keyframes[0].crop_box),
         "detected": plan.detection_ok,
         "detection_qc": "" if not scores or scores["detection"] is None else scores["detection"],

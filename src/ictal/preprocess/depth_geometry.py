@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -160,11 +161,17 @@ def depth_edges(depth: np.ndarray, jump_mm: float) -> np.ndarray:
     return edge
 
 
-def _floor_coordinates(points: np.ndarray, normal: np.ndarray) -> np.ndarray:
-    """``(N, 3)`` points -> ``(N, 2)`` coordinates (mm) in the floor plane."""
+def floor_basis(normal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two orthonormal ``(3,)`` directions spanning the floor of unit ``normal`` (camera
+    coordinates; the first is perpendicular to the camera's ``x`` axis)."""
     e1 = np.cross(normal, [1.0, 0.0, 0.0])
     e1 /= np.linalg.norm(e1)
-    e2 = np.cross(normal, e1)
+    return e1, np.cross(normal, e1)
+
+
+def _floor_coordinates(points: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    """``(N, 3)`` points -> ``(N, 2)`` coordinates (mm) in the floor plane."""
+    e1, e2 = floor_basis(normal)
     return np.stack([points @ e1, points @ e2], axis=-1)
 
 
@@ -260,23 +267,12 @@ class DepthGeometryDetector:
                              hint="use an ONNX detector for recordings without depth")
         if depth.ndim != 2:
             raise ShapeError(f"the depth-geometry detector needs (H, W) depth, got {depth.shape}")
-        valid = depth > 0
-        if valid.sum() < self.min_pixels:
+        if (depth > 0).sum() < self.min_pixels:
             return Detections.empty()
-        points = back_project(depth, self.intrinsics.scaled(depth.shape[1]))
-        floor = fit_floor_plane(points[valid], rng=np.random.default_rng(self.seed))
-        if floor is None:
-            log.info("depth-geometry: no floor plane found")
+        scene = self._scene(depth)
+        if scene is None:
             return self._fall_back(image, depth)
-        height = floor.heights(points)
-        normals = surface_normals(points, valid)
-        horizontal = np.abs(normals @ floor.normal) >= self.min_horizontal
-        edges = depth_edges(depth, self.jump_mm)
-        bed = self._bed(points, valid, height, horizontal, edges, floor)
-        if bed is None:
-            log.info("depth-geometry: no horizontal surface at bed height")
-            return self._fall_back(image, depth)
-        bed_mask, footprint, plausible = bed
+        points, valid, height, normals, edges, floor, (bed_mask, footprint, plausible) = scene
         # the bed object as a detector boxes it: mattress top, frame sides, headboard
         body = valid & (height >= self.bed_floor_gap_mm) & (height <= self.bed_height_mm[1])
         body[body] = footprint.contains(_floor_coordinates(points[body], floor.normal),
@@ -291,6 +287,44 @@ class DepthGeometryDetector:
             classes.append(PERSON)
         return Detections(np.asarray(boxes, np.float32), np.asarray(scores, np.float32),
                           tuple(classes))
+
+    def find_bed(self, depth: np.ndarray) -> tuple[FloorPlane, float, Footprint, np.ndarray] | None:
+        """The floor, the mattress top's height above it (mm, median over its surface), the
+        footprint on the floor of the mattress and the person on it, and the mattress'
+        ``(H, W)`` mask, on one depth frame; ``None`` when there is no floor or no horizontal
+        surface at bed height. The person is part of the footprint because the body hides
+        part of the mattress (often the whole head end)."""
+        if depth.ndim != 2:
+            raise ShapeError(f"find_bed needs (H, W) depth, got {depth.shape}")
+        if (depth > 0).sum() < self.min_pixels:
+            return None
+        scene = self._scene(depth)
+        if scene is None:
+            return None
+        points, valid, height, normals, edges, floor, (bed_mask, footprint, _) = scene
+        person = self._person(points, valid, height, normals, edges, floor, bed_mask, footprint)
+        if person is not None:
+            both = bed_mask | person[0]
+            footprint = Footprint.of(_floor_coordinates(points[both], floor.normal))
+        return floor, float(np.median(height[bed_mask])), footprint, bed_mask
+
+    def _scene(self, depth: np.ndarray) -> tuple[Any, ...] | None:
+        """Points, validity, heights, normals, depth edges, floor and bed of one frame."""
+        valid = depth > 0
+        points = back_project(depth, self.intrinsics.scaled(depth.shape[1]))
+        floor = fit_floor_plane(points[valid], rng=np.random.default_rng(self.seed))
+        if floor is None:
+            log.info("depth-geometry: no floor plane found")
+            return None
+        height = floor.heights(points)
+        normals = surface_normals(points, valid)
+        horizontal = np.abs(normals @ floor.normal) >= self.min_horizontal
+        edges = depth_edges(depth, self.jump_mm)
+        bed = self._bed(points, valid, height, horizontal, edges, floor)
+        if bed is None:
+            log.info("depth-geometry: no horizontal surface at bed height")
+            return None
+        return points, valid, height, normals, edges, floor, bed
 
     def _fall_back(self, image: np.ndarray, depth: np.ndarray) -> Detections:
         if self.fallback is None:

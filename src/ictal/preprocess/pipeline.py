@@ -194,8 +194,7 @@ def iter_samples(
     wins = plan_windows(events, n_timeline, fps, length, config, windows=windows, stride=stride)
     if not wins:
         return
-    prep = FramePrep(config, None if plan.depth_planes is None else plan.depth_planes.bounds(),
-                     plan.ir_window)
+    prep = FramePrep(config, plan.crop_bounds(), plan.ir_window)
     use_depth = plan.apply_depth_crop and "depth" in plan.streams
     provenance_base = {
         "variant": plan.variant, "source": plan.source, "source_fps": str(src_fps),

@@ -21,10 +21,12 @@ from ictal import __version__
 from ictal.errors import ConfigError, IctalError, ShapeError
 from ictal.fsutil import write_json_atomic
 from ictal.manifest.schema import Manifest, Recording
+from ictal.preprocess.bed_volume import BedVolume, fit_bed_volume
 from ictal.preprocess.boxes import Box
 from ictal.preprocess.config import PreprocessConfig
 from ictal.preprocess.denoise import denoise_depth
 from ictal.preprocess.depth_crop import DepthPlanes, apply_depth_crop, fit_depth_planes
+from ictal.preprocess.depth_geometry import DepthGeometryDetector, Intrinsics
 from ictal.preprocess.detection import (
     CropDecision,
     DepthMaskDetector,
@@ -83,6 +85,8 @@ class RecordingPlan:
         streams: ``{kind: absolute path}`` of the streams used.
         fps, n_frames, width, height: of the source stream.
         depth_planes: Algorithm 1 result, ``None`` when depth cropping is off or impossible.
+        bed_volume: the volume over the bed (``depth_crop.method="bed-volume"``), ``None``
+            otherwise or when no bed was found (then the planes of Algorithm 1 crop).
         apply_depth_crop: whether samples are depth-cropped (``False`` for variant A, whose
             boxes still come from the depth-cropped frame).
         keyframes: detection crop per key frame; a frame uses the latest key frame <= it.
@@ -107,6 +111,7 @@ class RecordingPlan:
     ir_window: IrWindow | None
     qc_frames: tuple[int, ...]
     notes: tuple[str, ...] = ()
+    bed_volume: BedVolume | None = None
     config: dict[str, Any] = field(default_factory=dict)
     created: str = ""
     version: str = __version__
@@ -120,6 +125,13 @@ class RecordingPlan:
             box = key.crop_box
         return box
 
+    def crop_bounds(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per-pixel depth bounds ``(lo, hi)`` (``(H, W)`` ``float32`` mm) of the depth crop in
+        force: the bed volume when there is one, else Algorithm 1's planes, else ``None``."""
+        if self.bed_volume is not None:
+            return self.bed_volume.bounds()
+        return None if self.depth_planes is None else self.depth_planes.bounds()
+
     @property
     def detection_ok(self) -> bool:
         return all(k.ok for k in self.keyframes)
@@ -132,6 +144,7 @@ class RecordingPlan:
             "fps": f"{self.fps.numerator}/{self.fps.denominator}", "n_frames": self.n_frames,
             "width": self.width, "height": self.height,
             "depth_planes": None if self.depth_planes is None else self.depth_planes.to_dict(),
+            "bed_volume": None if self.bed_volume is None else self.bed_volume.to_dict(),
             "apply_depth_crop": self.apply_depth_crop,
             "keyframes": [k.to_dict() for k in self.keyframes],
             "ir_window": None if self.ir_window is None else
@@ -152,6 +165,8 @@ class RecordingPlan:
             source=d["source"], streams=dict(d["streams"]), fps=Fraction(d["fps"]),
             n_frames=int(d["n_frames"]), width=int(d["width"]), height=int(d["height"]),
             depth_planes=None if planes is None else DepthPlanes.from_dict(planes),
+            bed_volume=(None if d.get("bed_volume") is None
+                        else BedVolume.from_dict(d["bed_volume"])),
             apply_depth_crop=bool(d["apply_depth_crop"]),
             keyframes=tuple(KeyframeCrop.from_dict(k) for k in d["keyframes"]),
             ir_window=None if window is None else IrWindow(window["lo"], window["hi"]),
@@ -178,8 +193,6 @@ def make_detector(config: PreprocessConfig) -> Detector:
     if det.detector == "depth-mask":
         return DepthMaskDetector(opening=det.depth_mask_opening)
     if det.detector == "depth-geometry":
-        from ictal.preprocess.depth_geometry import DepthGeometryDetector, Intrinsics
-
         return DepthGeometryDetector(Intrinsics(*det.depth_intrinsics),
                                      fallback=DepthMaskDetector(opening=det.depth_mask_opening))
     if det.detector == "onnx":
@@ -330,6 +343,7 @@ def plan_recording(
                                          high_percentile=ic.high_percentile))
         del first
         planes: DepthPlanes | None = None
+        volume: BedVolume | None = None
         prep = FramePrep(config, None, window)
         dep_reader = open_video(streams["depth"], threads=config.decode_threads) \
             if has_depth and wants_depth else None
@@ -342,10 +356,22 @@ def plan_recording(
                         f"{info.width}x{info.height}",
                         hint="depth cropping needs pixel-aligned IR and depth (Kinect v2)",
                     )
-                planes = fit_depth_planes(prep.depth(dep_reader.read(0, 1)[0]),
-                                          n_sigma=config.depth_crop.n_sigma)
-                prep.planes = planes.bounds()
-            keyframes = _detect_keyframes(src, dep_reader, prep, config, detector, notes)
+                first_depth = prep.depth(dep_reader.read(0, 1)[0])
+                dc = config.depth_crop
+                planes = fit_depth_planes(first_depth, n_sigma=dc.n_sigma)
+                if dc.method == "bed-volume":
+                    volume = fit_bed_volume(
+                        first_depth, intrinsics=Intrinsics(*config.detection.depth_intrinsics),
+                        floor_gap_mm=dc.floor_gap_mm, above_mm=dc.above_mm, margin_mm=dc.margin_mm)
+                    if volume is None:
+                        notes.append("no floor or bed found on the first depth frame: "
+                                     "depth-cropped with Algorithm 1 instead")
+                prep.planes = (volume or planes).bounds()
+            # the bed volume leaves no floor: detect on the uncropped frame then (the volume
+            # already removed the room; the boxes only need the bed and the person)
+            keyframes = _detect_keyframes(
+                src, dep_reader, prep, config, detector, notes,
+                on_depth_cropped=config.detection.on_depth_cropped and volume is None)
         finally:
             if dep_reader is not None:
                 dep_reader.close()
@@ -353,7 +379,8 @@ def plan_recording(
     return RecordingPlan(
         recording=rec.id, patient=rec.patient, variant=config.variant, source=config.source,
         streams=streams, fps=fps, n_frames=n, width=info.width, height=info.height,
-        depth_planes=planes, apply_depth_crop=config.depth_crop.enabled and planes is not None,
+        depth_planes=planes, bed_volume=volume,
+        apply_depth_crop=config.depth_crop.enabled and planes is not None,
         keyframes=tuple(keyframes), ir_window=window,
         qc_frames=qc_indices(n, config.qc_frames), notes=tuple(notes),
         config=config.model_dump(mode="json"),
@@ -363,7 +390,7 @@ def plan_recording(
 
 def _detect_keyframes(
     src: Any, dep_reader: Any, prep: FramePrep, config: PreprocessConfig,
-    detector: Detector | None, notes: list[str],
+    detector: Detector | None, notes: list[str], *, on_depth_cropped: bool,
 ) -> list[KeyframeCrop]:
     info = src.info
     full: Box = (0, 0, info.width, info.height)
@@ -376,7 +403,7 @@ def _detect_keyframes(
     for k in frames:
         image = src.read(k, k + 1)
         depth = None if dep_reader is None else dep_reader.read(k, k + 1)
-        image8, dep = prep.source(image, depth, crop_depth=config.detection.on_depth_cropped)
+        image8, dep = prep.source(image, depth, crop_depth=on_depth_cropped)
         decision: CropDecision = detection_crop_box(
             detector.detect(grey_to_rgb(image8[0]), depth=None if dep is None else dep[0]),
             info.width, info.height, margin=config.detection.margin,

@@ -55,7 +55,7 @@ def read_qc_frames(plan: RecordingPlan, config: PreprocessConfig) -> list[QcFram
     """Read and depth-crop the plan's QC frames (one seek per frame)."""
     from ictal.io import open_video
 
-    bounds = None if plan.depth_planes is None else plan.depth_planes.bounds()
+    bounds = plan.crop_bounds()
     prep = FramePrep(config, bounds, plan.ir_window)
     out = []
     with open_video(plan.streams[plan.source], threads=config.decode_threads) as src:

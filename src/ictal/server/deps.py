@@ -9,8 +9,16 @@ session); anything else is a 403.
 SQLite allows one writer at a time. Write requests therefore pass an ``asyncio`` gate
 (:meth:`AppState.write_gate`) *before* they take a worker thread, so threads never pile up
 waiting for the database lock while the request holding it waits for a thread; reads run
-concurrently (WAL). On PostgreSQL there is no gate. Dependencies that do no I/O are ``async``
-so FastAPI runs them on the event loop instead of hopping to the thread pool for each.
+concurrently (WAL). On PostgreSQL there is no gate.
+
+Every trip to the thread pool costs a wake-up of a worker and, on the way back, a turn of the
+event loop (milliseconds when the loop is busy with many clients), and a write request holds
+the SQLite gate across all of them. So a request makes as few as possible: the session is
+opened on the loop (no I/O), authentication is one query in one trip, the route one trip, and
+the session is closed on the loop when the route committed (it then holds no connection). The
+gate and the session are ``scope="function"`` dependencies: both are released as soon as the
+route returns, before the answer is sent. Dependencies that do no I/O are ``async`` so FastAPI
+runs them on the event loop.
 """
 
 from __future__ import annotations
@@ -18,13 +26,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from argon2 import PasswordHasher
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from ictal.server import repository
 from ictal.server.config import ServerSettings
@@ -77,34 +86,51 @@ async def write_gate(request: Request, state: State) -> AsyncIterator[None]:
         yield
 
 
-def get_db(request: Request, state: State,
-           _gate: Annotated[None, Depends(write_gate)]) -> Iterator[Session]:
+WriteGate = Annotated[None, Depends(write_gate, scope="function")]
+
+
+def _rollback_and_close(db: Session) -> None:
+    db.rollback()
+    db.close()
+
+
+async def _release(db: Session) -> None:
+    """Close ``db``: on the loop when no transaction is open (no I/O: a route that committed),
+    in a worker thread otherwise (the rollback talks to the database)."""
+    if db.in_transaction():
+        await run_in_threadpool(_rollback_and_close, db)
+    else:
+        db.close()
+
+
+async def get_db(request: Request, state: State, _gate: WriteGate) -> AsyncIterator[Session]:
     """One session per request; routes commit explicitly, anything left is rolled back.
 
-    GET / HEAD requests read through the read-only factory; the others write (gated)."""
+    GET / HEAD requests read through the read-only factory; the others write (gated). Creating
+    a session opens no connection (that happens at its first query, in the route's thread)."""
     factory = (state.database.sessions if request.method in SAFE_METHODS
                else state.database.writes)
-    with factory() as db:
-        try:
-            yield db
-        finally:
-            db.rollback()
+    db = factory()
+    try:
+        yield db
+    finally:
+        await _release(db)
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def get_read_db(state: State) -> Iterator[Session]:
+async def get_read_db(state: State) -> AsyncIterator[Session]:
     """A read-only session without the write gate (for long requests such as uploads, which
     open their own short write transaction at the end)."""
-    with state.database.sessions() as db:
-        try:
-            yield db
-        finally:
-            db.rollback()
+    db = state.database.sessions()
+    try:
+        yield db
+    finally:
+        await _release(db)
 
 
-ReadDbSession = Annotated[Session, Depends(get_read_db)]
+ReadDbSession = Annotated[Session, Depends(get_read_db, scope="function")]
 
 
 async def get_settings(state: State) -> ServerSettings:
@@ -135,8 +161,9 @@ def authenticate(request: Request, db: Session) -> LoginSession:
     return row
 
 
-def get_login_session(request: Request, db: DbSession) -> LoginSession:
-    return authenticate(request, db)
+async def get_login_session(request: Request, db: DbSession) -> LoginSession:
+    """:func:`authenticate` in one trip to the thread pool (it queries the database)."""
+    return await run_in_threadpool(authenticate, request, db)
 
 
 CurrentSession = Annotated[LoginSession, Depends(get_login_session)]
@@ -149,8 +176,8 @@ async def get_current_user(session: CurrentSession) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def get_streaming_user(request: Request, db: ReadDbSession) -> User:
-    return authenticate(request, db).user
+async def get_streaming_user(request: Request, db: ReadDbSession) -> User:
+    return (await run_in_threadpool(authenticate, request, db)).user
 
 
 StreamingUser = Annotated[User, Depends(get_streaming_user)]

@@ -189,6 +189,8 @@ class MoiAnnotation(Base):
     region: Mapped[BodyRegion] = relationship(lazy="joined")
     term: Mapped[MoiTerm] = relationship(lazy="joined")
     annotator: Mapped[User | None] = relationship(lazy="joined")
+    #: loaded only when asked for (``get_moi`` joins it: an update checks times against it)
+    event: Mapped[Event] = relationship(lazy="select")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

@@ -17,9 +17,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, true
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ictal.server import schemas
@@ -199,8 +199,13 @@ def create_session(db: Session, user: User, token_hash: str, csrf_token: str,
 
 
 def get_session(db: Session, token_hash: str) -> LoginSession | None:
-    """The live session with this token hash, or ``None`` (unknown, expired, user inactive)."""
-    row = db.scalar(select(LoginSession).where(LoginSession.token_hash == token_hash))
+    """The live session with this token hash, or ``None`` (unknown, expired, user inactive).
+
+    One query on every authenticated request: the session, its user and the user's clinics
+    (the scope of everything the request may read) are joined."""
+    q = (select(LoginSession).where(LoginSession.token_hash == token_hash)
+         .options(joinedload(LoginSession.user).joinedload(User.clinics)))
+    row = db.scalars(q).unique().one_or_none()
     if row is None or row.expires_at <= datetime.now(UTC) or not row.user.active:
         return None
     return row
@@ -363,6 +368,18 @@ def create_region(db: Session, actor: User, data: schemas.BodyRegionCreate) -> B
     return region
 
 
+def _vocabulary(db: Session, region_code: str, term_code: str) -> tuple[BodyRegion, MoiTerm]:
+    """The active body region and MOI term with these codes, in one query (the usual case);
+    :class:`InvalidError` naming the unknown one otherwise."""
+    q = (select(BodyRegion, MoiTerm).select_from(BodyRegion).join(MoiTerm, true())
+         .where(BodyRegion.code == region_code, BodyRegion.active.is_(True),
+                MoiTerm.code == term_code, MoiTerm.active.is_(True)))
+    row = db.execute(q).first()
+    if row is None:  # one of them is unknown: find out which
+        return _region(db, region_code), _term(db, term_code)
+    return row[0], row[1]
+
+
 def _term(db: Session, code: str) -> MoiTerm:
     term = db.scalar(select(MoiTerm).where(MoiTerm.code == code, MoiTerm.active.is_(True)))
     if term is None:
@@ -447,6 +464,11 @@ def delete_event(db: Session, actor: User, ev: Event, version: int) -> None:
 
 
 # --- MOI annotations -----------------------------------------------------------------------------
+#: Loader options of MOI queries: the annotator (joined, for its username) without its clinics,
+#: which an answer never needs (they load on access if anything ever asks).
+MOI_LOADING = (joinedload(MoiAnnotation.annotator).options(lazyload(User.clinics)),)
+
+
 def _check_moi_times(ev: Event, start: float, end: float) -> None:
     if end <= start:
         raise InvalidError(f"end={end} must be after start={start}")
@@ -458,11 +480,11 @@ def _check_moi_times(ev: Event, start: float, end: float) -> None:
 
 def create_moi(db: Session, actor: User, ev: Event, data: schemas.MoiCreate) -> MoiAnnotation:
     _check_moi_times(ev, data.start, data.end)
+    region, term = _vocabulary(db, data.region, data.term)
     now = utcnow()
     moi = MoiAnnotation(
-        event_id=ev.id, clinic_id=ev.clinic_id, region=_region(db, data.region),
-        term=_term(db, data.term), start=data.start, end=data.end, annotator=actor,
-        created_at=now, updated_at=now,
+        event_id=ev.id, clinic_id=ev.clinic_id, region=region, term=term, start=data.start,
+        end=data.end, annotator=actor, created_at=now, updated_at=now,
     )
     db.add(moi)
     db.flush()
@@ -471,19 +493,23 @@ def create_moi(db: Session, actor: User, ev: Event, data: schemas.MoiCreate) -> 
 
 
 def list_mois_of_event(db: Session, ev: Event) -> list[MoiAnnotation]:
-    q = select(MoiAnnotation).where(MoiAnnotation.event_id == ev.id)
+    q = select(MoiAnnotation).where(MoiAnnotation.event_id == ev.id).options(*MOI_LOADING)
     return list(db.scalars(q.order_by(MoiAnnotation.start, MoiAnnotation.id)))
 
 
 def list_mois_of_recording(db: Session, rec: Recording) -> list[MoiAnnotation]:
     q = (select(MoiAnnotation).join(Event, MoiAnnotation.event_id == Event.id)
-         .where(Event.recording_id == rec.id)
+         .where(Event.recording_id == rec.id).options(*MOI_LOADING)
          .order_by(MoiAnnotation.start, MoiAnnotation.id))
     return list(db.scalars(q))
 
 
 def get_moi(db: Session, moi_id: int, clinic_ids: Sequence[int]) -> MoiAnnotation:
-    moi = db.get(MoiAnnotation, moi_id)
+    """The MOI (and, in the same query, its event: :func:`update_moi` checks the times against
+    it)."""
+    q = (select(MoiAnnotation).where(MoiAnnotation.id == moi_id)
+         .options(*MOI_LOADING, joinedload(MoiAnnotation.event)))
+    moi = db.scalar(q)
     if moi is None or moi.clinic_id not in clinic_ids:
         raise NotFoundError(f"MOI {moi_id} not found")
     return moi
@@ -497,12 +523,13 @@ def update_moi(db: Session, actor: User, moi: MoiAnnotation,
     if any(v is None for v in changes.values()):
         nulls = sorted(k for k, v in changes.items() if v is None)
         raise InvalidError(f"null is not allowed for {nulls}")
-    ev = db.get(Event, moi.event_id)
-    assert ev is not None  # foreign key
+    ev = moi.event  # loaded by get_moi
     _check_moi_times(ev, changes.get("start", moi.start), changes.get("end", moi.end))
-    if "region" in changes:
+    if "region" in changes and "term" in changes:
+        moi.region, moi.term = _vocabulary(db, changes["region"], changes["term"])
+    elif "region" in changes:
         moi.region = _region(db, changes["region"])
-    if "term" in changes:
+    elif "term" in changes:
         moi.term = _term(db, changes["term"])
     for field in ("start", "end"):
         if field in changes:
