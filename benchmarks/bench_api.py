@@ -1,19 +1,26 @@
 """Benchmark of the ictal server: annotation API latency under load, and seek time in a preview.
 
-1. Annotation API: ``--clients`` (50) concurrent clients (httpx async, each logged in with its
-   own session, each labelling its own event) create, list, update (and, past 30 per event,
-   delete) MOIs back to back (``--think-ms`` adds a pause), for ``--seconds`` (30) against a uvicorn
-   subprocess on 127.0.0.1. Prints p50 / p95 per operation; any error (non-2xx) fails the run.
+1. Annotation API: ``--clients`` (50) concurrent clinicians (httpx async, each logged in with
+   its own session, each labelling its own event) create, list, update (and, past 30 per
+   event, delete) MOIs for ``--seconds`` (30) against a uvicorn subprocess on 127.0.0.1, with a
+   pause of ``--think-ms`` (500 ms on average, uniform 0.5-1.5 x) before each action, as a
+   person at the annotation screen; then the same back to back for ``--saturate-seconds``
+   (10; a throughput figure: with 50 clients that never pause, latency is queueing).
+   Prints p50 / p95 per operation and the CPU time per request of the server, of this load
+   generator (same machine) and of PostgreSQL; any error (non-2xx) fails the run.
    Targets: p95 < 100 ms on SQLite and on PostgreSQL (``--database-url``).
 2. Seek: a ``--preview-minutes`` (30) low-resolution H.264 preview (keyframe every 30 frames)
    is written, then a "player" reads it only through HTTP Range requests to the preview route
    (PyAV on a file-like object whose reads become Range requests) and, for random times,
    seeks and decodes the frame shown at that time. Prints the time to first frame. Target < 1 s.
 
-Loopback only, bounded loops. Numbers on a shared machine are noisy.
+Loopback only, bounded loops. Numbers on a shared machine are noisy: the CPU time per request
+is the steadier figure.
 
-    .venv/bin/python benchmarks/bench_api.py [--seconds 30] [--clients 50]
-        [--database-url postgresql+psycopg://...] [--preview-minutes 30] [--seeks 20]
+    .venv/bin/python benchmarks/bench_api.py [--seconds 30] [--clients 50] [--think-ms 500]
+        [--saturate-seconds 10] [--database-url postgresql+psycopg://...]
+        [--loop auto|asyncio|uvloop] [--http auto|h11|httptools]
+        [--preview-minutes 30] [--seeks 20]
 """
 
 from __future__ import annotations
@@ -112,8 +119,9 @@ def prepare(data_dir: Path, storage: Path, url: str, minutes: float,
 
 
 def cpu_seconds(server_pid: int, *, postgres: bool) -> dict[str, float]:
-    """CPU seconds (user + system) used so far by the server, this client process and, for
-    PostgreSQL, every local ``postgres`` process (the backends serving the server)."""
+    """CPU seconds (user + system) used so far by the server, by this client process and, for
+    PostgreSQL, by each local ``postgres`` process (key ``postgres:PID``: the backends serving
+    the server; compare two snapshots with :func:`cpu_used`)."""
     import psutil
 
     def used(proc: psutil.Process) -> float:
@@ -122,12 +130,21 @@ def cpu_seconds(server_pid: int, *, postgres: bool) -> dict[str, float]:
 
     out = {"server": used(psutil.Process(server_pid)), "client": used(psutil.Process())}
     if postgres:
-        total = 0.0
         for proc in psutil.process_iter(["name"]):
             if proc.info["name"] == "postgres":
                 with contextlib.suppress(psutil.Error):
-                    total += used(proc)
-        out["postgres"] = total
+                    out[f"postgres:{proc.pid}"] = used(proc)
+    return out
+
+
+def cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU seconds used between two :func:`cpu_seconds` snapshots; the ``postgres`` processes
+    are summed (one started in between counts whole; one that ended in between is missed)."""
+    out = {"server": after["server"] - before["server"],
+           "client": after["client"] - before["client"]}
+    pg = [t - before.get(k, 0.0) for k, t in after.items() if k.startswith("postgres:")]
+    if pg:
+        out["postgres"] = sum(pg)
     return out
 
 
@@ -266,14 +283,78 @@ def measure_seeks(base: str, username: str, recording: int, duration: float, n: 
     return open_s, times, requests
 
 
+async def run_load(base: str, server_pid: int, *, postgres: bool, username: str,
+                   events: list[int], duration: float, seconds: float,
+                   think_ms: float) -> tuple[float, dict[str, list[float]], list[str],
+                                              dict[str, float]]:
+    """Log ``len(events)`` clients in (not measured: argon2 is slow on purpose), then let each
+    label its event for ``seconds``. Returns wall time, latencies per operation, errors and
+    the CPU seconds used meanwhile by the server, this client and PostgreSQL."""
+    lat: dict[str, list[float]] = {"create": [], "list": [], "update": [], "delete": []}
+    errors: list[str] = []
+    clients = [httpx.AsyncClient(base_url=base, timeout=30) for _ in events]
+    try:
+        await asyncio.gather(*(login(c, username) for c in clients))
+        before = cpu_seconds(server_pid, postgres=postgres)
+        t = time.perf_counter()
+        await asyncio.gather(*(
+            annotator(c, event_id, duration, t + seconds, lat, errors, seed=i,
+                      think_s=think_ms / 1000)
+            for i, (c, event_id) in enumerate(zip(clients, events, strict=True))))
+        wall = time.perf_counter() - t
+        after = cpu_seconds(server_pid, postgres=postgres)
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+    return wall, lat, errors, cpu_used(before, after)
+
+
+def report_load(title: str, wall: float, lat: dict[str, list[float]], errors: list[str],
+                cpu: dict[str, float], *, target: bool) -> None:
+    total = sum(len(v) for v in lat.values())
+    print(f"\n{title}: {total} requests in {wall:.1f} s ({total / wall:.0f} req/s), "
+          f"errors: {len(errors)}")
+    print("  CPU per request: " + ", ".join(
+        f"{name} {1000 * used / max(total, 1):.2f} ms" for name, used in cpu.items()))
+    for op, values in lat.items():
+        print(f"  {op:7s} n={len(values):6d}  p50 {1000 * percentile(values, 50):7.1f} ms"
+              f"  p95 {1000 * percentile(values, 95):7.1f} ms")
+    every = [x for v in lat.values() for x in v]
+    p95 = 1000 * percentile(every, 95)
+    verdict = (f"   (target p95 < 100 ms: {'met' if p95 < 100 else 'NOT met'})" if target
+               else "")
+    print(f"  all     n={len(every):6d}  p50 {1000 * percentile(every, 50):7.1f} ms"
+          f"  p95 {p95:7.1f} ms{verdict}")
+    for e in errors[:10]:
+        print(f"  error: {e}")
+
+
+def server_stack(loop: str, http: str) -> tuple[str, str]:
+    """The event loop and HTTP parser uvicorn's ``auto`` picks here (or the ones asked for)."""
+    import importlib.util
+
+    if loop == "auto":
+        loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    if http == "auto":
+        http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return loop, http
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--database-url", default=None,
                         help="postgresql+psycopg://... (default: SQLite in a temp dir)")
-    parser.add_argument("--think-ms", type=float, default=0.0,
-                        help="mean pause between a client's requests (0: back to back)")
+    parser.add_argument("--think-ms", type=float, default=500.0,
+                        help="mean pause of a clinician between two actions (uniform in "
+                             "[0.5, 1.5] x this); 0: back to back")
+    parser.add_argument("--saturate-seconds", type=float, default=10.0,
+                        help="then run the same clients back to back for this long (a "
+                             "throughput figure; 0: skip)")
+    parser.add_argument("--loop", default="auto", choices=["auto", "asyncio", "uvloop"],
+                        help="uvicorn's event loop")
+    parser.add_argument("--http", default="auto", choices=["auto", "h11", "httptools"],
+                        help="uvicorn's HTTP parser")
     parser.add_argument("--preview-minutes", type=float, default=30.0)
     parser.add_argument("--seeks", type=int, default=20)
     args = parser.parse_args()
@@ -283,9 +364,17 @@ def main() -> int:
         storage = Path(tmp) / "storage"
         data_dir.mkdir()
         url = args.database_url or f"sqlite:///{data_dir / 'ictal.db'}"
-        print(f"database: {url.split('://')[0]}, {args.clients} clients, {args.seconds:.0f} s, "
-              f"think time {args.think_ms:g} ms")
-        info = prepare(data_dir, storage, url, args.preview_minutes, args.clients)
+        loop, http = server_stack(args.loop, args.http)
+        print(f"database: {url.split('://')[0]}; uvicorn, 1 process, event loop {loop}, "
+              f"HTTP parser {http}, no access log; load generator: this process (httpx "
+              f"async), on the same {os.cpu_count()} CPUs")
+        print(f"workload: {args.clients} clinicians for {args.seconds:g} s, each labelling "
+              f"its own event: pause {args.think_ms:g} ms on average (uniform 0.5-1.5 x), "
+              f"then one request: 30% create an MOI, 50% list the event's MOIs, 20% update "
+              f"one (delete the oldest past {MAX_MOIS})"
+              + (f"; then back to back for {args.saturate_seconds:g} s"
+                 if args.saturate_seconds > 0 else ""))
+        info = prepare(data_dir, storage, url, args.preview_minutes, 2 * args.clients)
         print(f"preview: {args.preview_minutes:g} min, {info['frames']} frames 64x48, g=30, "
               f"{info['size'] / 1e6:.1f} MB, written in {info['gen_s']:.1f} s")
         port = free_port()
@@ -294,9 +383,12 @@ def main() -> int:
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "ictal.server.app:create_app",
              "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+             "--loop", loop, "--http", http,
              "--log-level", "warning", "--timeout-keep-alive", "75"], env=env)
         base = f"http://127.0.0.1:{port}"
         postgres = url.startswith("postgresql")
+        events: list[int] = info["events"]  # type: ignore[assignment]
+        errors: list[str] = []
         try:
             for _ in range(300):
                 try:
@@ -307,46 +399,19 @@ def main() -> int:
             else:
                 print("server did not start")
                 return 1
-            lat: dict[str, list[float]] = {"create": [], "list": [], "update": [], "delete": []}
-            errors: list[str] = []
-
-            async def load() -> float:
-                clients = [httpx.AsyncClient(base_url=base, timeout=30)
-                           for _ in range(args.clients)]
-                try:
-                    # log everyone in first: argon2 is deliberately slow and is not measured
-                    await asyncio.gather(*(login(c, str(info["username"])) for c in clients))
-                    cpu["before"] = cpu_seconds(server.pid, postgres=postgres)
-                    t = time.perf_counter()
-                    deadline = t + args.seconds
-                    await asyncio.gather(*(
-                        annotator(c, info["events"][i], float(info["duration"]),  # type: ignore[index]
-                                  deadline, lat, errors, seed=i, think_s=args.think_ms / 1000)
-                        for i, c in enumerate(clients)))
-                    cpu["after"] = cpu_seconds(server.pid, postgres=postgres)
-                    return time.perf_counter() - t
-                finally:
-                    await asyncio.gather(*(c.aclose() for c in clients))
-
-            cpu: dict[str, dict[str, float]] = {}
-            wall = asyncio.run(load())
-            before, after = cpu["before"], cpu["after"]
-            total = sum(len(v) for v in lat.values())
-            print(f"\nannotation API: {total} requests in {wall:.1f} s "
-                  f"({total / wall:.0f} req/s), errors: {len(errors)}")
-            print("  CPU per request: " + ", ".join(
-                f"{name} {1000 * (after[name] - before[name]) / max(total, 1):.2f} ms"
-                for name in after))
-            for op, values in lat.items():
-                print(f"  {op:7s} n={len(values):6d}  p50 {1000 * percentile(values, 50):7.1f} ms"
-                      f"  p95 {1000 * percentile(values, 95):7.1f} ms")
-            every = [x for v in lat.values() for x in v]
-            p95 = 1000 * percentile(every, 95)
-            print(f"  all     n={len(every):6d}  p50 {1000 * percentile(every, 50):7.1f} ms"
-                  f"  p95 {p95:7.1f} ms   (target p95 < 100 ms: "
-                  f"{'met' if p95 < 100 else 'NOT met'})")
-            for e in errors[:10]:
-                print(f"  error: {e}")
+            phases = [("annotation API", args.seconds, args.think_ms, events[: args.clients])]
+            if args.saturate_seconds > 0 and args.think_ms > 0:
+                phases.append(("back to back (throughput; latency = queueing of "
+                               f"{args.clients} clients)", args.saturate_seconds, 0.0,
+                               events[args.clients:]))
+            for title, seconds, think_ms, phase_events in phases:
+                wall, lat, phase_errors, cpu = asyncio.run(run_load(
+                    base, server.pid, postgres=postgres, username=str(info["username"]),
+                    events=phase_events, duration=float(info["duration"]),  # type: ignore[arg-type]
+                    seconds=seconds, think_ms=think_ms))
+                report_load(title, wall, lat, phase_errors, cpu, target=think_ms > 0
+                            or len(phases) == 1)
+                errors += phase_errors
 
             open_s, seeks, requests = measure_seeks(
                 base, str(info["username"]), int(info["recording"]), float(info["duration"]),

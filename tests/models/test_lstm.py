@@ -159,3 +159,26 @@ def test_estimator_parameters_follow_scikit_learn() -> None:
     params = clone(est).get_params()
     assert params["lstm_units"] == (8, 4) and params["dropout"] == 0.1 and params["seed"] == 7
     assert not hasattr(est, "module_")  # nothing learned before fit
+
+
+def test_standardize_learns_training_statistics_and_ignores_padding() -> None:
+    x, y = _separable()
+    mask = padding_mask(x)
+    # features of wildly different scales and offsets, as the motion backbone gives
+    scale = np.asarray([1e-3, 1.0, 50.0, 1e-2, 3.0, 1e3], np.float32)
+    offset = np.asarray([0.0, 2.0, -40.0, 5.0, 0.0, 1e3], np.float32)
+    scaled = np.where(mask[..., None], x * scale + offset, -1.0).astype(np.float32)
+    kw = {"lstm_units": (16, 8), "fc_units": (8, 8), "seed": 3,
+          "train": TrainConfig(epochs=25, batch_size=32)}
+    est = LSTMClassifier(standardize=True, **kw).fit(scaled, y, mask=mask)
+    real = scaled[mask].astype(np.float64)
+    np.testing.assert_allclose(est.mean_, real.mean(axis=0), rtol=1e-4)
+    np.testing.assert_allclose(est.scale_, real.std(axis=0), rtol=1e-4)
+    # an affine change of units does not change what a standardising model learns
+    plain = LSTMClassifier(standardize=True, **kw).fit(x, y, mask=mask)
+    np.testing.assert_allclose(est.predict_proba(scaled, mask), plain.predict_proba(x, mask),
+                               atol=1e-4)
+    again = LSTMClassifier(standardize=True, **kw).load_state(est.state())
+    np.testing.assert_allclose(again.predict_proba(scaled, mask),
+                               est.predict_proba(scaled, mask), atol=1e-6)
+    assert (est.predict(scaled, mask) == y).mean() > 0.9

@@ -10,7 +10,7 @@ from serverkit import PASSWORD
 
 from ictal.server import repository, schemas
 from ictal.server.db import Database
-from ictal.server.errors import NotFoundError, StaleVersionError
+from ictal.server.errors import InvalidError, NotFoundError, StaleVersionError
 from ictal.server.models import AuditEntry, Recording, User
 
 
@@ -86,3 +86,49 @@ def test_recording_public_hides_the_storage_root(database: Database, storage_roo
         rec = db.query(Recording).first()
         public = repository.recording_public(rec, storage_root.resolve())
     assert public.path == "ir/clip.mkv"
+
+
+def test_moi_lists_built_from_rows_equal_the_orm_answers(database: Database,
+                                                         storage_root: Path) -> None:
+    """The row-built MOI lists carry exactly what ``moi_public`` of the ORM rows says, also
+    for an MOI whose annotator was removed (``annotator`` null)."""
+    user_id, event_id = _setup(database, storage_root)
+    with database.sessions() as db:
+        user = db.get(User, user_id)
+        ev = repository.get_event(db, event_id, user.clinic_ids)
+        for start, region, term in [(0.5, "head", "tonic"), (0.2, "mouth", "oral-automatism"),
+                                    (0.2, "trunk", "versive")]:
+            repository.create_moi(db, user, ev, schemas.MoiCreate(
+                region=region, term=term, start=start, end=start + 0.1))
+        orphan = repository.create_moi(db, user, ev, schemas.MoiCreate(
+            region="head", term="clonic", start=0.3, end=0.4))
+        orphan.annotator = None
+        db.commit()
+        orm = [repository.moi_public(m) for m in repository.list_mois_of_event(db, ev)]
+        rec = db.get(Recording, ev.recording_id)
+        assert repository.list_mois_public_of_event(db, ev) == orm
+        assert repository.list_mois_public_of_recording(db, rec) == orm
+        assert [m.start for m in orm] == [0.2, 0.2, 0.3, 0.5]
+        assert sum(m.annotator is None for m in orm) == 1
+        assert {m.annotator for m in orm} == {"racer", None}
+
+
+def test_unknown_vocabulary_is_named(database: Database, storage_root: Path) -> None:
+    user_id, event_id = _setup(database, storage_root)
+    with database.sessions() as db:
+        user = db.get(User, user_id)
+        ev = repository.get_event(db, event_id, user.clinic_ids)
+        with pytest.raises(InvalidError, match="unknown body region 'elbowz'"):
+            repository.create_moi(db, user, ev, schemas.MoiCreate(
+                region="elbowz", term="tonic", start=0.2, end=0.3))
+        with pytest.raises(InvalidError, match="unknown MOI term 'wobble'"):
+            repository.create_moi(db, user, ev, schemas.MoiCreate(
+                region="head", term="wobble", start=0.2, end=0.3))
+        moi = repository.create_moi(db, user, ev, schemas.MoiCreate(
+            region="head", term="tonic", start=0.2, end=0.3))
+        moi = repository.update_moi(db, user, repository.get_moi(db, moi.id, user.clinic_ids),
+                                    schemas.MoiUpdate(version=1, region="mouth", term="clonic"))
+        assert (moi.region.code, moi.term.code, moi.version) == ("mouth", "clonic", 2)
+        with pytest.raises(InvalidError, match="unknown MOI term 'wobble'"):
+            repository.update_moi(db, user, moi, schemas.MoiUpdate(
+                version=2, region="trunk", term="wobble"))

@@ -297,3 +297,46 @@ def test_sql_injection_strings_are_stored_verbatim(world: World) -> None:
                                                      "password": "' OR 1=1 --"})
     assert r.status_code == 401
     assert client.get("/api/recordings", params={"patient_id": "1 OR 1=1"}).status_code == 422
+
+
+def test_annotation_requests_stay_within_their_query_budget(world: World) -> None:
+    """The hot requests of the annotation UI make a fixed, small number of queries (no N+1:
+    the session, user and clinics are one query; MOI lists one query whatever their length)."""
+    from sqlalchemy import event
+
+    client = world.client("clin_a")
+    rec = make_recording(client)
+    ev = make_event(client, rec["id"], t0=0.0, t1=1.0)
+    for i in range(5):
+        r = client.post(f"/api/events/{ev['id']}/mois", json={
+            "region": "head", "term": "tonic", "start": 0.1 * i, "end": 0.1 * i + 0.05})
+        assert r.status_code == 201, r.text
+    moi = r.json()
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.split(None, 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE"):
+            statements.append(statement)
+
+    event.listen(world.database.bind, "before_cursor_execute", count)
+    try:
+        budget = [  # (request, statements): auth 1 + event 1 + MOIs 1 / + vocabulary + writes
+            (lambda: client.get(f"/api/events/{ev['id']}/mois"), 3),
+            (lambda: client.get(f"/api/recordings/{rec['id']}/mois"), 3),
+            (lambda: client.post(f"/api/events/{ev['id']}/mois", json={
+                "region": "mouth", "term": "clonic", "start": 0.5, "end": 0.6}), 5),
+            (lambda: client.patch(f"/api/mois/{moi['id']}", json={
+                "version": moi["version"], "end": 0.48, "region": "trunk", "term": "versive"}),
+             5),
+            (lambda: client.delete(f"/api/mois/{moi['id']}",
+                                   params={"version": moi["version"] + 1}), 4),
+        ]
+        for send, allowed in budget:
+            statements.clear()
+            r = send()
+            assert r.status_code < 300, r.text
+            assert len(statements) <= allowed, (r.request.method, r.request.url, statements)
+    finally:
+        event.remove(world.database.bind, "before_cursor_execute", count)
+    listed = client.get(f"/api/events/{ev['id']}/mois").json()
+    assert len(listed) == 5 and {m["term"] for m in listed} == {"tonic", "clonic"}

@@ -52,8 +52,16 @@ def serve(
                                        help="Mark cookies Secure (when served over HTTPS)."),
     max_upload_mb: int = typer.Option(20 * 1024, help="Upload size limit in MiB."),
     workers: int = typer.Option(1, "--transcode-workers", help="Parallel preview transcodes."),
+    access_log: bool = typer.Option(
+        False, "--access-log/--no-access-log",
+        help="Log one line per request (off by default: it costs throughput; the audit log "
+             "records every change anyway)."),
 ) -> None:
-    """Start the clinician platform (FastAPI + uvicorn); migrates the database first."""
+    """Start the clinician platform (FastAPI + uvicorn); migrates the database first.
+
+    uvicorn uses uvloop and httptools when they are installed (``pip install uvloop
+    httptools``): they roughly halve the server's CPU time per API request.
+    """
     import uvicorn
 
     from ictal.server.app import create_app
@@ -83,8 +91,21 @@ def serve(
         database.dispose()
     app = create_app(settings.model_copy(update={"migrate_on_start": False}))
     typer.echo(f"ictal server on http://{host}:{port}/ (database: "
-               f"{settings.db_url.split('://')[0]}, storage: {settings.storage})")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+               f"{settings.db_url.split('://')[0]}, storage: {settings.storage}, "
+               f"{server_stack()})")
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False,
+                access_log=access_log)
+
+
+def server_stack() -> str:
+    """Which event loop and HTTP parser uvicorn's ``auto`` settings will pick here."""
+    import importlib.util
+
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    hint = "" if loop == "uvloop" and http == "httptools" else (
+        "; pip install uvloop httptools for more requests per second")
+    return f"event loop: {loop}, HTTP parser: {http}{hint}"
 
 
 def create_user(

@@ -20,7 +20,7 @@ def build_estimator(config: ModelConfig, *, seed: int = 0, threads: int | None =
             recurrent_dropout=config.recurrent_dropout, l2_kernel=config.l2_kernel,
             l2_recurrent=config.l2_recurrent, l2_activity=config.l2_activity,
             l2_bias=config.l2_bias, loss=config.loss, train=config.train, seed=seed,
-            threads=threads, device=device)
+            threads=threads, device=device, standardize=config.standardize)
     if config.arch == "i3d-head":
         return I3DHeadClassifier(dropout=config.dropout,
                                  loss="cce" if config.loss == "auto" else config.loss,

@@ -89,15 +89,21 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
     recurrent networks are latency-bound and extra threads only add contention on a shared
     CPU (``None`` keeps torch's global setting). ``device`` is the torch device that trains
     and predicts (``"cpu"``, ``"cuda"``); inputs and outputs stay NumPy on the host.
+    ``standardize=True`` rescales every feature to zero mean and unit variance with statistics
+    of the training rows' real timesteps (``mean_``, ``scale_``), as a scikit-learn
+    ``StandardScaler`` in a pipeline would: needed for features of mixed scales (the
+    ``motion`` backbone's), not for I3D's (seed 000 feeds them as they are).
     """
 
     def __init__(self, *, loss: str = "auto", train: TrainConfig | None = None,
-                 seed: int = 0, threads: int | None = 1, device: str = "cpu") -> None:
+                 seed: int = 0, threads: int | None = 1, device: str = "cpu",
+                 standardize: bool = False) -> None:
         self.loss = loss
         self.train = train
         self.seed = seed
         self.threads = threads
         self.device = device
+        self.standardize = standardize
 
     # -- subclass hooks ------------------------------------------------------------------
     def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
@@ -128,6 +134,8 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"need at least two classes to train, got {self.classes_.tolist()}")
         y_idx = self._encode(y)
         self.n_features_in_ = X.shape[2]
+        self._fit_scaler(X, mask)
+        X = self._scaled(X, mask)
         self.loss_ = default_loss(len(self.classes_), self.loss)
         self.class_weight_ = class_weights(y_idx, len(self.classes_))
         torch.manual_seed(self.seed)
@@ -150,6 +158,7 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
             validate = None
             if validation is not None:
                 Xv, mv = check_inputs(validation[0], validation[2])
+                Xv = self._scaled(Xv, mv)
                 xv, mvt = torch.from_numpy(Xv).to(dev), torch.from_numpy(mv).to(dev)
                 yv_idx = self._encode(np.asarray(validation[1]))
                 yv = torch.from_numpy(yv_idx).to(dev)
@@ -165,6 +174,28 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
                 self.module_, cfg, n_train=len(y_idx), step_loss=step_loss, validate=validate,
                 generator=gen, on_epoch=on_epoch)
         return self
+
+    def _fit_scaler(self, X: np.ndarray, mask: np.ndarray) -> None:
+        """``mean_`` / ``scale_`` ``(F,)`` of the real timesteps (identity when not
+        standardising; constant features keep a scale of 1)."""
+        f = X.shape[2]
+        self.mean_ = np.zeros(f, np.float32)
+        self.scale_ = np.ones(f, np.float32)
+        if self.standardize and mask.any():
+            real = X[mask].astype(np.float64)
+            self.mean_ = real.mean(axis=0).astype(np.float32)
+            std = real.std(axis=0)
+            self.scale_ = np.where(std > 1e-8, std, 1.0).astype(np.float32)
+
+    def _scaled(self, X: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """``X`` standardised at real timesteps; padding keeps :data:`PAD_VALUE`."""
+        if not self.standardize:
+            return X
+        if X.shape[2] != self.n_features_in_:
+            raise ShapeError(f"features have {X.shape[2]} columns, the model was fitted on "
+                             f"{self.n_features_in_}")
+        out = (X - self.mean_) / self.scale_
+        return np.where(mask[..., None], out, PAD_VALUE).astype(np.float32)
 
     def _encode(self, y: np.ndarray) -> np.ndarray:
         index = {c: i for i, c in enumerate(self.classes_.tolist())}
@@ -184,6 +215,7 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """Class probabilities ``(N, C)`` float64, columns in the order of ``classes_``."""
         X, mask = check_inputs(X, mask)
+        X = self._scaled(X, mask)
         self.module_.eval()
         dev = torch.device(self.device)
         with torch_threads(self.threads), torch.no_grad():
@@ -200,7 +232,8 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
         weights = {k: v.cpu() for k, v in self.module_.state_dict().items()}
         return {"state_dict": weights, "classes": self.classes_.tolist(),
                 "n_features": self.n_features_in_, "loss": self.loss_,
-                "class_weight": self.class_weight_.tolist()}
+                "class_weight": self.class_weight_.tolist(),
+                "mean": self.mean_.tolist(), "scale": self.scale_.tolist()}
 
     def load_state(self, state: dict[str, Any]) -> TorchSequenceClassifier:
         """Restore a fitted estimator from :meth:`state` (the constructor params must match)."""
@@ -208,6 +241,9 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = int(state["n_features"])
         self.loss_ = state["loss"]
         self.class_weight_ = np.asarray(state["class_weight"])
+        f = self.n_features_in_
+        self.mean_ = np.asarray(state.get("mean", np.zeros(f)), np.float32)
+        self.scale_ = np.asarray(state.get("scale", np.ones(f)), np.float32)
         self.module_ = self._build_module(self.n_features_in_,
                                           self._n_outputs(len(self.classes_)))
         self.module_.load_state_dict(state["state_dict"])

@@ -154,8 +154,9 @@ class LSTMClassifier(TorchSequenceClassifier):
                  recurrent_dropout: float = 0.3, l2_kernel: float = 1e-4,
                  l2_recurrent: float = 1e-4, l2_activity: float = 1e-5, l2_bias: float = 1e-4,
                  loss: str = "auto", train: TrainConfig | None = None, seed: int = 0,
-                 threads: int | None = 1, device: str = "cpu") -> None:
-        super().__init__(loss=loss, train=train, seed=seed, threads=threads, device=device)
+                 threads: int | None = 1, device: str = "cpu", standardize: bool = False) -> None:
+        super().__init__(loss=loss, train=train, seed=seed, threads=threads, device=device,
+                         standardize=standardize)
         self.lstm_units = lstm_units
         self.fc_units = fc_units
         self.dropout = dropout

@@ -72,6 +72,8 @@ def sample_style(cfg: PhantomConfig, syndrome: str, rng: np.random.Generator) ->
     repertoire = _TLE_REPERTOIRE if programme == "TLE" else _FLE_REPERTOIRE
     raw = rng.uniform(0.2, 1.0, size=len(repertoire))
     raw[rng.integers(len(repertoire))] = 1.0  # every patient has a leading component
+    if programme == "TLE":  # hand automatisms are always part of it (with the mouth / head)
+        raw[0] = max(raw[0], 0.6)
     rest = {"sh_abd_L": rng.uniform(0.0, 0.3), "sh_abd_R": rng.uniform(0.0, 0.3),
             "elbow_L": rng.uniform(0.0, 0.5), "elbow_R": rng.uniform(0.0, 0.5),
             "hip_abd_L": rng.uniform(0.0, 0.12), "hip_abd_R": rng.uniform(0.0, 0.12),

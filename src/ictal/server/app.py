@@ -192,10 +192,10 @@ def create_app(settings: ServerSettings | None = None, *,
 
     app.add_middleware(SecurityHeaders)
 
-    api = APIRouter(prefix="/api")
-    api.include_router(_health_router())
-    for module in (auth, admin, patients, recordings, annotations, mlops):
-        api.include_router(module.router)
-    app.include_router(api)
+    # each area mounted directly under /api (not through an intermediate /api router): every
+    # level of nesting is one more list of routes FastAPI walks to match each request
+    for router in (_health_router(), auth.router, admin.router, patients.router,
+                   recordings.router, annotations.router, mlops.router):
+        app.include_router(router, prefix="/api")
     _static_routes(app, settings.static_dir or Path(__file__).resolve().parent / "static")
     return app

@@ -17,7 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, true
+from sqlalchemy import Select, delete, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
@@ -497,11 +497,33 @@ def list_mois_of_event(db: Session, ev: Event) -> list[MoiAnnotation]:
     return list(db.scalars(q.order_by(MoiAnnotation.start, MoiAnnotation.id)))
 
 
-def list_mois_of_recording(db: Session, rec: Recording) -> list[MoiAnnotation]:
-    q = (select(MoiAnnotation).join(Event, MoiAnnotation.event_id == Event.id)
-         .where(Event.recording_id == rec.id).options(*MOI_LOADING)
+def _moi_public_query() -> Select[Any]:
+    """The columns of :class:`schemas.MoiPublic`, vocabulary codes and annotator joined."""
+    return (
+        select(MoiAnnotation.id, MoiAnnotation.event_id, BodyRegion.code.label("region"),
+               MoiTerm.code.label("term"), MoiAnnotation.start, MoiAnnotation.end,
+               MoiAnnotation.annotator_id, User.username.label("annotator"),
+               MoiAnnotation.created_at, MoiAnnotation.updated_at, MoiAnnotation.version)
+        .join(BodyRegion, BodyRegion.id == MoiAnnotation.region_id)
+        .join(MoiTerm, MoiTerm.id == MoiAnnotation.term_id)
+        .outerjoin(User, User.id == MoiAnnotation.annotator_id)
+    )
+
+
+def list_mois_public_of_event(db: Session, ev: Event) -> list[schemas.MoiPublic]:
+    """The answer of ``GET /events/{id}/mois``, built from plain rows: the hottest read of the
+    annotation UI creates no ORM objects (same content as :func:`moi_public` of
+    :func:`list_mois_of_event`)."""
+    q = (_moi_public_query().where(MoiAnnotation.event_id == ev.id)
          .order_by(MoiAnnotation.start, MoiAnnotation.id))
-    return list(db.scalars(q))
+    return [schemas.MoiPublic.model_validate(row._mapping) for row in db.execute(q)]
+
+
+def list_mois_public_of_recording(db: Session, rec: Recording) -> list[schemas.MoiPublic]:
+    """Like :func:`list_mois_public_of_event`, for every event of a recording."""
+    q = (_moi_public_query().join(Event, MoiAnnotation.event_id == Event.id)
+         .where(Event.recording_id == rec.id).order_by(MoiAnnotation.start, MoiAnnotation.id))
+    return [schemas.MoiPublic.model_validate(row._mapping) for row in db.execute(q)]
 
 
 def get_moi(db: Session, moi_id: int, clinic_ids: Sequence[int]) -> MoiAnnotation:

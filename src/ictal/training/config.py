@@ -77,6 +77,7 @@ class ModelConfig(BaseModel):
     aggregation: Literal["mean", "lstm", "blstm"] = "blstm"
     aggregation_units: int = Field(64, ge=1)
     positive_label: str | None = None
+    standardize: bool = False  # LSTM: z-score features with training-row statistics
     train: TrainConfig = Field(default_factory=TrainConfig)
 
     @model_validator(mode="before")
@@ -89,9 +90,9 @@ class ModelConfig(BaseModel):
 
 
 def _lstm(name: str, *, extended: bool, epochs: int, batch: int,
-          patience: int | None = None) -> ModelConfig:
+          patience: int | None = None, standardize: bool = False) -> ModelConfig:
     return ModelConfig(
-        name=name, arch="lstm-extended" if extended else "lstm",
+        name=name, arch="lstm-extended" if extended else "lstm", standardize=standardize,
         lstm_units=(128, 128) if extended else (128, 64),
         fc_units=(128, 64) if extended else (64, 32),
         train=TrainConfig(epochs=epochs, batch_size=batch, patience=patience),
@@ -106,7 +107,8 @@ def preset(name: str) -> ModelConfig:
     ``seed000-i3d``: the retrained I3D head (SGD, momentum 0.9); ``gestures``: snippet-level
     linear classifier (400 epochs, lr 1e-3, batch 1024, lowest validation loss);
     ``gestures-seizure``: BLSTM(64) over 16 TSN segments (AdamW, lr 1e-2, batch 64);
-    ``fast``: the LSTM architecture with few epochs and early stopping (demo / CI).
+    ``fast``: the LSTM architecture with few epochs, early stopping and standardised inputs
+    (the demo's ``motion`` features mix scales; CI).
     """
     presets = {
         "seed000": lambda: _lstm("seed000", extended=False, epochs=2000, batch=500),
@@ -127,7 +129,8 @@ def preset(name: str) -> ModelConfig:
             gamma=2.0, aggregation="blstm",
             train=TrainConfig(epochs=300, batch_size=64, lr=1e-2, optimizer="adamw",
                               weight_decay=1e-2, select_on="loss")),
-        "fast": lambda: _lstm("fast", extended=False, epochs=60, batch=128, patience=15),
+        "fast": lambda: _lstm("fast", extended=False, epochs=60, batch=128, patience=15,
+                              standardize=True),
     }
     if name not in presets:
         raise ConfigError(f"unknown model preset {name!r}",

@@ -67,14 +67,14 @@ def delete_event(event_id: int, version: Annotated[int, Query()], user: Annotato
 @router.get("/events/{event_id}/mois", response_model=list[MoiPublic])
 def list_event_mois(event_id: int, user: CurrentUser, db: DbSession) -> list[MoiPublic]:
     ev = repository.get_event(db, event_id, user.clinic_ids)
-    return [repository.moi_public(m) for m in repository.list_mois_of_event(db, ev)]
+    return repository.list_mois_public_of_event(db, ev)
 
 
 @router.get("/recordings/{recording_id}/mois", response_model=list[MoiPublic])
 def list_recording_mois(recording_id: int, user: CurrentUser, db: DbSession) -> list[MoiPublic]:
     """Every MOI of every event of a recording (for the timeline)."""
     rec = repository.get_recording(db, recording_id, user.clinic_ids)
-    return [repository.moi_public(m) for m in repository.list_mois_of_recording(db, rec)]
+    return repository.list_mois_public_of_recording(db, rec)
 
 
 @router.post("/events/{event_id}/mois", response_model=MoiPublic,
