@@ -112,9 +112,10 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> DemoResult:
 
     t0 = time.perf_counter()
     pre_cfg = variant_config(cfg.variant)
+    plans_dir = out / f"preprocess-{cfg.variant}"  # one per variant: their configs differ
     with make_progress(disable=not progress) as bar:
         task = bar.add_task("preprocess + QC", total=len(manifest.recordings))
-        pre = preprocess_dataset(manifest, out / "preprocess", pre_cfg,
+        pre = preprocess_dataset(manifest, plans_dir, pre_cfg,
                                  on_progress=lambda _rid: bar.advance(task))
     stage("preprocess", pre.report)
 
@@ -123,7 +124,7 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> DemoResult:
     extractor = load_backbone(backbone, weights=cfg.weights)
     features_dir = out / "features" / f"{backbone}-{cfg.variant}"
     ext = extract_manifest(manifest, features_dir, extractor, pre_cfg,
-                           options=ExtractOptions(batch_size=8), plans_dir=out / "preprocess",
+                           options=ExtractOptions(batch_size=8), plans_dir=plans_dir,
                            show_progress=progress)
     stage("extract", ext)
     table = read_features(features_dir)

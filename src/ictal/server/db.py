@@ -96,7 +96,10 @@ class Database:
     """The engine (or one connection, in tests) and the session factories bound to it.
 
     ``sessions`` is for reading, ``writes`` for transactions that change data (on SQLite they
-    take the write lock at BEGIN; on PostgreSQL both are the same).
+    take the write lock at BEGIN). On PostgreSQL the read sessions run in autocommit mode: each
+    query is its own snapshot and a read request costs no ``BEGIN`` / ``ROLLBACK`` round trips
+    (read requests need no multi-statement snapshot; what they read is scoped per query).
+    Never write through ``sessions``: on PostgreSQL the change would commit at once.
     """
 
     bind: Engine | Connection
@@ -107,7 +110,10 @@ class Database:
     def from_url(cls, url: str) -> Database:
         engine = make_engine(url)
         writer = engine.execution_options(**{WRITE_OPTION: True})
-        return cls(engine, sessionmaker(engine, expire_on_commit=False),
+        reader: Engine = engine
+        if engine.dialect.name == "postgresql":
+            reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        return cls(engine, sessionmaker(reader, expire_on_commit=False),
                    sessionmaker(writer, expire_on_commit=False))
 
     @classmethod

@@ -94,10 +94,20 @@ def _rollback_and_close(db: Session) -> None:
     db.close()
 
 
+def _close_needs_io(db: Session) -> bool:
+    """Whether closing ``db`` talks to the database: only when a transaction is open on a
+    connection that is not in autocommit mode (PostgreSQL's read sessions are, see
+    :meth:`Database.from_url`; a route that committed has no transaction open)."""
+    if not db.in_transaction():
+        return False
+    options = db.get_bind().get_execution_options()
+    return bool(options.get("isolation_level") != "AUTOCOMMIT")
+
+
 async def _release(db: Session) -> None:
-    """Close ``db``: on the loop when no transaction is open (no I/O: a route that committed),
-    in a worker thread otherwise (the rollback talks to the database)."""
-    if db.in_transaction():
+    """Close ``db``: on the loop when that needs no I/O, in a worker thread otherwise (the
+    rollback talks to the database)."""
+    if _close_needs_io(db):
         await run_in_threadpool(_rollback_and_close, db)
     else:
         db.close()

@@ -198,13 +198,17 @@ def create_session(db: Session, user: User, token_hash: str, csrf_token: str,
     return row
 
 
+#: Loader options of the session lookup: its user and the user's clinics, joined.
+SESSION_LOADING = (joinedload(LoginSession.user).joinedload(User.clinics),)
+
+
 def get_session(db: Session, token_hash: str) -> LoginSession | None:
     """The live session with this token hash, or ``None`` (unknown, expired, user inactive).
 
     One query on every authenticated request: the session, its user and the user's clinics
     (the scope of everything the request may read) are joined."""
     q = (select(LoginSession).where(LoginSession.token_hash == token_hash)
-         .options(joinedload(LoginSession.user).joinedload(User.clinics)))
+         .options(*SESSION_LOADING))
     row = db.scalars(q).unique().one_or_none()
     if row is None or row.expires_at <= datetime.now(UTC) or not row.user.active:
         return None
