@@ -72,3 +72,17 @@ def test_short_samples_and_batches_are_consistent() -> None:
     both = motion_features(torch.cat([clip, blob_clip(0.0, 0.0, frames=20, size=64)]))
     assert one.shape == (1, motion_timesteps(20), FEATURES)
     torch.testing.assert_close(both[:1], one)
+
+
+def test_energies_are_per_visible_pixel() -> None:
+    """The same movement framed with a border of zeroed pixels (-1: depth-cropped or padding)
+    gives the same energy figures: they do not depend on how much of the crop the bed fills."""
+    clip = blob_clip(1.0, 6.0, size=64)
+    framed = torch.full((1, 3, 60, 128, 128), -1.0)
+    framed[..., 32:96, 32:96] = clip
+    near, far = _summary(clip), _summary(framed)
+    for key in ("energy_mean", "moving_gt_0.05", "moving_gt_0.1"):
+        assert far[key] == pytest.approx(near[key], rel=0.05), key
+    raw_share = (framed[0, 0, 1:] - framed[0, 0, :-1]).abs().mean() / (
+        clip[0, 0, 1:] - clip[0, 0, :-1]).abs().mean()
+    assert raw_share < 0.3  # without the normalisation the framed clip would look still

@@ -7,7 +7,9 @@ accepts it. A full 60-frame sample gives 8 timesteps of 7.5 frames (I3D gives 7)
 
 Per frame pair, on the grey clip average-pooled to half resolution:
 
-* motion energy ``|I[t+1] - I[t]|`` (frame differencing);
+* motion energy ``|I[t+1] - I[t]|`` (frame differencing), per visible pixel: pixels at ``-1``
+  (zeroed by the depth crop, or square padding) do not count, so the figures do not depend on
+  how much of the crop the bed fills;
 * a cheap dense optical flow: one Lucas-Kanade least-squares solve per block of an 8 x 8 grid
   (structure tensor of the spatial gradients against the temporal difference, Tikhonov
   regularised), i.e. the block's mean displacement in half-resolution pixels per frame.
@@ -155,13 +157,19 @@ def motion_features(clip: torch.Tensor) -> torch.Tensor:
     p = t - 1
     hh, ww = grey.shape[-2:]
     diff = (nxt - prev).abs()  # (N, P, h, w)
+    # share of the picture showing the scene (not zeroed by the depth crop, not padding):
+    # energies are per visible pixel, so a bed seen small (a camera at its foot) and a bed
+    # filling the crop give the same figures for the same movement
+    visible = (grey > -0.99).float().mean((1, 2, 3)).clamp(min=0.02)  # (N,)
+    per_visible = (1.0 / visible)[:, None]  # (N, 1)
     vx, vy = _flow_lk(prev.reshape(n * p, hh, ww), nxt.reshape(n * p, hh, ww))
     vx = vx.reshape(n, p, FLOW_GRID, FLOW_GRID)
     vy = vy.reshape(n, p, FLOW_GRID, FLOW_GRID)
     speed = torch.sqrt(vx * vx + vy * vy)
 
     cells = FLOW_GRID // GRID
-    cell_energy = F.adaptive_avg_pool2d(diff.reshape(n * p, 1, hh, ww), GRID).reshape(n, p, -1)
+    cell_energy = F.adaptive_avg_pool2d(diff.reshape(n * p, 1, hh, ww), GRID).reshape(
+        n, p, -1) * per_visible[..., None]
     pool = torch.nn.AvgPool2d(cells)
     cell_speed = pool(speed.reshape(n * p, 1, FLOW_GRID, FLOW_GRID)).reshape(n, p, -1)
     cell_vx = pool(vx.reshape(n * p, 1, FLOW_GRID, FLOW_GRID)).reshape(n, p, -1)
@@ -177,9 +185,10 @@ def motion_features(clip: torch.Tensor) -> torch.Tensor:
     speed_hist = torch.zeros(n, p, len(SPEED_EDGES) + 1)
     speed_hist.scatter_add_(2, speed_bin, torch.ones_like(speed.reshape(n, p, -1)))
     speed_hist /= FLOW_GRID * FLOW_GRID
-    moving = torch.stack([(diff > thr).float().mean((2, 3)) for thr in ENERGY_THRESHOLDS], 2)
+    moving = torch.stack([(diff > thr).float().mean((2, 3)) for thr in ENERGY_THRESHOLDS],
+                         2) * per_visible[..., None]
 
-    energy = diff.mean((2, 3))  # (N, P)
+    energy = diff.mean((2, 3)) * per_visible  # (N, P)
     mean_speed = speed.mean((2, 3))
     accel = torch.zeros_like(mean_speed)
     accel[:, 1:] = torch.sqrt((vx[:, 1:] - vx[:, :-1]) ** 2 + (vy[:, 1:] - vy[:, :-1]) ** 2
