@@ -367,11 +367,10 @@ def plan_recording(
                         notes.append("no floor or bed found on the first depth frame: "
                                      "depth-cropped with Algorithm 1 instead")
                 prep.planes = (volume or planes).bounds()
-            # the bed volume leaves no floor: detect on the uncropped frame then (the volume
-            # already removed the room; the boxes only need the bed and the person)
-            keyframes = _detect_keyframes(
-                src, dep_reader, prep, config, detector, notes,
-                on_depth_cropped=config.detection.on_depth_cropped and volume is None)
+            # the bed volume leaves no floor: detectors then see the cropped IR (staff gone) but
+            # the whole depth frame (the depth-geometry detector starts from the floor)
+            keyframes = _detect_keyframes(src, dep_reader, prep, config, detector, notes,
+                                          whole_depth=volume is not None)
         finally:
             if dep_reader is not None:
                 dep_reader.close()
@@ -390,7 +389,7 @@ def plan_recording(
 
 def _detect_keyframes(
     src: Any, dep_reader: Any, prep: FramePrep, config: PreprocessConfig,
-    detector: Detector | None, notes: list[str], *, on_depth_cropped: bool,
+    detector: Detector | None, notes: list[str], *, whole_depth: bool,
 ) -> list[KeyframeCrop]:
     info = src.info
     full: Box = (0, 0, info.width, info.height)
@@ -403,7 +402,9 @@ def _detect_keyframes(
     for k in frames:
         image = src.read(k, k + 1)
         depth = None if dep_reader is None else dep_reader.read(k, k + 1)
-        image8, dep = prep.source(image, depth, crop_depth=on_depth_cropped)
+        image8, dep = prep.source(image, depth, crop_depth=config.detection.on_depth_cropped)
+        if whole_depth and depth is not None:
+            dep = prep.depth(depth)
         decision: CropDecision = detection_crop_box(
             detector.detect(grey_to_rgb(image8[0]), depth=None if dep is None else dep[0]),
             info.width, info.height, margin=config.detection.margin,
