@@ -184,3 +184,33 @@ def test_redetection_every_n_frames(manifest) -> None:
                                 windows="sliding"))
     assert [s.crop_box for s in samples] == [plan.crop_box_at(s.span.start) for s in samples]
     assert len(samples) == 4
+
+
+def test_montage_recordings_give_one_sample_per_view(tmp_path: Path) -> None:
+    from ictal.io import write_video
+    from ictal.manifest import Manifest, Montage, Patient, Recording, Stream
+
+    rng = np.random.default_rng(0)
+    ir = rng.integers(500, 4000, size=(70, H, W), dtype=np.uint16)
+    write_video(tmp_path / "pip.mkv", iter(ir), FPS)
+    montage = Montage(small_box=(0, 0, 24, 18), large_view="bed", small_view="face")
+    manifest = Manifest(
+        labels=["FLE"], patients=[Patient(id="P1")],
+        recordings=[Recording(id="R1", patient="P1", montage=montage, streams=[
+            Stream(kind="ir", path=str(tmp_path / "pip.mkv"), fps=FPS, width=W, height=H,
+                   n_frames=70)])],
+        events=[Event(id="E1", recording="R1", t0=0.0, t1=70 / FPS, label="FLE")])
+    config = variant_config("B")
+    plan = plan_recording(manifest, "R1", config)
+    assert plan.montage == montage and plan.keyframes[0].crop_box == (0, 0, W, H)
+    assert RecordingPlan.from_dict(plan.to_dict()).montage == montage
+    samples = list(iter_samples(manifest, plan, config, SPEC))
+    assert [(s.span.start, s.span.stop, s.view) for s in samples] == [
+        (0, 60, "bed"), (0, 60, "face"), (60, 70, "bed"), (60, 70, "face")]
+    grey = to_uint8(ir[:60], plan.ir_window)
+    face = normalise(fit_square(grey[:, 0:18, 0:24], SPEC.size)[0], SPEC)
+    bed = grey.copy()
+    bed[:, 0:18, 0:24] = 0
+    np.testing.assert_allclose(samples[1].frames, face, atol=1e-5)
+    np.testing.assert_allclose(samples[0].frames,
+                               normalise(fit_square(bed, SPEC.size)[0], SPEC), atol=1e-5)

@@ -21,6 +21,7 @@ import numpy as np
 
 from ictal.backbones.spec import InputSpec
 from ictal.errors import ConfigError, IctalError
+from ictal.io.montage import split_montage_clip
 from ictal.manifest.schema import Event, Manifest
 from ictal.preprocess.boxes import Box
 from ictal.preprocess.config import PreprocessConfig
@@ -175,7 +176,9 @@ def iter_samples(
     its exact :class:`~ictal.timebase.FrameSpan` (in the source's frame rate, or in
     ``spec.fps`` when the backbone resamples, e.g. GESTURES' 15 fps), patient, recording,
     event, label, crop box and provenance. ``T`` is ``config.temporal.length`` or
-    ``spec.frames``; a kept leftover may be shorter. Samples come out in order of start frame.
+    ``spec.frames``; a kept leftover may be shorter. Samples come out in order of start frame;
+    a montage recording (seed 002's picture-in-picture) gives one sample per view and window,
+    its ``view`` set, the views in the montage's order.
 
     Raises:
         IctalError subclasses from the readers (corrupt or missing files).
@@ -204,8 +207,8 @@ def iter_samples(
     }
     style = config.frames.style
     pending = sorted(wins, key=lambda w: (w.start, w.stop))
-    buffer: dict[int, np.ndarray] = {}
-    geometry: dict[Box, dict[str, Any]] = {}
+    buffer: dict[int, dict[str | None, np.ndarray]] = {}  # timeline index -> view -> frame
+    geometry: dict[tuple[Box, str | None], dict[str, Any]] = {}
     src_reader = open_video(plan.streams[plan.source], threads=config.decode_threads)
     dep_reader = (open_video(plan.streams["depth"], threads=config.decode_threads)
                   if use_depth else None)
@@ -240,8 +243,9 @@ def iter_samples(
                                        chunk_src, chunk_dep, use_depth, buffer, geometry)
                         chunk_idx, chunk_src, chunk_dep = [], [], []
                         while pending and pending[0].stop - 1 in buffer:
-                            yield _make_sample(pending.pop(0), plan, spec, fps, buffer,
-                                               index_map, geometry, provenance_base, length)
+                            yield from _make_samples(pending.pop(0), plan, spec, fps, buffer,
+                                                     index_map, geometry, provenance_base,
+                                                     length)
                         low = pending[0].start if pending else n_timeline
                         for k in [k for k in buffer if k < low]:
                             del buffer[k]
@@ -255,8 +259,8 @@ def iter_samples(
                 _process_chunk(plan, prep, config, spec, style, index_map, chunk_idx, chunk_src,
                                chunk_dep, use_depth, buffer, geometry)
             while pending and pending[0].stop - 1 in buffer:
-                yield _make_sample(pending.pop(0), plan, spec, fps, buffer, index_map, geometry,
-                                   provenance_base, length)
+                yield from _make_samples(pending.pop(0), plan, spec, fps, buffer, index_map,
+                                         geometry, provenance_base, length)
         if pending:
             raise IctalError(
                 f"recording {plan.recording}: the streams ended before frame "
@@ -271,10 +275,12 @@ def iter_samples(
 def _process_chunk(
     plan: RecordingPlan, prep: FramePrep, config: PreprocessConfig, spec: InputSpec, style: str,
     index_map: np.ndarray, idx: list[int], src: list[np.ndarray], dep: list[np.ndarray],
-    use_depth: bool, buffer: dict[int, np.ndarray], geometry: dict[Box, dict[str, Any]],
+    use_depth: bool, buffer: dict[int, dict[str | None, np.ndarray]],
+    geometry: dict[tuple[Box, str | None], dict[str, Any]],
 ) -> None:
     """Spatial steps on a chunk; results ``(size, size)`` (or ``(3, size, size)``) ``float32``
-    in ``[0, 255]`` go into ``buffer`` keyed by timeline index."""
+    in ``[0, 255]`` go into ``buffer`` keyed by timeline index, then view (``None`` for a
+    recording of one view)."""
     frames = np.stack(src)
     depth = np.stack(dep) if use_depth and dep else None
     boxes = [plan.crop_box_at(int(index_map[j])) for j in idx]
@@ -284,29 +290,38 @@ def _process_chunk(
         cropped = prep.cropped(frames if same else frames[sel],
                                None if depth is None else (depth if same else depth[sel]),
                                box, crop_depth=use_depth)
-        square, geo = square_frames(
-            cropped, spec.size, style=style, base_size=config.frames.gestures_base_size,
-            drop_columns=config.frames.gestures_drop_columns)
-        geometry[box] = geo
-        for n, i in enumerate(sel):
-            buffer[idx[i]] = square[n] if square.ndim == 3 else square[:, n]
+        views: dict[str | None, np.ndarray] = (
+            {None: cropped} if plan.montage is None
+            else dict(split_montage_clip(cropped, plan.montage)))
+        for view, pixels in views.items():
+            square, geo = square_frames(
+                pixels, spec.size, style=style, base_size=config.frames.gestures_base_size,
+                drop_columns=config.frames.gestures_drop_columns)
+            geometry[box, view] = geo
+            for n, i in enumerate(sel):
+                buffer.setdefault(idx[i], {})[view] = (square[n] if square.ndim == 3
+                                                       else square[:, n])
 
 
-def _make_sample(
-    w: Any, plan: RecordingPlan, spec: InputSpec, fps: Fraction, buffer: dict[int, np.ndarray],
-    index_map: np.ndarray, geometry: dict[Box, dict[str, Any]], base: dict[str, Any],
-    length: int,
-) -> Sample:
-    stack = np.stack([buffer[k] for k in range(w.start, w.stop)], axis=-3)  # (.., T, S, S)
+def _make_samples(
+    w: Any, plan: RecordingPlan, spec: InputSpec, fps: Fraction,
+    buffer: dict[int, dict[str | None, np.ndarray]], index_map: np.ndarray,
+    geometry: dict[tuple[Box, str | None], dict[str, Any]], base: dict[str, Any], length: int,
+) -> list[Sample]:
+    """The samples of window ``w``: one, or one per view of a montage."""
     box = plan.crop_box_at(int(index_map[w.start]))
-    provenance = dict(base)
-    provenance.update({
-        "source_frames": [int(index_map[w.start]), int(index_map[w.stop - 1]) + 1],
-        "geometry": geometry.get(box, {}), "length": length,
-    })
-    return Sample(
-        frames=normalise(stack, spec), span=FrameSpan(w.start, w.stop, fps),
-        patient=plan.patient, recording=plan.recording,
-        event=None if w.event is None else w.event.id, label=w.label, view=None,
-        crop_box=box, provenance=provenance,
-    )
+    out = []
+    for view in buffer[w.start]:
+        stack = np.stack([buffer[k][view] for k in range(w.start, w.stop)], axis=-3)
+        provenance = dict(base)
+        provenance.update({
+            "source_frames": [int(index_map[w.start]), int(index_map[w.stop - 1]) + 1],
+            "geometry": geometry.get((box, view), {}), "length": length,
+        })
+        out.append(Sample(
+            frames=normalise(stack, spec), span=FrameSpan(w.start, w.stop, fps),
+            patient=plan.patient, recording=plan.recording,
+            event=None if w.event is None else w.event.id, label=w.label, view=view,
+            crop_box=box, provenance=provenance,
+        ))
+    return out

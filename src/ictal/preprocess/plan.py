@@ -20,7 +20,7 @@ import numpy as np
 from ictal import __version__
 from ictal.errors import ConfigError, IctalError, ShapeError
 from ictal.fsutil import write_json_atomic
-from ictal.manifest.schema import Manifest, Recording
+from ictal.manifest.schema import Manifest, Montage, Recording
 from ictal.preprocess.bed_volume import BedVolume, fit_bed_volume
 from ictal.preprocess.boxes import Box
 from ictal.preprocess.config import PreprocessConfig
@@ -87,6 +87,8 @@ class RecordingPlan:
         depth_planes: Algorithm 1 result, ``None`` when depth cropping is off or impossible.
         bed_volume: the volume over the bed (``depth_crop.method="bed-volume"``), ``None``
             otherwise or when no bed was found (then the planes of Algorithm 1 crop).
+        montage: the recording's picture-in-picture layout (seed 002), ``None`` for one view;
+            with one, every window gives one sample per view and the detection crop is off.
         apply_depth_crop: whether samples are depth-cropped (``False`` for variant A, whose
             boxes still come from the depth-cropped frame).
         keyframes: detection crop per key frame; a frame uses the latest key frame <= it.
@@ -112,6 +114,7 @@ class RecordingPlan:
     qc_frames: tuple[int, ...]
     notes: tuple[str, ...] = ()
     bed_volume: BedVolume | None = None
+    montage: Montage | None = None
     config: dict[str, Any] = field(default_factory=dict)
     created: str = ""
     version: str = __version__
@@ -145,6 +148,7 @@ class RecordingPlan:
             "width": self.width, "height": self.height,
             "depth_planes": None if self.depth_planes is None else self.depth_planes.to_dict(),
             "bed_volume": None if self.bed_volume is None else self.bed_volume.to_dict(),
+            "montage": None if self.montage is None else self.montage.model_dump(mode="json"),
             "apply_depth_crop": self.apply_depth_crop,
             "keyframes": [k.to_dict() for k in self.keyframes],
             "ir_window": None if self.ir_window is None else
@@ -167,6 +171,7 @@ class RecordingPlan:
             depth_planes=None if planes is None else DepthPlanes.from_dict(planes),
             bed_volume=(None if d.get("bed_volume") is None
                         else BedVolume.from_dict(d["bed_volume"])),
+            montage=None if d.get("montage") is None else Montage.model_validate(d["montage"]),
             apply_depth_crop=bool(d["apply_depth_crop"]),
             keyframes=tuple(KeyframeCrop.from_dict(k) for k in d["keyframes"]),
             ir_window=None if window is None else IrWindow(window["lo"], window["hi"]),
@@ -369,8 +374,13 @@ def plan_recording(
                 prep.planes = (volume or planes).bounds()
             # the bed volume leaves no floor: detectors then see the cropped IR (staff gone) but
             # the whole depth frame (the depth-geometry detector starts from the floor)
-            keyframes = _detect_keyframes(src, dep_reader, prep, config, detector, notes,
-                                          whole_depth=volume is not None)
+            if rec.montage is not None:  # a box over two views would crop neither
+                keyframes = [KeyframeCrop(0, (0, 0, info.width, info.height), None, None, None,
+                                          True)]
+                notes.append("montage: one sample per view; no detection crop")
+            else:
+                keyframes = _detect_keyframes(src, dep_reader, prep, config, detector, notes,
+                                              whole_depth=volume is not None)
         finally:
             if dep_reader is not None:
                 dep_reader.close()
@@ -378,7 +388,7 @@ def plan_recording(
     return RecordingPlan(
         recording=rec.id, patient=rec.patient, variant=config.variant, source=config.source,
         streams=streams, fps=fps, n_frames=n, width=info.width, height=info.height,
-        depth_planes=planes, bed_volume=volume,
+        depth_planes=planes, bed_volume=volume, montage=rec.montage,
         apply_depth_crop=config.depth_crop.enabled and planes is not None,
         keyframes=tuple(keyframes), ir_window=window,
         qc_frames=qc_indices(n, config.qc_frames), notes=tuple(notes),
