@@ -77,3 +77,12 @@ def test_parallel_generation_is_bit_identical(tiny_dataset: tuple[Path, Generate
     result = generate_dataset(tiny_cfg, tmp_path, workers=2, progress=False)
     assert result.report.exit_code == 0
     assert _digests(tmp_path) == _digests(out)
+
+
+def test_content_version_is_part_of_the_recipe(tiny_cfg: PhantomConfig) -> None:
+    """Recordings made by an older renderer or older programmes are not resumed."""
+    from ictal.phantom.generate import CONTENT_VERSION, recipe_hash
+
+    assert recipe_hash(tiny_cfg) == recipe_hash(tiny_cfg, CONTENT_VERSION)
+    assert recipe_hash(tiny_cfg) != recipe_hash(tiny_cfg, CONTENT_VERSION - 1)
+    assert recipe_hash(tiny_cfg) == recipe_hash(tiny_cfg.model_copy(update={"name": "x"}))

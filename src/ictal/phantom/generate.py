@@ -170,11 +170,18 @@ def groundtruth_path(rec_id: str) -> str:
     return f"groundtruth/{rec_id}.npz"
 
 
-def recipe_hash(cfg: PhantomConfig) -> str:
-    """sha256 of the parts of the recipe that shape a recording's content (stored in each
-    ground-truth file, checked when resuming); the number of patients, the dataset's name and
-    the list of streams do not change any recording."""
+#: Version of what the code makes of a recipe: bump it whenever the movement programmes, the
+#: scene or the renderer change the content of a recording, so that resuming re-renders.
+CONTENT_VERSION = 2
+
+
+def recipe_hash(cfg: PhantomConfig, content_version: int = CONTENT_VERSION) -> str:
+    """sha256 of the parts of the recipe that shape a recording's content, and of
+    :data:`CONTENT_VERSION` (stored in each ground-truth file, checked when resuming); the
+    number of patients, the dataset's name and the list of streams do not change any
+    recording."""
     fields = cfg.model_dump(mode="json", exclude={"n_patients", "name", "streams"})
+    fields["content_version"] = content_version
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
