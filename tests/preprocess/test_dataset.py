@@ -23,6 +23,10 @@ def test_outputs_resume_and_failures(manifest, recording_dir: Path, tmp_path: Pa
     assert plan["config"]["depth_crop"]["n_sigma"] == 2.0 and plan["variant"] == "B"
     rows = list(csv.DictReader((out / "summary.csv").open()))
     assert rows[0]["recording"] == "R1" and rows[0]["length_axis"] == "x"
+    # this synthetic scene has no floor: the bed volume falls back to Algorithm 1, noted
+    assert rows[0]["depth_crop"] == "algorithm1" and "Algorithm 1 instead" in rows[0]["notes"]
+    a = preprocess_dataset(manifest, tmp_path / "pre-a", variant_config("A"))
+    assert a.rows[0]["depth_crop"] == ""  # variant A crops no depth
     assert result.rates["detection"] == (0, 0, None)  # no ground truth for this recording
 
     again = preprocess_dataset(manifest, out, config)

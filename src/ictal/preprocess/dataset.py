@@ -79,8 +79,8 @@ def _row(plan: RecordingPlan, scores: dict[str, Any] | None, status: str) -> dic
         "length_axis": planes.length_axis if planes else "",
         "loc_rule": planes.loc_rule if planes else "",
         "sigma_mm": round(planes.sigma, 1) if planes else "",
-        "depth_crop": ("bed-volume" if plan.bed_volume is not None
-                       else "algorithm1" if plan.apply_depth_crop else ""),
+        "depth_crop": ("" if not plan.apply_depth_crop
+                       else "bed-volume" if plan.bed_volume is not None else "algorithm1"),
         "crop_box": " ".join(str(v) for v in plan.keyframes[0].crop_box),
         "detected": plan.detection_ok,
         "detection_qc": "" if not scores or scores["detection"] is None else scores["detection"],

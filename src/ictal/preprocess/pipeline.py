@@ -21,7 +21,6 @@ import numpy as np
 
 from ictal.backbones.spec import InputSpec
 from ictal.errors import ConfigError, IctalError
-from ictal.io.montage import split_montage_clip
 from ictal.manifest.schema import Event, Manifest
 from ictal.preprocess.boxes import Box
 from ictal.preprocess.config import PreprocessConfig
@@ -290,9 +289,11 @@ def _process_chunk(
         cropped = prep.cropped(frames if same else frames[sel],
                                None if depth is None else (depth if same else depth[sel]),
                                box, crop_depth=use_depth)
-        views: dict[str | None, np.ndarray] = (
-            {None: cropped} if plan.montage is None
-            else dict(split_montage_clip(cropped, plan.montage)))
+        views: dict[str | None, np.ndarray] = {None: cropped}
+        if plan.montage is not None:
+            from ictal.io.montage import split_montage_clip
+
+            views = dict(split_montage_clip(cropped, plan.montage))
         for view, pixels in views.items():
             square, geo = square_frames(
                 pixels, spec.size, style=style, base_size=config.frames.gestures_base_size,

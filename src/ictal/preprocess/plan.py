@@ -227,7 +227,7 @@ class FramePrep:
     """Per-frame spatial steps shared by planning, QC and the pipeline (no resizing)."""
 
     config: PreprocessConfig
-    planes: tuple[np.ndarray, np.ndarray] | None
+    bounds: tuple[np.ndarray, np.ndarray] | None  # per-pixel depth bounds of the crop (mm)
     window: IrWindow | None
 
     def depth(self, depth: np.ndarray) -> np.ndarray:
@@ -250,10 +250,10 @@ class FramePrep:
             ``(frames uint8, depth after denoising and cropping or None)``.
         """
         dep = None if depth is None else self.depth(depth)
-        if crop_depth and self.planes is not None and dep is not None:
+        if crop_depth and self.bounds is not None and dep is not None:
             if frames.ndim == 4:  # RGB is not registered with depth
                 raise ShapeError("depth cropping needs IR frames registered with the depth")
-            dep, frames = apply_depth_crop(dep, frames, *self.planes)  # type: ignore[assignment]
+            dep, frames = apply_depth_crop(dep, frames, *self.bounds)  # type: ignore[assignment]
         if frames.dtype == np.uint16:
             if self.window is None:
                 raise ShapeError("16-bit frames need an IR window")
@@ -280,11 +280,11 @@ class FramePrep:
         m = d.size * d.iterations if d.enabled else 0
         X0, Y0, X1, Y1 = max(0, x0 - m), max(0, y0 - m), min(w, x1 + m), min(h, y1 + m)
         inner = (slice(None), slice(y0 - Y0, y1 - Y0), slice(x0 - X0, x1 - X0))
-        if not (crop_depth and self.planes is not None and depth is not None):
+        if not (crop_depth and self.bounds is not None and depth is not None):
             out, _ = self.source(frames[:, y0:y1, x0:x1], None, crop_depth=False)
             return out
         dep = self.depth(depth[:, Y0:Y1, X0:X1])[inner]
-        lo, hi = (p[y0:y1, x0:x1] for p in self.planes)
+        lo, hi = (b[y0:y1, x0:x1] for b in self.bounds)
         if frames.ndim == 4:
             raise ShapeError("depth cropping needs IR frames registered with the depth")
         _, region = apply_depth_crop(dep, frames[:, y0:y1, x0:x1], lo, hi)
@@ -371,7 +371,7 @@ def plan_recording(
                     if volume is None:
                         notes.append("no floor or bed found on the first depth frame: "
                                      "depth-cropped with Algorithm 1 instead")
-                prep.planes = (volume or planes).bounds()
+                prep.bounds = (volume or planes).bounds()
             # the bed volume leaves no floor: detectors then see the cropped IR (staff gone) but
             # the whole depth frame (the depth-geometry detector starts from the floor)
             if rec.montage is not None:  # a box over two views would crop neither
