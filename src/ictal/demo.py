@@ -31,7 +31,8 @@ class DemoConfig:
         backbone: ``"auto"`` (I3D when its checkpoint is found, else ``motion``) or a name.
         weights: checkpoint of the backbone (default: the weights directory).
         model: model preset or YAML of :mod:`ictal.training.config`.
-        variant: preprocessing dataset variant of seed 000.
+        variant: preprocessing dataset variant (seed 000's A / B / B0.5, or B+top: B plus
+            the bed seen from above, :mod:`ictal.preprocess.topview`).
         k: number of cross-validation folds.
         seed: seed of the phantom, the splits and the models.
         workers: processes rendering the phantom.
@@ -42,7 +43,7 @@ class DemoConfig:
     backbone: str = "auto"
     weights: Path | None = None
     model: str = "fast"
-    variant: str = "B"
+    variant: str = "B+top"
     k: int = 5
     seed: int = 0
     workers: int = 2

@@ -46,7 +46,7 @@ def test_rate_and_amplitude_are_separated() -> None:
     fle = _summary(blob_clip(3.0, 15.0))  # hyperkinetic: faster and larger
     for key in ("energy_mean", "speed_mean", "moving_gt_0.05"):
         assert rest[key] < tle[key] < fle[key], key
-    assert rest["moving_gt_0.05"] == 0.0
+    assert rest["moving_gt_0.05"] < 1e-3  # sensor noise alone moves (almost) no pixel
     # dominant frequency: cycles / frame x 4, i.e. Hz x 4 / 30 at 30 fps
     assert tle["flow_dominant_freq"] == pytest.approx(4 / 30, abs=0.04)
     assert fle["flow_dominant_freq"] == pytest.approx(12 / 30, abs=0.04)

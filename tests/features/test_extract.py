@@ -52,6 +52,26 @@ def test_extract_writes_labelled_timed_features_and_resumes(phantom: Path, tmp_p
     np.testing.assert_array_equal(read_features(redo).features, table.features)
 
 
+def test_top_view_features_follow_the_infrared_ones(phantom: Path, tmp_path: Path) -> None:
+    manifest = load_manifest(phantom)
+    extractor = load_backbone("motion")
+    report = extract_manifest(manifest, tmp_path / "top", extractor, variant_config("B+top"),
+                              show_progress=False)
+    assert report.exit_code == 0
+    plain = tmp_path / "plain"
+    extract_manifest(manifest, plain, extractor, variant_config("B"), show_progress=False)
+    table, ir = read_features(tmp_path / "top"), read_features(plain)
+    f = extractor.features
+    assert table.features.shape == (len(ir), extractor.timesteps, 2 * f)
+    np.testing.assert_array_equal(table.mask, ir.mask)
+    # the first half is the infrared crop's, unchanged; the second half sees the patient move
+    np.testing.assert_allclose(table.features[..., :f], ir.features, rtol=1e-5, atol=1e-6)
+    top = table.features[..., f:][table.mask]
+    assert np.isfinite(top).all() and np.abs(top).max() > 0
+    assert np.all(table.features[~table.mask] == -1.0)
+    assert table.attrs["preprocess"]["topview"]["enabled"]
+
+
 def test_a_broken_recording_is_reported_and_the_others_go_on(phantom: Path,
                                                              tmp_path: Path) -> None:
     root = tmp_path / "data"

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from ictal.backbones.spec import InputSpec
+from ictal.errors import IctalError
 from ictal.io import open_video
 from ictal.manifest import Event
 from ictal.preprocess.config import PreprocessConfig, seed000_depth, variant_config
@@ -89,6 +90,16 @@ def test_variant_a_skips_the_depth_crop_but_keeps_the_boxes(manifest, recording_
     np.testing.assert_allclose(
         sa.frames, reference_frames(recording_dir, plan_a, 0, 60, False), atol=1e-5)
     assert not np.allclose(sa.frames, sb.frames)  # the staff in frames 40-59 differ
+
+
+def test_top_view_needs_a_bed_volume(manifest) -> None:
+    cfg = variant_config("B+top")
+    plan = plan_recording(manifest, "R1", cfg)
+    assert plan.bed_volume is None  # the tiny scene has no floor: Algorithm 1 crops it
+    with pytest.raises(IctalError, match="R1: no top view can be made .*no bed volume"):
+        next(iter_samples(manifest, plan, cfg, SPEC))
+    # without the top view the same plan streams as variant B does
+    assert next(iter_samples(manifest, plan, variant_config("B"), SPEC)).topview is None
 
 
 def test_overlap_and_sliding_windows(manifest_with) -> None:

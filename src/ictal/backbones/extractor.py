@@ -169,6 +169,7 @@ class FeatureExtractor:
             "weights_sha256": self.weights_sha256,
             "input": self.input_spec.to_dict(),
             "timesteps": self.spec.timesteps, "features": self.spec.features,
+            "revision": self.spec.revision,
         }
 
     def _check(self, clips: torch.Tensor) -> int:

@@ -5,14 +5,15 @@ the crop, how fast, in which direction and at which rhythm. It needs no checkpoi
 on a CPU and gives the same ``(timesteps, features)`` + mask layout as I3D, so every classifier
 accepts it. A full 60-frame sample gives 8 timesteps of 7.5 frames (I3D gives 7).
 
-Per frame pair, on the grey clip average-pooled to half resolution:
+Per frame pair, on the grey clip at its input resolution (112 x 112: a hand's automatism in a
+crop of the whole bed spans a few pixels, and halving the resolution loses it):
 
 * motion energy ``|I[t+1] - I[t]|`` (frame differencing), per visible pixel: pixels at ``-1``
   (zeroed by the depth crop, or square padding) do not count, so the figures do not depend on
   how much of the crop the bed fills;
 * a cheap dense optical flow: one Lucas-Kanade least-squares solve per block of an 8 x 8 grid
   (structure tensor of the spatial gradients against the temporal difference, Tikhonov
-  regularised), i.e. the block's mean displacement in half-resolution pixels per frame.
+  regularised), i.e. the block's mean displacement in input pixels per frame.
 
 Per timestep they are summarised per cell of a 4 x 4 grid (energy, flow speed, mean flow vector)
 and globally (direction and speed histograms, fraction of moving pixels, speed statistics,
@@ -35,7 +36,7 @@ import torch.nn.functional as F
 GRID = 4  # cells per side for the per-cell summaries
 FLOW_GRID = 8  # Lucas-Kanade blocks per side
 DIRECTION_BINS = 8
-SPEED_EDGES = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)  # half-res pixels / frame -> 8 bins
+SPEED_EDGES = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)  # input pixels / frame -> 8 bins
 ENERGY_THRESHOLDS = (0.02, 0.05, 0.1, 0.2)  # |dI| in [-1, 1] units -> moving-pixel fractions
 # Frequency band edges in cycles / frame x 30 (Hz at 30 fps): rest, automatisms, clonic, tremor.
 BAND_EDGES = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 9.0, 15.0)
@@ -150,9 +151,8 @@ def motion_features(clip: torch.Tensor) -> torch.Tensor:
         speed histogram (8), moving-pixel fractions (4), 12 global statistics, then the
         sample's spectrum of motion energy (12) and of cell flow (12).
     """
-    n, _, t, h, w = clip.shape
+    n, _, t = clip.shape[:3]
     grey = clip.float().mean(1)  # (N, T, H, W)
-    grey = F.avg_pool2d(grey.reshape(n * t, 1, h, w), 2).reshape(n, t, h // 2, w // 2)
     prev, nxt = grey[:, :-1], grey[:, 1:]
     p = t - 1
     hh, ww = grey.shape[-2:]

@@ -68,6 +68,9 @@ class BackboneSpec:
         first_conv: dotted module path of the first convolution (infrared adaptation).
         checkpoint: the public weights file, ``None`` for weight-free backbones.
         description: one line for listings.
+        revision: version of the code computing the features, recorded with them; raised when
+            a weight-free backbone's features change, so stored features of an older
+            revision are extracted again instead of being mixed with new ones.
     """
 
     name: str
@@ -81,6 +84,7 @@ class BackboneSpec:
     first_conv: str | None = None
     checkpoint: CheckpointSpec | None = None
     description: str = ""
+    revision: int = 1
 
     def resolve_builder(self) -> Callable[..., Any]:
         """Import and return the builder function (imports torch)."""
@@ -238,7 +242,7 @@ def default_registry() -> BackboneRegistry:
         BackboneSpec(
             name="motion", family="motion", builder="ictal.backbones.motion:build_motion",
             input=InputSpec(frames=60, size=112, value_range=(-1.0, 1.0)),
-            features=120, timesteps=8, min_frames=2,
+            features=120, timesteps=8, min_frames=2, revision=2,
             description="weight-free motion energy / flow / frequency summary: 8 x 120",
         ),
     ])

@@ -19,7 +19,9 @@ def demo(
                                  help="'auto' (I3D if its checkpoint is found, else motion)."),
     weights: Path | None = typer.Option(None, "--weights", help="Backbone checkpoint."),
     model: str = typer.Option("fast", "--model", help="Model preset or YAML file."),
-    variant: str = typer.Option("B", "--variant", help="Seed 000 dataset variant: A, B, B0.5."),
+    variant: str = typer.Option(
+        "B+top", "--variant",
+        help="Dataset variant: A, B, B0.5 (seed 000) or B+top (B plus the bed seen from above)."),
     folds: int = typer.Option(5, "--folds", "-k", min=2),
     seed: int = typer.Option(0, "--seed"),
     workers: int = typer.Option(2, "--workers", min=1, help="Processes rendering the phantom."),

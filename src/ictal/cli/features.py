@@ -21,7 +21,7 @@ def extract(
     config: Path | None = typer.Option(None, "--config", "-c",
                                        help="Preprocessing config YAML."),
     variant: str | None = typer.Option(None, "--variant",
-                                       help="Dataset variant of seed 000: A, B or B0.5."),
+                                       help="Dataset variant: A, B, B0.5 (seed 000) or B+top."),
     plans: Path | None = typer.Option(None, "--plans",
                                       help="Output folder of `ictal preprocess` (crop plans)."),
     windows: str = typer.Option("events", "--windows",

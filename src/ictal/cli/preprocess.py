@@ -17,7 +17,8 @@ def preprocess(
     config_path: Path | None = typer.Option(None, "--config", "-c",
                                             help="Preprocessing config (YAML)."),
     variant: str | None = typer.Option(
-        None, "--variant", help="Dataset variant of seed 000: A, B or B0.5 (overrides config)."),
+        None, "--variant",
+        help="Dataset variant: A, B, B0.5 (seed 000) or B+top (overrides config)."),
     ground_truth: Path | None = typer.Option(
         None, "--ground-truth", help="Folder of phantom ground-truth .npz files (default: "
         "found beside the manifest or OUT)."),

@@ -39,7 +39,7 @@ from ictal.evaluation.splits import fold_sizes, inner_split, is_leaky, make_spli
 from ictal.features.table import FeatureTable
 from ictal.fsutil import atomic_path, write_json_atomic
 from ictal.training.config import ModelConfig
-from ictal.training.fit import fit_rows, is_seizure_level, predict_rows
+from ictal.training.fit import fit_selected, is_seizure_level, predict_rows
 
 log = logging.getLogger(__name__)
 
@@ -306,8 +306,9 @@ def _run_fold(table: FeatureTable, i: int, train_rows: np.ndarray, test_rows: np
                                          grouped=not is_leaky(protocol))
     else:  # the seeds' protocol: the outer validation fold picks the epoch
         fit_part, val_part = train_rows, test_rows
-    est = fit_rows(table, fit_part, val_part, config, classes, seed=fold_seed,
-                   threads=threads, on_epoch=on_epoch, device=device)
+    est, history = fit_selected(table, fit_part, val_part, config, classes,
+                                refit_rows=train_rows, seed=fold_seed, threads=threads,
+                                on_epoch=on_epoch, device=device)
     pred = predict_rows(est, table, test_rows, config, classes)
     metrics = classification_metrics(pred.y, pred.proba, classes)
     if is_seizure_level(config):
@@ -322,7 +323,7 @@ def _run_fold(table: FeatureTable, i: int, train_rows: np.ndarray, test_rows: np
     fold = FoldResult(
         i, sorted(set(table.patient[train_rows].tolist())),
         sorted(set(table.patient[test_rows].tolist())), sizes, metrics, seizure,
-        est.history_.to_dict(), pred.y, pred.proba, pred.rows, pred.group.astype(str),
+        history, pred.y, pred.proba, pred.rows, pred.group.astype(str),
         search_info, time.perf_counter() - start)
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / f"fold_{i:02d}.pt") as tmp:

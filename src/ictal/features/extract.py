@@ -113,8 +113,12 @@ def features_of_samples(samples: Iterable[Sample], extractor: Extractor, *, batc
     """Run ``extractor`` over ``samples`` and collect a :class:`FeatureTable`.
 
     Features are produced batch by batch; only the (small) feature rows are kept in memory.
+    Samples with a top view (:mod:`ictal.preprocess.topview`) get ``2 F`` features per
+    timestep: the infrared crop's, then the top view's averaged over the bed's mirror images.
     """
     import torch
+
+    from ictal.preprocess.topview import mirror_average
 
     rows: dict[str, list[Any]] = {k: [] for k in (
         "features", "mask", "patient", "recording", "event", "label", "view",
@@ -122,6 +126,10 @@ def features_of_samples(samples: Iterable[Sample], extractor: Extractor, *, batc
     for batch in batched(samples, batch_size):
         clips = torch.from_numpy(np.stack([s.frames for s in batch]))
         feats, mask = extractor(clips)
+        if batch[0].topview is not None:
+            tops = torch.from_numpy(np.stack([s.topview for s in batch]))  # type: ignore[misc]
+            top_feats, _ = mirror_average(extractor, tops)
+            feats = np.concatenate([np.asarray(feats), np.asarray(top_feats)], axis=2)
         rows["features"].append(np.asarray(feats, dtype=np.float32))
         rows["mask"].append(np.asarray(mask, dtype=bool))
         for s in batch:
@@ -136,7 +144,8 @@ def features_of_samples(samples: Iterable[Sample], extractor: Extractor, *, batc
             rows["t_start"].append(float(s.span.t_start))
             rows["t_stop"].append(float(s.span.t_stop))
     if not rows["features"]:
-        return empty_table(extractor.timesteps, extractor.features, attrs)
+        streams = 2 if attrs.get("preprocess", {}).get("topview", {}).get("enabled") else 1
+        return empty_table(extractor.timesteps, streams * extractor.features, attrs)
     return FeatureTable(
         features=np.concatenate(rows.pop("features")), mask=np.concatenate(rows.pop("mask")),
         patient=np.array(rows.pop("patient")), recording=np.array(rows.pop("recording")),

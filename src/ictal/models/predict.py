@@ -180,4 +180,5 @@ def features_for_recording(bundle: Bundle, manifest: Any, recording: str, extrac
     samples = iter_samples(manifest, plan, config, extractor.input_spec, windows="sliding",
                            stride=stride)
     return features_of_samples(samples, extractor, batch_size=batch_size,
-                               attrs={**extractor.provenance(), "plan": plan.to_dict()})
+                               attrs={**extractor.provenance(), "plan": plan.to_dict(),
+                                      "preprocess": config.model_dump(mode="json")})

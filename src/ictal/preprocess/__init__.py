@@ -14,7 +14,8 @@ Pure functions on arrays (layouts in their docstrings), in the order data flows:
 
 Then the thin layer that uses them:
 
-* :mod:`~ictal.preprocess.config` -- :class:`PreprocessConfig` (YAML), variants A / B / B0.5;
+* :mod:`~ictal.preprocess.config` -- :class:`PreprocessConfig` (YAML), variants A / B / B0.5
+  / B+top;
 * :mod:`~ictal.preprocess.plan` -- :func:`plan_recording` -> :class:`RecordingPlan` (JSON);
 * :mod:`~ictal.preprocess.pipeline` -- :func:`iter_samples`, the streaming pipeline;
 * :mod:`~ictal.preprocess.qc` -- contact sheets and scores against phantom ground truth;

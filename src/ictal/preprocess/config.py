@@ -1,8 +1,8 @@
 """Preprocessing configuration: pydantic models, YAML-loadable, validated once at the edge.
 
 The whole config is stored with every output (plan JSON, sample provenance), so any sample can
-be reproduced. Named dataset variants of seed 000 (``A``, ``B``, ``B0.5``) are presets applied
-with :func:`variant_config`.
+be reproduced. Named dataset variants of seed 000 (``A``, ``B``, ``B0.5``) and ours
+(``B+top``) are presets applied with :func:`variant_config`.
 """
 
 from __future__ import annotations
@@ -161,6 +161,21 @@ class TemporalConfig(_Model):
     generalised_label: str = "TCS"  # GESTURES Eq. 1 label 1
 
 
+class TopViewConfig(_Model):
+    """The bed seen from above (:mod:`~ictal.preprocess.topview`), a second picture of every
+    sample made from the depth stream and the bed volume; its backbone features (averaged over
+    the bed's mirror images) are appended to those of the infrared crop."""
+
+    enabled: bool = False
+    height_mm: tuple[float, float] = (-200.0, 800.0)  # over the mattress top -> 1 .. 255
+
+    @model_validator(mode="after")
+    def _check(self) -> TopViewConfig:
+        if self.height_mm[0] >= self.height_mm[1]:
+            raise ValueError("height_mm must be [low, high] with low < high")
+        return self
+
+
 class PreprocessConfig(_Model):
     """Everything ``ictal preprocess`` and :func:`~ictal.preprocess.pipeline.iter_samples` do."""
 
@@ -172,12 +187,13 @@ class PreprocessConfig(_Model):
     intensity: IntensityConfig = IntensityConfig()
     frames: FramesConfig = FramesConfig()
     temporal: TemporalConfig = TemporalConfig()
+    topview: TopViewConfig = TopViewConfig()
     decode_threads: int = Field(2, ge=1)
     chunk_frames: int = Field(32, ge=1)  # frames processed per batch
     qc_frames: int = Field(5, ge=2)  # seed 000: 5 frames, first and last included
 
 
-#: Dataset variants of seed 000 (Table 3b): what each turns on.
+#: Dataset variants of seed 000 (Table 3b), and ours (``B+top``): what each turns on.
 VARIANTS: dict[str, dict[str, Any]] = {
     # A: detection crop of the raw IR, with the boxes found for B (detected on depth-cropped IR)
     "A": {"depth_crop": {"enabled": False}, "detection": {"on_depth_cropped": True},
@@ -186,6 +202,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "B": {"depth_crop": {"enabled": True}, "temporal": {"overlap": 0.0}},
     # B0.5: B with 50 % overlapping samples
     "B0.5": {"depth_crop": {"enabled": True}, "temporal": {"overlap": 0.5}},
+    # B+top (ours): B, plus the bed seen from above from the depth stream (needs a bed volume)
+    "B+top": {"depth_crop": {"enabled": True, "method": "bed-volume"},
+              "topview": {"enabled": True}, "temporal": {"overlap": 0.0}},
 }
 
 

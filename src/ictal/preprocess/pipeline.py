@@ -33,6 +33,7 @@ from ictal.preprocess.temporal import (
     sliding_windows,
     tsn_snippet_starts,
 )
+from ictal.preprocess.topview import TopView
 from ictal.timebase import FrameSpan, as_fps
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,8 @@ def iter_samples(
     event, label, crop box and provenance. ``T`` is ``config.temporal.length`` or
     ``spec.frames``; a kept leftover may be shorter. Samples come out in order of start frame;
     a montage recording (seed 002's picture-in-picture) gives one sample per view and window,
-    its ``view`` set, the views in the montage's order.
+    its ``view`` set, the views in the montage's order. With ``config.topview.enabled`` each
+    sample also holds the bed seen from above over the same frames (``Sample.topview``).
 
     Raises:
         IctalError subclasses from the readers (corrupt or missing files).
@@ -198,19 +200,22 @@ def iter_samples(
         return
     prep = FramePrep(config, plan.crop_bounds(), plan.ir_window)
     use_depth = plan.apply_depth_crop and "depth" in plan.streams
+    top = _top_view(plan, config, spec)
     provenance_base = {
         "variant": plan.variant, "source": plan.source, "source_fps": str(src_fps),
         "timeline_fps": str(fps), "input_spec": spec.to_dict(),
         "depth_cropped": use_depth, "ir_window": None if plan.ir_window is None else
         [plan.ir_window.lo, plan.ir_window.hi], "windows": windows,
+        "topview": None if top is None else top.describe(),
     }
     style = config.frames.style
     pending = sorted(wins, key=lambda w: (w.start, w.stop))
     buffer: dict[int, dict[str | None, np.ndarray]] = {}  # timeline index -> view -> frame
+    top_buffer: dict[int, np.ndarray] = {}  # timeline index -> top view
     geometry: dict[tuple[Box, str | None], dict[str, Any]] = {}
     src_reader = open_video(plan.streams[plan.source], threads=config.decode_threads)
     dep_reader = (open_video(plan.streams["depth"], threads=config.decode_threads)
-                  if use_depth else None)
+                  if use_depth or top is not None else None)
     try:
         for g0, g1 in _groups(pending):
             s0, s1 = int(index_map[g0]), int(index_map[g1 - 1]) + 1
@@ -240,14 +245,16 @@ def iter_samples(
                     if len(chunk_idx) >= config.chunk_frames or j >= g1:
                         _process_chunk(plan, prep, config, spec, style, index_map, chunk_idx,
                                        chunk_src, chunk_dep, use_depth, buffer, geometry)
+                        _project_chunk(top, chunk_idx, chunk_dep, top_buffer)
                         chunk_idx, chunk_src, chunk_dep = [], [], []
                         while pending and pending[0].stop - 1 in buffer:
                             yield from _make_samples(pending.pop(0), plan, spec, fps, buffer,
-                                                     index_map, geometry, provenance_base,
-                                                     length)
+                                                     top_buffer, index_map, geometry,
+                                                     provenance_base, length)
                         low = pending[0].start if pending else n_timeline
                         for k in [k for k in buffer if k < low]:
                             del buffer[k]
+                            top_buffer.pop(k, None)
                     if j >= g1:
                         break
             finally:
@@ -257,9 +264,10 @@ def iter_samples(
             if chunk_idx:
                 _process_chunk(plan, prep, config, spec, style, index_map, chunk_idx, chunk_src,
                                chunk_dep, use_depth, buffer, geometry)
+                _project_chunk(top, chunk_idx, chunk_dep, top_buffer)
             while pending and pending[0].stop - 1 in buffer:
-                yield from _make_samples(pending.pop(0), plan, spec, fps, buffer, index_map,
-                                         geometry, provenance_base, length)
+                yield from _make_samples(pending.pop(0), plan, spec, fps, buffer, top_buffer,
+                                         index_map, geometry, provenance_base, length)
         if pending:
             raise IctalError(
                 f"recording {plan.recording}: the streams ended before frame "
@@ -269,6 +277,31 @@ def iter_samples(
         src_reader.close()
         if dep_reader is not None:
             dep_reader.close()
+
+
+def _top_view(plan: RecordingPlan, config: PreprocessConfig, spec: InputSpec) -> TopView | None:
+    """The top-view projector of ``plan`` when the config asks for one."""
+    if not config.topview.enabled:
+        return None
+    why = ("it has no depth stream" if "depth" not in plan.streams
+           else "it is a montage of several views" if plan.montage is not None
+           else "its plan has no bed volume" if plan.bed_volume is None else None)
+    if why is not None:
+        raise IctalError(
+            f"recording {plan.recording}: no top view can be made ({why})",
+            hint="the top view needs a registered depth stream and the bed found on its first "
+                 "frame (depth_crop.method: bed-volume); use variant B for this recording")
+    return TopView(plan.bed_volume, spec.size, config.topview.height_mm)  # type: ignore[arg-type]
+
+
+def _project_chunk(top: TopView | None, idx: list[int], dep: list[np.ndarray],
+                   top_buffer: dict[int, np.ndarray]) -> None:
+    """Top views of a chunk's depth frames into ``top_buffer`` keyed by timeline index."""
+    if top is None or not idx:
+        return
+    maps = top.project(np.stack(dep))
+    for n, j in enumerate(idx):
+        top_buffer[j] = maps[n]
 
 
 def _process_chunk(
@@ -306,11 +339,14 @@ def _process_chunk(
 
 def _make_samples(
     w: Any, plan: RecordingPlan, spec: InputSpec, fps: Fraction,
-    buffer: dict[int, dict[str | None, np.ndarray]], index_map: np.ndarray,
+    buffer: dict[int, dict[str | None, np.ndarray]], top_buffer: dict[int, np.ndarray],
+    index_map: np.ndarray,
     geometry: dict[tuple[Box, str | None], dict[str, Any]], base: dict[str, Any], length: int,
 ) -> list[Sample]:
     """The samples of window ``w``: one, or one per view of a montage."""
     box = plan.crop_box_at(int(index_map[w.start]))
+    topview = (normalise(np.stack([top_buffer[k] for k in range(w.start, w.stop)]), spec)
+               if top_buffer else None)
     out = []
     for view in buffer[w.start]:
         stack = np.stack([buffer[k][view] for k in range(w.start, w.stop)], axis=-3)
@@ -323,6 +359,6 @@ def _make_samples(
             frames=normalise(stack, spec), span=FrameSpan(w.start, w.stop, fps),
             patient=plan.patient, recording=plan.recording,
             event=None if w.event is None else w.event.id, label=w.label, view=view,
-            crop_box=box, provenance=provenance,
+            crop_box=box, provenance=provenance, topview=topview,
         ))
     return out

@@ -25,6 +25,9 @@ class Sample:
         view: camera view for multi-view recordings, else ``None``.
         crop_box: ``(x0, y0, x1, y1)`` of the crop in source pixels, ``None`` when uncropped.
         provenance: how it was made (preprocessing config, scale, padding, ...).
+        topview: ``(C, T, H, W)`` ``float32`` the bed seen from above over the same frames
+            (:mod:`~ictal.preprocess.topview`), normalised like ``frames``; ``None`` unless
+            the config's ``topview`` is enabled.
     """
 
     frames: np.ndarray
@@ -36,3 +39,4 @@ class Sample:
     view: str | None = None
     crop_box: tuple[int, int, int, int] | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
+    topview: np.ndarray | None = None

@@ -34,6 +34,10 @@ class TrainConfig(BaseModel):
         patience: stop after this many epochs without progress (a higher validation F1, or a
             validation loss lower by more than ``min_delta``); ``None`` runs all epochs and
             keeps the best one (what the seeds call early stopping).
+        refit: after the epoch is selected on a held-out split, train again from scratch on
+            the selection data too (every training patient) for the selected number of
+            epochs, and keep that model - the usual refit of a model selected by validation;
+            no data is held out of the final model. Ignored when there is no validation set.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -48,6 +52,7 @@ class TrainConfig(BaseModel):
     select_on: Literal["f1", "loss"] = "f1"
     patience: int | None = Field(None, ge=1)
     min_delta: float = Field(1e-3, ge=0)
+    refit: bool = False
 
 
 class ModelConfig(BaseModel):

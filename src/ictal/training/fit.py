@@ -60,6 +60,35 @@ def fit_rows(table: FeatureTable, train_rows: np.ndarray, val_rows: np.ndarray |
                    classes=np.asarray(sorted(classes)), on_epoch=on_epoch)
 
 
+def fit_selected(table: FeatureTable, fit_part: np.ndarray, val_part: np.ndarray | None,
+                 config: ModelConfig, classes: list[str], *, refit_rows: np.ndarray,
+                 seed: int = 0,
+                 threads: int | None = 1, on_epoch: EpochCallback | None = None,
+                 device: str = "cpu") -> tuple[Any, dict[str, Any]]:
+    """Fit on ``fit_part`` with the epoch selected on ``val_part``; refit when configured.
+
+    With ``train.refit`` (and a validation set) a second model is trained from scratch on
+    ``refit_rows`` for the selected number of epochs and returned instead. ``refit_rows`` are
+    the training rows the protocol allows (``fit_part`` + ``val_part`` when the validation
+    rows come from the training patients; never test rows).
+    Returns the estimator and the selection run's history (its validation curves and the
+    epoch kept), which the refit model does not have.
+    """
+    est = fit_rows(table, fit_part, val_part, config, classes, seed=seed, threads=threads,
+                   on_epoch=on_epoch, device=device)
+    selection = est.history_.to_dict()
+    if (not config.train.refit or val_part is None or not len(val_part)
+            or len(refit_rows) == len(fit_part)):
+        return est, selection
+    epochs = est.history_.best_epoch + 1
+    train = config.train.model_copy(update={"epochs": epochs, "patience": None})
+    final = fit_rows(table, refit_rows, None,
+                     config.model_copy(update={"train": train}), classes, seed=seed,
+                     threads=threads, on_epoch=on_epoch, device=device)
+    selection["refit_rows"] = len(refit_rows)
+    return final, selection
+
+
 @dataclass
 class Predictions:
     """Predictions for some rows: one entry per unit (a feature row, or a seizure).
