@@ -81,6 +81,11 @@ def test_finished_folds_are_reused_and_other_configs_refused(
     with pytest.raises(ConfigError, match="different configuration"):
         run_cross_validation(t, model_config=cfg, selection="seed", out_dir=tmp_path,
                              progress=False)
+    # features of the same shape made otherwise (a new backbone revision) are not mixed in
+    changed = t.subset(np.arange(len(t)))
+    changed.features = changed.features + np.float32(0.5) * changed.mask[..., None]
+    with pytest.raises(ConfigError, match="different configuration"):
+        run_cross_validation(changed, model_config=cfg, out_dir=tmp_path, progress=False)
 
 
 def test_seed_selection_uses_the_test_fold_for_validation(

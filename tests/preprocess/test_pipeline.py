@@ -96,7 +96,7 @@ def test_top_view_needs_a_bed_volume(manifest) -> None:
     cfg = variant_config("B+top")
     plan = plan_recording(manifest, "R1", cfg)
     assert plan.bed_volume is None  # the tiny scene has no floor: Algorithm 1 crops it
-    with pytest.raises(IctalError, match="R1: no top view can be made .*no bed volume"):
+    with pytest.raises(IctalError, match=r"R1: no top view can be made .*no bed volume"):
         next(iter_samples(manifest, plan, cfg, SPEC))
     # without the top view the same plan streams as variant B does
     assert next(iter_samples(manifest, plan, variant_config("B"), SPEC)).topview is None

@@ -176,13 +176,21 @@ def _run_config(table: FeatureTable, model_config: ModelConfig, protocol: str, k
 
 
 def table_info(table: FeatureTable) -> dict[str, Any]:
-    """What the report says about the data: sizes and the backbone that made the features."""
+    """What the report says about the data: sizes, the backbone and preprocessing variant that
+    made the features, and a hash of the features (a run folder's finished folds are reused
+    only for the same features)."""
+    import hashlib
+
+    digest = hashlib.sha256(np.ascontiguousarray(table.features, np.float32).tobytes())
+    digest.update(np.ascontiguousarray(table.mask).tobytes())
     return {
         "rows": len(table), "shape": list(table.features.shape),
         "patients": len(np.unique(table.patient)), "events": len(np.unique(table.event)),
         "backbone": table.attrs.get("backbone"),
         "weights_sha256": table.attrs.get("weights_sha256"),
         "dataset": table.attrs.get("dataset"),
+        "variant": (table.attrs.get("preprocess") or {}).get("variant"),
+        "features_sha256": digest.hexdigest(),
     }
 
 

@@ -189,7 +189,8 @@ def write_figures(result: CVResult, folder: Path | str) -> list[Path]:
 
 def _dataset(result: CVResult) -> str:
     info = result.table_info
-    return str(info.get("dataset") or info.get("backbone") or "features")
+    name = str(info.get("dataset") or info.get("backbone") or "features")
+    return f"{name} ({info['variant']})" if info.get("variant") else name
 
 
 def _table2_rows(results: list[CVResult], level: str) -> str:
