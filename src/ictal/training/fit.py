@@ -144,7 +144,9 @@ def train_final(table: FeatureTable, config: ModelConfig, *, selection: str = "h
     """Train the model to export on every patient of ``table``.
 
     ``selection="honest"`` holds out an inner patient-grouped split to pick the epoch (and
-    reports its metrics); ``"none"`` trains on all rows for ``train.epochs`` epochs.
+    reports its metrics; with ``train.refit`` the exported model is then trained again on
+    every row for that many epochs); ``"none"`` trains on all rows for ``train.epochs``
+    epochs.
     Returns the estimator and a summary for the run folder / bundle.
     """
     from ictal.errors import ConfigError
@@ -160,14 +162,14 @@ def train_final(table: FeatureTable, config: ModelConfig, *, selection: str = "h
     else:
         raise ConfigError(f"unknown selection {selection!r} for final training",
                           hint="use honest (inner patient split) or none (all epochs)")
-    est = fit_rows(table, fit_part, val_part, config, classes, seed=seed, threads=threads,
-                   on_epoch=on_epoch, device=device)
+    est, history = fit_selected(table, fit_part, val_part, config, classes, refit_rows=rows,
+                                seed=seed, threads=threads, on_epoch=on_epoch, device=device)
     info: dict[str, Any] = {
         "selection": selection, "rows": len(table), "fit_rows": len(fit_part),
         "patients": sorted(set(table.patient.tolist())), "classes": classes,
-        "history": est.history_.to_dict(), "seed": seed,
+        "history": history, "seed": seed,
     }
-    if val_part is not None:
+    if val_part is not None and "refit_rows" not in history:  # a refit model saw them
         pred = predict_rows(est, table, val_part, config, classes)
         info["validation_patients"] = sorted(set(table.patient[val_part].tolist()))
         info["validation_metrics"] = classification_metrics(pred.y, pred.proba, classes)
