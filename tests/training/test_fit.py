@@ -6,6 +6,7 @@ import numpy as np
 
 from ictal.evaluation.splits import inner_split
 from ictal.evaluation.synthetic import synthetic_table
+from ictal.features.table import FeatureTable
 from ictal.training.config import ModelConfig, TrainConfig, preset
 from ictal.training.fit import fit_selected
 
@@ -16,11 +17,17 @@ def _config(refit: bool) -> ModelConfig:
         "train": TrainConfig(epochs=12, batch_size=32, patience=4, refit=refit)})
 
 
-def test_refit_trains_on_every_training_row_for_the_selected_epochs() -> None:
-    table = synthetic_table(patients=8, signal=2.0)
+def _split(patients: int, seed: int) -> tuple[FeatureTable, np.ndarray, np.ndarray, np.ndarray,
+                                              list[str]]:
+    """A synthetic table, its rows, an inner patient split of them and the classes."""
+    table = synthetic_table(patients=patients, signal=2.0)
     rows = np.arange(len(table))
-    fit_part, val_part = inner_split(table, rows, seed=0)
-    classes = sorted(set(table.label.tolist()))
+    fit_part, val_part = inner_split(table, rows, seed=seed)
+    return table, rows, fit_part, val_part, sorted(set(table.label.tolist()))
+
+
+def test_refit_trains_on_every_training_row_for_the_selected_epochs() -> None:
+    table, rows, fit_part, val_part, classes = _split(8, seed=0)
 
     plain, plain_history = fit_selected(table, fit_part, val_part, _config(False), classes,
                                         refit_rows=rows)
@@ -36,10 +43,7 @@ def test_refit_trains_on_every_training_row_for_the_selected_epochs() -> None:
 
 
 def test_no_refit_when_the_selection_rows_are_all_the_training_rows() -> None:
-    table = synthetic_table(patients=6, signal=2.0)
-    rows = np.arange(len(table))
-    fit_part, val_part = inner_split(table, rows, seed=1)
-    classes = sorted(set(table.label.tolist()))
+    table, _, fit_part, val_part, classes = _split(6, seed=1)
     # the seeds' protocol: the validation rows are the test fold, never trained on
     est, history = fit_selected(table, fit_part, val_part, _config(True), classes,
                                 refit_rows=fit_part)
