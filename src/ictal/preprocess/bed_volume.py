@@ -73,16 +73,23 @@ class BedVolume:
             out.append((g, c - self.half_extent[k], c + self.half_extent[k]))
         return out
 
-    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per-pixel depth interval ``(lo, hi)`` of the prism, each ``(H, W)`` ``float32`` mm;
-        ``lo > hi`` where a pixel's ray misses it (nothing is kept there)."""
+    def ray_slopes(self) -> np.ndarray:
+        """``(3, H, W)`` ``float64``: for each half-space ``g`` of :meth:`half_spaces` and each
+        pixel, ``g . d`` for the pixel's ray ``d = (u, v, 1)``; a point seen at depth ``z``
+        there has ``g . X = z * slope`` (height over the floor, position along the length,
+        position across the width)."""
         fx, fy, cx, cy = self.intrinsics
         u = (np.arange(self.width, dtype=np.float64) - cx) / fx
         v = (np.arange(self.height, dtype=np.float64) - cy) / fy
+        return np.stack([g[0] * u[None, :] + g[1] * v[:, None] + g[2]
+                         for g, _, _ in self.half_spaces()])
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-pixel depth interval ``(lo, hi)`` of the prism, each ``(H, W)`` ``float32`` mm;
+        ``lo > hi`` where a pixel's ray misses it (nothing is kept there)."""
         lo = np.zeros((self.height, self.width))
         hi = np.full((self.height, self.width), np.inf)
-        for g, a, b in self.half_spaces():
-            s = g[0] * u[None, :] + g[1] * v[:, None] + g[2]  # g . d for the ray d = (u, v, 1)
+        for s, (_, a, b) in zip(self.ray_slopes(), self.half_spaces(), strict=True):
             with np.errstate(divide="ignore", invalid="ignore"):
                 za, zb = a / s, b / s
             flat = np.abs(s) < 1e-9

@@ -283,15 +283,16 @@ def _top_view(plan: RecordingPlan, config: PreprocessConfig, spec: InputSpec) ->
     """The top-view projector of ``plan`` when the config asks for one."""
     if not config.topview.enabled:
         return None
+    volume = plan.bed_volume
     why = ("it has no depth stream" if "depth" not in plan.streams
            else "it is a montage of several views" if plan.montage is not None
-           else "its plan has no bed volume" if plan.bed_volume is None else None)
-    if why is not None:
+           else "its plan has no bed volume" if volume is None else None)
+    if why is not None or volume is None:
         raise IctalError(
             f"recording {plan.recording}: no top view can be made ({why})",
             hint="the top view needs a registered depth stream and the bed found on its first "
                  "frame (depth_crop.method: bed-volume); use variant B for this recording")
-    return TopView(plan.bed_volume, spec.size, config.topview.height_mm)  # type: ignore[arg-type]
+    return TopView(volume, spec.size, config.topview.height_mm)
 
 
 def _project_chunk(top: TopView | None, idx: list[int], dep: list[np.ndarray],

@@ -33,7 +33,6 @@ from typing import Any
 import numpy as np
 
 from ictal.preprocess.bed_volume import BedVolume
-from ictal.preprocess.depth_geometry import floor_basis
 
 
 class TopView:
@@ -53,27 +52,17 @@ class TopView:
         lo, hi = height_mm
         if hi <= lo:
             raise ValueError(f"height_mm must be increasing, got {height_mm}")
-        self.volume = volume
         self.size = size
         self.height_mm = (float(lo), float(hi))
-        fx, fy, cx, cy = volume.intrinsics
-        u = (np.arange(volume.width, dtype=np.float64) - cx) / fx
-        v = (np.arange(volume.height, dtype=np.float64) - cy) / fy
-        n = np.asarray(volume.floor_normal, np.float64)
-        e1, e2 = floor_basis(n)
-        centre = np.asarray(volume.centre, np.float64)
-        # a point X = z (u, v, 1): g . X = z (g0 u + g1 v + g2), one coefficient map per axis
-        coef, offset = [], []
-        for g, off in ((n, volume.floor_offset + volume.mattress_mm),
-                       *((a[0] * e1 + a[1] * e2, float(np.asarray(a) @ centre))
-                         for a in np.asarray(volume.axes, np.float64))):
-            coef.append((g[0] * u[None, :] + g[1] * v[:, None] + g[2]).astype(np.float32))
-            offset.append(np.float32(off))
-        self._coef = np.stack(coef)  # (3, H, W): height, length, width
-        self._offset = np.asarray(offset, np.float32)
+        # per pixel g . X = z * slope for the prism's three directions; centre each on the
+        # mattress top (height) and on the footprint's centre (length, width)
+        spaces = volume.half_spaces()
+        self._slope = volume.ray_slopes().astype(np.float32)  # (3, H, W)
+        self._offset = np.asarray([volume.floor_offset + volume.mattress_mm]
+                                  + [(a + b) / 2 for _, a, b in spaces[1:]], np.float32)
         self._low = np.float32(volume.low_mm - volume.mattress_mm)
         self._high = np.float32(volume.high_mm - volume.mattress_mm)
-        self._half = np.asarray(volume.half_extent, np.float32)
+        self._half = np.asarray([(b - a) / 2 for _, a, b in spaces[1:]], np.float32)
 
     def project(self, depth: np.ndarray) -> np.ndarray:
         """Height maps of depth frames.
@@ -92,16 +81,16 @@ class TopView:
         single = frames.ndim == 2
         if single:
             frames = frames[None]
-        if frames.shape[1:] != self._coef.shape[1:]:
+        if frames.shape[1:] != self._slope.shape[1:]:
             raise ValueError(f"depth frames are {frames.shape[1:]}, the bed volume was fitted "
-                             f"on {self._coef.shape[1:]}")
+                             f"on {self._slope.shape[1:]}")
         s = self.size
         z = torch.from_numpy(frames.astype(np.float32, copy=False))  # (N, H, W)
-        coef = torch.from_numpy(self._coef)
+        slope = torch.from_numpy(self._slope)
         off = torch.from_numpy(self._offset)
-        height = z * coef[0] - off[0]
-        along = z * coef[1] - off[1]
-        across = z * coef[2] - off[2]
+        height = z * slope[0] - off[0]
+        along = z * slope[1] - off[1]
+        across = z * slope[2] - off[2]
         half = torch.from_numpy(self._half)
         keep = ((z > 0) & (height >= float(self._low)) & (height <= float(self._high))
                 & (along.abs() < half[0]) & (across.abs() < half[1]))
