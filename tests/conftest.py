@@ -6,13 +6,11 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = (REPO / ".." / "shared").resolve()
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """The workplace's ``shared/`` folder (conformance data, samples), beside the repository."""
-    if not SHARED.is_dir():
-        pytest.skip(f"{SHARED} not found: clone the repository next to shared/")
-    return SHARED
+def data_dir() -> Path:
+    """The repository's test data: ``conformance/`` (reference outputs of the public ports on
+    seeded random weights) and ``samples/`` (a real UCF-101 clip); see their READMEs."""
+    return DATA

@@ -1,6 +1,6 @@
-"""Conformance helpers: rebuild the random reference weights and inputs of shared/conformance.
+"""Conformance helpers: rebuild the random reference weights and inputs of tests/data/conformance.
 
-The recipes are those of ``shared/conformance/README.md``: weights drawn from the manifest in
+The recipes are those of ``tests/data/conformance/README.md``: weights drawn from the manifest in
 order with one seed, cast to fp16; inputs ``torch.manual_seed(7); rand * 2 - 1``.
 """
 
@@ -26,11 +26,8 @@ SEEDS = {"i3d": 20260101, "r2plus1d_18": 20260102, "r2plus1d_34": 20260102,
 
 
 @pytest.fixture(scope="session")
-def conformance_dir(shared_dir: Path) -> Path:
-    path = shared_dir / "conformance"
-    if not path.is_dir():
-        pytest.skip(f"{path} not found")
-    return path
+def conformance_dir(data_dir: Path) -> Path:
+    return data_dir / "conformance"
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""I3D against the piergiaj/pytorch-i3d reference (shared/conformance, random weights)."""
+"""I3D against the piergiaj/pytorch-i3d reference (tests/data/conformance, random weights)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""2D ResNets against torchvision (shared/conformance, random weights)."""
+"""2D ResNets against torchvision (tests/data/conformance, random weights)."""
 
 from __future__ import annotations
 

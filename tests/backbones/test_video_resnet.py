@@ -1,4 +1,4 @@
-"""3D ResNets against torchvision / ig65m-pytorch (shared/conformance, random weights)."""
+"""3D ResNets against torchvision / ig65m-pytorch (tests/data/conformance, random weights)."""
 
 from __future__ import annotations
 

@@ -220,7 +220,7 @@ def random_state_dict(model: nn.Module, seed: int) -> dict[str, torch.Tensor]:
 
     Walks the state dict in order after ``torch.manual_seed(seed)``: conv / linear weights
     ``randn * fan_in**-0.5``, BN gamma ``rand + 0.5``, biases ``randn * 0.1``, running means
-    ``randn * 0.1``, running variances ``rand + 0.5``, counters 0 (shared/conformance/README).
+    ``randn * 0.1``, running variances ``rand + 0.5``, counters 0 (tests/data/conformance/README.md).
     Unlike PyTorch's default init this keeps deep activations of order 1, so tests and
     benchmarks exercise realistic magnitudes.
     """
