@@ -6,10 +6,25 @@ corner of the other's; ``Montage.small_box`` ``(x0, y0, x1, y1)`` says where.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
 from ictal.errors import ShapeError
-from ictal.manifest import Montage
+
+
+class Montage(Protocol):
+    """Where the small view sits: what :class:`ictal.manifest.Montage` declares for a stream.
+
+    ``small_box`` is ``(x0, y0, x1, y1)`` in pixels of the full frame, ``x1``/``y1`` exclusive.
+    """
+
+    @property
+    def small_box(self) -> tuple[int, int, int, int]: ...
+    @property
+    def large_view(self) -> str: ...
+    @property
+    def small_view(self) -> str: ...
 
 
 def _split(array: np.ndarray, montage: Montage, height: int, width: int,
