@@ -8,7 +8,7 @@ seconds from the start of the recording.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -399,15 +399,50 @@ class Health(BaseModel):
     database: str
 
 
-class ConflictDetail(BaseModel):
-    """Body of a 409: ``{"detail": {"message": ..., "current": <the server's row>}}``."""
+RowT = TypeVar("RowT", bound=BaseModel)
+
+
+class ConflictDetail(BaseModel, Generic[RowT]):
+    """What a 409 says: why the edit was refused, and the row as the server holds it now."""
 
     message: str
-    current: dict[str, Any]
+    current: RowT
 
 
-class ConflictError(BaseModel):
-    detail: ConflictDetail
+class ConflictBody(BaseModel):
+    """Body of a 409 (stale ``version``): ``{"detail": {"message": ..., "current": <row>}}``.
+
+    Each versioned entity has its own subclass below, whose ``current`` is that entity's public
+    schema, so the generated front-end client knows the exact type of the server's row. (Named
+    subclasses, because OpenAPI would name a parametrised ``ConflictDetail[PatientPublic]``
+    ``ConflictDetail_PatientPublic_``.)
+    """
+
+    detail: ConflictDetail[Any]
+
+
+class PatientConflictDetail(ConflictDetail[PatientPublic]):
+    """``current``: the patient as the server holds it now."""
+
+
+class PatientConflict(ConflictBody):
+    detail: PatientConflictDetail
+
+
+class EventConflictDetail(ConflictDetail[EventPublic]):
+    """``current``: the seizure event as the server holds it now."""
+
+
+class EventConflict(ConflictBody):
+    detail: EventConflictDetail
+
+
+class MoiConflictDetail(ConflictDetail[MoiPublic]):
+    """``current``: the MOI as the server holds it now."""
+
+
+class MoiConflict(ConflictBody):
+    detail: MoiConflictDetail
 
 
 class ErrorMessage(BaseModel):

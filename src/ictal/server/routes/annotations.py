@@ -6,24 +6,28 @@ Update: ``PATCH`` with the ``version`` the client read in the body. Delete: ``DE
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
 from ictal.server import repository
 from ictal.server.deps import Annotator, CurrentUser, DbSession
 from ictal.server.schemas import (
-    ConflictError,
+    EventConflict,
     EventCreate,
     EventPublic,
     EventUpdate,
+    MoiConflict,
     MoiCreate,
     MoiPublic,
     MoiUpdate,
 )
 
 router = APIRouter(tags=["annotations"])
-CONFLICT = {409: {"model": ConflictError, "description": "stale version: reload and retry"}}
+STALE = "stale version: reload and retry"
+EVENT_CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": EventConflict,
+                                                         "description": STALE}}
+MOI_CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": MoiConflict, "description": STALE}}
 
 
 @router.get("/recordings/{recording_id}/events", response_model=list[EventPublic])
@@ -47,7 +51,7 @@ def get_event(event_id: int, user: CurrentUser, db: DbSession) -> EventPublic:
     return repository.event_public(repository.get_event(db, event_id, user.clinic_ids))
 
 
-@router.patch("/events/{event_id}", response_model=EventPublic, responses=CONFLICT)
+@router.patch("/events/{event_id}", response_model=EventPublic, responses=EVENT_CONFLICT)
 def update_event(event_id: int, body: EventUpdate, user: Annotator, db: DbSession) -> EventPublic:
     ev = repository.get_event(db, event_id, user.clinic_ids)
     ev = repository.update_event(db, user, ev, body)
@@ -55,7 +59,8 @@ def update_event(event_id: int, body: EventUpdate, user: Annotator, db: DbSessio
     return repository.event_public(ev)
 
 
-@router.delete("/events/{event_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CONFLICT)
+@router.delete("/events/{event_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses=EVENT_CONFLICT)
 def delete_event(event_id: int, version: Annotated[int, Query()], user: Annotator,
                  db: DbSession) -> None:
     """Delete an event and its MOIs."""
@@ -91,7 +96,7 @@ def get_moi(moi_id: int, user: CurrentUser, db: DbSession) -> MoiPublic:
     return repository.moi_public(repository.get_moi(db, moi_id, user.clinic_ids))
 
 
-@router.patch("/mois/{moi_id}", response_model=MoiPublic, responses=CONFLICT)
+@router.patch("/mois/{moi_id}", response_model=MoiPublic, responses=MOI_CONFLICT)
 def update_moi(moi_id: int, body: MoiUpdate, user: Annotator, db: DbSession) -> MoiPublic:
     moi = repository.get_moi(db, moi_id, user.clinic_ids)
     moi = repository.update_moi(db, user, moi, body)
@@ -99,7 +104,7 @@ def update_moi(moi_id: int, body: MoiUpdate, user: Annotator, db: DbSession) -> 
     return repository.moi_public(moi)
 
 
-@router.delete("/mois/{moi_id}", status_code=status.HTTP_204_NO_CONTENT, responses=CONFLICT)
+@router.delete("/mois/{moi_id}", status_code=status.HTTP_204_NO_CONTENT, responses=MOI_CONFLICT)
 def delete_moi(moi_id: int, version: Annotated[int, Query()], user: Annotator,
                db: DbSession) -> None:
     moi = repository.get_moi(db, moi_id, user.clinic_ids)

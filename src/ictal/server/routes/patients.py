@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 from ictal.server import repository
 from ictal.server.deps import Annotator, CurrentUser, DbSession
 from ictal.server.errors import InvalidError, NotFoundError
-from ictal.server.schemas import ConflictError, PatientCreate, PatientPublic, PatientUpdate
+from ictal.server.schemas import PatientConflict, PatientCreate, PatientPublic, PatientUpdate
 
 router = APIRouter(prefix="/patients", tags=["patients"])
 
@@ -39,7 +39,8 @@ def get_patient(patient_id: int, user: CurrentUser, db: DbSession) -> PatientPub
 
 
 @router.patch("/{patient_id}", response_model=PatientPublic,
-              responses={409: {"model": ConflictError}})
+              responses={409: {"model": PatientConflict,
+                                "description": "stale version: reload and retry"}})
 def update_patient(patient_id: int, body: PatientUpdate, user: Annotator,
                    db: DbSession) -> PatientPublic:
     patient = repository.get_patient(db, patient_id, user.clinic_ids)
