@@ -622,21 +622,18 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** EventConflict */
+        EventConflict: {
+            detail: components["schemas"]["EventConflictDetail"];
+        };
         /**
-         * ConflictDetail
-         * @description Body of a 409: ``{"detail": {"message": ..., "current": <the server's row>}}``.
+         * EventConflictDetail
+         * @description ``current``: the seizure event as the server holds it now.
          */
-        ConflictDetail: {
-            /** Current */
-            current: {
-                [key: string]: unknown;
-            };
+        EventConflictDetail: {
+            current: components["schemas"]["EventPublic"];
             /** Message */
             message: string;
-        };
-        /** ConflictError */
-        ConflictError: {
-            detail: components["schemas"]["ConflictDetail"];
         };
         /** EventCreate */
         EventCreate: {
@@ -819,6 +816,19 @@ export interface components {
             /** Source Recording */
             source_recording: string;
         };
+        /** MoiConflict */
+        MoiConflict: {
+            detail: components["schemas"]["MoiConflictDetail"];
+        };
+        /**
+         * MoiConflictDetail
+         * @description ``current``: the MOI as the server holds it now.
+         */
+        MoiConflictDetail: {
+            current: components["schemas"]["MoiPublic"];
+            /** Message */
+            message: string;
+        };
         /**
          * MoiCreate
          * @description ``region`` / ``term`` are vocabulary codes (``GET /api/vocabulary``).
@@ -908,6 +918,19 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** PatientConflict */
+        PatientConflict: {
+            detail: components["schemas"]["PatientConflictDetail"];
+        };
+        /**
+         * PatientConflictDetail
+         * @description ``current``: the patient as the server holds it now.
+         */
+        PatientConflictDetail: {
+            current: components["schemas"]["PatientPublic"];
+            /** Message */
+            message: string;
         };
         /**
          * PatientCreate
@@ -1462,7 +1485,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConflictError"];
+                    "application/json": components["schemas"]["EventConflict"];
                 };
             };
             /** @description Validation Error */
@@ -1506,7 +1529,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConflictError"];
+                    "application/json": components["schemas"]["EventConflict"];
                 };
             };
             /** @description Validation Error */
@@ -1729,7 +1752,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConflictError"];
+                    "application/json": components["schemas"]["MoiConflict"];
                 };
             };
             /** @description Validation Error */
@@ -1773,7 +1796,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConflictError"];
+                    "application/json": components["schemas"]["MoiConflict"];
                 };
             };
             /** @description Validation Error */
@@ -1895,13 +1918,13 @@ export interface operations {
                     "application/json": components["schemas"]["PatientPublic"];
                 };
             };
-            /** @description Conflict */
+            /** @description stale version: reload and retry */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConflictError"];
+                    "application/json": components["schemas"]["PatientConflict"];
                 };
             };
             /** @description Validation Error */
