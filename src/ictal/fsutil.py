@@ -1,14 +1,27 @@
-"""Safe file writing: results appear complete or not at all."""
+"""Safe file writing: results appear complete or not at all.
+
+Every writer goes through :func:`atomic_path`: it writes a temporary file in the target's own
+folder and renames it onto the target when it is complete. Temporary files are named
+``.<target stem>.ictal-tmp-<random><suffix>`` (:data:`TEMP_MARKER`), so a killed run leaves
+files that a resume recognises and removes (:func:`remove_temporaries`); nothing else is ever
+named like that.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: Part of the name of every temporary file :func:`atomic_path` creates.
+TEMP_MARKER = ".ictal-tmp-"
 
 
 @contextlib.contextmanager
@@ -23,7 +36,7 @@ def atomic_path(path: Path | str, *, suffix: str | None = None) -> Iterator[Path
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=suffix if suffix is not None else path.suffix,
+        prefix=f".{path.stem}{TEMP_MARKER}", suffix=suffix if suffix is not None else path.suffix,
         dir=path.parent,
     )
     os.close(fd)
@@ -35,6 +48,35 @@ def atomic_path(path: Path | str, *, suffix: str | None = None) -> Iterator[Path
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def is_temporary(path: Path | str) -> bool:
+    """``True`` for a temporary file of :func:`atomic_path` (complete or left by a killed run)."""
+    name = Path(path).name
+    return name.startswith(".") and TEMP_MARKER in name
+
+
+def remove_temporaries(folder: Path | str, *, stem: str | None = None) -> list[Path]:
+    """Remove the temporary files :func:`atomic_path` left in ``folder`` (not recursive).
+
+    Call it when resuming a job that owns ``folder`` (or, with ``stem``, only the temporaries
+    of the target ``<stem>.*``): a run killed while writing leaves its temporary file behind,
+    often empty. A folder that does not exist holds nothing to remove.
+
+    Returns:
+        The paths removed (logged), sorted.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    pattern = f".{stem}{TEMP_MARKER}*" if stem is not None else f".*{TEMP_MARKER}*"
+    removed = []
+    for path in sorted(folder.glob(pattern)):
+        if path.is_file() and is_temporary(path):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+            log.info("removed %s, left by an interrupted run", path)
+    return removed
 
 
 def write_text_atomic(path: Path | str, text: str) -> None:

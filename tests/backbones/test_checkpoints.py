@@ -154,3 +154,24 @@ def test_legacy_serialisation_without_counters_loads_through_load_backbone(
     assert extractor.weights_path == path
     features, mask = extractor(torch.rand(1, 3, 2, 32, 32))
     assert features.shape == (1, 1, 512) and mask.all()
+
+
+def test_a_checkpoint_with_nan_or_inf_weights_is_refused_naming_the_keys(tmp_path: Path) -> None:
+    torch.manual_seed(2)
+    model = r3d_18().eval()
+    state = model.state_dict()
+    state["stem.0.weight"][0, 0, 0, 0, 0] = float("nan")
+    state["layer1.0.conv1.0.weight"][:2] = float("inf")
+    path = tmp_path / "diverged.pth"
+    torch.save(state, path)
+    with pytest.raises(CheckpointError) as info:
+        load_backbone("r3d_18", weights=path, optimize=False)
+    text = str(info.value)
+    assert "diverged.pth" in text and "NaN or infinite" in text
+    assert "stem.0.weight (1 of" in text and "layer1.0.conv1.0.weight" in text
+    # a refused file gets no hash record: it never loaded
+    assert not path.with_name(path.name + ".sha256").exists()
+    state["stem.0.weight"][0, 0, 0, 0, 0] = 0.0
+    state["layer1.0.conv1.0.weight"][:2] = 0.0
+    torch.save(state, path)
+    assert load_backbone("r3d_18", weights=path, optimize=False).weights_path == path

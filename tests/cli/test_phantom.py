@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
+
+from ictal.fsutil import is_temporary
 from ictal.manifest import load_manifest
 
 
@@ -28,3 +33,28 @@ def test_phantom_command_refuses_a_bad_recipe(tmp_path: Path) -> None:
     out = _ictal("phantom", "--out", str(tmp_path), "--classes", "XLE", "--no-progress")
     assert out.returncode == 2 and "classes" in out.stderr
     assert not (tmp_path / "manifest.yaml").exists()
+
+
+@pytest.mark.slow
+def test_a_killed_run_leaves_temporaries_that_the_resume_removes(tmp_path: Path) -> None:
+    args = [sys.executable, "-m", "ictal", "phantom", "--out", str(tmp_path), "--preset",
+            "tiny", "--patients", "2", "--seconds", "1", "--seed", "3", "--workers", "1",
+            "--no-progress"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not _temporaries(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    left = _temporaries(tmp_path)
+    assert left, "the run was killed while writing: its temporary files stay behind"
+    out = _ictal(*args[3:])
+    assert out.returncode == 0, out.stderr
+    assert _temporaries(tmp_path) == []
+    assert len(load_manifest(tmp_path / "manifest.yaml").recordings) == 2
+
+
+def _temporaries(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob(".*") if p.is_file() and is_temporary(p))

@@ -268,3 +268,16 @@ def test_dropped_frames_index_by_count(tmp_path: Path, grey16: Frames) -> None:
         for k in (15, 3, 19, 12):
             assert reader.read(k, k + 1)[0, 0, 0] == k
         assert [int(f[0, 0]) for _, f in reader.iter_frames(8, 12)] == [8, 9, 10, 11]
+
+
+def test_truncated_mp4_names_the_frame_and_the_fix_not_an_errno(tmp_path: Path) -> None:
+    frames = np.random.default_rng(0).integers(0, 256, (60, 48, 64, 3), dtype=np.uint8)
+    path = write_video(tmp_path / "cut.mp4", frames, 30, codec="h264")
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(CorruptVideoError) as err, open_video(path) as reader:
+        for _ in reader.iter_frames():
+            pass
+    text = str(err.value)
+    assert "Errno" not in text and "avcodec" not in text
+    assert "cut.mp4" in text and "corrupt or truncated file: frame " in text
+    assert "of 60 does not decode" in text and "re-export" in (err.value.hint or "")

@@ -142,7 +142,28 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     if state and all(k.startswith("module.") for k in state):
         log.info("%s: stripping the 'module.' prefix (DataParallel checkpoint)", path)
         state = {k.removeprefix("module."): v for k, v in state.items()}
+    check_finite(state, source=str(path))
     return state
+
+
+def check_finite(state: Mapping[str, torch.Tensor], *, source: str) -> None:
+    """Refuse a state dict holding NaN or infinite values (they would fill a store with NaN).
+
+    Raises:
+        CheckpointError: naming ``source`` and the first offending keys with their counts.
+    """
+    bad = []
+    for key, tensor in state.items():
+        if tensor.is_floating_point() or tensor.is_complex():
+            n = int((~torch.isfinite(tensor)).sum())
+            if n:
+                bad.append(f"{key} ({n} of {tensor.numel()} values)")
+    if bad:
+        shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more tensors" if len(bad) > 5 else "")
+        raise CheckpointError(
+            f"{source}: the weights hold NaN or infinite values: {shown}",
+            hint="the file is damaged or was saved from a diverged training run; use the public "
+                 "checkpoint named in `ictal backbones`, or re-export a healthy one")
 
 
 def drop_head(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -220,9 +241,9 @@ def random_state_dict(model: nn.Module, seed: int) -> dict[str, torch.Tensor]:
 
     Walks the state dict in order after ``torch.manual_seed(seed)``: conv / linear weights
     ``randn * fan_in**-0.5``, BN gamma ``rand + 0.5``, biases ``randn * 0.1``, running means
-    ``randn * 0.1``, running variances ``rand + 0.5``, counters 0 (tests/data/conformance/README.md).
-    Unlike PyTorch's default init this keeps deep activations of order 1, so tests and
-    benchmarks exercise realistic magnitudes.
+    ``randn * 0.1``, running variances ``rand + 0.5``, counters 0
+    (tests/data/conformance/README.md). Unlike PyTorch's default init this keeps deep
+    activations of order 1, so tests and benchmarks exercise realistic magnitudes.
     """
     generator = torch.Generator().manual_seed(seed)
     state: dict[str, torch.Tensor] = {}

@@ -64,6 +64,27 @@ def _header_seconds(
     return None
 
 
+#: What to do about a file that does not decode.
+_REPAIR_HINT = ("re-export the recording from its source, or copy it again (an interrupted copy "
+                "or download leaves a truncated file)")
+
+
+def ffmpeg_reason(err: av.FFmpegError) -> str:
+    """FFmpeg's reason for ``err`` in words, without its errno or the C function's name."""
+    reason = err.strerror or type(err).__name__
+    return reason[:1].lower() + reason[1:]
+
+
+def decode_error(path: Path, err: av.FFmpegError, *, frame: int,
+                 n_frames: int | None) -> CorruptVideoError:
+    """The error for frame ``frame`` that does not decode: what it means and what to do."""
+    of = f" of {n_frames}" if n_frames else ""
+    readable = f"; frames 0-{frame - 1} decode" if frame > 0 else ""
+    return CorruptVideoError(
+        path, f"corrupt or truncated file: frame {frame}{of} does not decode "
+              f"({ffmpeg_reason(err)}){readable}", hint=_REPAIR_HINT)
+
+
 def _prepend(first: av.VideoFrame, rest: Iterator[av.VideoFrame]) -> Iterator[av.VideoFrame]:
     yield first
     yield from rest
@@ -114,8 +135,9 @@ class ContainerReader(VideoReader):
             ) from err
         except av.FFmpegError as err:
             raise CorruptVideoError(
-                self.path, f"FFmpeg cannot open it ({err.strerror or err})",
-                hint="the file is damaged, truncated or not a video despite its extension",
+                self.path, f"FFmpeg cannot open it ({ffmpeg_reason(err)})",
+                hint="the file is damaged, truncated or not a video despite its extension; "
+                     + _REPAIR_HINT,
             ) from err
         if not container.streams.video:
             n_streams = len(container.streams)
@@ -156,7 +178,9 @@ class ContainerReader(VideoReader):
                         first_pts = pts if first_pts is None else min(first_pts, pts)
                         last_pts = pts if last_pts is None else max(last_pts, pts)
             except av.FFmpegError as err:
-                raise CorruptVideoError(self.path, f"demuxing failed: {err}") from err
+                raise CorruptVideoError(
+                    self.path, f"corrupt or truncated file: reading packet {n_frames + 1} "
+                               f"failed ({ffmpeg_reason(err)})", hint=_REPAIR_HINT) from err
             covered = None
             if first_pts is not None and last_pts is not None and stream.time_base is not None:
                 covered = (last_pts - first_pts) * stream.time_base + 1 / fps
@@ -183,7 +207,7 @@ class ContainerReader(VideoReader):
         try:
             first = next(container.decode(stream), None)
         except av.FFmpegError as err:
-            raise CorruptVideoError(self.path, f"the first frame does not decode: {err}") from err
+            raise decode_error(self.path, err, frame=0, n_frames=n_frames) from err
         if first is None:
             raise EmptyVideoError(self.path, "no frame decodes")
         pix_fmt = first.format.name
@@ -255,9 +279,8 @@ class ContainerReader(VideoReader):
             except StopIteration:
                 return
             except av.FFmpegError as err:
-                raise CorruptVideoError(
-                    self.path, f"decoding failed after frame {index - 1}: {err}"
-                ) from err
+                raise decode_error(self.path, err, frame=index,
+                                   n_frames=self.info.n_frames) from err
             yield index, frame
             index += 1
 
@@ -293,9 +316,8 @@ class ContainerReader(VideoReader):
                 try:
                     frame = next(frames, None)
                 except av.FFmpegError as err:
-                    raise CorruptVideoError(
-                        self.path, f"decoding near frame {start}: {err}"
-                    ) from err
+                    raise decode_error(self.path, err, frame=start,
+                                       n_frames=self.info.n_frames) from err
                 if frame is None:
                     break
                 index = self._index_of(frame, stream)
@@ -324,7 +346,7 @@ class ContainerReader(VideoReader):
         if last < stop - 1:
             raise CorruptVideoError(
                 self.path,
-                f"the stream ends after frame {last}, but {self.info.n_frames} frames were "
-                f"expected (asked for frames up to {stop - 1})",
-                hint="the file is probably truncated",
+                f"truncated file: the stream ends after frame {last}, but its header promises "
+                f"{self.info.n_frames} frames (asked for frames up to {stop - 1})",
+                hint=_REPAIR_HINT,
             )

@@ -20,6 +20,7 @@ import numpy as np
 
 from ictal.errors import ShapeError, UnsupportedVideoError, VideoError
 from ictal.fsutil import atomic_path
+from ictal.io.container import ffmpeg_reason
 from ictal.timebase import as_fps
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ _FFV1_CODED_FMT = {"gray16le": "gray16le", "gray": "gray", "rgb24": "bgr0"}
 #: FFV1 level 3 accepts these slice counts; more slices = more decoder threads can share a frame.
 FFV1_SLICES = (4, 6, 9, 12, 16, 24, 30, 35, 42, 48, 56, 63, 64)
 _MP4_LIKE = {".mp4", ".m4v", ".mov"}
+_WRITE_HINT = "check that the disk has room and the folder is writable, then run again"
 
 
 class _Writer:
@@ -71,7 +73,8 @@ class _Writer:
             self._stream.codec_context.thread_count = max(1, threads)
         except (av.FFmpegError, ValueError) as err:
             self._stack.__exit__(type(err), err, err.__traceback__)
-            raise VideoError(self.path, f"cannot create a {codec} writer: {err}") from err
+            reason = ffmpeg_reason(err) if isinstance(err, av.FFmpegError) else str(err)
+            raise VideoError(self.path, f"cannot create a {codec} writer: {reason}") from err
 
     def _encode(self, frame: av.VideoFrame) -> None:
         frame.pts = self.n_frames
@@ -80,7 +83,8 @@ class _Writer:
             for packet in self._stream.encode(frame):
                 self._container.mux(packet)
         except av.FFmpegError as err:
-            raise VideoError(self.path, f"encoding frame {self.n_frames} failed: {err}") from err
+            raise VideoError(self.path, f"encoding frame {self.n_frames} failed "
+                                        f"({ffmpeg_reason(err)})", hint=_WRITE_HINT) from err
         self.n_frames += 1
 
     def close(self) -> None:
@@ -91,6 +95,11 @@ class _Writer:
             for packet in self._stream.encode():
                 self._container.mux(packet)
             self._container.close()
+        except av.FFmpegError as err:
+            self.abort(err)
+            raise VideoError(self.path, f"finishing the file after {self.n_frames} frames "
+                                        f"failed ({ffmpeg_reason(err)})",
+                             hint=_WRITE_HINT) from err
         except BaseException as err:
             self.abort(err)
             raise

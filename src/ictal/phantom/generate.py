@@ -16,6 +16,8 @@ patients are generated, nor on the order, nor on the number of worker processes.
 ground-truth file and streams all exist is complete (every file is written atomically, the
 ground truth last) and is skipped when generation is resumed -- unless its ground truth was made
 by another recipe (the file stores the recipe's hash), in which case it is rendered again.
+A resume first removes the temporary files a killed run left behind (one ``ictal phantom`` at a
+time per directory).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from ictal.batch import BatchReport
+from ictal.fsutil import remove_temporaries
 from ictal.manifest import (
     Event,
     Manifest,
@@ -376,12 +379,16 @@ def generate_dataset(cfg: PhantomConfig, out: Path | str, *, workers: int = 2,
 
     ``workers`` processes render recordings in parallel (``1`` renders in this process).
     Recordings already complete are skipped. The manifest is written last, listing only the
-    recordings that are complete.
+    recordings that are complete. Temporary files left by a killed run are removed first.
     """
     from ictal.progress import make_progress
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    folders = {out, out / Path(groundtruth_path("x")).parent}
+    folders |= {out / folder for folder, _ in STREAM_FILES.values()}
+    for folder in sorted(folders):
+        remove_temporaries(folder)
     plans = plan_dataset(cfg)
     report = BatchReport("phantom")
     todo = []
