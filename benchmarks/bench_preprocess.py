@@ -78,7 +78,7 @@ def manifest_for(folder: Path, n_frames: int):  # -> Manifest
 
 def bench_compute(n: int = 256, chunk: int = 32) -> dict[str, float]:
     """Frames/s of the spatial steps on in-memory frames."""
-    from ictal.backbones.spec import InputSpec
+    from ictal.inputspec import InputSpec
     from ictal.preprocess.config import PreprocessConfig
     from ictal.preprocess.denoise import denoise_depth
     from ictal.preprocess.depth_crop import fit_depth_planes
@@ -115,7 +115,7 @@ def bench_compute(n: int = 256, chunk: int = 32) -> dict[str, float]:
 
 def worker(folder: Path, n_frames: int) -> None:
     """Child process: the whole chain on one recording; prints JSON."""
-    from ictal.backbones.spec import InputSpec
+    from ictal.inputspec import InputSpec
     from ictal.preprocess.config import variant_config
     from ictal.preprocess.pipeline import iter_samples
     from ictal.preprocess.plan import plan_recording

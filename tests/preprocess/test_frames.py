@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ictal.backbones.spec import InputSpec
+from ictal.inputspec import InputSpec
 from ictal.preprocess.frames import (
     backbone_frames,
     fit_square,

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ictal.backbones.spec import InputSpec
 from ictal.errors import IctalError
+from ictal.inputspec import InputSpec
 from ictal.io import open_video
 from ictal.manifest import Event
 from ictal.preprocess.config import PreprocessConfig, seed000_depth, variant_config

@@ -22,7 +22,7 @@ from ictal.backbones.registry import (
     default_registry,
     weights_dir,
 )
-from ictal.backbones.spec import InputSpec
+from ictal.inputspec import InputSpec
 
 _LAZY = {"load_backbone", "FeatureExtractor", "make_extractor", "real_timesteps"}
 

@@ -1,7 +1,7 @@
 """Ready-to-use feature extractors: ``load_backbone(name) -> FeatureExtractor``.
 
 A :class:`FeatureExtractor` maps a batch of clips ``(N, C, T, H, W)`` ``float32`` (prepared
-as its :class:`~ictal.backbones.spec.InputSpec` says) to ``features (N, timesteps, F)``
+as its :class:`~ictal.inputspec.InputSpec` says) to ``features (N, timesteps, F)``
 ``float32`` and ``mask (N, timesteps)`` ``bool``, in inference mode. Clips shorter than a full
 sample give fewer real timesteps; they are pre-padded with ``-1`` and masked (seeds 000/001).
 
@@ -42,8 +42,8 @@ from ictal.backbones.fusion import fold_batchnorm
 from ictal.backbones.i3d import Unit3D, i3d_timesteps
 from ictal.backbones.motion import motion_timesteps
 from ictal.backbones.registry import BackboneRegistry, BackboneSpec, default_registry
-from ictal.backbones.spec import InputSpec
 from ictal.errors import ConfigError, ShapeError
+from ictal.inputspec import InputSpec
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The backbone registry: every backbone's weights and input contract, as data.
 
 Torch-free (builders are dotted paths resolved on use), so listing backbones and deriving
-preprocessing from an :class:`~ictal.backbones.spec.InputSpec` stay cheap. The registry is an
+preprocessing from an :class:`~ictal.inputspec.InputSpec` stay cheap. The registry is an
 explicit object built by :func:`default_registry`; nothing is registered at import time.
 """
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ictal.backbones.spec import InputSpec
 from ictal.errors import ConfigError
+from ictal.inputspec import InputSpec
 
 WEIGHTS_DIR_ENV = "ICTAL_WEIGHTS_DIR"
 DEFAULT_WEIGHTS_DIR = Path("~/.cache/ictal/weights")

@@ -1,7 +1,7 @@
 """Frames for backbones: grey -> channels, resize keeping aspect, pad to square, normalise.
 
 Everything the backbone needs (side, value range or mean / std, channels, frame rate) comes
-from its :class:`~ictal.backbones.spec.InputSpec`; callers never pass these numbers by hand.
+from its :class:`~ictal.inputspec.InputSpec`; callers never pass these numbers by hand.
 Resizing runs on whole batches with :func:`torch.nn.functional.interpolate` (bilinear, no
 antialiasing, like OpenCV's ``INTER_LINEAR`` used by the seeds' Keras pipelines).
 """
@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ictal.backbones.spec import InputSpec
 from ictal.errors import ShapeError
+from ictal.inputspec import InputSpec
 
 
 def resized_shape(height: int, width: int, size: int) -> tuple[int, int]:

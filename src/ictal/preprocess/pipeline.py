@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ictal.backbones.spec import InputSpec
 from ictal.errors import ConfigError, IctalError
+from ictal.inputspec import InputSpec
 from ictal.manifest.schema import Event, Manifest
 from ictal.preprocess.boxes import Box
 from ictal.preprocess.config import PreprocessConfig

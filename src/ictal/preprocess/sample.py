@@ -16,7 +16,7 @@ class Sample:
 
     Attributes:
         frames: ``(C, T, H, W)`` ``float32``, normalised as the backbone's
-            :class:`~ictal.backbones.spec.InputSpec` asks (I3D: ``[-1, 1]``). ``T`` may be
+            :class:`~ictal.inputspec.InputSpec` asks (I3D: ``[-1, 1]``). ``T`` may be
             shorter than ``InputSpec.frames`` for the kept leftover at the end (10-59 frames).
         span: the source frames ``[start, stop)`` and the stream's fps (exact times).
         patient, recording: ids from the manifest.

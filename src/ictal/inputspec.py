@@ -1,4 +1,5 @@
-"""What a backbone expects as input. Torch-free, so preprocessing can import it cheaply.
+"""What a backbone expects as input: data shared by preprocessing (which makes the frames) and
+the backbones (which declare it), so it lives below both. Torch-free and import-cheap.
 
 Preprocessing derives every frame transform (clip length, size, value range or mean / std,
 frame rate) from an :class:`InputSpec`; callers never repeat these numbers by hand.
