@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from ictal import __version__
-from ictal.backbones.spec import InputSpec
 from ictal.batch import BatchReport
 from ictal.errors import IctalError
 from ictal.features.store import (
@@ -32,6 +31,7 @@ from ictal.features.store import (
     write_features,
 )
 from ictal.features.table import FeatureTable
+from ictal.inputspec import InputSpec
 from ictal.manifest import Manifest
 from ictal.preprocess.sample import Sample
 from ictal.progress import track
