@@ -19,6 +19,7 @@ from ictal.manifest.schema import (
     Patient,
     Recording,
 )
+from ictal.manifest.timing import TimeProblem, event_time_problems, moi_time_problems
 
 SECTIONS: dict[str, type] = {
     "patients": Patient,
@@ -127,27 +128,25 @@ def _cross_check(m: Manifest, rows: dict[str, list[Any]], *, check_files: bool) 
         rec = recordings.get(ev.recording)
         if rec is None:
             problems.append(f"{where}: field 'recording': unknown recording '{ev.recording}'")
-        if ev.t1 <= ev.t0:
-            problems.append(f"{where}: field 't1': offset {ev.t1} must be after onset t0={ev.t0}")
-        if ev.tG is not None and not ev.t0 <= ev.tG <= ev.t1:
-            problems.append(f"{where}: field 'tG': {ev.tG} lies outside [t0, t1] = "
-                            f"[{ev.t0}, {ev.t1}]")
+        duration = rec.duration if rec is not None else None
+        problems += _time_problems(where, event_time_problems(
+            ev.t0, ev.t1, ev.tG, duration=duration, recording=ev.recording))
         if labels and ev.label not in labels:
             problems.append(f"{where}: field 'label': unknown label '{ev.label}' "
                             f"(labels: {', '.join(m.labels)})")
-        if rec is not None and rec.duration is not None and ev.t1 > rec.duration + 1e-6:
-            problems.append(f"{where}: field 't1': {ev.t1} s is past the end of recording "
-                            f"'{rec.id}' ({rec.duration:.3f} s)")
     for where, moi in rows["mois"]:
         ev = events.get(moi.event)
         if ev is None:
             problems.append(f"{where}: field 'event': unknown event '{moi.event}'")
-        if moi.end <= moi.start:
-            problems.append(f"{where}: field 'end': {moi.end} must be after start {moi.start}")
-        if ev is not None and (moi.start < ev.t0 - 1e-6 or moi.end > ev.t1 + 1e-6):
-            problems.append(f"{where}: MOI [{moi.start}, {moi.end}] lies outside its event "
-                            f"'{ev.id}' [{ev.t0}, {ev.t1}]")
+        problems += _time_problems(where, moi_time_problems(
+            moi.start, moi.end, event_span=(ev.t0, ev.t1) if ev is not None else None,
+            event=moi.event))
     return problems
+
+
+def _time_problems(where: str, found: list[TimeProblem]) -> list[str]:
+    return [f"{where}: field '{p.field}': {p.message}" if p.field else f"{where}: {p.message}"
+            for p in found]
 
 
 def load_manifest(path: Path | str, *, check_files: bool = True) -> Manifest:
