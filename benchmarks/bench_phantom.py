@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from ictal.io import Ffv1Writer
-from ictal.phantom import PhantomConfig, plan_dataset
+from ictal.phantom import PhantomConfig, script_dataset
 from ictal.phantom.body import body_solids, forward_kinematics
-from ictal.phantom.generate import plan_patient, plan_recording
+from ictal.phantom.generate import plan_patient, script_recording
 from ictal.phantom.render import Rasteriser, depth_frame, ir_frame, transform_solids, valid_area
 
 
@@ -32,7 +32,7 @@ def main() -> None:
     args = parser.parse_args()
 
     cfg = PhantomConfig.demo()
-    plan = plan_recording(cfg, plan_patient(cfg, args.patient), 0)
+    plan = script_recording(cfg, plan_patient(cfg, args.patient), 0)
     p = plan.patient
     joints, frames = forward_kinematics(p.shape, plan.placement, plan.motion.dof)
     body = body_solids(p.shape, joints, frames, plan.motion.dof, blanket=p.blanket)
@@ -68,7 +68,7 @@ def main() -> None:
         encode = clock.rates()
         size = sum(f.stat().st_size for f in Path(tmp).iterdir()) / n
 
-    total = sum(pl.timeline.n_frames for pl in plan_dataset(cfg))
+    total = sum(pl.timeline.n_frames for pl in script_dataset(cfg))
     print(f"phantom renderer, {cfg.width}x{cfg.height}, {n} frames of {plan.id} "
           f"({p.syndrome}, {len(body[0].capsules)} capsules + {len(body[0].centres)} ellipsoids)")
     print("                                wall fps   CPU fps")

@@ -4,14 +4,14 @@ import numpy as np
 
 from ictal.phantom import PhantomConfig
 from ictal.phantom.body import BONES, JOINT_NAMES, body_solids, forward_kinematics
-from ictal.phantom.generate import plan_patient, plan_recording
+from ictal.phantom.generate import plan_patient, script_recording
 from ictal.phantom.render import Rasteriser, transform_solids
 
 
 def test_skeleton_is_kinect_v2_and_bones_keep_their_length() -> None:
     assert len(JOINT_NAMES) == 25 and JOINT_NAMES[3] == "Head" and JOINT_NAMES[24] == "ThumbRight"
     cfg = PhantomConfig.tiny(duration_scale=0.3)
-    plan = plan_recording(cfg, plan_patient(cfg, 0), 0)  # an FLE patient: large movements
+    plan = script_recording(cfg, plan_patient(cfg, 0), 0)  # an FLE patient: large movements
     joints, _ = forward_kinematics(plan.patient.shape, plan.placement, plan.motion.dof)
     lengths = np.stack([np.linalg.norm(joints[:, a] - joints[:, b], axis=-1) for a, b in BONES])
     assert (lengths.std(axis=1) < 1e-6).all()
@@ -28,7 +28,7 @@ def _at(arrays: dict[str, np.ndarray], f: int) -> dict[str, np.ndarray]:
 
 def test_full_resolution_silhouette_box_contains_the_joints() -> None:
     cfg = PhantomConfig.demo()
-    plan = plan_recording(cfg, plan_patient(cfg, 1), 0)
+    plan = script_recording(cfg, plan_patient(cfg, 1), 0)
     p = plan.patient
     joints, frames = forward_kinematics(p.shape, plan.placement, plan.motion.dof)
     f = len(joints) // 2

@@ -4,14 +4,14 @@ import pytest
 from pydantic import ValidationError
 
 from ictal.errors import ConfigError
-from ictal.phantom import PhantomConfig, plan_dataset
+from ictal.phantom import PhantomConfig, script_dataset
 from ictal.phantom.config import SeizureProgramme
 
 
 def test_demo_preset_is_large_enough_for_grouped_cv_but_modest() -> None:
     cfg = PhantomConfig.demo()
     assert (cfg.width, cfg.height, cfg.fps) == (512, 424, 30)
-    plans = plan_dataset(cfg)
+    plans = script_dataset(cfg)
     syndromes = {p.patient.id: p.patient.syndrome for p in plans}
     assert len(syndromes) >= 15
     assert sorted(syndromes.values()).count("FLE") == sorted(syndromes.values()).count("TLE")

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from ictal.manifest import load_manifest
+from ictal.manifest.groundtruth import save_ground_truth
 from ictal.phantom import GenerateResult, GroundTruthError, load_ground_truth
 from ictal.phantom.body import JOINT_NAMES
-from ictal.phantom.groundtruth import save_ground_truth
 from ictal.phantom.scene import MAT_BLANKET, MAT_CLOTHES, MAT_SKIN
 
 from .conftest import decode16

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from scipy.signal import detrend
 
-from ictal.phantom import PhantomConfig, plan_dataset
+from ictal.phantom import PhantomConfig, script_dataset
 from ictal.phantom.body import J, forward_kinematics
-from ictal.phantom.generate import RecordingPlan
+from ictal.phantom.generate import RecordingScript
 from ictal.phantom.programmes import CLONIC, ICTAL, POST, PRE, TONIC
 
 
@@ -18,20 +18,20 @@ def _cfg(scale: float = 0.25, **programme: object) -> PhantomConfig:
 
 
 @pytest.fixture(scope="module")
-def focal_plans() -> list[RecordingPlan]:
-    return plan_dataset(_cfg(p_dystonia=0.0, p_generalise=0.0, p_atypical=0.0))
+def focal_plans() -> list[RecordingScript]:
+    return script_dataset(_cfg(p_dystonia=0.0, p_generalise=0.0, p_atypical=0.0))
 
 
-def _joints(plan: RecordingPlan) -> np.ndarray:
+def _joints(plan: RecordingScript) -> np.ndarray:
     return forward_kinematics(plan.patient.shape, plan.placement, plan.motion.dof)[0]
 
 
-def _speed(plan: RecordingPlan) -> np.ndarray:
+def _speed(plan: RecordingScript) -> np.ndarray:
     """Mean joint speed (m/s) between consecutive frames, (T - 1,)."""
     return np.linalg.norm(np.diff(_joints(plan), axis=0), axis=-1).mean(1) * plan.timeline.fps
 
 
-def _dominant_hz(plan: RecordingPlan) -> float:
+def _dominant_hz(plan: RecordingScript) -> float:
     """Dominant frequency of all joint coordinates over the settled part of the focal phase."""
     tl = plan.timeline
     t = tl.times()
@@ -42,7 +42,7 @@ def _dominant_hz(plan: RecordingPlan) -> float:
     return float(np.fft.rfftfreq(4096, 1 / tl.fps)[spec.argmax()])
 
 
-def test_tle_automatisms_at_seed_000_rates(focal_plans: list[RecordingPlan]) -> None:
+def test_tle_automatisms_at_seed_000_rates(focal_plans: list[RecordingScript]) -> None:
     tle = [p for p in focal_plans if p.patient.syndrome == "TLE"]
     fle = [p for p in focal_plans if p.patient.syndrome == "FLE"]
     assert len(tle) >= 6
@@ -51,7 +51,7 @@ def test_tle_automatisms_at_seed_000_rates(focal_plans: list[RecordingPlan]) -> 
     assert np.median([_dominant_hz(p) for p in fle]) > np.median(tle_hz)  # FLE faster
 
 
-def test_motion_energy_fle_above_tle_above_ne(focal_plans: list[RecordingPlan]) -> None:
+def test_motion_energy_fle_above_tle_above_ne(focal_plans: list[RecordingScript]) -> None:
     energy: dict[str, list[float]] = {"FLE": [], "TLE": [], "NE": []}
     for plan in focal_plans:
         speed, phase = _speed(plan), plan.motion.phase[1:]
@@ -66,7 +66,7 @@ def test_motion_energy_fle_above_tle_above_ne(focal_plans: list[RecordingPlan]) 
 
 
 def test_tonic_then_clonic_with_slowing_jerks() -> None:
-    plans = plan_dataset(_cfg(1.0, p_generalise=1.0, p_dystonia=0.0))
+    plans = script_dataset(_cfg(1.0, p_generalise=1.0, p_dystonia=0.0))
     for plan in plans:
         tl, motion = plan.timeline, plan.motion
         assert tl.tG is not None and tl.t0 < tl.tG < tl.tonic_end < tl.t1
@@ -93,7 +93,7 @@ def test_tonic_then_clonic_with_slowing_jerks() -> None:
 
 
 def test_dystonic_arm_holds_a_posture() -> None:
-    plans = plan_dataset(_cfg(p_dystonia=1.0, p_generalise=0.0))
+    plans = script_dataset(_cfg(p_dystonia=1.0, p_generalise=0.0))
     for plan in plans:
         d = plan.timeline.dystonia
         assert d is not None
@@ -111,7 +111,7 @@ def test_dystonic_arm_holds_a_posture() -> None:
 def test_patient_style_persists_over_events() -> None:
     cfg = _cfg(p_dystonia=0.0, p_generalise=0.0, p_atypical=0.0).model_copy(
         update={"events_per_patient": (2, 2), "n_patients": 8})
-    plans = plan_dataset(cfg)
+    plans = script_dataset(cfg)
     hz = {}
     for plan in plans:
         if plan.patient.syndrome == "TLE":
@@ -134,7 +134,7 @@ def test_patient_leak_scores_better_than_grouped_split() -> None:
     cfg = PhantomConfig(n_patients=30, events_per_patient=(3, 3), duration_scale=0.25,
                         pre_s=(1.0, 1.5), post_s=(1.0, 1.5))
     X, y, groups = [], [], []
-    for plan in plan_dataset(cfg):
+    for plan in script_dataset(cfg):
         speed = np.linalg.norm(np.diff(_joints(plan), axis=0), axis=-1) * cfg.fps  # (T-1, 25)
         ictal = plan.motion.phase[1:] == ICTAL
         for s in range(0, len(speed) - 60, 60):

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ictal.phantom import PhantomConfig, plan_dataset
+from ictal.phantom import PhantomConfig, script_dataset
 from ictal.phantom.programmes import ICTAL, POST, PRE
 from ictal.phantom.staff import staff_track
 
 
 def test_staff_are_present_more_often_outside_the_seizure() -> None:
-    plans = plan_dataset(PhantomConfig.tiny(n_patients=40, duration_scale=0.2))
+    plans = script_dataset(PhantomConfig.tiny(n_patients=40, duration_scale=0.2))
     frames = {"ne": [0, 0], "ictal": [0, 0]}
     for plan in plans:
         t = plan.timeline.times()
@@ -28,7 +28,7 @@ def test_staff_are_present_more_often_outside_the_seizure() -> None:
 
 
 def test_staff_walk_in_stand_and_leave() -> None:
-    plans = plan_dataset(PhantomConfig.tiny(n_patients=6))
+    plans = script_dataset(PhantomConfig.tiny(n_patients=6))
     visit = next(v for p in plans for v in p.visits)
     t = np.linspace(visit.start - 1, visit.end + 1, 400)
     pos, _, walking, present = staff_track(visit, t)

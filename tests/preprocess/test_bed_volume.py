@@ -20,11 +20,11 @@ def phantom_frame(patient: int) -> tuple[Any, np.ndarray, np.ndarray, BedVolume 
     every pixel), raw depth (mm), depth after filling invalid pixels, and the fitted volume."""
     from ictal.phantom import PhantomConfig
     from ictal.phantom.body import body_solids, forward_kinematics
-    from ictal.phantom.generate import plan_patient, plan_recording
+    from ictal.phantom.generate import plan_patient, script_recording
     from ictal.phantom.render import Rasteriser, depth_frame, transform_solids, valid_area
 
     cfg = PhantomConfig(scale=0.5, n_patients=4)
-    plan = plan_recording(cfg, plan_patient(cfg, patient), 0)
+    plan = script_recording(cfg, plan_patient(cfg, patient), 0)
     p = plan.patient
     joints, frames = forward_kinematics(p.shape, plan.placement, plan.motion.dof)
     body = body_solids(p.shape, joints, frames, plan.motion.dof, blanket=p.blanket)

@@ -16,13 +16,14 @@ Modules, in the order data flows through them:
 * :mod:`~ictal.phantom.programmes` -- movement programmes per class and phase, patient styles;
 * :mod:`~ictal.phantom.staff` -- staff visits between the camera and the bed;
 * :mod:`~ictal.phantom.render` -- the vectorised ray-caster and the sensor models;
-* :mod:`~ictal.phantom.generate` -- plans, parallel / resumable rendering, the manifest;
-* :mod:`~ictal.phantom.groundtruth` -- the ground-truth file format and its reader.
+* :mod:`~ictal.phantom.generate` -- recording scripts, parallel / resumable rendering, the manifest;
+* the ground-truth file it writes: :mod:`ictal.manifest.groundtruth` (format and reader, shared
+  with preprocessing's QC).
 """
 
+from ictal.manifest.groundtruth import GroundTruth, GroundTruthError, load_ground_truth
 from ictal.phantom.config import LABELS, PhantomConfig, SeizureProgramme
-from ictal.phantom.generate import GenerateResult, generate_dataset, plan_dataset
-from ictal.phantom.groundtruth import GroundTruth, GroundTruthError, load_ground_truth
+from ictal.phantom.generate import GenerateResult, generate_dataset, script_dataset
 
 __all__ = [
     "LABELS",
@@ -33,5 +34,5 @@ __all__ = [
     "SeizureProgramme",
     "generate_dataset",
     "load_ground_truth",
-    "plan_dataset",
+    "script_dataset",
 ]

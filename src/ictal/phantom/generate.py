@@ -6,7 +6,7 @@ Layout of ``DIR``::
     ir/<recording>.mkv            FFV1 gray16le, (H, W) uint16 infrared
     depth/<recording>.mkv         FFV1 gray16le, (H, W) uint16 depth in mm (0 = invalid)
     rgb/<recording>.mp4           H.264 preview, optional
-    groundtruth/<recording>.npz   see ictal.phantom.groundtruth
+    groundtruth/<recording>.npz   see ictal.manifest.groundtruth
 
 Determinism: every random draw comes from a ``numpy.random.Generator`` seeded with
 ``(seed, patient index, ...)`` -- patient ``k``'s scene, body and style from ``(seed, k, 0)``,
@@ -45,6 +45,7 @@ from ictal.manifest import (
     Stream,
     save_manifest,
 )
+from ictal.manifest.groundtruth import GroundTruth, recipe_of, save_ground_truth
 from ictal.phantom.body import (
     JOINT_NAMES,
     BodyShape,
@@ -55,7 +56,6 @@ from ictal.phantom.body import (
     rest_placement,
 )
 from ictal.phantom.config import LABELS, PhantomConfig
-from ictal.phantom.groundtruth import GroundTruth, recipe_of, save_ground_truth
 from ictal.phantom.programmes import (
     PHASES,
     POST,
@@ -102,7 +102,7 @@ class PatientPlan:
 
 
 @dataclass(frozen=True)
-class RecordingPlan:
+class RecordingScript:
     """One recording before rendering: its timeline, movement and staff visits."""
 
     patient: PatientPlan
@@ -138,7 +138,7 @@ def plan_patient(cfg: PhantomConfig, k: int) -> PatientPlan:
                        sex=str(rng.choice(["F", "M"])), age=int(rng.integers(18, 70)))
 
 
-def plan_recording(cfg: PhantomConfig, patient: PatientPlan, e: int) -> RecordingPlan:
+def script_recording(cfg: PhantomConfig, patient: PatientPlan, e: int) -> RecordingScript:
     """Draw the ``e``-th recording of ``patient`` (independent of the other recordings)."""
     rng = np.random.default_rng([cfg.seed, patient.index, e + 1, 1])
     prog = cfg.programme(patient.syndrome)
@@ -147,17 +147,17 @@ def plan_recording(cfg: PhantomConfig, patient: PatientPlan, e: int) -> Recordin
     bed = patient.scene.bed
     placement = rest_placement(patient.shape, bed.length, bed.top, bed.head_sign, rng)
     visits = sample_visits(cfg.staff, patient.scene, tl, rng)
-    return RecordingPlan(patient=patient, event_index=e, id=recording_id(patient.index, e),
+    return RecordingScript(patient=patient, event_index=e, id=recording_id(patient.index, e),
                          placement=placement, timeline=tl, motion=motion, visits=visits)
 
 
-def plan_dataset(cfg: PhantomConfig) -> list[RecordingPlan]:
+def script_dataset(cfg: PhantomConfig) -> list[RecordingScript]:
     """Plans of every recording, patient by patient (cheap: no rendering)."""
-    plans = []
+    scripts = []
     for k in range(cfg.n_patients):
         patient = plan_patient(cfg, k)
-        plans += [plan_recording(cfg, patient, e) for e in range(patient.n_events)]
-    return plans
+        scripts += [script_recording(cfg, patient, e) for e in range(patient.n_events)]
+    return scripts
 
 
 def stream_paths(cfg: PhantomConfig, rec_id: str) -> dict[str, str]:
@@ -198,42 +198,42 @@ def is_complete(cfg: PhantomConfig, out: Path, rec_id: str) -> bool:
 
 
 # ---- manifest ---------------------------------------------------------------------------------
-def build_manifest(cfg: PhantomConfig, plans: list[RecordingPlan]) -> Manifest:
+def build_manifest(cfg: PhantomConfig, scripts: list[RecordingScript]) -> Manifest:
     """The manifest of the dataset (seed 000's structure: pre-ictal NE, seizure, post-ictal NE)."""
     patients: dict[str, Patient] = {}
     recordings, events, mois = [], [], []
     fps = Fraction(cfg.fps)
-    for plan in plans:
-        p = plan.patient
+    for script in scripts:
+        p = script.patient
         patients.setdefault(p.id, Patient(
             id=p.id, sex=p.sex, age=p.age, syndrome=p.syndrome,
             meta={"phantom": {"bed_axis": p.scene.layout, "blanket": p.blanket,
                               "body_height_m": round(p.shape.height, 3),
                               "style_rate_hz": [round(x, 3) for x in p.style.rate_hz],
                               **{k: round(v, 2) for k, v in p.scene.extra.items()}}}))
-        tl = plan.timeline
+        tl = script.timeline
         streams = []
-        for kind, path in stream_paths(cfg, plan.id).items():
+        for kind, path in stream_paths(cfg, script.id).items():
             w, h = cfg.rgb_size if kind == "rgb" else (cfg.width, cfg.height)
             streams.append(Stream(kind=kind, path=path, fps=fps, width=w, height=h,
                                   n_frames=tl.n_frames))
         recordings.append(Recording(
-            id=plan.id, patient=p.id, streams=streams, camera="kinect-v2", bed=f"bed-{p.id}",
-            meta={"groundtruth": groundtruth_path(plan.id), "generator": "ictal.phantom",
+            id=script.id, patient=p.id, streams=streams, camera="kinect-v2", bed=f"bed-{p.id}",
+            meta={"groundtruth": groundtruth_path(script.id), "generator": "ictal.phantom",
                   "seed": cfg.seed}))
-        semiology = " -> ".join(dict.fromkeys(m.term for m in plan.motion.mois))
-        sz = Event(id=f"{plan.id}-sz", recording=plan.id, t0=tl.t0, t1=tl.t1, tG=tl.tG,
+        semiology = " -> ".join(dict.fromkeys(m.term for m in script.motion.mois))
+        sz = Event(id=f"{script.id}-sz", recording=script.id, t0=tl.t0, t1=tl.t1, tG=tl.tG,
                    label=p.syndrome,
                    seizure_types="focal to bilateral tonic-clonic" if tl.tG is not None
                    else "focal", semiology=semiology,
                    meta={"dystonia": tl.dystonia is not None})
-        events.append(Event(id=f"{plan.id}-pre", recording=plan.id, t0=0.0, t1=tl.t0,
+        events.append(Event(id=f"{script.id}-pre", recording=script.id, t0=0.0, t1=tl.t0,
                             label="NE", semiology="pre-ictal"))
         events.append(sz)
-        events.append(Event(id=f"{plan.id}-post", recording=plan.id, t0=tl.t1, t1=tl.duration,
+        events.append(Event(id=f"{script.id}-post", recording=script.id, t0=tl.t1, t1=tl.duration,
                             label="NE", semiology="post-ictal"))
-        for j, m in enumerate(plan.motion.mois):
-            mois.append(MoiAnnotation(id=f"{plan.id}-m{j + 1}", event=sz.id, region=m.region,
+        for j, m in enumerate(script.motion.mois):
+            mois.append(MoiAnnotation(id=f"{script.id}-m{j + 1}", event=sz.id, region=m.region,
                                       term=m.term, start=round(m.start, 6), end=round(m.end, 6),
                                       annotator="phantom"))
     return Manifest(name=cfg.name, labels=list(LABELS), patients=list(patients.values()),
@@ -265,7 +265,7 @@ def _with_points(boxes: np.ndarray, points: np.ndarray, width: int, height: int)
     return out
 
 
-def render_recording(cfg: PhantomConfig, plan: RecordingPlan, out: Path, *,
+def render_recording(cfg: PhantomConfig, script: RecordingScript, out: Path, *,
                      threads: int = 1) -> None:
     """Render and write one recording's streams, then its ground truth.
 
@@ -273,14 +273,14 @@ def render_recording(cfg: PhantomConfig, plan: RecordingPlan, out: Path, *,
     """
     from ictal.io import Ffv1Writer, H264Writer
 
-    p = plan.patient
+    p = script.patient
     scene = p.scene
-    tl = plan.timeline
+    tl = script.timeline
     T = tl.n_frames
     times = tl.times()
-    joints, frames = forward_kinematics(p.shape, plan.placement, plan.motion.dof)
-    body = body_solids(p.shape, joints, frames, plan.motion.dof, blanket=p.blanket)
-    tracks = [staff_track(v, times) for v in plan.visits]
+    joints, frames = forward_kinematics(p.shape, script.placement, script.motion.dof)
+    body = body_solids(p.shape, joints, frames, script.motion.dof, blanket=p.blanket)
+    tracks = [staff_track(v, times) for v in script.visits]
 
     ras = Rasteriser(scene.camera)
     static, bed_box = ras.static(scene)
@@ -290,12 +290,12 @@ def render_recording(cfg: PhantomConfig, plan: RecordingPlan, out: Path, *,
         ras_rgb = Rasteriser(scene.camera.resized(*cfg.rgb_size))
         static_rgb, _ = ras_rgb.static(scene)
     colours = default_colours()
-    noise = np.random.default_rng([cfg.seed, p.index, plan.event_index + 1, 2])
-    rgb_noise = np.random.default_rng([cfg.seed, p.index, plan.event_index + 1, 3])
+    noise = np.random.default_rng([cfg.seed, p.index, script.event_index + 1, 2])
+    rgb_noise = np.random.default_rng([cfg.seed, p.index, script.event_index + 1, 3])
 
     patient_box = np.empty((T, 4), np.int32)
-    staff_boxes = np.full((len(plan.visits), T, 4), -1, np.int32)
-    paths = stream_paths(cfg, plan.id)
+    staff_boxes = np.full((len(script.visits), T, 4), -1, np.int32)
+    paths = stream_paths(cfg, script.id)
     slices = 16 if cfg.width * cfg.height >= 64 * 64 * 16 else 4
     with contextlib.ExitStack() as stack:
         writers = {}
@@ -314,7 +314,7 @@ def render_recording(cfg: PhantomConfig, plan: RecordingPlan, out: Path, *,
             staff: list[tuple[int, Solids]] = []
             for s, (pos, heading, walking, present) in enumerate(tracks):
                 if present[f]:
-                    staff.append((s, staff_solids(plan.visits[s], pos[f], float(heading[f]),
+                    staff.append((s, staff_solids(script.visits[s], pos[f], float(heading[f]),
                                                   bool(walking[f]), float(times[f]))))
             buf = static.copy()
             patient_box[f] = _box(ras.frame(buf, transform_solids(body[f], scene.camera)))
@@ -340,27 +340,27 @@ def render_recording(cfg: PhantomConfig, plan: RecordingPlan, out: Path, *,
     # at low resolution thin solids (fingers) can fall between pixel rays: the box also holds
     # every joint inside the frame
     patient_box = _with_points(patient_box, joints_2d, cfg.width, cfg.height)
-    label = np.where(np.isin(plan.motion.phase, (PRE, POST)), LABELS.index("NE"),
+    label = np.where(np.isin(script.motion.phase, (PRE, POST)), LABELS.index("NE"),
                      LABELS.index(p.syndrome)).astype(np.uint8)
     gt = GroundTruth(
-        recording=plan.id, fps=Fraction(cfg.fps), width=cfg.width, height=cfg.height,
+        recording=script.id, fps=Fraction(cfg.fps), width=cfg.width, height=cfg.height,
         joint_names=JOINT_NAMES, joints_3d=joints_c.astype(np.float32),
         joints_2d=joints_2d.astype(np.float32), labels=LABELS, label=label,
-        phase_names=PHASES, phase=plan.motion.phase, patient_box=patient_box,
+        phase_names=PHASES, phase=script.motion.phase, patient_box=patient_box,
         bed_box=np.tile(np.array(_box(bed_box), np.int32), (T, 1)), staff_boxes=staff_boxes,
         staff_present=np.array([tr[3] for tr in tracks], bool).reshape(len(tracks), T),
         bed_plane=scene.bed_plane_camera(), bed_corners=cam.to_camera(scene.bed.corners()),
         bed_axis=scene.layout, K=cam.K, R=cam.R, t=cam.t, t0=tl.t0, t1=tl.t1, tG=tl.tG,
-        jerks=plan.motion.jerks, recipe=recipe_hash(cfg),
+        jerks=script.motion.jerks, recipe=recipe_hash(cfg),
     )
-    save_ground_truth(gt, out / groundtruth_path(plan.id))
+    save_ground_truth(gt, out / groundtruth_path(script.id))
 
 
 def _render_job(cfg_json: str, out: str, k: int, e: int, threads: int) -> str:
     cfg = PhantomConfig.model_validate_json(cfg_json)
-    plan = plan_recording(cfg, plan_patient(cfg, k), e)
-    render_recording(cfg, plan, Path(out), threads=threads)
-    return plan.id
+    script = script_recording(cfg, plan_patient(cfg, k), e)
+    render_recording(cfg, script, Path(out), threads=threads)
+    return script.id
 
 
 @dataclass
@@ -389,26 +389,26 @@ def generate_dataset(cfg: PhantomConfig, out: Path | str, *, workers: int = 2,
     folders |= {out / folder for folder, _ in STREAM_FILES.values()}
     for folder in sorted(folders):
         remove_temporaries(folder)
-    plans = plan_dataset(cfg)
+    scripts = script_dataset(cfg)
     report = BatchReport("phantom")
     todo = []
-    for plan in plans:
-        if is_complete(cfg, out, plan.id):
-            report.skipped(plan.id, "already complete")
+    for script in scripts:
+        if is_complete(cfg, out, script.id):
+            report.skipped(script.id, "already complete")
         else:
-            todo.append(plan)
+            todo.append(script)
     todo.sort(key=lambda p: -p.timeline.n_frames)  # longest first balances the workers
     cfg_json = cfg.model_dump_json()
     with make_progress(disable=not progress) as bar:
         task = bar.add_task("rendering phantom", total=sum(p.timeline.n_frames for p in todo))
         if workers <= 1 or len(todo) <= 1:
-            for plan in todo:
+            for script in todo:
                 try:
-                    render_recording(cfg, plan, out, threads=2)
-                    report.ok(plan.id)
+                    render_recording(cfg, script, out, threads=2)
+                    report.ok(script.id)
                 except Exception as err:  # one broken recording must not stop the batch
-                    report.failed(plan.id, err)
-                bar.advance(task, plan.timeline.n_frames)
+                    report.failed(script.id, err)
+                bar.advance(task, script.timeline.n_frames)
         else:
             by_id = {p.id: p for p in todo}
             ctx = multiprocessing.get_context("spawn")
@@ -424,8 +424,8 @@ def generate_dataset(cfg: PhantomConfig, out: Path | str, *, workers: int = 2,
                         report.failed(rid, err)
                     bar.advance(task, by_id[rid].timeline.n_frames)
     failed = {rid for rid, _ in report.failures}
-    manifest = build_manifest(cfg, [p for p in plans if p.id not in failed])
+    manifest = build_manifest(cfg, [p for p in scripts if p.id not in failed])
     path = out / "manifest.yaml"
     save_manifest(manifest, path)
     return GenerateResult(manifest=manifest, manifest_path=path, report=report,
-                          n_frames=sum(p.timeline.n_frames for p in plans))
+                          n_frames=sum(p.timeline.n_frames for p in scripts))

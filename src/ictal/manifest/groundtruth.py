@@ -1,9 +1,12 @@
-"""Ground truth of a phantom recording: one compressed ``.npz`` per recording.
+"""Ground truth of a synthetic recording: one compressed ``.npz`` per recording.
+
+The phantom (:mod:`ictal.phantom`) writes it; preprocessing QC scores crops against it. The
+format lives here, below both, so that neither imports the other.
 
 File: ``DIR/groundtruth/<recording id>.npz`` (``numpy.savez_compressed``), written after the
 recording's videos, so its presence marks a complete recording. ``T`` = frames, ``S`` = staff
 visits of the recording. Arrays (camera coordinates: metres, ``x`` right, ``y`` down, ``z``
-forward, see :mod:`ictal.phantom.scene`; pixels: ``(u, v)`` = column, row of the 512x424 IR /
+forward, the phantom's ``ictal.phantom.scene``; pixels: ``(u, v)`` = column, row of the 512x424 IR /
 depth frames; boxes ``(x0, y0, x1, y1)`` with ``x1`` / ``y1`` exclusive, ``-1`` = not in view):
 
 =================  ==================  ==========================================================
