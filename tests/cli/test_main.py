@@ -4,9 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from ictal import __version__
+from ictal.io import write_video
 
 
 def _ictal(*args: str) -> subprocess.CompletedProcess[str]:
@@ -31,15 +33,16 @@ def test_manifest_check_reports_problems_and_fails(tmp_path: Path) -> None:
         "events": [{"id": "E1", "recording": "R1", "t0": 3, "t1": 1, "label": "FLE"}],
     }))
     out = _ictal("manifest", "check", str(path))
-    assert out.returncode == 1
+    assert out.returncode == 2  # an input error (README, "Command line")
     assert "x.mkv" in out.stdout and "events[0] (id=E1)" in out.stdout
 
     out = _ictal("manifest", "check", str(path), "--no-files")
-    assert out.returncode == 1 and "x.mkv" not in out.stdout
+    assert out.returncode == 2 and "x.mkv" not in out.stdout
 
 
 def test_manifest_check_summary(tmp_path: Path) -> None:
-    (tmp_path / "x.mkv").write_bytes(b"")
+    frames = np.zeros((270, 8, 8), np.uint16)  # 9 s at 30 fps: the events fit
+    write_video(tmp_path / "x.mkv", frames, 30)  # the stream's header is probed
     path = tmp_path / "m.yaml"
     path.write_text(yaml.safe_dump({
         "labels": ["FLE", "NE"],

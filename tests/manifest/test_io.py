@@ -59,6 +59,10 @@ def _manifest(root: Path) -> Manifest:
 
 def test_save_load_round_trip_is_lossless(tmp_path: Path) -> None:
     m = _manifest(tmp_path)
+    # every value declared: nothing is taken from the (placeholder) files when loading
+    r2 = m.recording("R2")
+    m.recordings[1] = r2.model_copy(update={"streams": [
+        r2.streams[0].model_copy(update={"n_frames": 2400})]})
     save_manifest(m, tmp_path / "manifest.yaml")
     loaded = load_manifest(tmp_path / "manifest.yaml")
     assert manifest_to_dict(loaded) == manifest_to_dict(m)

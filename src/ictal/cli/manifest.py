@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ictal.cli.options import allow_outside_root
 from ictal.errors import ManifestError
 
 
@@ -20,20 +21,29 @@ def register(app: typer.Typer) -> None:
 
 def check(
     path: Path = typer.Argument(..., help="manifest.yaml to check."),
-    files: bool = typer.Option(True, "--files/--no-files", help="Check that stream files exist."),
+    files: bool = typer.Option(
+        True, "--files/--no-files",
+        help="Probe each stream file's header (no decoding) and compare it with the manifest's "
+             "fps, size and n_frames; --no-files checks the manifest alone."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    outside_root: bool = allow_outside_root(),
 ) -> None:
-    """Validate a manifest: print every problem, or a summary when there is none."""
+    """Validate a manifest: print every problem, or a summary when there is none.
+
+    Exit code 0 when the manifest is valid, 2 when it has problems (all listed at once).
+    """
     from ictal.manifest import load_manifest, summarize
 
     console = Console()
     try:
-        manifest = load_manifest(path, check_files=files)
+        manifest = load_manifest(path, check_files=files, probe=files,
+                                 allow_outside_root=outside_root)
     except ManifestError as err:
         console.print(f"[bold red]{err.path}: {len(err.problems)} problem(s)[/]")
         for p in err.problems:
-            console.print(f"  - {p}", markup=False, highlight=False)
-        raise typer.Exit(1) from err
+            console.print(f"  - {p}", markup=False, highlight=False, soft_wrap=True)
+        console.print(f"  hint: {err.hint}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from err
     summary = summarize(manifest)
     if as_json:
         typer.echo(json.dumps(summary, indent=2))

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from ictal.errors import ManifestError
 from ictal.fsutil import write_text_atomic
+from ictal.manifest.files import StreamFiles
 from ictal.manifest.schema import (
     IDENTIFYING_FIELDS,
     Event,
@@ -64,12 +65,19 @@ def _pydantic_problems(where: str, err: ValidationError) -> list[str]:
 
 
 def parse_manifest(data: Any, *, source: str = "<manifest>", text: str = "",
-                   root: Path | None = None, check_files: bool = True) -> Manifest:
-    """Build a :class:`Manifest` from parsed YAML; :class:`ManifestError` lists all problems."""
+                   root: Path | None = None, check_files: bool = True,
+                   allow_outside_root: bool = False, probe: bool = False) -> Manifest:
+    """Build a :class:`Manifest` from parsed YAML; :class:`ManifestError` lists all problems.
+
+    Stream paths must stay inside ``root`` unless ``allow_outside_root``; with
+    ``check_files``, omitted ``fps`` / size / ``n_frames`` come from the files' headers, and
+    ``probe`` compares every declared value with its file (:mod:`ictal.manifest.files`).
+    """
     if not isinstance(data, dict):
         raise ManifestError(source, ["the file must be a YAML mapping with sections "
                                      "'labels', 'patients', 'recordings', 'events', 'mois'"])
     lines = _item_lines(text) if text else {}
+    files = StreamFiles(root, check_files=check_files, allow_outside_root=allow_outside_root)
     problems: list[str] = []
     head = {k: v for k, v in data.items() if k not in SECTIONS}
     try:
@@ -86,6 +94,9 @@ def parse_manifest(data: Any, *, source: str = "<manifest>", text: str = "",
         parsed = []
         for i, row in enumerate(raw):
             where = _where(section, i, row, lines)
+            if model is Recording:
+                row, found = files.complete(where, row)
+                problems += found
             try:
                 parsed.append((where, model.model_validate(row)))
             except ValidationError as err:
@@ -93,13 +104,14 @@ def parse_manifest(data: Any, *, source: str = "<manifest>", text: str = "",
         rows[section] = parsed
     manifest = manifest.model_copy(update={s: [r for _, r in rows[s]] for s in SECTIONS})
     manifest.root = root
-    problems += _cross_check(manifest, rows, check_files=check_files)
+    problems += files.check(rows["recordings"], rows["events"], probe_all=probe)
+    problems += _cross_check(manifest, rows)
     if problems:
         raise ManifestError(source, problems)
     return manifest
 
 
-def _cross_check(m: Manifest, rows: dict[str, list[Any]], *, check_files: bool) -> list[str]:
+def _cross_check(m: Manifest, rows: dict[str, list[Any]]) -> list[str]:
     problems: list[str] = []
     for section, parsed in rows.items():
         counts = Counter(r.id for _, r in parsed)
@@ -119,11 +131,6 @@ def _cross_check(m: Manifest, rows: dict[str, list[Any]], *, check_files: bool) 
             if n > 1:
                 problems.append(f"{where}: {n} '{kind}' streams for view {view!r}; "
                                 "give each a distinct 'view'")
-        for j, s in enumerate(rec.streams):
-            if check_files and not m.resolve(s).exists():
-                problems.append(
-                    f"{where}: field 'streams.{j}.path': file not found: {m.resolve(s)}"
-                )
     for where, ev in rows["events"]:
         rec = recordings.get(ev.recording)
         if rec is None:
@@ -149,24 +156,32 @@ def _time_problems(where: str, found: list[TimeProblem]) -> list[str]:
             for p in found]
 
 
-def load_manifest(path: Path | str, *, check_files: bool = True) -> Manifest:
+def load_manifest(path: Path | str, *, check_files: bool = True,
+                  allow_outside_root: bool = False, probe: bool = False) -> Manifest:
     """Read and validate a manifest YAML file.
 
     Raises :class:`ManifestError` listing every problem (file, line, row, field) at once.
     ``check_files=False`` skips the existence check of stream files (e.g. on a machine that
-    only holds features).
+    only holds features) and takes no omitted value from them. Stream paths must stay inside
+    the manifest's folder unless ``allow_outside_root``. ``probe`` reads every stream's header
+    and reports each declared value the file contradicts (``ictal manifest check``).
     """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise ManifestError(path, [f"cannot read the file: {err.strerror}"]) from err
+    except UnicodeDecodeError as err:
+        raise ManifestError(path, [
+            f"not a text file: byte 0x{err.object[err.start]:02x} at offset {err.start} is not "
+            "UTF-8; a manifest is a YAML text file (is this a video or an archive?)"]) from err
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise ManifestError(path, [f"not valid YAML: {err}"]) from err
     return parse_manifest(data, source=str(path), text=text, root=path.parent.resolve(),
-                          check_files=check_files)
+                          check_files=check_files, allow_outside_root=allow_outside_root,
+                          probe=probe)
 
 
 def manifest_to_dict(m: Manifest) -> dict[str, Any]:

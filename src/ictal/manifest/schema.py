@@ -36,8 +36,16 @@ def _serialize_fps(fps: Fraction) -> int | str:
 Fps = Annotated[Fraction, PlainSerializer(_serialize_fps, return_type=Any)]
 
 
+#: Bounds of a stream's numbers: anything beyond is a typo or a hostile file, never a camera.
+MAX_FPS = 1000
+MAX_SIZE = 16384  # pixels, either side
+MAX_FRAMES = 10**9  # a year at 30 fps
+
+
 class _Row(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # NaN and infinities are refused in every float field (times, ...)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)
 
 
 def _check_id(value: str) -> str:
@@ -75,20 +83,24 @@ class Stream(_Row):
     """One stream of a recording: a video / image sequence / array file at a frame rate."""
 
     kind: StreamKind
-    path: str  # relative to the manifest file (or absolute)
-    fps: Fps
-    width: Annotated[int, Field(gt=0)] | None = None
-    height: Annotated[int, Field(gt=0)] | None = None
-    n_frames: Annotated[int, Field(ge=0)] | None = None
+    path: str  # relative to the manifest file; outside its folder only when allowed
+    fps: Fps  # omitted in the file: taken from the stream's header (manifest.files)
+    width: Annotated[int, Field(gt=0, le=MAX_SIZE)] | None = None
+    height: Annotated[int, Field(gt=0, le=MAX_SIZE)] | None = None
+    n_frames: Annotated[int, Field(ge=0, le=MAX_FRAMES)] | None = None
     view: str | None = None  # camera view name for multi-view recordings
 
     @field_validator("fps", mode="before")
     @classmethod
     def _parse_fps(cls, value: Any) -> Fraction:
         try:
-            return as_fps(value)
-        except ConfigError as err:
+            fps = as_fps(value)
+        except (ConfigError, OverflowError) as err:
             raise ValueError(f"invalid frame rate {value!r}: use e.g. 30 or 30000/1001") from err
+        if fps > MAX_FPS:
+            raise ValueError(f"frame rate {value!r} is beyond {MAX_FPS} fps: use e.g. 30 or "
+                             "30000/1001")
+        return fps
 
     @property
     def duration(self) -> float | None:
