@@ -19,10 +19,12 @@ import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ictal.errors import IctalError, VideoError
-from ictal.io import VideoInfo, probe, source_kind
+
+if TYPE_CHECKING:
+    from ictal.io import VideoInfo
 
 #: Stream fields a file's header can supply.
 PROBED_FIELDS = ("fps", "width", "height", "n_frames")
@@ -80,6 +82,8 @@ class StreamFiles:
 
     def info(self, raw: str, fps: Any = None) -> VideoInfo | str:
         """The file's header, or why it cannot be read (cached per path)."""
+        from ictal.io import probe  # PyAV is imported only when a file is probed
+
         path = self.path_of(raw)
         if path not in self._infos:
             if not path.exists():
@@ -181,6 +185,8 @@ class StreamFiles:
 
 def _has_fps(path: Path) -> bool:
     """Whether the file stores a frame rate (containers do; arrays and image sequences do not)."""
+    from ictal.io import source_kind
+
     try:
         return source_kind(path) == "video"
     except IctalError:
