@@ -8,13 +8,15 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from ictal.cli.options import out_folder
+
 
 def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
 
 def demo(
-    out: Path = typer.Option(Path("ictal-demo"), "--out", "-o", help="Working folder."),
+    out: Path = out_folder(Path("ictal-demo"), "--out", "-o", help="Working folder."),
     backbone: str = typer.Option("auto", "--backbone", "-b",
                                  help="'auto' (I3D if its checkpoint is found, else motion)."),
     weights: Path | None = typer.Option(None, "--weights", help="Backbone checkpoint."),

@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from ictal.cli.options import allow_outside_root, out_folder
+
 
 def register(app: typer.Typer) -> None:
     app.command("extract")(extract)
@@ -14,7 +16,7 @@ def register(app: typer.Typer) -> None:
 
 def extract(
     manifest_path: Path = typer.Argument(..., metavar="MANIFEST", help="Dataset manifest."),
-    out: Path = typer.Option(..., "--out", "-o", help="Feature store directory to fill."),
+    out: Path = out_folder(..., "--out", "-o", help="Feature store directory to fill."),
     backbone: str = typer.Option("motion", "--backbone", "-b",
                                  help="Registered backbone (`ictal backbones` lists them)."),
     weights: Path | None = typer.Option(None, "--weights", help="Checkpoint file."),
@@ -33,12 +35,19 @@ def extract(
                                                help="Only these recording ids (repeatable)."),
     in_channels: int | None = typer.Option(
         None, "--in-channels", help="1 adapts the first convolution to infrared."),
+    overwrite: bool = typer.Option(
+        False, "--overwrite",
+        help="Replace the store's shards made with another backbone, weights or "
+             "preprocessing (deleted); without it such a store is refused."),
+    outside_root: bool = allow_outside_root(),
 ) -> None:
     """Extract backbone features of every recording into an HDF5 feature store.
 
     Resumable: recordings whose shard already exists with the same backbone, weights and
-    preprocessing are skipped. A failing recording is reported and skipped; the run ends with a
-    summary and exit code 1 when any failed.
+    preprocessing are skipped. A store holds one such setting: a store with shards of another
+    one is refused before anything is written (exit code 2), unless --overwrite. A failing
+    recording is reported and skipped; the run ends with a summary and exit code 1 when any
+    failed.
     """
     from ictal.backbones import load_backbone
     from ictal.errors import ConfigError
@@ -48,7 +57,7 @@ def extract(
 
     if windows not in ("events", "sliding"):
         raise ConfigError(f"--windows must be 'events' or 'sliding', not {windows!r}")
-    manifest = load_manifest(manifest_path)
+    manifest = load_manifest(manifest_path, allow_outside_root=outside_root)
     cfg = load_config(config) if config is not None else PreprocessConfig()
     if variant is not None:
         cfg = variant_config(variant, cfg)
@@ -56,7 +65,7 @@ def extract(
     report = extract_manifest(
         manifest, out, extractor, cfg,
         options=ExtractOptions(batch_size=batch_size, windows=windows, stride=stride),
-        plans_dir=plans, recordings=recording or None,
+        plans_dir=plans, recordings=recording or None, overwrite=overwrite,
     )
     Console().print(report.summary(), markup=False, highlight=False)
     raise typer.Exit(report.exit_code)

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ictal.cli.options import allow_outside_root, out_file, out_folder
 from ictal.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -62,12 +63,13 @@ def _mlflow(enabled: bool) -> bool:
 
 def train(
     features: Path = typer.Argument(..., help="Feature file or store directory."),
-    out: Path = typer.Option(..., "--out", "-o", help="Run folder to write."),
+    out: Path = out_folder(..., "--out", "-o", help="Run folder to write."),
     model: str = typer.Option("seed000", "--model", "-m", help=MODEL_HELP),
     sets: list[str] = typer.Option([], "--set", help=SET_HELP),
     selection: str = typer.Option("honest", help="honest (inner patient split) or none."),
     final: bool = typer.Option(False, "--final", help="Export a model bundle (out/bundle)."),
-    bundle: Path | None = typer.Option(None, help="Where to write the bundle (with --final)."),
+    bundle: Path | None = out_folder(None, "--bundle",
+                                     help="Where to write the bundle (with --final)."),
     seed: int = typer.Option(0, help="Random seed."),
     threads: int = typer.Option(1, help="torch threads while training (1 suits small nets)."),
     device: str = typer.Option("cpu", help="torch device: cpu or cuda."),
@@ -79,7 +81,7 @@ def train(
 
     from ictal.evaluation.metrics import json_safe
     from ictal.features.store import read_features
-    from ictal.fsutil import write_json_atomic
+    from ictal.fsutil import atomic_path, write_json_atomic
     from ictal.models.bundle import save_bundle
     from ictal.progress import make_progress
     from ictal.training.fit import train_final
@@ -95,7 +97,8 @@ def train(
         est, info = train_final(table, config, selection=selection, seed=seed, threads=threads,
                                 device=device,
                                 on_epoch=lambda e, n: bar.update(task, completed=e + 1, total=n))
-    torch.save(est.state(), out / "model.pt")
+    with atomic_path(out / "model.pt") as tmp:
+        torch.save(est.state(), tmp)
     write_json_atomic(out / "metrics.json", json_safe(info))
     console = Console()
     if "validation_metrics" in info:
@@ -125,7 +128,7 @@ def train(
 
 def evaluate(
     features: Path = typer.Argument(..., help="Feature file or store directory."),
-    out: Path = typer.Option(..., "--out", "-o", help="Run folder (resumed when it exists)."),
+    out: Path = out_folder(..., "--out", "-o", help="Run folder (resumed when it exists)."),
     model: str = typer.Option("seed000", "--model", "-m", help=MODEL_HELP),
     sets: list[str] = typer.Option([], "--set", help=SET_HELP),
     protocol: str = typer.Option("grouped-kfold",
@@ -206,7 +209,7 @@ def compare(
 
 def report(
     runs: list[Path] = typer.Argument(..., help="Run folders of `ictal evaluate`."),
-    out: Path = typer.Option(Path("report.html"), "--out", "-o", help="HTML file to write."),
+    out: Path = out_file(Path("report.html"), "--out", "-o", help="HTML file to write."),
 ) -> None:
     """One self-contained HTML report (and JSON metrics) over several runs."""
     from ictal.evaluation.cv import CVResult
@@ -219,12 +222,13 @@ def report(
 def predict(
     source: Path = typer.Argument(..., help="Video, manifest (.yaml) or feature file / store."),
     model: Path = typer.Option(..., "--model", help="Bundle directory (ictal train --final)."),
-    out: Path = typer.Option(Path("predictions"), "--out", "-o", help="Output folder."),
+    out: Path = out_folder(Path("predictions"), "--out", "-o", help="Output folder."),
     recording: list[str] = typer.Option([], help="Only these recordings (repeatable)."),
     stride: int | None = typer.Option(None, help="Frames between sliding windows."),
     weights: Path | None = typer.Option(None, help="Backbone checkpoint file."),
     kind: str = typer.Option("ir", help="Stream kind of a bare video file (ir or rgb)."),
     depth: Path | None = typer.Option(None, help="Depth video of a bare video's recording."),
+    outside_root: bool = allow_outside_root(),
 ) -> None:
     """Per-window class probabilities (CSV + JSON), decision and timeline PNG per recording.
 
@@ -258,13 +262,23 @@ def predict(
         if source.suffix in (".yaml", ".yml"):
             from ictal.manifest import load_manifest
 
-            manifest = load_manifest(source)
+            manifest = load_manifest(source, allow_outside_root=outside_root)
         else:
+            reads = _bundle_stream(bundle)
+            if kind != reads:
+                raise ConfigError(f"{source}: --kind {kind}, but the bundle {model} reads "
+                                  f"{reads} video", hint=_stream_hint(reads, kind))
             manifest = manifest_for_video(source, kind=kind, depth=depth)
         extractor = load_bundle_backbone(bundle, weights=weights)
         wanted = recording or [r.id for r in manifest.recordings]
 
         def features_of(rec: str) -> Any:
+            reads = _bundle_stream(bundle)
+            have = [s.kind for s in manifest.recording(rec).streams]
+            if reads not in have:
+                raise ConfigError(f"recording {rec} has no {reads} stream (it has "
+                                  f"{', '.join(have)}), and the bundle {model} reads {reads} "
+                                  "video", hint=_stream_hint(reads, have[0]))
             return features_for_recording(bundle, manifest, rec, extractor, stride=stride)
 
     for rec in wanted:
@@ -279,3 +293,21 @@ def predict(
                       f"({max(doc['decision']['probs']):.2f}), {len(doc['windows'])} windows")
     console.print(batch.summary())
     raise typer.Exit(batch.exit_code)
+
+
+def _bundle_stream(bundle: Any) -> str:
+    """The stream kind the bundle's preprocessing reads (its ``source``)."""
+    from ictal.preprocess.config import config_from_dict
+
+    return config_from_dict(bundle.meta.get("preprocessing") or {},
+                            source=f"{bundle.path}/bundle.json").source
+
+
+def _stream_hint(reads: str, have: str) -> str:
+    """What a user of ``ictal predict`` can do when the bundle reads another stream kind."""
+    other = (f"otherwise use a bundle trained on {have} features (`ictal extract --config CFG` "
+             f"with `source: {have}` in CFG, then `ictal train --final`)"
+             if have in ("ir", "rgb") else f"otherwise give a recording with a {reads} stream")
+    return (f"predict runs the bundle's own preprocessing, which reads {reads} video; it cannot "
+            f"be changed here. If the video is {reads} footage, pass --kind {reads} (or name "
+            f"the stream '{reads}' in the manifest); {other}")

@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from ictal.cli.options import out_folder
 from ictal.errors import ConfigError
 
 PRESETS = ("demo", "tiny", "default")
@@ -32,7 +33,7 @@ def _names(text: str) -> list[str]:
 
 
 def phantom(
-    out: Path = typer.Option(..., "--out", help="Directory to write the dataset into."),
+    out: Path = out_folder(..., "--out", help="Directory to write the dataset into."),
     preset: str = typer.Option("demo", help=f"Base recipe: {', '.join(PRESETS)} "
                                "('default' = real seizure durations)."),
     config: Path | None = typer.Option(None, help="YAML recipe (PhantomConfig fields); "
@@ -66,7 +67,7 @@ def phantom(
     if config is not None:
         try:
             loaded = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as err:
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
             raise ConfigError(f"{config}: cannot read the recipe: {err}") from err
         if not isinstance(loaded, dict):
             raise ConfigError(f"{config}: the recipe must be a YAML mapping of PhantomConfig "

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from ictal.cli.options import allow_outside_root, out_folder
+
 
 def register(app: typer.Typer) -> None:
     app.command("preprocess")(preprocess)
@@ -13,7 +15,7 @@ def register(app: typer.Typer) -> None:
 
 def preprocess(
     manifest_path: Path = typer.Argument(..., metavar="MANIFEST", help="manifest.yaml"),
-    out: Path = typer.Option(..., "--out", "-o", help="Output directory."),
+    out: Path = out_folder(..., "--out", "-o", help="Output directory."),
     config_path: Path | None = typer.Option(None, "--config", "-c",
                                             help="Preprocessing config (YAML)."),
     variant: str | None = typer.Option(
@@ -26,6 +28,7 @@ def preprocess(
         None, "--recording", "-r", help="Only these recordings (repeatable)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Redo finished recordings."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress."),
+    outside_root: bool = allow_outside_root(),
 ) -> None:
     """Plan every recording (depth planes, detection box, IR window) and write its plan JSON,
     QC contact sheet and a summary; success rates are scored against phantom ground truth."""
@@ -43,7 +46,7 @@ def preprocess(
         config = variant_config(variant, config)
     elif config_path is None:
         config = variant_config(config.variant, config)
-    manifest = load_manifest(manifest_path)
+    manifest = load_manifest(manifest_path, allow_outside_root=outside_root)
     n = len(recording) if recording else len(manifest.recordings)
     with make_progress(disable=not progress) as bar:
         task = bar.add_task("preprocessing", total=n)

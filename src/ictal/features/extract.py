@@ -4,6 +4,10 @@ Streams samples recording by recording, runs the backbone on batches, and writes
 HDF5 shard per recording (:mod:`ictal.features.store`). A re-run skips recordings whose shard
 exists with the same provenance key (backbone, weights hash, preprocessing config), so an
 interrupted run resumes; a failing recording is reported and skipped.
+
+A store belongs to one setting (one provenance key): a run whose setting differs from the
+shards already in the store is refused before it writes anything, unless it is told to replace
+them (``overwrite``).
 """
 
 from __future__ import annotations
@@ -26,11 +30,13 @@ from ictal.errors import IctalError
 from ictal.features.store import (
     FeatureStoreError,
     empty_table,
+    list_shards,
     read_provenance,
     shard_path,
     write_features,
 )
 from ictal.features.table import FeatureTable
+from ictal.fsutil import remove_temporaries
 from ictal.inputspec import InputSpec
 from ictal.manifest import Manifest
 from ictal.preprocess.sample import Sample
@@ -108,6 +114,69 @@ def provenance(extractor: Extractor, preprocess: dict[str, Any], options: Extrac
     }
 
 
+def describe_setting(prov: dict[str, Any]) -> str:
+    """One line naming a shard's backbone, weights, preprocessing variant and windows."""
+    sha = prov.get("weights_sha256")
+    weights = (f"weights {prov.get('weights_file') or '?'}, sha256 {str(sha)[:12]}" if sha
+               else "no weights file")
+    variant = (prov.get("preprocess") or {}).get("variant", "?")
+    stride = f", stride {prov['stride']}" if prov.get("stride") else ""
+    return (f"backbone {prov.get('backbone')} ({weights}), preprocessing variant {variant}, "
+            f"{prov.get('windows')} windows{stride}")
+
+
+def setting_differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """Provenance fields that make the keys of ``a`` and ``b`` differ (dotted, first 5)."""
+    out: list[str] = []
+
+    def walk(x: Any, y: Any, where: str) -> None:
+        if isinstance(x, dict) and isinstance(y, dict):
+            for k in sorted(set(x) | set(y), key=str):
+                walk(x.get(k), y.get(k), f"{where}.{k}" if where else str(k))
+        elif x != y:
+            out.append(where)
+
+    for name in ("backbone", "weights_sha256", "input", "revision", "timesteps", "features",
+                 "preprocess", "windows", "stride"):
+        walk(a.get(name), b.get(name), name)
+    return out[:5]
+
+
+def check_store(store: Path, attrs: dict[str, Any], *, overwrite: bool = False) -> list[Path]:
+    """Shards of ``store`` made with another setting than ``attrs`` (another provenance key).
+
+    Reads only the shards' provenance; writes nothing. Damaged shards are not counted: their
+    recording is extracted again.
+
+    Raises:
+        FeatureStoreError: such shards exist and ``overwrite`` is false; the message names
+            what the store holds, what this run would write and what to do.
+    """
+    foreign: dict[str, tuple[dict[str, Any], list[Path]]] = {}
+    for path in list_shards(store) if Path(store).is_dir() else []:
+        try:
+            prov = read_provenance(path)
+        except FeatureStoreError:
+            continue
+        if prov.get("key") != attrs["key"]:
+            foreign.setdefault(str(prov.get("key")), (prov, []))[1].append(path)
+    shards = sorted(p for _, paths in foreign.values() for p in paths)
+    if not shards or overwrite:
+        return shards
+    held = []
+    for prov, paths in foreign.values():
+        names = ", ".join(p.name for p in paths[:3]) + (", ..." if len(paths) > 3 else "")
+        differs = ", ".join(setting_differences(prov, attrs))
+        held.append(f"  {len(paths)} shard(s) ({names}): {describe_setting(prov)} "
+                    f"[differs in: {differs}]")
+    raise FeatureStoreError(
+        f"{store}: the feature store holds features made with another setting than this run "
+        f"({describe_setting(attrs)}):\n" + "\n".join(held),
+        hint="a store holds one backbone + weights + preprocessing: give a new --out folder, "
+             f"or pass --overwrite to replace the {len(shards)} shard(s) above "
+             "(they are deleted)")
+
+
 def features_of_samples(samples: Iterable[Sample], extractor: Extractor, *, batch_size: int,
                         attrs: dict[str, Any]) -> FeatureTable:
     """Run ``extractor`` over ``samples`` and collect a :class:`FeatureTable`.
@@ -171,7 +240,7 @@ def shard_is_current(path: Path, key: str) -> bool:
 def extract_manifest(
     manifest: Manifest, out_dir: Path, extractor: Extractor, config: PreprocessConfig, *,
     options: ExtractOptions | None = None, plans_dir: Path | None = None,
-    recordings: list[str] | None = None, show_progress: bool = True,
+    recordings: list[str] | None = None, show_progress: bool = True, overwrite: bool = False,
 ) -> BatchReport:
     """Extract features of every recording of ``manifest`` into the store ``out_dir``.
 
@@ -179,18 +248,28 @@ def extract_manifest(
         plans_dir: output folder of ``ictal preprocess``; its ``<recording>/plan.json`` crop
             plans are reused, otherwise each recording is planned here.
         recordings: ids to process (default: all).
+        overwrite: replace shards made with another setting (deleted first, every one of
+            them, so that the store again holds one setting); without it such a store is
+            refused (:func:`check_store`).
 
     Returns:
         A :class:`BatchReport`: finished, skipped (already extracted) and failed recordings.
+
+    Raises:
+        FeatureStoreError: the store holds another setting's shards and ``overwrite`` is false
+            (nothing is written).
     """
     from ictal.preprocess.pipeline import iter_samples
     from ictal.preprocess.plan import RecordingPlan, plan_recording
 
     options = options or ExtractOptions()
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     config_dict = config.model_dump(mode="json")
     attrs = provenance(extractor, config_dict, options)
+    for path in check_store(out_dir, attrs, overwrite=overwrite):
+        log.warning("overwrite: removing %s, made with another setting", path)
+        path.unlink(missing_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
     report = BatchReport(job=f"extract {extractor.name}")
     ids = recordings if recordings is not None else [r.id for r in manifest.recordings]
     for rid in track(ids, f"extract {extractor.name}", disable=not show_progress):
@@ -198,6 +277,9 @@ def extract_manifest(
         if shard_is_current(path, attrs["key"]):
             report.skipped(rid, "already extracted")
             continue
+        # this run owns the recording (one worker per recording): a temporary file of its
+        # shard was left by a killed run
+        remove_temporaries(out_dir, stem=rid)
         try:
             plan_file = plans_dir / rid / "plan.json" if plans_dir is not None else None
             if plan_file is not None and plan_file.exists():

@@ -143,7 +143,8 @@ def manifest_for_video(video: Path, *, kind: str, depth: Path | None = None,
     data = {"name": rid, "labels": [], "patients": [{"id": patient}],
             "recordings": [{"id": rid, "patient": patient, "streams": streams}],
             "events": [], "mois": []}
-    return parse_manifest(data, source=str(video), root=video.parent)
+    # the user named the files: a depth video may live in another folder
+    return parse_manifest(data, source=str(video), root=video.parent, allow_outside_root=True)
 
 
 def load_bundle_backbone(bundle: Bundle, *, weights: Path | None = None,
