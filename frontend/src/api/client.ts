@@ -4,11 +4,13 @@
  *
  * - the CSRF header: every state-changing request echoes the session's CSRF token in
  *   `X-CSRF-Token` (double-submit cookie, docs/api.md "Authentication");
- * - `unwrap`, which turns an error answer into an `ApiError` (409 conflicts keep the server's row).
+ * - `unwrap`, which turns an error answer into an `ApiError`; versioned edits use
+ *   `sendVersioned` (versioned.ts) instead, which returns a 409's row with its own type.
  */
 import createClient, { type Middleware } from "openapi-fetch";
 import { apiErrorFrom } from "./errors";
 import type { paths } from "./schema";
+import { type FetchResult, settle } from "./versioned";
 
 export const CSRF_HEADER = "X-CSRF-Token";
 export const CSRF_COOKIE = "ictal_csrf";
@@ -45,21 +47,9 @@ export function makeClient(csrfToken: () => string, baseUrl = ""): ApiClient {
   return client;
 }
 
-/** The result shape of every openapi-fetch call. */
-interface FetchResult<T> {
-  data?: T;
-  error?: unknown;
-  response: Response;
-}
-
 /** Await an openapi-fetch call; return its data or throw an `ApiError`. */
-export async function unwrap<T>(call: Promise<FetchResult<T>>): Promise<T> {
-  let result: FetchResult<T>;
-  try {
-    result = await call;
-  } catch (err) {
-    throw apiErrorFrom(0, { detail: `cannot reach the server (${err instanceof Error ? err.message : String(err)})` });
-  }
+export async function unwrap<T, E>(call: Promise<FetchResult<T, E>>): Promise<T> {
+  const result = await settle(call);
   if (!result.response.ok) throw apiErrorFrom(result.response.status, result.error);
   return result.data as T;
 }

@@ -5,14 +5,14 @@
  */
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { unwrap } from "../api/client";
-import { ApiError } from "../api/errors";
 import type { PatientPublic, RecordingPublic } from "../api/types";
-import { type Conflict, ConflictDialog } from "../components/ConflictDialog";
+import { ConflictDialog } from "../components/ConflictDialog";
 import { LoadingDialog } from "../components/LoadingDialog";
 import { MenuStrip } from "../components/MenuStrip";
 import { PatientDialog, type PatientFields } from "../components/PatientDialog";
 import { StorageDialog } from "../components/StorageDialog";
 import { useToast } from "../components/Toasts";
+import { useVersionedEdit } from "../hooks/useVersionedEdit";
 import { filterRecordings, NO_FILTER, type RecordingFilter } from "../lib/filters";
 import { formatTime } from "../lib/time";
 import { useApiErrors } from "../lib/useApiErrors";
@@ -36,7 +36,7 @@ export function LandingScreen({ api, user, onLogout, onSessionLost, navigate }: 
   const [loading, setLoading] = useState<RecordingPublic | null>(null);
   const [prompt, setPrompt] = useState<PatientPrompt | null>(null);
   const [storageOpen, setStorageOpen] = useState(false);
-  const [conflict, setConflict] = useState<Conflict | null>(null);
+  const { send, conflict, closeConflict } = useVersionedEdit(report);
   const annotator = canAnnotate(user);
 
   const refresh = useCallback(async () => {
@@ -81,34 +81,24 @@ export function LandingScreen({ api, user, onLogout, onSessionLost, navigate }: 
   };
 
   const savePatient = async (patient: PatientPublic, fields: PatientFields, version: number): Promise<void> => {
-    try {
-      const saved = await unwrap(
-        api.PATCH("/api/patients/{patient_id}", { params: { path: { patient_id: patient.id } }, body: { version, ...fields } }),
-      );
-      setPatients((all) => all.map((p) => (p.id === saved.id ? saved : p)));
-      notify("success", `Patient ${saved.code} saved`);
-      const next = prompt?.thenOpen ?? null;
-      setPrompt(null);
-      if (next !== null) navigate({ screen: "labelling", recordingId: next });
-    } catch (err) {
-      if (err instanceof ApiError && err.isConflict && err.current) {
-        const current = err.current as unknown as PatientPublic;
-        setConflict({
-          what: `Patient ${patient.code}`,
-          message: err.message,
-          mine: { ...fields },
-          current: err.current,
-          onReload: () => {
-            setPatients((all) => all.map((p) => (p.id === current.id ? current : p)));
-            setPrompt((pr) => (pr ? { ...pr, patient: current } : { patient: current, thenOpen: null }));
-            notify("info", `Reloaded patient ${current.code} from the server`);
-          },
-          onOverwrite: () => void savePatient(current, fields, current.version),
-        });
-      } else {
-        report(err, "Saving the patient data");
-      }
-    }
+    await send(api.PATCH("/api/patients/{patient_id}", { params: { path: { patient_id: patient.id } }, body: { version, ...fields } }), {
+      action: "Saving the patient data",
+      what: `Patient ${patient.code}`,
+      mine: { ...fields },
+      onSaved: (saved) => {
+        setPatients((all) => all.map((p) => (p.id === saved.id ? saved : p)));
+        notify("success", `Patient ${saved.code} saved`);
+        const next = prompt?.thenOpen ?? null;
+        setPrompt(null);
+        if (next !== null) navigate({ screen: "labelling", recordingId: next });
+      },
+      onReload: (current) => {
+        setPatients((all) => all.map((p) => (p.id === current.id ? current : p)));
+        setPrompt((pr) => (pr ? { ...pr, patient: current } : { patient: current, thenOpen: null }));
+        notify("info", `Reloaded patient ${current.code} from the server`);
+      },
+      onOverwrite: (current) => void savePatient(current, fields, current.version),
+    });
   };
 
   const menus = [
@@ -290,7 +280,7 @@ export function LandingScreen({ api, user, onLogout, onSessionLost, navigate }: 
         }}
         onSave={(fields) => (prompt ? savePatient(prompt.patient, fields, prompt.patient.version) : Promise.resolve())}
       />
-      <ConflictDialog conflict={conflict} onDone={() => setConflict(null)} />
+      <ConflictDialog conflict={conflict} onDone={closeConflict} />
     </>
   );
 }
