@@ -30,7 +30,7 @@ class DemoConfig:
         out: working folder (dataset, plans, features, runs, report).
         backbone: ``"auto"`` (I3D when its checkpoint is found, else ``motion``) or a name.
         weights: checkpoint of the backbone (default: the weights directory).
-        model: model preset or YAML of :mod:`ictal.training.config`.
+        model: model preset or YAML of :mod:`ictal.models.presets`.
         variant: preprocessing dataset variant (seed 000's A / B / B0.5, or B+top: B plus
             the bed seen from above, :mod:`ictal.preprocess.topview`).
         k: number of cross-validation folds.
@@ -87,12 +87,12 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> DemoResult:
     from ictal.features.extract import ExtractOptions, extract_manifest
     from ictal.features.store import read_features
     from ictal.manifest import load_manifest
+    from ictal.models.presets import load_model_config
     from ictal.phantom.config import PhantomConfig
     from ictal.phantom.generate import generate_dataset
     from ictal.preprocess.config import variant_config
     from ictal.preprocess.dataset import preprocess_dataset
     from ictal.progress import make_progress
-    from ictal.training.config import load_model_config
 
     out = Path(cfg.out)
     seconds: dict[str, float] = {}

@@ -4,10 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.evaluation.synthetic import synthetic_table
 from typer.testing import CliRunner
 
 from ictal.cli.main import build_app
-from ictal.evaluation.synthetic import synthetic_table
 from ictal.features.store import write_features
 
 TINY = ["--model", "fast", "--set", "lstm_units=[8,8]", "--set", "fc_units=[8,8]",

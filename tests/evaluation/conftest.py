@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from tests.evaluation.synthetic import synthetic_table
 
-from ictal.evaluation.synthetic import synthetic_table
 from ictal.features.table import FeatureTable
 
 

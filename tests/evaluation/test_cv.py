@@ -10,7 +10,8 @@ import pytest
 from ictal.errors import ConfigError
 from ictal.evaluation.cv import CVResult, run_cross_validation
 from ictal.features.table import FeatureTable
-from ictal.training.config import ModelConfig, TrainConfig, preset
+from ictal.models.config import ModelConfig, TrainConfig
+from ictal.models.presets import preset
 
 
 def _small(epochs: int = 30, patience: int | None = 12, batch: int = 32) -> ModelConfig:

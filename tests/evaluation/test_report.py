@@ -11,7 +11,8 @@ import pytest
 from ictal.evaluation.cv import CVResult, run_cross_validation
 from ictal.evaluation.report import write_figures, write_report
 from ictal.features.table import FeatureTable
-from ictal.training.config import TrainConfig, preset
+from ictal.models.config import TrainConfig
+from ictal.models.presets import preset
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ import pytest
 from ictal.evaluation.cv import run_cross_validation
 from ictal.features.table import FeatureTable
 from ictal.models.bundle import save_bundle
+from ictal.models.config import TrainConfig
 from ictal.models.lstm import LSTMClassifier
-from ictal.training.config import TrainConfig, preset
+from ictal.models.presets import preset
 
 mlflow = pytest.importorskip("mlflow")
 

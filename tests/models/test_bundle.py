@@ -2,17 +2,22 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.evaluation.synthetic import synthetic_table
 
 from ictal.errors import CheckpointError, ShapeError
 from ictal.features.table import FeatureTable
 from ictal.models.bundle import load_bundle, save_bundle
+from ictal.models.config import TrainConfig
+from ictal.models.gestures import pooled_features
 from ictal.models.lstm import LSTMClassifier
 from ictal.models.predict import predict_recording, write_predictions
-from ictal.training.config import TrainConfig, preset
+from ictal.models.presets import preset
+from ictal.models.registry import build_estimator
 
 
 def _table(n: int = 12) -> FeatureTable:
@@ -92,3 +97,27 @@ def test_features_of_the_wrong_width_are_refused(tmp_path: Path) -> None:
         "fps", "t_start", "t_stop")}, "features": np.zeros((12, 3, 7), np.float32)})
     with pytest.raises(ShapeError, match="expects 4"):
         predict_recording(load_bundle(path), wide, "R1")
+
+
+def test_a_seizure_level_bundle_decides_on_the_whole_recording(tmp_path: Path) -> None:
+    base = synthetic_table(patients=4, events=1, samples=5, timesteps=3, features=4)
+    views = [replace(base, view=np.full(len(base), v), features=base.features + np.float32(d))
+             for v, d in (("a", 0.0), ("b", 0.5))]
+    table = FeatureTable.concat(views)
+    cfg = preset("gestures-seizure").model_copy(update={
+        "n_segments": 2, "aggregation_units": 4,
+        "train": TrainConfig(epochs=3, batch_size=8, optimizer="adamw", select_on="loss")})
+    est = build_estimator(cfg).fit(table, classes=["FLE", "TLE"])
+    bundle = load_bundle(save_bundle(tmp_path / "b", est, cfg, provenance=table.attrs,
+                                     training={}))
+    doc = predict_recording(bundle, table, "R01_0")
+    assert doc["windows"] == []
+    # each view's snippets in time order, the views' probabilities averaged (seed 002)
+    per_view = []
+    for view in ("a", "b"):
+        rows = np.flatnonzero((table.recording == "R01_0") & (table.view == view))
+        rows = rows[np.argsort(table.t_start[rows])]
+        per_view.append(pooled_features(table.features[rows], table.mask[rows]))
+    expected = est.predict_proba(per_view).mean(axis=0)
+    np.testing.assert_allclose(doc["decision"]["probs"], expected, rtol=0, atol=1e-12)
+    assert doc["decision"]["label"] == ["FLE", "TLE"][int(np.argmax(expected))]

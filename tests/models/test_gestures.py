@@ -1,28 +1,36 @@
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
 from ictal.features.table import FeatureTable
+from ictal.models.config import TrainConfig
 from ictal.models.gestures import (
     SeizureClassifier,
     SnippetClassifier,
     consensus,
     seizure_sequences,
-    snippet_labels,
     tsn_indices,
 )
-from ictal.training.config import TrainConfig
+from ictal.preprocess.temporal import gestures_label
+from ictal.timebase import FrameSpan
+
+
+def snippet_labels(t_start: np.ndarray, t_g: float | None) -> np.ndarray:
+    """Eq. 1 (:func:`gestures_label`, the one rule) for 1 s snippets at 1 fps starting at
+    whole seconds ``t_start``."""
+    return np.asarray([gestures_label(FrameSpan(int(t), int(t) + 1, Fraction(1)), t_g)
+                       for t in t_start], dtype=np.int64)
 
 
 def test_snippet_label_rule_eq1_uses_the_midpoint() -> None:
     t0 = np.array([0.0, 1.0, 2.0, 3.0])
-    t1 = t0 + 1.0
     # midpoints 0.5, 1.5, 2.5, 3.5; t_G = 2.5 -> label 1 from the third snippet on
-    assert snippet_labels(t0, t1, 2.5).tolist() == [0, 0, 1, 1]
-    assert snippet_labels(t0, t1, 2.6).tolist() == [0, 0, 0, 1]
-    assert snippet_labels(t0, t1, None).tolist() == [0, 0, 0, 0]
-    assert snippet_labels(t0, t1, float("inf")).tolist() == [0, 0, 0, 0]
+    assert snippet_labels(t0, 2.5).tolist() == [0, 0, 1, 1]
+    assert snippet_labels(t0, 2.6).tolist() == [0, 0, 0, 1]
+    assert snippet_labels(t0, None).tolist() == [0, 0, 0, 0]
 
 
 def test_tsn_centre_and_beta_sampling_stay_in_their_segments() -> None:
@@ -50,7 +58,7 @@ def _seizure_table(n_events: int = 24, seed: int = 0) -> FeatureTable:
         k = int(rng.integers(8, 20))
         t_g = k * 0.6 if tcs else None
         t0 = np.arange(k) * 1.0
-        lab = snippet_labels(t0, t0 + 1.0, t_g)
+        lab = snippet_labels(t0, t_g)
         for view in ("a", "b"):
             for i in range(k):
                 x = rng.normal(size=(1, 4))
@@ -92,7 +100,8 @@ def test_consensus_averages_the_views_of_an_event() -> None:
 def test_seizure_classifier_learns_generalisation(aggregation: str) -> None:
     table = _seizure_table(24)
     sz = seizure_sequences(table, positive="TCS", negative="FOS")
-    est = SeizureClassifier(n_segments=4, gamma=2.0, aggregation=aggregation, units=8,
+    est = SeizureClassifier(n_segments=4, gamma=2.0, aggregation=aggregation,
+                            aggregation_units=8,
                             train=TrainConfig(epochs=80, batch_size=16, lr=1e-2,
                                               optimizer="adamw", select_on="loss"))
     est.fit(sz.sequences[:32], sz.label[:32], validation=(sz.sequences[32:], sz.label[32:]))

@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ictal.models import build_estimator
 from ictal.models.i3d_head import I3DHead
-from ictal.training.config import preset
+from ictal.models.presets import preset
+from ictal.models.registry import build_estimator
 
 
 def test_head_is_a_1x1x1_conv_averaged_over_real_timesteps() -> None:

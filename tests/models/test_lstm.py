@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from ictal.models.base import left_align, padding_mask
+from ictal.models.config import TrainConfig
 from ictal.models.lstm import LSTMClassifier, LSTMNet
-from ictal.training.config import TrainConfig
 
 
 def _net(n_out: int = 1, rd: float = 0.3, units=(12, 6), fc=(8, 4), **coef: float) -> LSTMNet:

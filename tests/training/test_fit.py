@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+from tests.evaluation.synthetic import synthetic_table
 
 from ictal.evaluation.splits import inner_split
-from ictal.evaluation.synthetic import synthetic_table
 from ictal.features.table import FeatureTable
-from ictal.training.config import ModelConfig, TrainConfig, preset
+from ictal.models.config import ModelConfig, TrainConfig
+from ictal.models.presets import preset
 from ictal.training.fit import fit_selected
 
 

@@ -13,11 +13,12 @@ from rich.table import Table
 
 from ictal.cli.options import allow_outside_root, out_file, out_folder
 from ictal.errors import ConfigError
+from ictal.models.config import ModelConfig
+from ictal.models.presets import load_model_config, presets_help
 
 log = logging.getLogger(__name__)
 
-MODEL_HELP = ("Model preset (seed000, seed000-3class, seed000-extended, seed001, seed000-i3d, "
-              "gestures, gestures-seizure, fast) or a YAML file.")
+MODEL_HELP = presets_help()
 SET_HELP = "Override a config field, e.g. --set train.epochs=100 (repeatable)."
 TRACKING_HELP = ("MLflow tracking URI of a shared server; default: a local store inside the "
                  "run folder (when MLflow is installed).")
@@ -47,9 +48,7 @@ def _overrides(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def _config(model: str, sets: list[str]) -> Any:
-    from ictal.training.config import load_model_config
-
+def _config(model: str, sets: list[str]) -> ModelConfig:
     return load_model_config(model, _overrides(sets))
 
 
@@ -79,12 +78,12 @@ def train(
     """Train one model on every patient of FEATURES; --final exports a bundle for predict."""
     import torch
 
-    from ictal.evaluation.metrics import json_safe
+    from ictal.evaluation.final import train_final
     from ictal.features.store import read_features
     from ictal.fsutil import atomic_path, write_json_atomic
+    from ictal.jsonutil import json_safe
     from ictal.models.bundle import save_bundle
     from ictal.progress import make_progress
-    from ictal.training.fit import train_final
 
     config = _config(model, sets)
     table = read_features(features)

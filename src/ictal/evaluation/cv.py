@@ -18,6 +18,7 @@ fold - what seeds 000 / 001 / 002 did, which lets the test fold choose the model
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -27,19 +28,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import torch
 
 from ictal.errors import ConfigError
-from ictal.evaluation.metrics import (
-    classification_metrics,
-    json_safe,
-    pool_by_group,
-    summarize_folds,
-)
+from ictal.evaluation.metrics import classification_metrics, pool_by_group, summarize_folds
+from ictal.evaluation.search import random_search
 from ictal.evaluation.splits import fold_sizes, inner_split, is_leaky, make_splits
 from ictal.features.table import FeatureTable
 from ictal.fsutil import atomic_path, write_json_atomic
-from ictal.training.config import ModelConfig
-from ictal.training.fit import fit_selected, is_seizure_level, predict_rows
+from ictal.jsonutil import json_safe
+from ictal.models.config import ModelConfig
+from ictal.models.registry import unit_of
+from ictal.progress import make_progress
+from ictal.training.fit import fit_selected, predict_rows
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,8 @@ class CVResult:
 
     @property
     def unit(self) -> str:
-        return "seizure" if self.model_config.get("arch") == "gestures-seizure" else "sample"
+        """What the model predicts: ``sample`` or ``seizure`` (its estimator declares it)."""
+        return unit_of(self.model_config["arch"])
 
     def level_summary(self, level: str = "sample") -> dict[str, dict[str, float]]:
         """Mean and std over folds of every scalar metric at ``sample`` or ``seizure`` level:
@@ -179,8 +181,6 @@ def table_info(table: FeatureTable) -> dict[str, Any]:
     """What the report says about the data: sizes, the backbone and preprocessing variant that
     made the features, and a hash of the features (a run folder's finished folds are reused
     only for the same features)."""
-    import hashlib
-
     digest = hashlib.sha256(np.ascontiguousarray(table.features, np.float32).tobytes())
     digest.update(np.ascontiguousarray(table.mask).tobytes())
     return {
@@ -224,8 +224,6 @@ def run_cross_validation(
         device: torch device that trains the models (``"cpu"``, ``"cuda"``).
         progress: show rich progress bars over folds and epochs.
     """
-    from ictal.progress import make_progress
-
     if selection not in ("seed", "honest"):
         raise ConfigError(f"unknown selection mode {selection!r}", hint="use seed or honest")
     if len(table) == 0:
@@ -293,16 +291,12 @@ def _run_fold(table: FeatureTable, i: int, train_rows: np.ndarray, test_rows: np
               selection: str, seed: int, search_trials: int, search_epochs: tuple[int, int],
               search_batch: tuple[int, int], threads: int | None, device: str,
               on_epoch: Any, out: Path) -> FoldResult:
-    import torch
-
     start = time.perf_counter()
     fold_seed = seed * 1000 + i
     config = model_config
     protocol = protocol_name
     search_info = None
     if search_trials > 0:
-        from ictal.training.search import random_search
-
         found = random_search(table, train_rows, model_config, classes=classes,
                               n_trials=search_trials, seed=fold_seed, epochs=search_epochs,
                               batch=search_batch, threads=threads, device=device)
@@ -317,9 +311,9 @@ def _run_fold(table: FeatureTable, i: int, train_rows: np.ndarray, test_rows: np
     est, history = fit_selected(table, fit_part, val_part, config, classes,
                                 refit_rows=train_rows, seed=fold_seed, threads=threads,
                                 on_epoch=on_epoch, device=device)
-    pred = predict_rows(est, table, test_rows, config, classes)
+    pred = predict_rows(est, table, test_rows, classes)
     metrics = classification_metrics(pred.y, pred.proba, classes)
-    if is_seizure_level(config):
+    if est.unit == "seizure":  # the units are seizures already
         seizure = metrics
     else:
         _, y_s, p_s = pool_by_group(pred.y, pred.proba, pred.group, table.t_start[pred.rows])

@@ -107,8 +107,7 @@ def make_splits(table: FeatureTable, protocol: str, *, k: int = 5, seed: int = 0
         splits = [(rows[table.patient != p], rows[table.patient == p]) for p in patients]
         check_no_leak(splits, table.patient)
     elif protocol == "gestures-10fold":
-        unit = np.where(table.event != "", table.event, "rec:" + table.recording.astype(object))
-        unit = unit.astype(str)
+        unit = table.seizure_key()
         labels = _latest_labels(unit, table.label, table.t_start)
         dur = {u: float((table.t_stop[unit == u] - table.t_start[unit == u]).sum())
                for u in labels}

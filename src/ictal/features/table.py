@@ -54,6 +54,15 @@ class FeatureTable:
     def __len__(self) -> int:
         return int(self.features.shape[0])
 
+    def seizure_key(self) -> np.ndarray:
+        """``(N,)`` str: the seizure each row belongs to - its event id, or
+        ``rec:<recording>`` for a row outside any event (the recording is then the unit).
+
+        Seizure-level pooling, GESTURES' seizures and the video folds of seed 002 all group
+        rows by this key."""
+        return np.where(self.event != "", self.event,
+                        "rec:" + self.recording.astype(object)).astype(str)
+
     def subset(self, index: np.ndarray) -> FeatureTable:
         """Rows selected by an integer or boolean index, same attrs."""
         kw = {f.name: getattr(self, f.name)[index] for f in fields(self) if f.name != "attrs"}

@@ -1,17 +1,25 @@
-"""Shared machinery of the torch classifiers: masks, label encoding, fit / predict.
+"""The one estimator contract, and the shared machinery of the torch sequence classifiers.
+
+Every classifier implements :class:`Estimator`: it is fitted on the rows of a
+:class:`~ictal.features.table.FeatureTable` and predicts class probabilities for *units* of
+rows - each row (``unit = "sample"``) or each seizure (``unit = "seizure"``) - turning rows
+into its own inputs itself, so the code that fits and scores models never branches on the
+architecture.
 
 Estimators look like scikit-learn's: the constructor stores parameters, ``fit`` returns
-``self``, learned state ends in ``_``. Inputs are features ``(N, T, F)`` ``float32`` with
-``-1`` pre-padding and an optional boolean mask ``(N, T)`` (``True`` = real timestep); when the
-mask is omitted a timestep is padding when all its features equal ``-1`` (Keras ``Masking``).
+``self``, learned state ends in ``_``. Sample-level inputs are features ``(N, T, F)``
+``float32`` with ``-1`` pre-padding and an optional boolean mask ``(N, T)`` (``True`` = real
+timestep); when the mask is omitted a timestep is padding when all its features equal ``-1``
+(Keras ``Masking``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Protocol, Self, runtime_checkable
 
 import numpy as np
 import torch
@@ -20,13 +28,84 @@ from sklearn.metrics import f1_score
 from torch import nn
 
 from ictal.errors import ShapeError
-from ictal.training.config import TrainConfig
-from ictal.training.loop import EpochCallback, History, train_loop
-from ictal.training.losses import class_weights, default_loss, probabilities, weighted_loss
+from ictal.features.table import FeatureTable
+from ictal.models.config import ModelConfig, TrainConfig
+from ictal.models.loop import EpochCallback, History, train_loop
+from ictal.models.losses import class_weights, default_loss, probabilities, weighted_loss
 
 log = logging.getLogger(__name__)
 
 PAD_VALUE = -1.0
+
+#: What an estimator predicts: one probability row per feature row, or per seizure.
+Unit = Literal["sample", "seizure"]
+
+
+@dataclass(frozen=True)
+class Units:
+    """The units an estimator predicts for the rows of a table, in its ``predict_proba`` order.
+
+    Attributes:
+        rows: ``(M,)`` int64 row of the table standing for each unit: the row itself for a
+            sample; for a seizure, the earliest row of its first view.
+        group: ``(M,)`` str seizure of each unit (:meth:`FeatureTable.seizure_key`); a seizure
+            unit is its own group.
+        patient: ``(M,)`` str.
+        label: ``(M,)`` str true label of each unit.
+    """
+
+    rows: np.ndarray
+    group: np.ndarray
+    patient: np.ndarray
+    label: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@runtime_checkable
+class Estimator(Protocol):
+    """The contract of every classifier (STYLE.md §14: adding a model is adding a row of
+    :mod:`ictal.models.registry`, not a branch).
+
+    ``fit`` learns from ``table.label`` of the given rows; ``classes`` is the sorted label
+    vocabulary (pass it when a fold may miss a class); ``validation`` rows select the epoch
+    kept (``train.select_on``). ``predict_proba`` returns ``(M, C)`` float64, one row per
+    unit of :meth:`units` and columns in the order of ``classes_``. ``state`` /
+    ``load_state`` are what a bundle or a fold stores and restores (an estimator built from
+    the same config gives the same probabilities after ``load_state``).
+
+    Attributes after ``fit``: ``classes_`` ``(C,)`` str, ``n_features_in_`` (F), ``history_``
+    (:class:`~ictal.models.loop.History`, not restored by ``load_state``).
+    """
+
+    unit: ClassVar[Unit]
+    classes_: np.ndarray
+    n_features_in_: int
+    history_: History
+
+    @classmethod
+    def from_config(cls, config: ModelConfig, *, seed: int = 0, threads: int | None = 1,
+                    device: str = "cpu") -> Self:
+        """The unfitted estimator ``config`` describes, training with ``seed`` on ``device``."""
+        ...
+
+    def fit(self, table: FeatureTable, /, *, classes: Sequence[str] | None = None,
+            validation: FeatureTable | None = None,
+            on_epoch: EpochCallback | None = None) -> Self:
+        ...
+
+    def predict_proba(self, table: FeatureTable, /) -> np.ndarray:
+        ...
+
+    def units(self, table: FeatureTable) -> Units:
+        ...
+
+    def state(self) -> dict[str, Any]:
+        ...
+
+    def load_state(self, state: dict[str, Any]) -> Self:
+        ...
 
 
 def padding_mask(X: np.ndarray) -> np.ndarray:
@@ -93,7 +172,13 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
     of the training rows' real timesteps (``mean_``, ``scale_``), as a scikit-learn
     ``StandardScaler`` in a pipeline would: needed for features of mixed scales (the
     ``motion`` backbone's), not for I3D's (seed 000 feeds them as they are).
+
+    Implements :class:`Estimator` with ``unit = "sample"``: ``fit`` and ``predict_proba``
+    take a :class:`~ictal.features.table.FeatureTable` (its ``features``, ``mask`` and
+    ``label``) or, as scikit-learn's, the arrays ``X (N, T, F)``, ``y (N,)`` and ``mask``.
     """
+
+    unit: ClassVar[Unit] = "sample"
 
     def __init__(self, *, loss: str = "auto", train: TrainConfig | None = None,
                  seed: int = 0, threads: int | None = 1, device: str = "cpu",
@@ -106,6 +191,12 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
         self.standardize = standardize
 
     # -- subclass hooks ------------------------------------------------------------------
+    @classmethod
+    def from_config(cls, config: ModelConfig, *, seed: int = 0, threads: int | None = 1,
+                    device: str = "cpu") -> Self:
+        """The unfitted estimator ``config`` describes (see :class:`Estimator`)."""
+        raise NotImplementedError
+
     def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
         raise NotImplementedError
 
@@ -113,18 +204,27 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
         return 1 if n_classes == 2 else n_classes
 
     # -- scikit-learn API ----------------------------------------------------------------
-    def fit(self, X: np.ndarray, y: np.ndarray, *, mask: np.ndarray | None = None,
-            validation: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None,
-            classes: np.ndarray | None = None,
-            on_epoch: EpochCallback | None = None) -> TorchSequenceClassifier:
-        """Train on ``X (N, T, F)``, labels ``y (N,)``.
+    def fit(self, X: FeatureTable | np.ndarray, y: np.ndarray | None = None, *,
+            mask: np.ndarray | None = None,
+            validation: FeatureTable | tuple[np.ndarray, np.ndarray, np.ndarray | None]
+            | None = None,
+            classes: Sequence[str] | np.ndarray | None = None,
+            on_epoch: EpochCallback | None = None) -> Self:
+        """Train on the rows of a table, or on ``X (N, T, F)`` with labels ``y (N,)``.
 
         Args:
-            validation: ``(X_val, y_val, mask_val)`` used for model selection (best macro F1
-                or lowest loss, ``train.select_on``); ``None`` keeps the last epoch.
+            validation: a table, or ``(X_val, y_val, mask_val)``, used for model selection
+                (best macro F1 or lowest loss, ``train.select_on``); ``None`` keeps the last
+                epoch.
             classes: the label vocabulary (sorted); defaults to the labels in ``y`` - pass it
                 when a fold may miss a class.
         """
+        if isinstance(X, FeatureTable):
+            X, y, mask = X.features, X.label, X.mask
+        if isinstance(validation, FeatureTable):
+            validation = (validation.features, validation.label, validation.mask)
+        if y is None:
+            raise ValueError("fit needs labels y with an array X (a FeatureTable has them)")
         cfg = self.train or TrainConfig()
         X, mask = check_inputs(X, mask)
         y = np.asarray(y)
@@ -212,8 +312,12 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
             return torch.zeros((0, self._n_outputs(len(self.classes_))), device=x.device)
         return torch.cat(outs)
 
-    def predict_proba(self, X: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        """Class probabilities ``(N, C)`` float64, columns in the order of ``classes_``."""
+    def predict_proba(self, X: FeatureTable | np.ndarray,
+                      mask: np.ndarray | None = None) -> np.ndarray:
+        """Class probabilities ``(N, C)`` float64 of a table's rows or of ``X (N, T, F)``,
+        columns in the order of ``classes_``."""
+        if isinstance(X, FeatureTable):
+            X, mask = X.features, X.mask
         X, mask = check_inputs(X, mask)
         X = self._scaled(X, mask)
         self.module_.eval()
@@ -223,9 +327,14 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
                                           torch.from_numpy(mask).to(dev))
             return probabilities(logits).double().cpu().numpy()
 
-    def predict(self, X: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    def predict(self, X: FeatureTable | np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """Labels ``(N,)`` of the most probable class."""
         return self.classes_[self.predict_proba(X, mask).argmax(axis=1)]
+
+    def units(self, table: FeatureTable) -> Units:
+        """Every row is a unit, grouped by its seizure."""
+        return Units(np.arange(len(table), dtype=np.int64), table.seizure_key(),
+                     table.patient, table.label)
 
     def state(self) -> dict[str, Any]:
         """What a bundle stores: module weights (on the CPU) and the fitted vocabulary."""
@@ -235,7 +344,7 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
                 "class_weight": self.class_weight_.tolist(),
                 "mean": self.mean_.tolist(), "scale": self.scale_.tolist()}
 
-    def load_state(self, state: dict[str, Any]) -> TorchSequenceClassifier:
+    def load_state(self, state: dict[str, Any]) -> Self:
         """Restore a fitted estimator from :meth:`state` (the constructor params must match)."""
         self.classes_ = np.asarray(state["classes"])
         self.n_features_in_ = int(state["n_features"])

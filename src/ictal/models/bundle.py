@@ -21,9 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from ictal.errors import CheckpointError
 from ictal.fsutil import atomic_path, write_text_atomic
-from ictal.training.config import ModelConfig
+from ictal.jsonutil import json_safe
+from ictal.models.base import Estimator
+from ictal.models.config import ModelConfig
+from ictal.models.registry import build_estimator
 
 FORMAT = "ictal-bundle/1"
 
@@ -44,7 +49,7 @@ class Bundle:
     path: Path
     meta: dict[str, Any]
     config: ModelConfig
-    estimator: Any
+    estimator: Estimator
     sha256: str
 
     @property
@@ -56,13 +61,9 @@ class Bundle:
         return str(self.meta["name"])
 
 
-def save_bundle(path: Path | str, estimator: Any, config: ModelConfig, *,
+def save_bundle(path: Path | str, estimator: Estimator, config: ModelConfig, *,
                 provenance: dict[str, Any], training: dict[str, Any]) -> Path:
     """Write a bundle directory at ``path`` (replaced when it exists); returns the path."""
-    import torch
-
-    from ictal.evaluation.metrics import json_safe
-
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     with atomic_path(path / "model.pt") as tmp:
@@ -90,10 +91,6 @@ def save_bundle(path: Path | str, estimator: Any, config: ModelConfig, *,
 
 def load_bundle(path: Path | str) -> Bundle:
     """Read and verify a bundle directory written by :func:`save_bundle`."""
-    import torch
-
-    from ictal.models import build_estimator
-
     path = Path(path)
     meta_path = path / "bundle.json"
     try:

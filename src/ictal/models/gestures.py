@@ -1,16 +1,18 @@
 """GESTURES (seed 002): snippet-level classifier and seizure-level TSN aggregation.
 
 A *seizure* is one event seen from one view; its *snippets* are the feature rows of that event
-and view ordered by time. The snippet label follows Eq. 1 (1 when the snippet's midpoint is at
-or after the generalisation time t_G) and the seizure label is 1 when the event generalises,
-i.e. when any of its snippets is labelled positive.
+and view ordered by time. A snippet's label follows Eq. 1 - the rule lives in
+:func:`ictal.preprocess.temporal.gestures_label`, applied when the samples are cut, so the rows
+arrive labelled - and the seizure label is positive when the event generalises, i.e. when any
+of its snippets is labelled positive.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import torch
@@ -18,24 +20,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import f1_score
 from torch import nn
 
+from ictal.errors import ConfigError
 from ictal.features.table import FeatureTable
-from ictal.models.base import TorchSequenceClassifier, torch_threads
-from ictal.training.config import TrainConfig
-from ictal.training.loop import EpochCallback, History, train_loop
-from ictal.training.losses import class_weights, probabilities, weighted_loss
-
-
-def snippet_labels(t_start: np.ndarray, t_stop: np.ndarray,
-                   t_generalisation: float | None) -> np.ndarray:
-    """Eq. 1 of seed 002: ``(N,)`` int64, 1 where ``(t_start + t_stop) / 2 >= t_G``.
-
-    ``t_generalisation`` is ``None`` (or infinite) for a focal seizure: every label is 0.
-    Times are seconds on the same clock.
-    """
-    mid = (np.asarray(t_start, dtype=np.float64) + np.asarray(t_stop, dtype=np.float64)) / 2
-    if t_generalisation is None or not math.isfinite(t_generalisation):
-        return np.zeros(len(mid), dtype=np.int64)
-    return (mid >= t_generalisation).astype(np.int64)
+from ictal.models.base import TorchSequenceClassifier, Unit, Units, torch_threads
+from ictal.models.config import ModelConfig, TrainConfig
+from ictal.models.loop import EpochCallback, History, train_loop
+from ictal.models.losses import class_weights, probabilities, weighted_loss
 
 
 def tsn_indices(n_snippets: int, n_segments: int, gamma: float | None,
@@ -96,7 +86,7 @@ def seizure_sequences(table: FeatureTable, *, positive: str, negative: str) -> S
     any of its rows is labelled ``positive`` (the event generalises), else ``negative``.
     """
     pooled = pooled_features(table.features, table.mask)
-    unit = np.where(table.event != "", table.event, "rec:" + table.recording.astype(object))
+    unit = table.seizure_key()
     keys: dict[tuple[str, str], list[int]] = {}
     for i, (u, v) in enumerate(zip(unit.tolist(), table.view.tolist(), strict=True)):
         keys.setdefault((u, v), []).append(i)
@@ -156,6 +146,13 @@ class SnippetClassifier(TorchSequenceClassifier):
         super().__init__(loss=loss, train=train, seed=seed, threads=threads, device=device)
         self.dropout = dropout
 
+    @classmethod
+    def from_config(cls, config: ModelConfig, *, seed: int = 0, threads: int | None = 1,
+                    device: str = "cpu") -> Self:
+        """Architecture ``gestures-snippet``; ``loss: auto`` means the seed's weighted BCE."""
+        return cls(dropout=config.dropout, loss="bce" if config.loss == "auto" else config.loss,
+                   train=config.train, seed=seed, threads=threads, device=device)
+
     def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
         return SnippetNet(n_features, n_outputs, self.dropout)
 
@@ -185,34 +182,82 @@ class SeizureNet(nn.Module):
 class SeizureClassifier(ClassifierMixin, BaseEstimator):
     """GESTURES' seizure-level model (seed 002 §2.3, §3.2): TSN sampling + aggregation.
 
-    ``fit(sequences, y)`` takes a list of ``(K_i, F)`` snippet-feature arrays and binary
-    labels; each training step samples ``n_segments`` snippets per seizure with
+    Implements :class:`~ictal.models.base.Estimator` with ``unit = "seizure"``: ``fit`` on a
+    table trains on its seizures (:func:`seizure_sequences`, labelled ``positive_label`` - by
+    default the last class - when they generalise), and ``predict_proba`` of a table gives one
+    row per event, the mean over its views (multi-view consensus, :func:`consensus`). ``fit``
+    and ``predict_proba`` also take the seizures directly: a list of ``(K_i, F)``
+    snippet-feature arrays (and their labels), one probability row per array.
+
+    Each training step samples ``n_segments`` snippets per seizure with
     Beta(``gamma``, ``gamma``); evaluation uses the centre snippet of each segment. Weighted
     BCE (TCS weight = FOS / TCS ratio), AdamW (preset ``gestures-seizure``).
+    ``aggregation_units`` is the width of the (B)LSTM aggregating the segments.
     """
 
+    unit: ClassVar[Unit] = "seizure"
+
     def __init__(self, *, n_segments: int = 16, gamma: float = 2.0, aggregation: str = "blstm",
-                 units: int = 64, train: TrainConfig | None = None, seed: int = 0,
+                 aggregation_units: int = 64, positive_label: str | None = None,
+                 train: TrainConfig | None = None, seed: int = 0,
                  threads: int | None = 1, device: str = "cpu") -> None:
         self.n_segments = n_segments
         self.gamma = gamma
         self.aggregation = aggregation
-        self.units = units
+        self.aggregation_units = aggregation_units
+        self.positive_label = positive_label
         self.train = train
         self.seed = seed
         self.threads = threads
         self.device = device
+
+    @classmethod
+    def from_config(cls, config: ModelConfig, *, seed: int = 0, threads: int | None = 1,
+                    device: str = "cpu") -> Self:
+        """Architecture ``gestures-seizure``."""
+        return cls(n_segments=config.n_segments, gamma=config.gamma,
+                   aggregation=config.aggregation, aggregation_units=config.aggregation_units,
+                   positive_label=config.positive_label, train=config.train, seed=seed,
+                   threads=threads, device=device)
+
+    def _label_names(self, classes: Sequence[str]) -> tuple[str, str]:
+        """``(positive, negative)``: a seizure is positive when any of its rows is."""
+        names = [str(c) for c in classes]
+        positive = self.positive_label or names[-1]
+        if positive not in names or len(names) != 2:
+            raise ConfigError(f"the seizure-level model needs two classes with {positive!r} "
+                              f"among them, got {names}",
+                              hint="set positive_label in the model config")
+        negative = next(c for c in names if c != positive)
+        return positive, negative
+
+    def _seizures(self, table: FeatureTable) -> Seizures:
+        positive, negative = self._label_names(self.classes_.tolist())
+        return seizure_sequences(table, positive=positive, negative=negative)
 
     def _stack(self, sequences: list[np.ndarray], rng: np.random.Generator | None) -> torch.Tensor:
         """``(B, n_segments, F)`` on the model's device: TSN-sampled snippets per seizure."""
         picked = [s[tsn_indices(len(s), self.n_segments, self.gamma, rng)] for s in sequences]
         return torch.from_numpy(np.stack(picked).astype(np.float32)).to(self.device)
 
-    def fit(self, sequences: list[np.ndarray], y: np.ndarray, *,
-            validation: tuple[list[np.ndarray], np.ndarray] | None = None,
-            classes: np.ndarray | None = None,
-            on_epoch: EpochCallback | None = None) -> SeizureClassifier:
-        """Train on seizures; ``validation`` = ``(sequences, labels)`` for model selection."""
+    def fit(self, X: FeatureTable | list[np.ndarray], y: np.ndarray | None = None, *,
+            validation: FeatureTable | tuple[list[np.ndarray], np.ndarray] | None = None,
+            classes: Sequence[str] | np.ndarray | None = None,
+            on_epoch: EpochCallback | None = None) -> Self:
+        """Train on the seizures of a table, or on ``sequences`` with labels ``y``;
+        ``validation`` (a table, or ``(sequences, labels)``) selects the epoch kept."""
+        if isinstance(X, FeatureTable):
+            names = sorted(set(X.label.tolist())) if classes is None else list(classes)
+            positive, negative = self._label_names(names)
+            seizures = seizure_sequences(X, positive=positive, negative=negative)
+            X, y, classes = seizures.sequences, seizures.label, np.asarray(names)
+            if isinstance(validation, FeatureTable):
+                held = seizure_sequences(validation, positive=positive, negative=negative)
+                validation = (held.sequences, held.label)
+        if y is None or isinstance(validation, FeatureTable):
+            raise ValueError("fit takes a FeatureTable, or seizure sequences with labels y "
+                             "and a (sequences, labels) validation")
+        sequences = X
         cfg = self.train or TrainConfig(select_on="loss")
         y = np.asarray(y)
         self.classes_ = np.asarray(sorted(set(y.tolist()))) if classes is None else np.asarray(
@@ -227,7 +272,8 @@ class SeizureClassifier(ClassifierMixin, BaseEstimator):
         rng = np.random.default_rng(self.seed)
         dev = torch.device(self.device)
         with torch_threads(self.threads):
-            self.module_ = SeizureNet(self.n_features_in_, self.aggregation, self.units).to(dev)
+            self.module_ = SeizureNet(self.n_features_in_, self.aggregation,
+                                      self.aggregation_units).to(dev)
             yt = torch.from_numpy(y_idx.astype(np.int64)).to(dev)
             wt = torch.as_tensor(self.class_weight_, dtype=torch.float32, device=dev)
 
@@ -252,8 +298,17 @@ class SeizureClassifier(ClassifierMixin, BaseEstimator):
                 validate=validate, generator=gen, on_epoch=on_epoch)
         return self
 
-    def predict_proba(self, sequences: list[np.ndarray]) -> np.ndarray:
-        """``(M, 2)`` probabilities from the centre snippet of each segment."""
+    def predict_proba(self, X: FeatureTable | list[np.ndarray]) -> np.ndarray:
+        """``(E, 2)`` float64 per event of a table (views averaged, events in sorted order,
+        as :meth:`units`), or ``(M, 2)`` per sequence of a list; each from the centre
+        snippet of every segment."""
+        if isinstance(X, FeatureTable):
+            seizures = self._seizures(X)
+            _, mean = consensus(self._sequence_proba(seizures.sequences), seizures.event)
+            return mean
+        return self._sequence_proba(X)
+
+    def _sequence_proba(self, sequences: list[np.ndarray]) -> np.ndarray:
         if not sequences:
             return np.zeros((0, 2))
         self.module_.eval()
@@ -261,19 +316,27 @@ class SeizureClassifier(ClassifierMixin, BaseEstimator):
             logits = self.module_(self._stack(sequences, None))
             return probabilities(logits).double().cpu().numpy()
 
-    def predict(self, sequences: list[np.ndarray]) -> np.ndarray:
-        return self.classes_[self.predict_proba(sequences).argmax(axis=1)]
+    def predict(self, X: FeatureTable | list[np.ndarray]) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def units(self, table: FeatureTable) -> Units:
+        """One unit per event (its views pooled), in sorted order; its label, patient and
+        row are those of its first seizure (view)."""
+        seizures = self._seizures(table)
+        events, first = np.unique(seizures.event, return_index=True)
+        rows = np.asarray([seizures.rows[i][0] for i in first.tolist()], dtype=np.int64)
+        return Units(rows, events, seizures.patient[first], seizures.label[first])
 
     def state(self) -> dict[str, Any]:
         return {"state_dict": {k: v.cpu() for k, v in self.module_.state_dict().items()},
                 "classes": self.classes_.tolist(), "n_features": self.n_features_in_,
                 "class_weight": self.class_weight_.tolist()}
 
-    def load_state(self, state: dict[str, Any]) -> SeizureClassifier:
+    def load_state(self, state: dict[str, Any]) -> Self:
         self.classes_ = np.asarray(state["classes"])
         self.n_features_in_ = int(state["n_features"])
         self.class_weight_ = np.asarray(state["class_weight"])
-        self.module_ = SeizureNet(self.n_features_in_, self.aggregation, self.units)
+        self.module_ = SeizureNet(self.n_features_in_, self.aggregation, self.aggregation_units)
         self.module_.load_state_dict(state["state_dict"])
         self.module_.to(torch.device(self.device)).eval()
         return self

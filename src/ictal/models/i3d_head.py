@@ -8,11 +8,13 @@ SGD with momentum 0.9 (set in the ``seed000-i3d`` preset).
 
 from __future__ import annotations
 
+from typing import Self
+
 import torch
 from torch import nn
 
 from ictal.models.base import TorchSequenceClassifier
-from ictal.training.config import TrainConfig
+from ictal.models.config import ModelConfig, TrainConfig
 
 
 class I3DHead(nn.Module):
@@ -44,6 +46,13 @@ class I3DHeadClassifier(TorchSequenceClassifier):
                  threads: int | None = 1, device: str = "cpu") -> None:
         super().__init__(loss=loss, train=train, seed=seed, threads=threads, device=device)
         self.dropout = dropout
+
+    @classmethod
+    def from_config(cls, config: ModelConfig, *, seed: int = 0, threads: int | None = 1,
+                    device: str = "cpu") -> Self:
+        """Architecture ``i3d-head``; ``loss: auto`` means seed 000's weighted CCE."""
+        return cls(dropout=config.dropout, loss="cce" if config.loss == "auto" else config.loss,
+                   train=config.train, seed=seed, threads=threads, device=device)
 
     def _n_outputs(self, n_classes: int) -> int:
         return n_classes

@@ -15,13 +15,14 @@ inference; both use the same weights (``benchmarks/bench_lstm_classifier.py`` me
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Self
+
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ictal.models.base import TorchSequenceClassifier, left_align
-from ictal.training.config import TrainConfig
+from ictal.models.config import ModelConfig, TrainConfig
 
 
 class MaskedLSTM(nn.Module):
@@ -146,7 +147,7 @@ class LSTMClassifier(TorchSequenceClassifier):
 
     ``fit(X (N, T, F) float32, y (N,), mask=(N, T) bool)``; the extended LSTM of seed 000 is
     the same class with ``lstm_units=(128, 128)``, ``fc_units=(128, 64)`` (architecture
-    ``lstm-extended`` of :class:`~ictal.training.config.ModelConfig`).
+    ``lstm-extended`` of :class:`~ictal.models.config.ModelConfig`).
     """
 
     def __init__(self, *, lstm_units: tuple[int, int] = (128, 64),
@@ -166,14 +167,20 @@ class LSTMClassifier(TorchSequenceClassifier):
         self.l2_activity = l2_activity
         self.l2_bias = l2_bias
 
+    @classmethod
+    def from_config(cls, config: ModelConfig, *, seed: int = 0, threads: int | None = 1,
+                    device: str = "cpu") -> Self:
+        """Architectures ``lstm`` and ``lstm-extended`` (they differ only in their sizes)."""
+        return cls(lstm_units=config.lstm_units, fc_units=config.fc_units,
+                   dropout=config.dropout, recurrent_dropout=config.recurrent_dropout,
+                   l2_kernel=config.l2_kernel, l2_recurrent=config.l2_recurrent,
+                   l2_activity=config.l2_activity, l2_bias=config.l2_bias, loss=config.loss,
+                   train=config.train, seed=seed, threads=threads, device=device,
+                   standardize=config.standardize)
+
     def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
         return LSTMNet(n_features, n_outputs, lstm_units=tuple(self.lstm_units),
                        fc_units=tuple(self.fc_units), dropout=self.dropout,
                        recurrent_dropout=self.recurrent_dropout, l2_kernel=self.l2_kernel,
                        l2_recurrent=self.l2_recurrent, l2_activity=self.l2_activity,
                        l2_bias=self.l2_bias)
-
-
-def count_parameters(module: nn.Module) -> int:
-    """Number of trainable parameters."""
-    return int(np.sum([p.numel() for p in module.parameters() if p.requires_grad]))

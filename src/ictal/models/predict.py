@@ -13,24 +13,37 @@ The JSON document (``ictal-predictions/1``; the web platform imports it)::
 video, :func:`manifest_for_video`): the bundle's preprocessing config, ``plan_recording``,
 sliding-window ``iter_samples`` and the bundle's backbone (its weights hash is checked).
 
-The decision is the mean of the window probabilities (seizure-level pooling of seeds
-000 / 001); a GESTURES seizure-level bundle decides from the whole recording and lists no
-windows.
+The decision is the mean of the probabilities of the recording's units: of its windows for a
+sample-level model (seizure-level pooling of seeds 000 / 001); a seizure-level model (GESTURES)
+sees the whole recording as one seizure - each view's snippets in time order, the views
+averaged - and lists no windows.
+
+This module sits on the layers below the models (io, manifest, preprocess, backbones,
+features) and applies a bundle; nothing below imports it.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ictal.backbones import load_backbone
 from ictal.errors import CheckpointError, ConfigError, ShapeError
+from ictal.features.extract import features_of_samples
 from ictal.features.table import FeatureTable
 from ictal.fsutil import atomic_path, write_json_atomic, write_text_atomic
+from ictal.io import probe
+from ictal.manifest import Manifest
+from ictal.manifest.io import parse_manifest
 from ictal.models.bundle import Bundle
+from ictal.preprocess.config import config_from_dict
+from ictal.preprocess.pipeline import iter_samples
+from ictal.preprocess.plan import plan_recording
 
 FORMAT = "ictal-predictions/1"
 
@@ -48,21 +61,19 @@ def predict_recording(bundle: Bundle, table: FeatureTable, recording: str) -> di
                          f"{bundle.name} expects {bundle.estimator.n_features_in_}",
                          hint="extract features with the backbone named in bundle.json")
     labels = bundle.labels
+    # the recording is the unit of decision: outside the events it was cut from, its rows are
+    # one seizure candidate for a seizure-level model
+    part = dataclasses.replace(table.subset(rows), event=np.full(len(rows), "", dtype=str))
+    proba = bundle.estimator.predict_proba(part)
     windows: list[dict[str, Any]] = []
-    if bundle.config.arch == "gestures-seizure":
-        from ictal.models.gestures import pooled_features
-
-        seq = pooled_features(table.features[rows], table.mask[rows])
-        decision = bundle.estimator.predict_proba([seq])[0]
-    else:
-        proba = bundle.estimator.predict_proba(table.features[rows], table.mask[rows])
+    if bundle.estimator.unit == "sample":
         for i, r in enumerate(rows.tolist()):
             windows.append({
                 "start_frame": int(table.start_frame[r]), "stop_frame": int(table.stop_frame[r]),
                 "t_start": float(table.t_start[r]), "t_stop": float(table.t_stop[r]),
                 "probs": [float(p) for p in proba[i]],
             })
-        decision = proba.mean(axis=0)
+    decision = proba.mean(axis=0)
     backbone = bundle.meta.get("backbone", {})
     return {
         "format": FORMAT,
@@ -125,11 +136,9 @@ def write_predictions(doc: dict[str, Any], out_dir: Path | str) -> list[Path]:
 
 
 def manifest_for_video(video: Path, *, kind: str, depth: Path | None = None,
-                       patient: str = "unknown") -> Any:
+                       patient: str = "unknown") -> Manifest:
     """A one-recording manifest for a bare video file (stream ``kind``, probed frame rate),
     with an optional depth video of the same recording (needed by depth-cropping configs)."""
-    from ictal.io import probe
-    from ictal.manifest.io import parse_manifest
 
     def stream(path: Path, stream_kind: str) -> dict[str, Any]:
         info = probe(path)
@@ -150,8 +159,6 @@ def manifest_for_video(video: Path, *, kind: str, depth: Path | None = None,
 def load_bundle_backbone(bundle: Bundle, *, weights: Path | None = None,
                          weights_dir: Path | None = None) -> Any:
     """The feature extractor the bundle was trained on, checked against its weights hash."""
-    from ictal.backbones import load_backbone
-
     spec = bundle.meta.get("backbone", {})
     name = spec.get("name")
     if not name:
@@ -167,14 +174,10 @@ def load_bundle_backbone(bundle: Bundle, *, weights: Path | None = None,
     return extractor
 
 
-def features_for_recording(bundle: Bundle, manifest: Any, recording: str, extractor: Any, *,
-                           stride: int | None = None, batch_size: int = 8) -> FeatureTable:
+def features_for_recording(bundle: Bundle, manifest: Manifest, recording: str,
+                           extractor: Any, *, stride: int | None = None,
+                           batch_size: int = 8) -> FeatureTable:
     """Run preprocessing (the bundle's config) and the backbone over sliding windows."""
-    from ictal.features.extract import features_of_samples
-    from ictal.preprocess.config import config_from_dict
-    from ictal.preprocess.pipeline import iter_samples
-    from ictal.preprocess.plan import plan_recording
-
     config = config_from_dict(bundle.meta.get("preprocessing") or {},
                               source=f"{bundle.path}/bundle.json")
     plan = plan_recording(manifest, recording, config)

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from ictal.errors import ConfigError
-from ictal.training.config import PRESETS, ModelConfig, load_model_config, preset
+from ictal.models.config import ModelConfig
+from ictal.models.presets import PRESET_TABLE, PRESETS, load_model_config, preset, presets_help
 
 
 def test_presets_hold_the_seeds_values() -> None:
@@ -54,3 +55,14 @@ def test_invalid_configs_name_the_problem(tmp_path: Path) -> None:
     bad.write_text("arch: transformer\n")
     with pytest.raises(ConfigError, match="arch"):
         load_model_config(bad)
+
+
+def test_presets_are_one_table_and_the_command_line_help_is_derived_from_it() -> None:
+    from ictal.cli.learn import MODEL_HELP
+
+    assert tuple(row.name for row in PRESET_TABLE) == PRESETS
+    for row in PRESET_TABLE:
+        assert f"{row.name} ({row.description})" in presets_help()
+        cfg = preset(row.name)
+        assert (cfg.name, cfg.arch) == (row.name, row.arch)
+    assert presets_help() == MODEL_HELP

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ictal.training.config import TrainConfig
+from ictal.models.config import TrainConfig
 
 log = logging.getLogger(__name__)
 

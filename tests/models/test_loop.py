@@ -3,8 +3,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ictal.training.config import TrainConfig
-from ictal.training.loop import train_loop
+from ictal.models.config import TrainConfig
+from ictal.models.loop import train_loop
 
 
 def test_keeps_the_best_validation_epoch_and_stops_with_patience() -> None:

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ictal.training.losses import class_weights, default_loss, weighted_loss
+from ictal.models.losses import class_weights, default_loss, weighted_loss
 
 
 def test_class_weights_are_balanced_and_zero_for_absent_classes() -> None:

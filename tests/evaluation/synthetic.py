@@ -1,4 +1,4 @@
-"""Synthetic feature tables for tests, benchmarks and demos of the learning stage.
+"""Synthetic feature tables for the tests of the learning stage (models, training, evaluation).
 
 Rows carry a class-dependent signal plus a per-patient offset, so that patient-grouped and
 leaky (sample-level) cross-validation give measurably different results.

@@ -16,8 +16,10 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import f1_score
 
+from ictal.evaluation.splits import inner_split
 from ictal.features.table import FeatureTable
-from ictal.training.config import ModelConfig
+from ictal.models.config import ModelConfig
+from ictal.training.fit import fit_rows, predict_rows
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +60,6 @@ def random_search(table: FeatureTable, train_rows: np.ndarray, base: ModelConfig
     """Seeded random search on ``train_rows`` only (inner grouped split); LSTM models."""
     import optuna
 
-    from ictal.evaluation.splits import inner_split
-    from ictal.training.fit import fit_rows, predict_rows
-
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     fit_part, val_part = inner_split(table, train_rows, seed=seed)
 
@@ -68,7 +67,7 @@ def random_search(table: FeatureTable, train_rows: np.ndarray, base: ModelConfig
         cfg = suggest_config(trial, base, epochs=epochs, batch=batch)
         est = fit_rows(table, fit_part, val_part, cfg, classes, seed=seed, threads=threads,
                        device=device)
-        pred = predict_rows(est, table, val_part, cfg, classes)
+        pred = predict_rows(est, table, val_part, classes)
         return float(f1_score(pred.y, pred.proba.argmax(axis=1), average="macro",
                               zero_division=0))
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import numpy as np
+from tests.evaluation.synthetic import synthetic_table
 
-from ictal.evaluation.synthetic import synthetic_table
-from ictal.training.config import TrainConfig, preset
-from ictal.training.search import random_search
+from ictal.evaluation.search import random_search
+from ictal.models.config import TrainConfig
+from ictal.models.presets import preset
 
 
 def test_search_is_seeded_stays_in_range_and_never_touches_other_rows() -> None:

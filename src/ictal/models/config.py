@@ -1,0 +1,90 @@
+"""Typed model configuration: an architecture, its hyper-parameters and how it is trained.
+
+A :class:`ModelConfig` names an architecture (:data:`Arch`, one estimator class each in
+:mod:`ictal.models.registry`), its hyper-parameters and a :class:`TrainConfig`. The seeds'
+named configurations and the reading of YAML files are in :mod:`ictal.models.presets`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Arch = Literal["lstm", "lstm-extended", "i3d-head", "gestures-snippet", "gestures-seizure"]
+Loss = Literal["auto", "mse", "bce", "cce"]
+
+
+class TrainConfig(BaseModel):
+    """How a network is optimised.
+
+    Attributes:
+        epochs: passes over the training set (seeds 000/001: 2000; GESTURES snippets: 400).
+        batch_size: samples per step (seed 000: 500 for 2 classes, 1000 for 3; GESTURES: 1024
+            snippets, 64 seizures).
+        lr, betas: Adam / AdamW parameters (seeds: 1e-3, (0.9, 0.999)).
+        weight_decay: AdamW decoupled weight decay (GESTURES) - 0 means plain Adam.
+        optimizer: ``adam``, ``adamw`` or ``sgd`` (the I3D head, momentum ``momentum``).
+        select_on: model selection on the validation set: best macro ``f1`` (seeds 000/001)
+            or lowest ``loss`` (seed 002).
+        patience: stop after this many epochs without progress (a higher validation F1, or a
+            validation loss lower by more than ``min_delta``); ``None`` runs all epochs and
+            keeps the best one (what the seeds call early stopping).
+        refit: after the epoch is selected on a held-out split, train again from scratch on
+            the selection data too (every training patient) for the selected number of
+            epochs, and keep that model - the usual refit of a model selected by validation;
+            no data is held out of the final model. Ignored when there is no validation set.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    epochs: int = Field(2000, ge=1)
+    batch_size: int = Field(500, ge=1)
+    lr: float = Field(1e-3, gt=0)
+    betas: tuple[float, float] = (0.9, 0.999)
+    weight_decay: float = Field(0.0, ge=0)
+    optimizer: Literal["adam", "adamw", "sgd"] = "adam"
+    momentum: float = Field(0.9, ge=0, lt=1)
+    select_on: Literal["f1", "loss"] = "f1"
+    patience: int | None = Field(None, ge=1)
+    min_delta: float = Field(1e-3, ge=0)
+    refit: bool = False
+
+
+class ModelConfig(BaseModel):
+    """An architecture with its hyper-parameters and training settings.
+
+    LSTM fields follow seeds 000/001 (LSTM 128 -> 64, FC 64 -> 32, dropout 0.5, recurrent
+    dropout 0.3, L2 on kernels / recurrent kernels / FC biases, activity L2 on LSTM outputs).
+    The regularisation coefficients are not given in the seeds; ours are small defaults.
+    GESTURES fields follow seed 002 (n segments, Beta(gamma, gamma), aggregation).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "lstm"
+    arch: Arch = "lstm"
+    lstm_units: tuple[int, int] = (128, 64)
+    fc_units: tuple[int, int] = (64, 32)
+    dropout: float = Field(0.5, ge=0, lt=1)
+    recurrent_dropout: float = Field(0.3, ge=0, lt=1)
+    l2_kernel: float = Field(1e-4, ge=0)
+    l2_recurrent: float = Field(1e-4, ge=0)
+    l2_activity: float = Field(1e-5, ge=0)
+    l2_bias: float = Field(1e-4, ge=0)
+    loss: Loss = "auto"
+    n_segments: Literal[2, 4, 8, 16] = 16
+    gamma: float = Field(2.0, gt=0)
+    aggregation: Literal["mean", "lstm", "blstm"] = "blstm"
+    aggregation_units: int = Field(64, ge=1)
+    positive_label: str | None = None
+    standardize: bool = False  # LSTM: z-score features with training-row statistics
+    train: TrainConfig = Field(default_factory=TrainConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _extended_sizes(cls, data: Any) -> Any:
+        """``arch: lstm-extended`` without explicit sizes means seed 000's 128/128, FC 128/64."""
+        if isinstance(data, dict) and data.get("arch") == "lstm-extended":
+            data = {"lstm_units": (128, 128), "fc_units": (128, 64), **data}
+        return data
