@@ -124,9 +124,11 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> DemoResult:
     backbone = choose_backbone(cfg.backbone, cfg.weights)
     extractor = load_backbone(backbone, weights=cfg.weights)
     features_dir = out / "features" / f"{backbone}-{cfg.variant}"
+    # the demo owns its folder: shards of an older setting (another version of the code, other
+    # weights) are replaced rather than refused
     ext = extract_manifest(manifest, features_dir, extractor, pre_cfg,
                            options=ExtractOptions(batch_size=8), plans_dir=plans_dir,
-                           show_progress=progress)
+                           show_progress=progress, overwrite=True)
     stage("extract", ext)
     table = read_features(features_dir)
 

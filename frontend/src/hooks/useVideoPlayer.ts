@@ -13,7 +13,7 @@ import { stepFrames as framesFrom, stepSeconds as secondsFrom } from "../lib/tim
 const MIN_VIEW_S = 0.1;
 
 /** The whole recording of `duration` seconds as a timeline window. */
-export function wholeView(duration: number): View {
+function wholeView(duration: number): View {
   return { start: 0, end: Math.max(duration, MIN_VIEW_S) };
 }
 

@@ -5,10 +5,9 @@
  *
  * A composition: the data (useRecordingData), the player (useVideoPlayer), the labels and their
  * edits (labelling/useAnnotations, with useVersionedEdit's conflict flow), the keyboard
- * (useShortcuts), and the panels of labelling/.
+ * (useShortcuts), the menus and exports, and the panels of labelling/.
  */
 import { useCallback, useEffect, useState } from "react";
-import { unwrap } from "../api/client";
 import type { MoiPublic } from "../api/types";
 import { ConflictDialog } from "../components/ConflictDialog";
 import { HelpOverlay } from "../components/HelpOverlay";
@@ -19,17 +18,17 @@ import { useRecordingData } from "../hooks/useRecordingData";
 import { useShortcuts } from "../hooks/useShortcuts";
 import { useVersionedEdit } from "../hooks/useVersionedEdit";
 import { useVideoPlayer } from "../hooks/useVideoPlayer";
-import { downloadJson } from "../lib/download";
 import type { ShortcutAction } from "../lib/shortcuts";
 import { formatTime, nextRate, parseFps, snapToFrame } from "../lib/time";
 import { useApiErrors } from "../lib/useApiErrors";
 import { canAnnotate, type ScreenProps } from "./common";
 import { EventPanel } from "./labelling/EventPanel";
-import { labelsExport, moisOfEvent, vocabularyLabels } from "./labelling/labels";
+import { moisOfEvent, vocabularyLabels } from "./labelling/labels";
 import { labellingMenus, ZOOM_STEP } from "./labelling/menus";
 import { PlayerPanel } from "./labelling/PlayerPanel";
 import { TimelinePanel } from "./labelling/TimelinePanel";
 import { useAnnotations } from "./labelling/useAnnotations";
+import { useExports } from "./labelling/useExports";
 import { useModelRun } from "./labelling/useModelRun";
 
 interface LabellingScreenProps extends ScreenProps {
@@ -50,6 +49,7 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
   const player = useVideoPlayer(fps, duration, report);
   const edit = useVersionedEdit(report);
   const modelRun = useModelRun(api, report, notify);
+  const { exportLabels, exportManifest } = useExports(api, recordingId, data, report, notify);
   const annotations = useAnnotations({
     api, recordingId, events: data?.events ?? [], mois: data?.mois ?? [], updateEvents, updateMois,
     duration, enabled: annotator && data !== null, send: edit.send, report, notify, labels,
@@ -72,22 +72,6 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
   useEffect(() => {
     void reload();
   }, [reload]);
-
-  const exportLabels = () => {
-    if (!data) return;
-    downloadJson(`ictal-labels-recording-${data.recording.id}.json`, labelsExport(data.recording, data.events, data.mois));
-    notify("success", `Exported ${data.events.length} event(s) and ${data.mois.length} MOI(s)`);
-  };
-
-  const exportManifest = async () => {
-    try {
-      const manifest = await unwrap(api.POST("/api/exports/manifest", { body: { recording_ids: [recordingId], clinic_ids: [] } }));
-      downloadJson(`ictal-manifest-recording-${recordingId}.json`, manifest);
-      notify("success", "Training manifest exported");
-    } catch (err) {
-      report(err, "Exporting the training manifest");
-    }
-  };
 
   const perform = (action: ShortcutAction) => {
     switch (action.kind) {
