@@ -29,7 +29,7 @@ from ictal.preprocess.config import DetectionConfig, PreprocessConfig
 from ictal.preprocess.denoise import denoise_depth
 from ictal.preprocess.depth_crop import apply_depth_crop, fit_depth_planes
 from ictal.preprocess.detection import detection_crop_box
-from ictal.preprocess.plan import make_detector
+from ictal.preprocess.detector_factory import make_detector
 
 
 def main() -> None:

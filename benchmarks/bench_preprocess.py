@@ -82,9 +82,9 @@ def bench_compute(n: int = 256, chunk: int = 32) -> dict[str, float]:
     from ictal.preprocess.config import PreprocessConfig
     from ictal.preprocess.denoise import denoise_depth
     from ictal.preprocess.depth_crop import fit_depth_planes
+    from ictal.preprocess.frame_prep import FramePrep
     from ictal.preprocess.frames import fit_square, normalise
     from ictal.preprocess.intensity import fit_ir_window, to_uint8
-    from ictal.preprocess.plan import FramePrep
 
     ys, xs = np.mgrid[0:H, 0:W].astype(np.float32)
     base = np.rint(2500 + 0.5 * xs + 0.02 * (ys - 200) ** 2).astype(np.uint16)
@@ -118,7 +118,7 @@ def worker(folder: Path, n_frames: int) -> None:
     from ictal.inputspec import InputSpec
     from ictal.preprocess.config import variant_config
     from ictal.preprocess.pipeline import iter_samples
-    from ictal.preprocess.plan import plan_recording
+    from ictal.preprocess.planner import plan_recording
 
     manifest = manifest_for(folder, n_frames)
     config = variant_config("B")

@@ -14,7 +14,7 @@ from ictal.preprocess.depth_geometry import (
     fit_floor_plane,
 )
 from ictal.preprocess.detection import BED, PERSON, DepthMaskDetector, detection_crop_box
-from ictal.preprocess.plan import make_detector
+from ictal.preprocess.detector_factory import make_detector
 
 W, H = 128, 106  # a quarter of Kinect v2's 512 x 424
 INTR = Intrinsics().scaled(W)

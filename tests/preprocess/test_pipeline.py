@@ -12,10 +12,13 @@ from ictal.manifest import Event
 from ictal.preprocess.config import PreprocessConfig, seed000_depth, variant_config
 from ictal.preprocess.denoise import denoise_depth
 from ictal.preprocess.depth_crop import apply_depth_crop
+from ictal.preprocess.frame_prep import FramePrep
 from ictal.preprocess.frames import fit_square, normalise
 from ictal.preprocess.intensity import to_uint8
-from ictal.preprocess.pipeline import event_frames, iter_samples
-from ictal.preprocess.plan import PlanError, RecordingPlan, plan_recording
+from ictal.preprocess.pipeline import iter_samples
+from ictal.preprocess.plan import RecordingPlan
+from ictal.preprocess.planner import PlanError, plan_recording
+from ictal.preprocess.windows import event_frames
 
 SPEC = InputSpec(frames=60, size=32)
 H, W, T, FPS = 53, 64, 100, 30  # the recording of conftest.py
@@ -148,8 +151,6 @@ def test_missing_stream_is_a_plan_error(manifest) -> None:
 
 
 def test_cropping_first_gives_the_same_pixels(manifest, recording_dir: Path) -> None:
-    from ictal.preprocess.plan import FramePrep
-
     config = variant_config("B")
     plan = plan_recording(manifest, "R1", config)
     prep = FramePrep(config, plan.depth_planes.bounds(), plan.ir_window)

@@ -23,7 +23,8 @@ def extract(
     config: Path | None = typer.Option(None, "--config", "-c",
                                        help="Preprocessing config YAML."),
     variant: str | None = typer.Option(None, "--variant",
-                                       help="Dataset variant: A, B, B0.5 (seed 000) or B+top."),
+                                       help="Dataset variant: A, B, B0.5 (seed 000) or B+top; "
+                                       "applies its settings, as `ictal preprocess` does."),
     plans: Path | None = typer.Option(None, "--plans",
                                       help="Output folder of `ictal preprocess` (crop plans)."),
     windows: str = typer.Option("events", "--windows",
@@ -53,14 +54,12 @@ def extract(
     from ictal.errors import ConfigError
     from ictal.features.extract import ExtractOptions, extract_manifest
     from ictal.manifest import load_manifest
-    from ictal.preprocess.config import PreprocessConfig, load_config, variant_config
+    from ictal.preprocess.config import resolve_config
 
     if windows not in ("events", "sliding"):
         raise ConfigError(f"--windows must be 'events' or 'sliding', not {windows!r}")
     manifest = load_manifest(manifest_path, allow_outside_root=outside_root)
-    cfg = load_config(config) if config is not None else PreprocessConfig()
-    if variant is not None:
-        cfg = variant_config(variant, cfg)
+    cfg = resolve_config(config, variant)
     extractor = load_backbone(backbone, weights=weights, device=device, in_channels=in_channels)
     report = extract_manifest(
         manifest, out, extractor, cfg,

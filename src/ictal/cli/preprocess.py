@@ -20,7 +20,8 @@ def preprocess(
                                             help="Preprocessing config (YAML)."),
     variant: str | None = typer.Option(
         None, "--variant",
-        help="Dataset variant: A, B, B0.5 (seed 000) or B+top (overrides config)."),
+        help="Dataset variant: A, B, B0.5 (seed 000) or B+top; applies its settings (a "
+             "config file naming another variant, or contradicting its settings, is refused)."),
     ground_truth: Path | None = typer.Option(
         None, "--ground-truth", help="Folder of phantom ground-truth .npz files (default: "
         "found beside the manifest or OUT)."),
@@ -36,16 +37,13 @@ def preprocess(
     from rich.table import Table
 
     from ictal.manifest import load_manifest
-    from ictal.preprocess.config import PreprocessConfig, load_config, variant_config
+    from ictal.preprocess.config import resolve_config
     from ictal.preprocess.dataset import preprocess_dataset
+    from ictal.preprocess.qc import VERDICTS
     from ictal.progress import make_progress
 
     console = Console()
-    config = load_config(config_path) if config_path else PreprocessConfig()
-    if variant is not None:
-        config = variant_config(variant, config)
-    elif config_path is None:
-        config = variant_config(config.variant, config)
+    config = resolve_config(config_path, variant)
     manifest = load_manifest(manifest_path, allow_outside_root=outside_root)
     n = len(recording) if recording else len(manifest.recordings)
     with make_progress(disable=not progress) as bar:
@@ -56,17 +54,17 @@ def preprocess(
         )
     table = Table(title=f"variant {config.variant}")
     table.add_column("recording", no_wrap=True)
-    for name in ("status", "frames", "axis", "loc", "sigma mm", "crop box", "detection QC",
-                 "depth QC"):
+    for name in ("status", "frames", "depth crop", "crop box", "detection", "contains",
+                 "tight", "depth QC"):
         table.add_column(name)
     for row in result.rows:
         table.add_row(*(str(row.get(k, "")) for k in (
-            "recording", "status", "n_frames", "length_axis", "loc_rule", "sigma_mm",
-            "crop_box", "detection_qc", "depth_qc")))
+            "recording", "status", "n_frames", "depth_crop", "crop_box", "detection",
+            "crop_contains", "crop_tight", "depth_qc")))
     console.print(table)
     for name, (ok, judged, rate) in result.rates.items():
         if rate is not None:
-            console.print(f"{name} crop: {ok}/{judged} ({rate:.2f} %) successful")
+            console.print(f"{VERDICTS[name]}: {ok}/{judged} ({rate:.2f} %)")
     console.print(f"summary: {out / 'summary.csv'}")
     console.print(result.report.summary(), markup=False, highlight=False)
     raise typer.Exit(result.report.exit_code)

@@ -260,7 +260,8 @@ def extract_manifest(
             (nothing is written).
     """
     from ictal.preprocess.pipeline import iter_samples
-    from ictal.preprocess.plan import RecordingPlan, plan_recording
+    from ictal.preprocess.plan import RecordingPlan
+    from ictal.preprocess.planner import plan_recording
 
     options = options or ExtractOptions()
     out_dir = Path(out_dir)

@@ -43,7 +43,7 @@ from ictal.manifest.io import parse_manifest
 from ictal.models.bundle import Bundle
 from ictal.preprocess.config import config_from_dict
 from ictal.preprocess.pipeline import iter_samples
-from ictal.preprocess.plan import plan_recording
+from ictal.preprocess.planner import plan_recording
 
 FORMAT = "ictal-predictions/1"
 

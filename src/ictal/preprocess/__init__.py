@@ -15,16 +15,28 @@ Pure functions on arrays (layouts in their docstrings), in the order data flows:
 Then the thin layer that uses them:
 
 * :mod:`~ictal.preprocess.config` -- :class:`PreprocessConfig` (YAML), variants A / B / B0.5
-  / B+top;
-* :mod:`~ictal.preprocess.plan` -- :func:`plan_recording` -> :class:`RecordingPlan` (JSON);
-* :mod:`~ictal.preprocess.pipeline` -- :func:`iter_samples`, the streaming pipeline;
+  / B+top, and :func:`resolve_config`, the one rule from user input to a config;
+* :mod:`~ictal.preprocess.plan` -- :class:`RecordingPlan`, a recording's crop geometry, and its
+  JSON file; :mod:`~ictal.preprocess.planner` -- :func:`plan_recording` computes it, with
+  the detector :mod:`~ictal.preprocess.detector_factory` makes;
+* :mod:`~ictal.preprocess.frame_prep` -- :class:`FramePrep`, the per-frame spatial steps
+  (denoise, depth crop, 8 bit) shared by the planner, QC and the pipeline;
+* :mod:`~ictal.preprocess.windows` -- the sample timeline (which frames make which sample);
+* :mod:`~ictal.preprocess.pipeline` -- :func:`iter_samples`, the streaming pipeline, and
+  :mod:`~ictal.preprocess.assembler`, which turns its processed frames into samples;
 * :mod:`~ictal.preprocess.qc` -- contact sheets and scores against phantom ground truth;
 * :mod:`~ictal.preprocess.dataset` -- the batch behind ``ictal preprocess``.
 """
 
-from ictal.preprocess.config import PreprocessConfig, load_config, variant_config
+from ictal.preprocess.config import (
+    PreprocessConfig,
+    load_config,
+    resolve_config,
+    variant_config,
+)
 from ictal.preprocess.pipeline import iter_samples
-from ictal.preprocess.plan import RecordingPlan, plan_recording
+from ictal.preprocess.plan import RecordingPlan
+from ictal.preprocess.planner import plan_recording
 from ictal.preprocess.sample import Sample
 
 __all__ = [
@@ -34,5 +46,6 @@ __all__ = [
     "iter_samples",
     "load_config",
     "plan_recording",
+    "resolve_config",
     "variant_config",
 ]

@@ -2,7 +2,8 @@
 
 The whole config is stored with every output (plan JSON, sample provenance), so any sample can
 be reproduced. Named dataset variants of seed 000 (``A``, ``B``, ``B0.5``) and ours
-(``B+top``) are presets applied with :func:`variant_config`.
+(``B+top``) are presets (:data:`VARIANTS`); :func:`resolve_config` builds the config of a run
+from a YAML file, ``--variant`` and the defaults, the one rule every command follows.
 """
 
 from __future__ import annotations
@@ -239,17 +240,89 @@ def config_from_dict(data: dict[str, Any], *, source: str = "<config>") -> Prepr
                           hint="see `ictal preprocess --help` and PreprocessConfig") from err
 
 
-def load_config(path: Path | str) -> PreprocessConfig:
-    """Read a YAML preprocessing config (relative ONNX model paths are resolved against the
-    config file's folder)."""
+#: The variant of a config that names none and agrees with its settings.
+DEFAULT_VARIANT = "B"
+#: The label of a config that names no variant and departs from the default one's settings.
+CUSTOM = "custom"
+
+
+def read_config_file(path: Path | str) -> dict[str, Any]:
+    """The mapping of a YAML preprocessing config file, unvalidated (relative ONNX model paths
+    resolved against the file's folder)."""
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"{path}: cannot read the preprocessing config: {err}") from err
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise ConfigError(f"{path}: cannot read the preprocessing config: {err}",
+                          hint="give a YAML file of PreprocessConfig settings") from err
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the config must be a YAML mapping")
+        raise ConfigError(f"{path}: the config must be a YAML mapping",
+                          hint="write one `key: value` per line, e.g. `variant: B0.5`")
     model = (data.get("detection") or {}).get("onnx", {}) or {}
     if isinstance(model, dict) and "model" in model and not Path(model["model"]).is_absolute():
         model["model"] = str(path.parent / model["model"])
-    return config_from_dict(data, source=str(path))
+    return data
+
+
+def _contradictions(preset: dict[str, Any], data: dict[str, Any], where: str = "") -> list[str]:
+    """Settings of ``data`` that ``preset`` sets to another value (``"key.path: ..."``)."""
+    out = []
+    for key, value in preset.items():
+        if key not in data:
+            continue
+        name = f"{where}.{key}" if where else key
+        if isinstance(value, dict):
+            if isinstance(data[key], dict):  # anything else is reported by validation
+                out += _contradictions(value, data[key], name)
+        elif data[key] != value:
+            out.append(f"{name} is {data[key]!r} where the variant sets {value!r}")
+    return out
+
+
+def resolve_config(path: Path | str | None = None, variant: str | None = None
+                   ) -> PreprocessConfig:
+    """The preprocessing config of a run, from what the user gave: the one rule behind
+    ``ictal preprocess``, ``ictal extract`` and ``ictal demo``.
+
+    The variant is ``variant`` (``--variant``) or the file's ``variant:``; they must agree.
+    Its settings (:data:`VARIANTS`) are applied over the defaults, then the file's settings
+    over them; a file setting that contradicts the variant it names is refused. A config that
+    names no variant is variant :data:`DEFAULT_VARIANT` (``B``, the defaults), or
+    :data:`CUSTOM` when its settings depart from B's (e.g. another ``temporal.overlap``).
+
+    Args:
+        path: YAML config file (every key optional), or ``None`` for the defaults.
+        variant: ``A``, ``B``, ``B0.5`` or ``B+top``, or ``None``.
+
+    Raises:
+        ConfigError: unreadable or invalid file, unknown variant, the file and ``variant``
+            name different variants, or the file contradicts the variant named.
+    """
+    data = read_config_file(path) if path is not None else {}
+    source = str(path) if path is not None else "<defaults>"
+    named = data.pop("variant", None)
+    named = None if named == CUSTOM else named
+    if named is not None and variant is not None and named != variant:
+        raise ConfigError(
+            f"{source} is a config for variant {named!r}, but --variant asks for {variant!r}",
+            hint=f"drop --variant, or set `variant: {variant}` in the file (or remove it)")
+    name = variant or named
+    chosen = name or DEFAULT_VARIANT
+    if chosen not in VARIANTS:
+        raise ConfigError(f"{source}: unknown preprocessing variant {chosen!r}",
+                          hint=f"use one of {', '.join(VARIANTS)}")
+    conflicts = _contradictions(VARIANTS[chosen], data)
+    if conflicts and name is not None:
+        raise ConfigError(
+            f"{source}: settings contradict variant {name}: {'; '.join(conflicts)}",
+            hint="remove these settings, or name no variant (the config is then labelled "
+                 f"{CUSTOM!r})")
+    merged = deep_merge(deep_merge(PreprocessConfig().model_dump(mode="python"),
+                                   VARIANTS[chosen]), data)
+    merged["variant"] = CUSTOM if conflicts else chosen
+    return config_from_dict(merged, source=source)
+
+
+def load_config(path: Path | str) -> PreprocessConfig:
+    """The config of a YAML file, its ``variant:`` applied (:func:`resolve_config`)."""
+    return resolve_config(path)

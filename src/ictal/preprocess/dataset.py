@@ -7,7 +7,16 @@ Layout of the output directory ``OUT``::
     <recording>/plan.json       RecordingPlan (crop geometry, IR window, config)
     <recording>/qc.png          contact sheet (seed 000 Fig. 2 style)
     <recording>/qc.json         QC verdicts (against ground truth when there is one)
-    summary.csv                 one row per recording
+    summary.csv                 one row per recording: what was applied, and the QC verdicts
+
+``summary.csv`` says what was really done to each recording: ``variant`` is the configured
+variant, marked ``(depth crop skipped)`` when it asks for a depth crop the recording cannot have
+(no depth stream); ``depth_crop`` the crop applied (``bed-volume``, ``algorithm1``, or empty:
+none); ``detection`` the detector that chose the crop box, ``off`` (detection disabled) or
+``montage`` (the full frame of a picture-in-picture recording); ``detected`` whether it found a
+bed or a person on every key frame (empty when no detector ran). The QC columns hold the
+verdicts of :mod:`~ictal.preprocess.qc` (empty without ground truth): ``crop_contains``,
+``crop_tight``, ``detection_qc`` (both) and ``depth_qc``.
 """
 
 from __future__ import annotations
@@ -24,9 +33,11 @@ from typing import Any
 from ictal.batch import BatchReport
 from ictal.errors import ConfigError, IctalError
 from ictal.fsutil import write_json_atomic, write_text_atomic
+from ictal.manifest.groundtruth import load_ground_truth
 from ictal.manifest.schema import Manifest, Recording
 from ictal.preprocess.config import PreprocessConfig
-from ictal.preprocess.plan import RecordingPlan, plan_recording
+from ictal.preprocess.plan import RecordingPlan
+from ictal.preprocess.planner import plan_recording
 from ictal.preprocess.qc import (
     contact_sheet,
     read_qc_frames,
@@ -38,13 +49,23 @@ from ictal.preprocess.qc import (
 log = logging.getLogger(__name__)
 
 SUMMARY_COLUMNS = ("recording", "patient", "status", "n_frames", "variant", "length_axis",
-                   "loc_rule", "sigma_mm", "depth_crop", "crop_box", "detected", "detection_qc",
-                   "depth_qc", "notes")
+                   "loc_rule", "sigma_mm", "depth_crop", "crop_box", "detection", "detected",
+                   "crop_contains", "crop_tight", "detection_qc", "depth_qc", "notes")
+#: The summary column of each QC verdict (:data:`~ictal.preprocess.qc.VERDICTS`).
+QC_COLUMNS = {"contains": "crop_contains", "tight": "crop_tight", "detection": "detection_qc",
+              "depth": "depth_qc"}
 
 
 @dataclass
 class DatasetResult:
-    """What :func:`preprocess_dataset` did."""
+    """What :func:`preprocess_dataset` did.
+
+    Attributes:
+        report: done, resumed (skipped) and failed recordings.
+        rows: the summary rows (:data:`SUMMARY_COLUMNS`).
+        rates: per QC verdict (:data:`~ictal.preprocess.qc.VERDICTS`), ``(successes, judged,
+            percentage)`` over the recordings with ground truth.
+    """
 
     report: BatchReport
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -72,19 +93,29 @@ def find_ground_truth(manifest: Manifest, rec: Recording, out: Path,
 
 
 def _row(plan: RecordingPlan, scores: dict[str, Any] | None, status: str) -> dict[str, Any]:
+    """The summary row of a planned recording (see the module docstring)."""
     planes = plan.depth_planes
+    asked_depth = bool((plan.config.get("depth_crop") or {}).get("enabled"))
+    detector = (plan.config.get("detection") or {}).get("detector", "")
+
+    def verdict(name: str) -> bool | str:
+        value = None if not scores else scores.get(name)
+        return "" if value is None else bool(value)
+
     return {
         "recording": plan.recording, "patient": plan.patient, "status": status,
-        "n_frames": plan.n_frames, "variant": plan.variant,
+        "n_frames": plan.n_frames,
+        "variant": (plan.variant if plan.apply_depth_crop or not asked_depth
+                    else f"{plan.variant} (depth crop skipped)"),
         "length_axis": planes.length_axis if planes else "",
         "loc_rule": planes.loc_rule if planes else "",
         "sigma_mm": round(planes.sigma, 1) if planes else "",
-        "depth_crop": ("" if not plan.apply_depth_crop
-                       else "bed-volume" if plan.bed_volume is not None else "algorithm1"),
+        "depth_crop": plan.depth_crop_method or "",
         "crop_box": " ".join(str(v) for v in plan.keyframes[0].crop_box),
-        "detected": plan.detection_ok,
-        "detection_qc": "" if not scores or scores["detection"] is None else scores["detection"],
-        "depth_qc": "" if not scores or scores["depth"] is None else scores["depth"],
+        "detection": (detector if plan.detection_ran
+                      else "montage" if plan.montage is not None else "off"),
+        "detected": plan.detection_ok if plan.detection_ran else "",
+        **{column: verdict(name) for name, column in QC_COLUMNS.items()},
         "notes": "; ".join(plan.notes),
     }
 
@@ -100,8 +131,6 @@ def process_recording(
     gt_path = find_ground_truth(manifest, rec, out, ground_truth)
     scores = None
     if gt_path is not None:
-        from ictal.phantom import load_ground_truth
-
         scores = score_recording(frames, plan, load_ground_truth(gt_path))
         scores["ground_truth"] = str(gt_path)
     save_contact_sheet(contact_sheet(frames, plan, results=scores["frames"] if scores else None),
@@ -158,8 +187,8 @@ def preprocess_dataset(
                                 "status": "failed", "notes": str(err).splitlines()[0]})
         if on_progress is not None:
             on_progress(rec.id)
-    for name in ("detection", "depth"):
-        verdicts = [r.get(f"{name}_qc") for r in result.rows]
+    for name, column in QC_COLUMNS.items():
+        verdicts = [r.get(column) for r in result.rows]
         result.rates[name] = success_rate([v if isinstance(v, bool) else None for v in verdicts])
     write_text_atomic(out / "summary.csv", summary_csv(result.rows))
     return result

@@ -59,6 +59,12 @@ class Detections:
         return box, float(self.scores[i])
 
 
+def grey_to_rgb(frame: np.ndarray) -> np.ndarray:
+    """A detector's input from a frame: ``(H, W)`` ``uint8`` -> ``(H, W, 3)`` ``uint8`` by
+    repeating the channel; ``(H, W, 3)`` frames are returned as they are."""
+    return np.repeat(frame[..., None], 3, axis=2) if frame.ndim == 2 else frame
+
+
 @runtime_checkable
 class Detector(Protocol):
     """Finds persons and beds on one frame.

@@ -1,16 +1,15 @@
-"""The crop geometry of one recording, computed once from its first frame(s) and saved as JSON.
+"""The crop geometry of one recording and its JSON file (``<out>/<recording>/plan.json``).
 
-:func:`plan_recording` reads only the frames it needs (the first seconds for the IR window,
-the detection key frames) and records every parameter, so a plan replays exactly.
+A :class:`RecordingPlan` is computed once per recording from its first frame(s) by
+:func:`~ictal.preprocess.planner.plan_recording` and records every parameter, so that
+:func:`~ictal.preprocess.pipeline.iter_samples` replays it exactly.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -18,30 +17,21 @@ from typing import Any
 import numpy as np
 
 from ictal import __version__
-from ictal.errors import ConfigError, IctalError, ShapeError
+from ictal.errors import ConfigError
 from ictal.fsutil import write_json_atomic
-from ictal.manifest.schema import Manifest, Montage, Recording
-from ictal.preprocess.bed_volume import BedVolume, fit_bed_volume
+from ictal.manifest.schema import Montage
+from ictal.preprocess.bed_volume import BedVolume
 from ictal.preprocess.boxes import Box
-from ictal.preprocess.config import PreprocessConfig
-from ictal.preprocess.denoise import denoise_depth
-from ictal.preprocess.depth_crop import DepthPlanes, apply_depth_crop, fit_depth_planes
-from ictal.preprocess.depth_geometry import DepthGeometryDetector, Intrinsics
-from ictal.preprocess.detection import (
-    CropDecision,
-    DepthMaskDetector,
-    Detector,
-    detection_crop_box,
-)
-from ictal.preprocess.intensity import IrWindow, fit_ir_window, to_uint8
-
-log = logging.getLogger(__name__)
+from ictal.preprocess.depth_crop import DepthPlanes
+from ictal.preprocess.intensity import IrWindow
 
 PLAN_FORMAT = "ictal-preprocess-plan/1"
 
 
-class PlanError(IctalError):
-    """A recording cannot be planned (missing stream, unreadable first frame, ...)."""
+def _box(values: Sequence[Any]) -> Box:
+    """A JSON list ``[x0, y0, x1, y1]`` as a :data:`Box` of ints."""
+    x0, y0, x1, y1 = (int(v) for v in values)
+    return (x0, y0, x1, y1)
 
 
 @dataclass(frozen=True)
@@ -66,11 +56,10 @@ class KeyframeCrop:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> KeyframeCrop:
         def scored(x: dict[str, Any] | None) -> tuple[Box, float] | None:
-            return None if x is None else (tuple(x["box"]), float(x["score"]))  # type: ignore[return-value]
+            return None if x is None else (_box(x["box"]), float(x["score"]))
 
         det = d["detection_box"]
-        return cls(int(d["frame"]), tuple(d["crop_box"]),  # type: ignore[arg-type]
-                   None if det is None else tuple(det),  # type: ignore[arg-type]
+        return cls(int(d["frame"]), _box(d["crop_box"]), None if det is None else _box(det),
                    scored(d["bed"]), scored(d["person"]), bool(d["ok"]))
 
 
@@ -80,7 +69,7 @@ class RecordingPlan:
 
     Attributes:
         recording, patient: manifest ids.
-        variant: dataset variant (``A``, ``B``, ``B0.5``) the plan was made for.
+        variant: dataset variant (``A``, ``B``, ``B0.5``, ``B+top``) the plan was made for.
         source: stream kind the samples come from (``"ir"`` or ``"rgb"``).
         streams: ``{kind: absolute path}`` of the streams used.
         fps, n_frames, width, height: of the source stream.
@@ -137,7 +126,23 @@ class RecordingPlan:
 
     @property
     def detection_ok(self) -> bool:
+        """Every key frame found a bed or a person (also ``True`` when no detector ran)."""
         return all(k.ok for k in self.keyframes)
+
+    @property
+    def detection_ran(self) -> bool:
+        """Whether a detector chose the crop boxes: ``False`` when the config turns detection
+        off or the recording is a montage (the full frame is kept then)."""
+        detection = self.config.get("detection") or {}
+        return self.montage is None and bool(detection.get("enabled", True))
+
+    @property
+    def depth_crop_method(self) -> str | None:
+        """The depth crop applied to the samples: ``"bed-volume"``, ``"algorithm1"`` (also when
+        no bed was found for the bed volume) or ``None`` (none applied)."""
+        if not self.apply_depth_crop:
+            return None
+        return "bed-volume" if self.bed_volume is not None else "algorithm1"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready representation (``fps`` as ``"num/den"``)."""
@@ -190,239 +195,3 @@ class RecordingPlan:
             return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError) as err:
             raise ConfigError(f"{path}: cannot read the preprocessing plan: {err}") from err
-
-
-def make_detector(config: PreprocessConfig) -> Detector:
-    """The detector named in ``config.detection``."""
-    det = config.detection
-    if det.detector == "depth-mask":
-        return DepthMaskDetector(opening=det.depth_mask_opening)
-    if det.detector == "depth-geometry":
-        return DepthGeometryDetector(Intrinsics(*det.depth_intrinsics),
-                                     fallback=DepthMaskDetector(opening=det.depth_mask_opening))
-    if det.detector == "onnx":
-        from ictal.preprocess.onnx_detector import OnnxDetector
-
-        assert det.onnx is not None  # checked by DetectionConfig's validator
-        return OnnxDetector(det.onnx)
-    from ictal.preprocess.pose_detector import MediapipePoseDetector
-
-    return MediapipePoseDetector()
-
-
-def qc_indices(n_frames: int, count: int = 5) -> tuple[int, ...]:
-    """``count`` frames spread evenly over ``n_frames``, first and last included (seed 000)."""
-    if n_frames <= 0:
-        return ()
-    return tuple(sorted({round(float(x)) for x in np.linspace(0, n_frames - 1, count)}))
-
-
-def grey_to_rgb(frame: np.ndarray) -> np.ndarray:
-    """``(H, W)`` ``uint8`` -> ``(H, W, 3)`` ``uint8`` by repeating the channel."""
-    return np.repeat(frame[..., None], 3, axis=2) if frame.ndim == 2 else frame
-
-
-@dataclass
-class FramePrep:
-    """Per-frame spatial steps shared by planning, QC and the pipeline (no resizing)."""
-
-    config: PreprocessConfig
-    bounds: tuple[np.ndarray, np.ndarray] | None  # per-pixel depth bounds of the crop (mm)
-    window: IrWindow | None
-
-    def depth(self, depth: np.ndarray) -> np.ndarray:
-        """Denoise ``(H, W)`` / ``(T, H, W)`` ``uint16`` depth as configured."""
-        d = self.config.denoise
-        if not d.enabled:
-            return depth
-        return denoise_depth(depth, size=d.size, iterations=d.iterations,
-                             zeros_only=d.zeros_only)
-
-    def source(self, frames: np.ndarray, depth: np.ndarray | None,
-               crop_depth: bool) -> tuple[np.ndarray, np.ndarray | None]:
-        """Depth-crop (when ``crop_depth``) and convert to 8 bit.
-
-        Args:
-            frames: ``(T, H, W)`` ``uint16`` IR, or ``(T, H, W[, 3])`` ``uint8``.
-            depth: matching ``(T, H, W)`` raw depth or ``None``.
-
-        Returns:
-            ``(frames uint8, depth after denoising and cropping or None)``.
-        """
-        dep = None if depth is None else self.depth(depth)
-        if crop_depth and self.bounds is not None and dep is not None:
-            if frames.ndim == 4:  # RGB is not registered with depth
-                raise ShapeError("depth cropping needs IR frames registered with the depth")
-            dep, frames = apply_depth_crop(dep, frames, *self.bounds)  # type: ignore[assignment]
-        if frames.dtype == np.uint16:
-            if self.window is None:
-                raise ShapeError("16-bit frames need an IR window")
-            frames = to_uint8(frames, self.window)
-        return frames, dep
-
-
-    def cropped(self, frames: np.ndarray, depth: np.ndarray | None, box: Box,
-                crop_depth: bool) -> np.ndarray:
-        """:meth:`source` restricted to ``box``: the same pixels as cropping its result, but
-        denoising, depth cropping and 8-bit conversion only touch the box (plus the
-        dilation's reach around it, so the result is identical).
-
-        Args:
-            frames: ``(T, H, W)`` ``uint16`` IR, or ``(T, H, W[, 3])`` ``uint8``.
-            depth: matching ``(T, H, W)`` raw depth or ``None``.
-
-        Returns:
-            ``(T, y1 - y0, x1 - x0[, 3])`` ``uint8``.
-        """
-        x0, y0, x1, y1 = box
-        h, w = frames.shape[1:3]
-        d = self.config.denoise
-        m = d.size * d.iterations if d.enabled else 0
-        X0, Y0, X1, Y1 = max(0, x0 - m), max(0, y0 - m), min(w, x1 + m), min(h, y1 + m)
-        inner = (slice(None), slice(y0 - Y0, y1 - Y0), slice(x0 - X0, x1 - X0))
-        if not (crop_depth and self.bounds is not None and depth is not None):
-            out, _ = self.source(frames[:, y0:y1, x0:x1], None, crop_depth=False)
-            return out
-        dep = self.depth(depth[:, Y0:Y1, X0:X1])[inner]
-        lo, hi = (b[y0:y1, x0:x1] for b in self.bounds)
-        if frames.ndim == 4:
-            raise ShapeError("depth cropping needs IR frames registered with the depth")
-        _, region = apply_depth_crop(dep, frames[:, y0:y1, x0:x1], lo, hi)
-        assert region is not None  # IR was given
-        if region.dtype == np.uint16:
-            if self.window is None:
-                raise ShapeError("16-bit frames need an IR window")
-            return to_uint8(region, self.window)
-        return region
-
-
-def _first_frames(reader: Any, count: int) -> np.ndarray:
-    return reader.read(0, min(count, reader.info.n_frames))
-
-
-def plan_recording(
-    manifest: Manifest, recording_id: str, config: PreprocessConfig, *,
-    detector: Detector | None = None,
-) -> RecordingPlan:
-    """Compute the crop geometry of one recording (reads its first frame(s) only).
-
-    Steps: IR window from the first ``config.intensity.seconds``; depth planes by Algorithm 1
-    on the denoised first depth frame; on each key frame (frame 0, then every
-    ``redetect_every`` frames) the detector runs on the depth-cropped (or raw) 8-bit frame and
-    the seeds' bed + person rule gives the crop box. A key frame where nothing is found keeps
-    the full frame and is noted in ``notes``.
-
-    Raises:
-        PlanError: the recording lacks the source stream or its frames do not match the depth.
-    """
-    from ictal.io import open_video
-
-    try:
-        rec: Recording = manifest.recording(recording_id)
-    except KeyError as err:
-        raise PlanError(f"no recording {recording_id!r} in the manifest") from err
-    if not rec.has_stream(config.source):
-        have = ", ".join(s.kind for s in rec.streams)
-        raise PlanError(f"recording {rec.id} has no {config.source} stream (it has {have})",
-                        hint="set `source:` in the preprocessing config to a stream it has")
-    notes: list[str] = []
-    streams = {config.source: str(manifest.resolve(rec.stream(config.source)))}
-    has_depth = rec.has_stream("depth") and config.source == "ir"
-    if has_depth:
-        streams["depth"] = str(manifest.resolve(rec.stream("depth")))
-    wants_depth = config.depth_crop.enabled or config.detection.on_depth_cropped
-    if wants_depth and not has_depth:
-        notes.append("no depth stream registered with the source: depth cropping skipped")
-
-    with open_video(streams[config.source], threads=config.decode_threads) as src:
-        info = src.info
-        fps, n = info.fps, info.n_frames
-        if n == 0:
-            raise PlanError(f"recording {rec.id}: the {config.source} stream has no frames")
-        first = _first_frames(src, max(1, math.ceil(config.intensity.seconds * fps)))
-        window: IrWindow | None = None
-        if first.dtype == np.uint16:
-            ic = config.intensity
-            window = (IrWindow(*ic.window) if ic.method == "fixed" and ic.window is not None
-                      else fit_ir_window(first, low_percentile=ic.low_percentile,
-                                         high_percentile=ic.high_percentile))
-        del first
-        planes: DepthPlanes | None = None
-        volume: BedVolume | None = None
-        prep = FramePrep(config, None, window)
-        dep_reader = open_video(streams["depth"], threads=config.decode_threads) \
-            if has_depth and wants_depth else None
-        try:
-            if dep_reader is not None:
-                if (dep_reader.info.width, dep_reader.info.height) != (info.width, info.height):
-                    raise PlanError(
-                        f"recording {rec.id}: depth {dep_reader.info.width}x"
-                        f"{dep_reader.info.height} is not registered with {config.source} "
-                        f"{info.width}x{info.height}",
-                        hint="depth cropping needs pixel-aligned IR and depth (Kinect v2)",
-                    )
-                first_depth = prep.depth(dep_reader.read(0, 1)[0])
-                dc = config.depth_crop
-                planes = fit_depth_planes(first_depth, n_sigma=dc.n_sigma)
-                if dc.method == "bed-volume":
-                    volume = fit_bed_volume(
-                        first_depth, intrinsics=Intrinsics(*config.detection.depth_intrinsics),
-                        floor_gap_mm=dc.floor_gap_mm, above_mm=dc.above_mm, margin_mm=dc.margin_mm)
-                    if volume is None:
-                        notes.append("no floor or bed found on the first depth frame: "
-                                     "depth-cropped with Algorithm 1 instead")
-                prep.bounds = (volume or planes).bounds()
-            # the bed volume leaves no floor: detectors then see the cropped IR (staff gone) but
-            # the whole depth frame (the depth-geometry detector starts from the floor)
-            if rec.montage is not None:  # a box over two views would crop neither
-                keyframes = [KeyframeCrop(0, (0, 0, info.width, info.height), None, None, None,
-                                          True)]
-                notes.append("montage: one sample per view; no detection crop")
-            else:
-                keyframes = _detect_keyframes(src, dep_reader, prep, config, detector, notes,
-                                              whole_depth=volume is not None)
-        finally:
-            if dep_reader is not None:
-                dep_reader.close()
-
-    return RecordingPlan(
-        recording=rec.id, patient=rec.patient, variant=config.variant, source=config.source,
-        streams=streams, fps=fps, n_frames=n, width=info.width, height=info.height,
-        depth_planes=planes, bed_volume=volume, montage=rec.montage,
-        apply_depth_crop=config.depth_crop.enabled and planes is not None,
-        keyframes=tuple(keyframes), ir_window=window,
-        qc_frames=qc_indices(n, config.qc_frames), notes=tuple(notes),
-        config=config.model_dump(mode="json"),
-        created=datetime.now(UTC).isoformat(timespec="seconds"),
-    )
-
-
-def _detect_keyframes(
-    src: Any, dep_reader: Any, prep: FramePrep, config: PreprocessConfig,
-    detector: Detector | None, notes: list[str], *, whole_depth: bool,
-) -> list[KeyframeCrop]:
-    info = src.info
-    full: Box = (0, 0, info.width, info.height)
-    if not config.detection.enabled:
-        return [KeyframeCrop(0, full, None, None, None, True)]
-    detector = detector or make_detector(config)
-    every = config.detection.redetect_every
-    frames = [0] if every is None else list(range(0, info.n_frames, every))
-    out = []
-    for k in frames:
-        image = src.read(k, k + 1)
-        depth = None if dep_reader is None else dep_reader.read(k, k + 1)
-        image8, dep = prep.source(image, depth, crop_depth=config.detection.on_depth_cropped)
-        if whole_depth and depth is not None:
-            dep = prep.depth(depth)
-        decision: CropDecision = detection_crop_box(
-            detector.detect(grey_to_rgb(image8[0]), depth=None if dep is None else dep[0]),
-            info.width, info.height, margin=config.detection.margin,
-            min_score=config.detection.min_score,
-        )
-        if not decision.ok:
-            notes.append(f"frame {k}: no bed or person detected by {detector.name}; "
-                         "the full frame is kept")
-        out.append(KeyframeCrop(k, decision.crop_box or full, decision.detection_box,
-                                decision.bed, decision.person, decision.ok))
-    return out

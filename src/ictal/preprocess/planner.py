@@ -1,0 +1,196 @@
+"""Plan one recording: its crop geometry from its first frame(s) (:func:`plan_recording`).
+
+Reads only the frames it needs -- the first seconds for the IR window, the first depth frame for
+the depth crop, the detection key frames -- and returns a
+:class:`~ictal.preprocess.plan.RecordingPlan` that records every parameter.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ictal.errors import IctalError
+from ictal.manifest.schema import Manifest, Recording
+from ictal.preprocess.bed_volume import BedVolume, fit_bed_volume
+from ictal.preprocess.boxes import Box
+from ictal.preprocess.config import PreprocessConfig
+from ictal.preprocess.depth_crop import DepthPlanes, fit_depth_planes
+from ictal.preprocess.depth_geometry import Intrinsics
+from ictal.preprocess.detection import Detector, detection_crop_box, grey_to_rgb
+from ictal.preprocess.detector_factory import make_detector
+from ictal.preprocess.frame_prep import FramePrep
+from ictal.preprocess.intensity import IrWindow, fit_ir_window
+from ictal.preprocess.plan import KeyframeCrop, RecordingPlan
+from ictal.preprocess.qc import qc_indices
+
+if TYPE_CHECKING:
+    from ictal.io.reader import VideoReader
+
+
+class PlanError(IctalError):
+    """A recording cannot be planned (missing stream, unreadable first frame, ...)."""
+
+
+def plan_recording(
+    manifest: Manifest, recording_id: str, config: PreprocessConfig, *,
+    detector: Detector | None = None,
+) -> RecordingPlan:
+    """Compute the crop geometry of one recording (reads its first frame(s) only).
+
+    Steps: IR window from the first ``config.intensity.seconds``; the depth crop (the bed
+    volume, or Algorithm 1's planes, which are fitted and reported either way) on the denoised
+    first depth frame; on each key frame (frame 0, then every ``redetect_every`` frames) the
+    detector runs on the depth-cropped (or raw) 8-bit frame and the seeds' bed + person rule
+    gives the crop box. A key frame where nothing is found keeps the full frame and is noted
+    in ``notes``; so is every step that could not be done (no depth stream, no bed found).
+
+    Args:
+        detector: used instead of the one ``config.detection`` names (tests, benchmarks).
+
+    Raises:
+        PlanError: the recording lacks the source stream, or its frames do not match the depth.
+    """
+    from ictal.io import open_video
+
+    rec = _recording(manifest, recording_id, config)
+    notes: list[str] = []
+    streams = {config.source: str(manifest.resolve(rec.stream(config.source)))}
+    has_depth = rec.has_stream("depth") and config.source == "ir"
+    if has_depth:
+        streams["depth"] = str(manifest.resolve(rec.stream("depth")))
+    wants_depth = config.depth_crop.enabled or config.detection.on_depth_cropped
+    if wants_depth and not has_depth:
+        notes.append("no depth stream registered with the source: depth cropping skipped")
+
+    with open_video(streams[config.source], threads=config.decode_threads) as src:
+        info = src.info
+        if info.n_frames == 0:
+            raise PlanError(f"recording {rec.id}: the {config.source} stream has no frames")
+        window = _ir_window(src, config)
+        prep = FramePrep(config, None, window)
+        planes: DepthPlanes | None = None
+        volume: BedVolume | None = None
+        dep_reader = (open_video(streams["depth"], threads=config.decode_threads)
+                      if has_depth and wants_depth else None)
+        try:
+            if dep_reader is not None:
+                _check_registered(rec, config, src, dep_reader)
+                planes, volume = _depth_crop(prep.depth(dep_reader.read(0, 1)[0]), config,
+                                             notes)
+                prep = FramePrep(config, (volume or planes).bounds(), window)
+            if rec.montage is not None:  # a box over two views would crop neither
+                keyframes = [KeyframeCrop(0, (0, 0, info.width, info.height), None, None, None,
+                                          True)]
+                notes.append("montage: one sample per view; no detection crop")
+            else:
+                # the bed volume leaves no floor: detectors then see the cropped IR (staff gone)
+                # but the whole depth frame (the depth-geometry detector starts from the floor)
+                keyframes = _detect_keyframes(src, dep_reader, prep, config, detector, notes,
+                                              whole_depth=volume is not None)
+        finally:
+            if dep_reader is not None:
+                dep_reader.close()
+
+    return RecordingPlan(
+        recording=rec.id, patient=rec.patient, variant=config.variant, source=config.source,
+        streams=streams, fps=info.fps, n_frames=info.n_frames, width=info.width,
+        height=info.height, depth_planes=planes, bed_volume=volume, montage=rec.montage,
+        apply_depth_crop=config.depth_crop.enabled and planes is not None,
+        keyframes=tuple(keyframes), ir_window=window,
+        qc_frames=qc_indices(info.n_frames, config.qc_frames), notes=tuple(notes),
+        config=config.model_dump(mode="json"),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+
+
+def _recording(manifest: Manifest, recording_id: str, config: PreprocessConfig) -> Recording:
+    """The manifest's recording ``recording_id``, which must have the config's source stream."""
+    try:
+        rec = manifest.recording(recording_id)
+    except KeyError as err:
+        raise PlanError(f"no recording {recording_id!r} in the manifest") from err
+    if not rec.has_stream(config.source):
+        have = ", ".join(s.kind for s in rec.streams)
+        raise PlanError(f"recording {rec.id} has no {config.source} stream (it has {have})",
+                        hint="set `source:` in the preprocessing config to a stream it has")
+    return rec
+
+
+def _ir_window(src: VideoReader, config: PreprocessConfig) -> IrWindow | None:
+    """The 16-bit -> 8-bit window of the recording (``None`` for 8-bit sources): fixed, or
+    fitted on the first ``config.intensity.seconds``."""
+    count = max(1, math.ceil(config.intensity.seconds * src.info.fps))
+    first = src.read(0, min(count, src.info.n_frames))
+    if first.dtype != np.uint16:
+        return None
+    ic = config.intensity
+    if ic.method == "fixed" and ic.window is not None:
+        return IrWindow(*ic.window)
+    return fit_ir_window(first, low_percentile=ic.low_percentile,
+                         high_percentile=ic.high_percentile)
+
+
+def _check_registered(rec: Recording, config: PreprocessConfig, src: VideoReader,
+                      depth: VideoReader) -> None:
+    """Depth cropping needs depth frames pixel-aligned with the source frames."""
+    info, dinfo = src.info, depth.info
+    if (dinfo.width, dinfo.height) != (info.width, info.height):
+        raise PlanError(
+            f"recording {rec.id}: depth {dinfo.width}x{dinfo.height} is not registered with "
+            f"{config.source} {info.width}x{info.height}",
+            hint="depth cropping needs pixel-aligned IR and depth (Kinect v2)",
+        )
+
+
+def _depth_crop(first_depth: np.ndarray, config: PreprocessConfig,
+                notes: list[str]) -> tuple[DepthPlanes, BedVolume | None]:
+    """Algorithm 1's planes and, with ``depth_crop.method="bed-volume"``, the volume over the
+    bed, from the denoised first depth frame ``(H, W)`` ``uint16`` mm."""
+    dc = config.depth_crop
+    planes = fit_depth_planes(first_depth, n_sigma=dc.n_sigma)
+    if dc.method != "bed-volume":
+        return planes, None
+    volume = fit_bed_volume(
+        first_depth, intrinsics=Intrinsics(*config.detection.depth_intrinsics),
+        floor_gap_mm=dc.floor_gap_mm, above_mm=dc.above_mm, margin_mm=dc.margin_mm)
+    if volume is None:
+        notes.append("no floor or bed found on the first depth frame: "
+                     "depth-cropped with Algorithm 1 instead")
+    return planes, volume
+
+
+def _detect_keyframes(
+    src: VideoReader, dep_reader: VideoReader | None, prep: FramePrep,
+    config: PreprocessConfig, detector: Detector | None, notes: list[str], *,
+    whole_depth: bool,
+) -> list[KeyframeCrop]:
+    """The detection crop of every key frame (the full frame when detection is off)."""
+    info = src.info
+    full: Box = (0, 0, info.width, info.height)
+    if not config.detection.enabled:
+        return [KeyframeCrop(0, full, None, None, None, True)]
+    detector = detector or make_detector(config)
+    every = config.detection.redetect_every
+    frames = [0] if every is None else list(range(0, info.n_frames, every))
+    out = []
+    for k in frames:
+        image = src.read(k, k + 1)
+        depth = None if dep_reader is None else dep_reader.read(k, k + 1)
+        image8, dep = prep.source(image, depth, crop_depth=config.detection.on_depth_cropped)
+        if whole_depth and depth is not None:
+            dep = prep.depth(depth)
+        decision = detection_crop_box(
+            detector.detect(grey_to_rgb(image8[0]), depth=None if dep is None else dep[0]),
+            info.width, info.height, margin=config.detection.margin,
+            min_score=config.detection.min_score,
+        )
+        if not decision.ok:
+            notes.append(f"frame {k}: no bed or person detected by {detector.name}; "
+                         "the full frame is kept")
+        out.append(KeyframeCrop(k, decision.crop_box or full, decision.detection_box,
+                                decision.bed, decision.person, decision.ok))
+    return out
