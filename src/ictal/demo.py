@@ -90,7 +90,7 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> DemoResult:
     from ictal.models.presets import load_model_config
     from ictal.phantom.config import PhantomConfig
     from ictal.phantom.generate import generate_dataset
-    from ictal.preprocess.config import variant_config
+    from ictal.preprocess.config import resolve_config
     from ictal.preprocess.dataset import preprocess_dataset
     from ictal.progress import make_progress
 
@@ -112,7 +112,7 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> DemoResult:
         raise IctalError("the phantom produced no recording", hint="see the errors above")
 
     t0 = time.perf_counter()
-    pre_cfg = variant_config(cfg.variant)
+    pre_cfg = resolve_config(variant=cfg.variant)
     plans_dir = out / f"preprocess-{cfg.variant}"  # one per variant: their configs differ
     with make_progress(disable=not progress) as bar:
         task = bar.add_task("preprocess + QC", total=len(manifest.recordings))
