@@ -76,10 +76,12 @@ def write_long_preview(path: Path, minutes: float, fps: int = 30) -> int:
 def prepare(data_dir: Path, storage: Path, url: str, minutes: float,
             n_events: int) -> dict[str, object]:
     """Migrate, add a clinic + user + patient + the long recording (preview already done)."""
-    from ictal.server import repository, schemas
+    from ictal.server import schemas
     from ictal.server.db import Database
+    from ictal.server.enums import PreviewStatus, Role
     from ictal.server.media import probe_video
     from ictal.server.migrate import upgrade_head
+    from ictal.server.repositories import clinics, events, patients, recordings, users
     from ictal.server.security import make_hasher
 
     storage.mkdir(parents=True, exist_ok=True)
@@ -96,23 +98,23 @@ def prepare(data_dir: Path, storage: Path, url: str, minutes: float,
     info = probe_video(raw)
     tag = uuid.uuid4().hex[:6]
     with database.writes() as db:
-        clinic = repository.get_or_create_clinic(db, f"bench-{tag}")
-        user = repository.create_user(db, None, schemas.UserCreate(
-            username=f"bench_{tag}", password=PASSWORD, role="clinician",
+        clinic = clinics.get_or_create_clinic(db, f"bench-{tag}")
+        user = users.create_user(db, None, schemas.UserCreate(
+            username=f"bench_{tag}", password=PASSWORD, role=Role.CLINICIAN,
             clinic_ids=[clinic.id]), make_hasher().hash(PASSWORD), allowed_clinics=None)
-        patient = repository.create_patient(db, user, clinic.id, schemas.PatientCreate())
-        rec = repository.create_recording(
+        patient = patients.create_patient(db, user, clinic.id, schemas.PatientCreate())
+        rec = recordings.create_recording(
             db, user, patient, kind="rgb", path=raw.resolve(), size_bytes=raw.stat().st_size,
             fps=info.fps, width=info.width, height=info.height, n_frames=info.n_frames,
             pix_fmt=info.pix_fmt, window=None)
-        repository.set_preview_state(db, rec.id, status="done", progress=100.0,
+        recordings.set_preview_state(db, rec.id, status=PreviewStatus.DONE, progress=100.0,
                                      preview_path=preview_rel)
         duration = float(Fraction(info.n_frames) / info.fps)
-        events = [repository.create_event(db, user, rec, schemas.EventCreate(
+        made = [events.create_event(db, user, rec, schemas.EventCreate(
             t0=0.0, t1=duration, label="FLE")) for _ in range(n_events)]
         db.commit()
         out = {"username": user.username, "recording": rec.id,
-               "events": [e.id for e in events], "duration": duration, "frames": n,
+               "events": [e.id for e in made], "duration": duration, "frames": n,
                "gen_s": gen_s, "size": raw.stat().st_size}
     database.dispose()
     return out

@@ -19,11 +19,12 @@ from types import ModuleType
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from ictal.server import repository, schemas
+from ictal.server import schemas
 from ictal.server.app import create_app
 from ictal.server.config import ServerSettings
 from ictal.server.db import Database, make_engine
 from ictal.server.migrate import upgrade_connection, upgrade_head
+from ictal.server.repositories import clinics, users
 from ictal.server.security import make_hasher
 
 
@@ -132,19 +133,19 @@ def world(database: Database, settings: ServerSettings, password_hash: str) -> I
     jobs = FakeJobs()
     app.state.ictal.jobs = jobs
     with database.sessions() as db:
-        a = repository.get_or_create_clinic(db, "Clinic A")
-        b = repository.get_or_create_clinic(db, "Clinic B")
-        users = {}
+        a = clinics.get_or_create_clinic(db, "Clinic A")
+        b = clinics.get_or_create_clinic(db, "Clinic B")
+        user_ids = {}
         for name, role, clinic in [("admin_a", "admin", a.id), ("clin_a", "clinician", a.id),
                                    ("ds_a", "data_scientist", a.id),
                                    ("clin_b", "clinician", b.id), ("admin_b", "admin", b.id)]:
-            user = repository.create_user(
+            user = users.create_user(
                 db, None, schemas.UserCreate(username=name, password=PASSWORD, role=role,
                                              clinic_ids=[clinic]),
                 password_hash, allowed_clinics=None)
-            users[name] = user.id
+            user_ids[name] = user.id
         db.commit()
-        world = World(app, database, jobs, a.id, b.id, users)
+        world = World(app, database, jobs, a.id, b.id, user_ids)
     yield world
     # no answer of any route, in any test, may ever carry a password hash
     dump = json.dumps(world.responses)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from ictal.server import schemas
 from ictal.server.db import Database
+from ictal.server.repositories import clinics, events, patients, recordings, users
 from ictal.server.security import CSRF_HEADER
 
 PASSWORD = "correct horse battery"
@@ -102,3 +105,22 @@ def make_event(client: TestClient, rec_id: int, **kw: Any) -> dict[str, Any]:
     r = client.post(f"/api/recordings/{rec_id}/events", json=body)
     assert r.status_code == 201, r.text
     return r.json()
+
+
+def seed_event(database: Database, storage_root: Path) -> tuple[int, int]:
+    """A clinic, a clinician ``racer``, a patient, a recording of ``ir/clip.mkv`` (1.2 s) and
+    an event [0.1, 1.0] s, written through the data-access layer; returns (user id, event id)."""
+    with database.sessions() as db:
+        clinic = clinics.get_or_create_clinic(db, "Race clinic")
+        user = users.create_user(db, None, schemas.UserCreate(
+            username="racer", password=PASSWORD, role="clinician", clinic_ids=[clinic.id]),
+            "not-a-real-hash", allowed_clinics=None)
+        patient = patients.create_patient(db, user, clinic.id, schemas.PatientCreate())
+        rec = recordings.create_recording(
+            db, user, patient, kind="ir", path=storage_root / "ir" / "clip.mkv", size_bytes=1,
+            fps=Fraction(10), width=64, height=48, n_frames=12, pix_fmt="gray16le",
+            window=(0, 1))
+        ev = events.create_event(db, user, rec, schemas.EventCreate(t0=0.1, t1=1.0,
+                                                                    label="FLE"))
+        db.commit()
+        return user.id, ev.id

@@ -15,11 +15,11 @@ import pytest
 import yaml
 from serverkit import write_ir_video
 
-from ictal.server import repository
 from ictal.server.bootstrap import ensure_first_admin, seed_demo
 from ictal.server.config import ServerSettings
 from ictal.server.db import Database
 from ictal.server.migrate import upgrade_head
+from ictal.server.repositories import events, mois, recordings, users
 from ictal.server.security import make_hasher, verify_password
 
 
@@ -36,7 +36,7 @@ def test_first_admin_once_with_argon2_hash(tmp_path: Path) -> None:
     password = ensure_first_admin(database, hasher)
     assert password is not None and len(password) >= 20
     with database.sessions() as db:
-        admin = repository.get_user_by_username(db, "admin")
+        admin = users.get_user_by_username(db, "admin")
         assert admin.role == "admin" and admin.password_hash.startswith("$argon2id$")
         assert password not in admin.password_hash
         assert verify_password(hasher, admin.password_hash, password)
@@ -64,13 +64,13 @@ def test_seed_demo_registers_a_manifest(tmp_path: Path) -> None:
     ids = seed_demo(database, settings, path)
     assert len(ids) == 1
     with database.sessions() as db:
-        rec = repository.get_recording_unscoped(db, ids[0])
+        rec = recordings.get_recording_unscoped(db, ids[0])
         assert rec.n_frames == 12 and rec.preview_status == "pending"
         assert rec.patient.code != "P001" or rec.patient.syndrome == "FLE"
-        events = repository.list_events(db, rec)
-        assert [(e.t0, e.t1) for e in events] == [(0.1, 1.0)]
-        mois = repository.list_mois_of_event(db, events[0])
-        assert [m.term.code for m in mois] == ["manual-automatism"]  # the unknown term skipped
+        found = events.list_events(db, rec)
+        assert [(e.t0, e.t1) for e in found] == [(0.1, 1.0)]
+        annotated = mois.list_mois_of_event(db, found[0])
+        assert [m.term.code for m in annotated] == ["manual-automatism"]  # the unknown term skipped
     assert seed_demo(database, settings, path) == []  # idempotent
     database.dispose()
 

@@ -12,10 +12,11 @@ from fastapi.testclient import TestClient
 from serverkit import PASSWORD, FakeJobs, make_event, make_recording
 from sqlalchemy import text
 
-from ictal.server import repository, schemas
+from ictal.server import schemas
 from ictal.server.app import create_app
 from ictal.server.config import ServerSettings
 from ictal.server.deps import AppState
+from ictal.server.repositories import clinics, users
 from ictal.server.security import CSRF_HEADER
 
 
@@ -37,8 +38,8 @@ def own_app(request: pytest.FixtureRequest, settings: ServerSettings,
     state.jobs = FakeJobs()  # type: ignore[assignment]
     tag = uuid.uuid4().hex[:8]
     with state.database.writes() as db:
-        clinic = repository.get_or_create_clinic(db, f"Gate clinic {tag}")
-        repository.create_user(db, None, schemas.UserCreate(
+        clinic = clinics.get_or_create_clinic(db, f"Gate clinic {tag}")
+        users.create_user(db, None, schemas.UserCreate(
             username=f"gatekeeper_{tag}", password=PASSWORD, role="clinician",
             clinic_ids=[clinic.id]), password_hash, allowed_clinics=None)
         db.commit()

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from serverkit import PASSWORD, write_ir_video
 
-from ictal.server import repository, schemas
+from ictal.server import schemas
 from ictal.server.app import create_app
 from ictal.server.config import ServerSettings
 from ictal.server.db import Database
@@ -27,6 +27,7 @@ from ictal.server.media import (
     to_grey8,
     transcode_preview,
 )
+from ictal.server.repositories import clinics, patients, recordings, users
 from ictal.server.security import CSRF_HEADER, make_hasher
 
 
@@ -114,8 +115,8 @@ def test_background_transcode_and_range_requests(tmp_path: Path) -> None:
     app = create_app(settings)
     database = app.state.ictal.database
     with database.sessions() as db:
-        clinic = repository.get_or_create_clinic(db, "C")
-        repository.create_user(db, None, schemas.UserCreate(
+        clinic = clinics.get_or_create_clinic(db, "C")
+        users.create_user(db, None, schemas.UserCreate(
             username="doc", password=PASSWORD, role="clinician", clinic_ids=[clinic.id]),
             make_hasher().hash(PASSWORD), allowed_clinics=None)
         db.commit()
@@ -134,7 +135,7 @@ def test_background_transcode_and_range_requests(tmp_path: Path) -> None:
         assert status["status"] == "done", status
         assert status["progress"] == 100.0
         with database.sessions() as db:
-            row = repository.get_recording_unscoped(db, rec["id"])
+            row = recordings.get_recording_unscoped(db, rec["id"])
             preview = settings.preview_root / row.preview_path
         data = preview.read_bytes()
         size = len(data)
@@ -165,12 +166,12 @@ def test_failed_transcode_is_reported(database: Database, tmp_path: Path) -> Non
     broken.write_bytes(b"\x1a\x45\xdf\xa3" + b"not really matroska" * 50)
     settings = ServerSettings(data_dir=tmp_path / "data", storage_root=storage)
     with database.writes() as db:
-        clinic = repository.get_or_create_clinic(db, "C")
-        user = repository.create_user(db, None, schemas.UserCreate(
+        clinic = clinics.get_or_create_clinic(db, "C")
+        user = users.create_user(db, None, schemas.UserCreate(
             username="doc", password=PASSWORD, role="clinician", clinic_ids=[clinic.id]),
             "hash", allowed_clinics=None)
-        patient = repository.create_patient(db, user, clinic.id, schemas.PatientCreate())
-        rec = repository.create_recording(
+        patient = patients.create_patient(db, user, clinic.id, schemas.PatientCreate())
+        rec = recordings.create_recording(
             db, user, patient, kind="ir", path=broken, size_bytes=broken.stat().st_size,
             fps=Fraction(10), width=64, height=48, n_frames=12, pix_fmt="gray16le",
             window=(0, 100))
@@ -178,7 +179,7 @@ def test_failed_transcode_is_reported(database: Database, tmp_path: Path) -> Non
         rec_id = rec.id
     TranscodeJobs(settings, database).run(rec_id)
     with database.sessions() as db:
-        row = repository.get_recording_unscoped(db, rec_id)
+        row = recordings.get_recording_unscoped(db, rec_id)
         assert row.preview_status == "failed" and row.preview_progress == 0.0
         assert "broken.mkv" in row.preview_error
     assert not (settings.preview_root / f"0000/{rec_id}.mp4").exists()

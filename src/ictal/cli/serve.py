@@ -122,10 +122,11 @@ def create_user(
     from pydantic import ValidationError
 
     from ictal.errors import ConfigError
-    from ictal.server import repository, schemas
+    from ictal.server import schemas
     from ictal.server.db import Database
     from ictal.server.errors import ServerError
     from ictal.server.migrate import upgrade_head
+    from ictal.server.repositories import clinics, users
     from ictal.server.security import random_password
 
     settings = _settings(data_dir, database_url, None)
@@ -133,18 +134,18 @@ def create_user(
     upgrade_head(settings.db_url)
     secret = password or random_password()
     try:
-        body = schemas.UserCreate(username=username, password=secret, role=role,  # type: ignore[arg-type]
-                                  clinic_ids=[1])
+        body = schemas.UserCreate.model_validate(
+            {"username": username, "password": secret, "role": role, "clinic_ids": [1]})
     except ValidationError as err:
         raise ConfigError(f"invalid user: {err.errors()[0]['msg']}") from err
     database = Database.from_url(settings.db_url)
     try:
         with database.writes() as db:
-            clinic_row = repository.get_or_create_clinic(db, clinic)
+            clinic_row = clinics.get_or_create_clinic(db, clinic)
             body = body.model_copy(update={"clinic_ids": [clinic_row.id]})
             try:
-                repository.create_user(db, None, body, settings.make_hasher().hash(secret),
-                                       allowed_clinics=None)
+                users.create_user(db, None, body, settings.make_hasher().hash(secret),
+                                  allowed_clinics=None)
             except ServerError as err:
                 raise ConfigError(err.message) from err
             db.commit()

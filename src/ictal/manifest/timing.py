@@ -56,3 +56,8 @@ def moi_time_problems(start: float, end: float, *, event_span: tuple[float, floa
             problems.append(TimeProblem(
                 None, f"MOI [{start}, {end}] lies outside its event '{event}' [{t0}, {t1}]"))
     return problems
+
+
+def describe(problems: list[TimeProblem]) -> str:
+    """The problems in one line: ``"t1: offset 0.4 must be after onset t0=0.5; ..."``."""
+    return "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in problems)

@@ -18,18 +18,17 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ictal import __version__
 from ictal.errors import ConfigError
 from ictal.server.config import ServerSettings
 from ictal.server.db import Database
 from ictal.server.deps import AppState
-from ictal.server.errors import OutsideRootError, ServerError, StaleVersionError
+from ictal.server.errors import OutsideRootError, ServerError, StaleVersionError, hide_paths
 from ictal.server.jobs import TranscodeJobs
 from ictal.server.media import resolve_inside
+from ictal.server.middleware import BodyLimit, SecurityHeaders
 from ictal.server.migrate import upgrade_head
 from ictal.server.routes import admin, annotations, auth, mlops, patients, recordings
 from ictal.server.schemas import Health
@@ -44,36 +43,6 @@ NOT_BUILT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <code>frontend/</code> into <code>src/ictal/server/static/</code>), then reload this page.</p>
 <p>The API is up: see <a href="/docs">/docs</a> and <a href="/openapi.json">/openapi.json</a>.</p>
 </body></html>"""
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
-
-
-class SecurityHeaders:
-    """Pure ASGI middleware adding :data:`SECURITY_HEADERS` (and ``no-store`` on the API)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        api = scope["path"].startswith("/api/")
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for key, value in SECURITY_HEADERS.items():
-                    headers.setdefault(key, value)
-                if api:
-                    headers.setdefault("Cache-Control", "no-store")
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 def settings_from_env() -> ServerSettings:
@@ -170,12 +139,16 @@ def create_app(settings: ServerSettings | None = None, *,
     )
     app.state.ictal = state
 
+    def public(text: str) -> str:
+        """An error text as a client may see it: no path of the server's folders."""
+        return hide_paths(text, settings.private_roots)
+
     @app.exception_handler(ServerError)
     async def _server_error(_request: Request, exc: ServerError) -> JSONResponse:
         if isinstance(exc, StaleVersionError):
             body = {"detail": {"message": exc.message, "current": exc.current}}
         else:
-            body = {"detail": exc.message}
+            body = {"detail": public(exc.message)}
         return JSONResponse(body, status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
@@ -187,9 +160,13 @@ def create_app(settings: ServerSettings | None = None, *,
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+        detail = public(exc.detail) if isinstance(exc.detail, str) else exc.detail
+        return JSONResponse({"detail": detail}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
+    # outermost last: security headers also on the 413s of the body limit
+    app.add_middleware(BodyLimit, limit=settings.max_json_bytes,
+                       exempt=frozenset({recordings.UPLOAD_PATH}))
     app.add_middleware(SecurityHeaders)
 
     # each area mounted directly under /api (not through an intermediate /api router): every

@@ -8,12 +8,15 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 from ictal.errors import ConfigError, IctalError
-from ictal.server import repository, schemas
+from ictal.manifest import load_manifest
+from ictal.server import schemas
 from ictal.server.config import ServerSettings
 from ictal.server.db import Database
+from ictal.server.enums import Role, as_stream_kind
 from ictal.server.errors import InvalidError, OutsideRootError
 from ictal.server.media import check_inside, probe_video
 from ictal.server.models import Patient
+from ictal.server.repositories import clinics, events, mois, patients, recordings, users
 from ictal.server.security import random_password
 
 log = logging.getLogger(__name__)
@@ -28,13 +31,13 @@ def ensure_first_admin(database: Database, hasher: PasswordHasher) -> str | None
     """Create clinic + admin when the database has no user; return the random password
     (shown to the operator once, stored only as an argon2 hash), else ``None``."""
     with database.writes() as db:
-        if repository.count_users(db) > 0:
+        if users.count_users(db) > 0:
             return None
         password = random_password()
-        clinic = repository.get_or_create_clinic(db, FIRST_CLINIC)
-        repository.create_user(
+        clinic = clinics.get_or_create_clinic(db, FIRST_CLINIC)
+        users.create_user(
             db, None,
-            schemas.UserCreate(username=FIRST_ADMIN, password=password, role="admin",
+            schemas.UserCreate(username=FIRST_ADMIN, password=password, role=Role.ADMIN,
                                clinic_ids=[clinic.id]),
             hasher.hash(password), allowed_clinics=None,
         )
@@ -46,21 +49,20 @@ def seed_demo(database: Database, settings: ServerSettings, manifest_path: Path)
     """Register the recordings of a (phantom) manifest, with its events and MOIs, in the first
     admin's clinic; return the new recording ids. Files must lie under the storage root;
     recordings already registered are skipped, so a second run adds nothing."""
-    from ictal.manifest import load_manifest
-
     manifest = load_manifest(manifest_path)
     new_ids: list[int] = []
     with database.writes() as db:
-        admin = repository.first_admin(db)
+        admin = users.first_admin(db)
         if admin is None or not admin.clinic_ids:
             raise ConfigError("no admin to own the demo data", hint="start `ictal serve` once")
         clinic_id = admin.clinic_ids[0]
-        patients: dict[str, Patient] = {}
+        by_code: dict[str, Patient] = {}
         for rec in manifest.recordings:
-            streams = [s for s in rec.streams if s.kind in ("ir", "depth", "rgb")]
+            streams = [(s, kind) for s in rec.streams
+                       if (kind := as_stream_kind(s.kind)) is not None]
             if not streams:
                 continue
-            stream = streams[0]
+            stream, kind = streams[0]
             try:
                 path = check_inside(settings.storage, manifest.resolve(stream))
             except OutsideRootError as err:
@@ -69,28 +71,28 @@ def seed_demo(database: Database, settings: ServerSettings, manifest_path: Path)
                     f"{settings.storage}", hint="pass --storage-root with a folder holding the "
                     "manifest's files",
                 ) from err
-            if repository.recording_by_path(db, path) is not None:
+            if recordings.recording_by_path(db, path) is not None:
                 continue
-            patient = patients.get(rec.patient)
+            patient = by_code.get(rec.patient)
             if patient is None:
                 mp = manifest.patient(rec.patient)
-                patient = repository.create_patient(db, admin, clinic_id, schemas.PatientCreate(
+                patient = patients.create_patient(db, admin, clinic_id, schemas.PatientCreate(
                     age=mp.age, sex=mp.sex, syndrome=mp.syndrome, etiology=mp.etiology,
                     invasive=mp.invasive))
-                patients[rec.patient] = patient
+                by_code[rec.patient] = patient
             try:
                 info = probe_video(path)
             except IctalError as err:
                 log.warning("demo: skipping %s: %s", rec.id, err)
                 continue
-            row = repository.create_recording(
-                db, admin, patient, kind=stream.kind, path=path, size_bytes=path.stat().st_size,
+            row = recordings.create_recording(
+                db, admin, patient, kind=kind, path=path, size_bytes=path.stat().st_size,
                 fps=info.fps, width=info.width, height=info.height, n_frames=info.n_frames,
                 pix_fmt=info.pix_fmt, window=info.window)
             new_ids.append(row.id)
             for ev in manifest.events_of(rec.id):
                 try:
-                    event = repository.create_event(db, admin, row, schemas.EventCreate(
+                    event = events.create_event(db, admin, row, schemas.EventCreate(
                         t0=ev.t0, t1=ev.t1, tG=ev.tG, label=ev.label,
                         seizure_types=ev.seizure_types, semiology=ev.semiology))
                 except InvalidError as err:
@@ -98,7 +100,7 @@ def seed_demo(database: Database, settings: ServerSettings, manifest_path: Path)
                     continue
                 for moi in manifest.mois_of(ev.id):
                     try:
-                        repository.create_moi(db, admin, event, schemas.MoiCreate(
+                        mois.create_moi(db, admin, event, schemas.MoiCreate(
                             region=moi.region, term=TERM_SYNONYMS.get(moi.term, moi.term),
                             start=moi.start, end=moi.end))
                     except (InvalidError, ValueError) as err:

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
 
 #: Upload size limit when none is configured: 20 GiB (the seed's largest samples are ~20 GB).
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024**3
+#: Limit of every other request body (JSON) when none is configured: 16 MiB, room for the
+#: ``ictal predict`` output of about 3 days of 2 s windows.
+DEFAULT_MAX_JSON_BYTES = 16 * 1024**2
 
 
 class ServerSettings(BaseModel):
@@ -29,6 +32,7 @@ class ServerSettings(BaseModel):
     storage_root: Path | None = None
     static_dir: Path | None = None  # built front-end; default: the package's static/ folder
     max_upload_bytes: Annotated[int, Field(gt=0)] = DEFAULT_MAX_UPLOAD_BYTES
+    max_json_bytes: Annotated[int, Field(gt=0)] = DEFAULT_MAX_JSON_BYTES
     cookie_secure: bool = False  # set True behind HTTPS (production)
     session_hours: Annotated[float, Field(gt=0)] = 12.0
     login_max_failures: Annotated[int, Field(ge=1)] = 5
@@ -88,6 +92,11 @@ class ServerSettings(BaseModel):
     @property
     def upload_root(self) -> Path:
         return self.storage / "uploads"
+
+    @property
+    def private_roots(self) -> tuple[Path, ...]:
+        """The server's folders, which no text sent to a client may show."""
+        return (self.storage, self.preview_root, self.data_dir)
 
     def make_hasher(self) -> PasswordHasher:
         """The password hasher these settings ask for."""

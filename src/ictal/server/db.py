@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from ictal.server.errors import InvalidError
 
 
 class Base(DeclarativeBase):
@@ -37,6 +41,22 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def str_enum(enum: type[StrEnum], length: int) -> Enum:
+    """A ``VARCHAR(length)`` column holding the *values* of ``enum`` (``'clinician'``, not
+    ``'CLINICIAN'``); SQLAlchemy refuses other strings before they reach the database."""
+    return Enum(enum, native_enum=False, length=length, validate_strings=True,
+                values_callable=lambda members: [m.value for m in members])
+
+
+def commit(db: Session) -> None:
+    """Commit; a uniqueness race (two requests creating the same name) becomes a 422."""
+    try:
+        db.commit()
+    except IntegrityError as err:
+        db.rollback()
+        raise InvalidError(f"the change conflicts with existing data: {err.orig}") from err
 
 
 #: Execution option marking an engine / connection whose transactions will write.

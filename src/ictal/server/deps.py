@@ -35,11 +35,12 @@ from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from ictal.server import repository
 from ictal.server.config import ServerSettings
 from ictal.server.db import Database
+from ictal.server.enums import Role
 from ictal.server.jobs import TranscodeJobs
 from ictal.server.models import LoginSession, User
+from ictal.server.repositories.users import get_session
 from ictal.server.security import (
     CSRF_COOKIE,
     CSRF_HEADER,
@@ -153,7 +154,7 @@ Settings = Annotated[ServerSettings, Depends(get_settings)]
 def authenticate(request: Request, db: Session) -> LoginSession:
     """The request's live session (401 without one) after the CSRF check on writes (403)."""
     token = request.cookies.get(SESSION_COOKIE)
-    row = repository.get_session(db, token_digest(token)) if token else None
+    row = get_session(db, token_digest(token)) if token else None
     if row is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "not logged in (or the session expired): log in again",
@@ -193,16 +194,17 @@ async def get_streaming_user(request: Request, db: ReadDbSession) -> User:
 StreamingUser = Annotated[User, Depends(get_streaming_user)]
 
 
-def _check_role(user: User, allowed: frozenset[str]) -> User:
+def _check_role(user: User, allowed: frozenset[Role]) -> User:
     if user.role not in allowed:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
-            f"role {user.role!r} may not do this (allowed: {', '.join(sorted(allowed))})",
+            f"role {user.role.value!r} may not do this "
+            f"(allowed: {', '.join(sorted(r.value for r in allowed))})",
         )
     return user
 
 
-def require_role(*roles: str) -> Callable[[User], Awaitable[User]]:
+def require_role(*roles: Role) -> Callable[[User], Awaitable[User]]:
     """A dependency that lets only ``roles`` through (403 for other authenticated users)."""
     allowed = frozenset(roles)
 
@@ -212,7 +214,7 @@ def require_role(*roles: str) -> Callable[[User], Awaitable[User]]:
     return check
 
 
-def require_role_streaming(*roles: str) -> Callable[[User], Awaitable[User]]:
+def require_role_streaming(*roles: Role) -> Callable[[User], Awaitable[User]]:
     """:func:`require_role` for routes that authenticate on a :data:`ReadDbSession`."""
     allowed = frozenset(roles)
 
@@ -222,7 +224,7 @@ def require_role_streaming(*roles: str) -> Callable[[User], Awaitable[User]]:
     return check
 
 
-Annotator = Annotated[User, Depends(require_role("clinician", "admin"))]
-Uploader = Annotated[User, Depends(require_role_streaming("clinician", "admin"))]
-DataScientist = Annotated[User, Depends(require_role("data_scientist", "admin"))]
-Admin = Annotated[User, Depends(require_role("admin"))]
+Annotator = Annotated[User, Depends(require_role(Role.CLINICIAN, Role.ADMIN))]
+Uploader = Annotated[User, Depends(require_role_streaming(Role.CLINICIAN, Role.ADMIN))]
+DataScientist = Annotated[User, Depends(require_role(Role.DATA_SCIENTIST, Role.ADMIN))]
+Admin = Annotated[User, Depends(require_role(Role.ADMIN))]

@@ -21,8 +21,8 @@ from ictal.manifest import (
     manifest_to_dict,
     parse_manifest,
 )
-from ictal.server import repository
 from ictal.server.models import User
+from ictal.server.repositories.export import events_and_mois, recordings_for_export
 from ictal.server.schemas import ManifestExportRequest
 
 
@@ -32,21 +32,21 @@ def recording_manifest_id(recording_id: int) -> str:
 
 def build_manifest(db: Session, user: User, req: ManifestExportRequest) -> Manifest:
     """A validated :class:`~ictal.manifest.Manifest` of the requested recordings."""
-    recordings = repository.recordings_for_export(db, user.clinic_ids, req)
-    events, mois = repository.events_and_mois(db, [r.id for r in recordings])
+    recordings = recordings_for_export(db, user.clinic_ids, req)
+    events, mois = events_and_mois(db, [r.id for r in recordings])
     patients = {r.patient.id: r.patient for r in recordings}
     manifest = Manifest(
         name=req.name,
         labels=sorted({e.label for e in events}),
         patients=[
-            Patient(id=p.code, sex=p.sex, age=p.age, syndrome=p.syndrome,  # type: ignore[arg-type]
+            Patient(id=p.code, sex=p.sex, age=p.age, syndrome=p.syndrome,
                     etiology=p.etiology, invasive=p.invasive)
             for p in sorted(patients.values(), key=lambda p: p.code)
         ],
         recordings=[
             Recording(
                 id=recording_manifest_id(r.id), patient=r.patient.code,
-                streams=[Stream(kind=r.kind, path=r.path, fps=Fraction(r.fps),  # type: ignore[arg-type]
+                streams=[Stream(kind=r.kind, path=r.path, fps=Fraction(r.fps),
                                 width=r.width, height=r.height, n_frames=r.n_frames)],
                 meta={"server_recording_id": r.id, "clinic_id": r.clinic_id},
             )

@@ -13,11 +13,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from ictal.errors import IctalError
-from ictal.server import repository
 from ictal.server.config import ServerSettings
 from ictal.server.db import Database
-from ictal.server.errors import ServerError
+from ictal.server.enums import PreviewStatus
+from ictal.server.errors import ServerError, hide_paths
 from ictal.server.media import TranscodeCancelledError, check_inside, transcode_preview
+from ictal.server.repositories import recordings
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class TranscodeJobs:
     def resume_unfinished(self) -> int:
         """Queue every recording whose preview is pending or was interrupted; return how many."""
         with self.database.sessions() as db:
-            ids = repository.unfinished_previews(db)
+            ids = recordings.unfinished_previews(db)
         for rid in ids:
             self.submit(rid)
         return len(ids)
@@ -62,30 +63,37 @@ class TranscodeJobs:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
-    def _set(self, recording_id: int, **state: object) -> None:
+    def _set(self, recording_id: int, status: PreviewStatus, progress: float, *,
+             preview_path: str | None = None, error: str | None = None) -> None:
+        """Write the preview's state in a short transaction of its own; an error text as
+        clients may see it (paths relative to the server's folders)."""
+        if error is not None:
+            error = hide_paths(error, self.settings.private_roots)
         with self.database.writes() as db:
-            repository.set_preview_state(db, recording_id, **state)  # type: ignore[arg-type]
+            recordings.set_preview_state(db, recording_id, status=status, progress=progress,
+                                         preview_path=preview_path, error=error)
             db.commit()
 
     def run(self, recording_id: int) -> None:
         """Transcode one recording (called on a worker thread)."""
         with self.database.sessions() as db:
-            rec = repository.get_recording_unscoped(db, recording_id)
+            rec = recordings.get_recording_unscoped(db, recording_id)
             if rec is None:
                 return
             source = Path(rec.path)
             n_frames = rec.n_frames
-            window = (rec.window_lo, rec.window_hi) if rec.window_lo is not None else None
+            lo, hi = rec.window_lo, rec.window_hi
+            window = (lo, hi) if lo is not None and hi is not None else None
         rel = f"{recording_id // 1000:04d}/{recording_id}.mp4"
         target = self.settings.preview_root / rel
-        self._set(recording_id, status="running", progress=0.0)
+        self._set(recording_id, status=PreviewStatus.RUNNING, progress=0.0)
         try:
             check_inside(self.settings.storage, source)
             transcode_preview(
                 source, target, n_frames=n_frames,
-                window=window if window and window[1] is not None else None,  # type: ignore[arg-type]
+                window=window,
                 gop=self.settings.preview_gop, crf=self.settings.preview_crf,
-                progress=lambda pct: self._set(recording_id, status="running", progress=pct),
+                progress=lambda pct: self._set(recording_id, PreviewStatus.RUNNING, pct),
                 cancel=self._cancel,
             )
         except TranscodeCancelledError:
@@ -94,12 +102,12 @@ class TranscodeJobs:
             return
         except (IctalError, ServerError, OSError, ValueError) as err:
             log.warning("preview of recording %d failed: %s", recording_id, err)
-            self._set(recording_id, status="failed", progress=0.0, error=str(err))
+            self._set(recording_id, status=PreviewStatus.FAILED, progress=0.0, error=str(err))
             return
         except Exception as err:  # a job must always leave its row in a final state
             log.exception("preview of recording %d failed unexpectedly", recording_id)
-            self._set(recording_id, status="failed", progress=0.0,
+            self._set(recording_id, status=PreviewStatus.FAILED, progress=0.0,
                       error=f"{type(err).__name__}: {err}")
             return
-        self._set(recording_id, status="done", progress=100.0, preview_path=rel)
+        self._set(recording_id, status=PreviewStatus.DONE, progress=100.0, preview_path=rel)
         log.info("preview of recording %d written to %s", recording_id, target)

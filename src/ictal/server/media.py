@@ -1,25 +1,34 @@
-"""Media on the server: safe paths under the storage root, probing, transcoding, Range replies.
+"""Media on the server: safe paths under the storage root, uploads, probing, transcoding,
+Range replies.
 
 Raw recordings never leave the server: browsers get an H.264 / MP4 preview (yuv420p,
 ``+faststart``, a keyframe every ``gop`` frames so a seek decodes at most ``gop`` frames),
 streamed with HTTP Range requests (seed 003, §III-C: "only compressed video is streamed to the
 front-end, while keeping raw data available for processing").
+
+Paths a client gives are relative to the storage root; every file-system error on them becomes
+a 4xx naming that relative path (:func:`user_file_errors`), never the server's directories.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
+import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import AsyncIterable, Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+from starlette.concurrency import run_in_threadpool
 
 from ictal.errors import VideoError
-from ictal.server.errors import NotFoundError, OutsideRootError
+from ictal.server.errors import InvalidError, NotFoundError, OutsideRootError, TooLargeError
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +61,30 @@ def resolve_inside(root: Path, relative: str) -> Path:
 
 
 def check_inside(root: Path, path: Path) -> Path:
-    """``path`` resolved, verified to lie under ``root`` (for paths read from the database)."""
+    """``path`` resolved, verified to lie under ``root`` (for paths read from the database);
+    the error names the file only (it may reach a client)."""
     resolved = path.resolve()
     if not resolved.is_relative_to(root.resolve()):
-        raise OutsideRootError(f"{path} lies outside {root}")
+        raise OutsideRootError(f"{path.name!r} lies outside its root folder: was it moved?")
     return resolved
+
+
+@contextlib.contextmanager
+def user_file_errors(shown: str) -> Iterator[None]:
+    """Turn the ``OSError`` of a file-system call on a client's path into a 4xx naming the
+    path as the client gave it (``shown``): 404 when it does not exist, 422 otherwise (a name
+    too long for the file system, no permission, ...)."""
+    try:
+        yield
+    except (FileNotFoundError, NotADirectoryError) as err:
+        raise NotFoundError(f"no file or directory {shown!r} in the storage root") from err
+    except OSError as err:
+        if err.errno == errno.ENAMETOOLONG:
+            raise InvalidError(
+                f"{shown[:80]!r}... is too long a path for the server's file system: give a "
+                "shorter one") from err
+        reason = os.strerror(err.errno) if err.errno else type(err).__name__
+        raise InvalidError(f"{shown!r} cannot be read on the server ({reason})") from err
 
 
 @dataclass(frozen=True)
@@ -68,25 +96,92 @@ class StorageItem:
 
 
 def list_directory(root: Path, relative: str) -> tuple[str, list[StorageItem]]:
-    """Entries of a directory under ``root`` (entries whose target escapes it are left out)."""
+    """Entries of a directory under ``root`` (entries whose target escapes it, or that cannot
+    be read, are left out)."""
     root = root.resolve()
     directory = resolve_inside(root, relative or ".")
-    if not directory.is_dir():
-        raise NotFoundError(f"no directory {relative!r} in the storage root")
-    items = []
-    for entry in sorted(directory.iterdir(), key=lambda p: (not p.is_dir(), p.name.lower())):
-        if entry.name.startswith("."):
-            continue
-        target = entry.resolve()
-        if not target.is_relative_to(root) or not target.exists():
-            continue
-        is_dir = target.is_dir()
-        items.append(StorageItem(
-            name=entry.name, path=entry.relative_to(root).as_posix(), is_dir=is_dir,
-            size_bytes=None if is_dir else target.stat().st_size,
-        ))
+    with user_file_errors(relative):
+        if not directory.is_dir():
+            raise NotFoundError(f"no directory {relative!r} in the storage root")
+        entries = list(directory.iterdir())
+    items = [item for entry in entries if (item := _storage_item(root, entry)) is not None]
+    items.sort(key=lambda i: (not i.is_dir, i.name.lower()))
     rel = directory.relative_to(root).as_posix()
     return ("" if rel == "." else rel), items
+
+
+def _storage_item(root: Path, entry: Path) -> StorageItem | None:
+    """``entry`` of a listed directory, or ``None`` when hidden, escaping ``root`` or
+    unreadable."""
+    if entry.name.startswith("."):
+        return None
+    try:
+        target = entry.resolve()
+        if not target.is_relative_to(root) or not target.exists():
+            return None
+        is_dir = target.is_dir()
+        size = None if is_dir else target.stat().st_size
+    except OSError:
+        return None
+    return StorageItem(name=entry.name, path=entry.relative_to(root).as_posix(), is_dir=is_dir,
+                       size_bytes=size)
+
+
+def stored_video(root: Path, relative: str) -> Path:
+    """The file ``relative`` names under ``root``, resolved; 400 when it escapes the root, 404
+    when it is not a file, 422 when the file system refuses the name."""
+    path = resolve_inside(root, relative)
+    with user_file_errors(relative):
+        if not path.is_file():
+            raise NotFoundError(f"no file {relative!r} in the storage root")
+    return path
+
+
+# --- uploads -------------------------------------------------------------------------------------
+VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".mpg", ".mpeg", ".asf",
+                            ".wmv", ".webm"})
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def upload_target(directory: Path, filename: str) -> Path:
+    """Where an upload called ``filename`` is kept: ``directory/<random>-<safe stem><suffix>``
+    (never an existing file, never outside ``directory``); :class:`InvalidError` when
+    ``filename`` is not a video file name."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in VIDEO_SUFFIXES:
+        allowed = ", ".join(sorted(VIDEO_SUFFIXES))
+        raise InvalidError(f"{filename!r} is not a video file name ({allowed})")
+    safe = _UNSAFE.sub("_", Path(filename).stem)[:80] or "upload"
+    return directory / f"{uuid.uuid4().hex[:12]}-{safe}{suffix}"
+
+
+async def save_upload(chunks: AsyncIterable[bytes], target: Path, limit: int) -> int:
+    """Stream ``chunks`` to ``target``; return its size in bytes.
+
+    The bytes go to a hidden ``.part`` file beside ``target`` (never held in memory), renamed
+    to ``target`` once complete. Above ``limit`` bytes :class:`TooLargeError` (413), for an
+    empty body :class:`InvalidError`; on any failure nothing is left behind. File I/O runs in
+    worker threads.
+    """
+    partial = target.with_name(f".{target.name}.part")
+    await run_in_threadpool(target.parent.mkdir, parents=True, exist_ok=True)
+    size = 0
+    fh = await run_in_threadpool(partial.open, "wb")
+    try:
+        async for chunk in chunks:
+            size += len(chunk)
+            if size > limit:
+                raise TooLargeError(f"upload exceeds the limit of {limit} bytes")
+            await run_in_threadpool(fh.write, chunk)
+        await run_in_threadpool(fh.close)
+        if size == 0:
+            raise InvalidError("the upload is empty")
+        await run_in_threadpool(partial.replace, target)
+    except BaseException:
+        fh.close()
+        partial.unlink(missing_ok=True)
+        raise
+    return size
 
 
 # --- probing -------------------------------------------------------------------------------------
@@ -115,6 +210,19 @@ def probe_video(path: Path) -> VideoInfo:
         raise VideoError(path, "contains no frames")
     window = grey_window(path) if info.dtype == np.uint16 else None
     return VideoInfo(info.fps, info.width, info.height, info.n_frames, info.pix_fmt, window)
+
+
+def probe_for_client(path: Path, shown: str) -> tuple[VideoInfo, int]:
+    """:func:`probe_video` and the file's size in bytes, for a file a client named ``shown``:
+    each failure is a 4xx naming ``shown``, not the server's path."""
+    with user_file_errors(shown):
+        size = path.stat().st_size
+        try:
+            info = probe_video(path)
+        except VideoError as err:
+            hint = f" ({err.hint})" if err.hint else ""
+            raise InvalidError(f"{shown}: {err.cause}{hint}") from err
+    return info, size
 
 
 def grey_window(path: Path) -> tuple[int, int]:

@@ -26,11 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ictal.server.db import Base, UTCDateTime, utcnow
-
-ROLES = ("clinician", "data_scientist", "admin")
-PREVIEW_STATES = ("pending", "running", "done", "failed")
-STREAM_KINDS = ("rgb", "ir", "depth")
+from ictal.server.db import Base, UTCDateTime, str_enum, utcnow
+from ictal.server.enums import PreviewStatus, Role, Sex, StreamKind
 
 clinic_members = Table(
     "clinic_members",
@@ -54,7 +51,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(32))
+    role: Mapped[Role] = mapped_column(str_enum(Role, 32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     clinics: Mapped[list[Clinic]] = relationship(
@@ -87,7 +84,7 @@ class Patient(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
     age: Mapped[int | None] = mapped_column(Integer)
-    sex: Mapped[str | None] = mapped_column(String(1))
+    sex: Mapped[Sex | None] = mapped_column(String(1))
     syndrome: Mapped[str | None] = mapped_column(String(200))
     etiology: Mapped[str | None] = mapped_column(String(200))
     invasive: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -105,7 +102,7 @@ class Recording(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[StreamKind] = mapped_column(String(16))
     path: Mapped[str] = mapped_column(Text)  # absolute, resolved, inside the storage root
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     fps: Mapped[str] = mapped_column(String(32))  # exact rational "30" or "30000/1001"
@@ -116,7 +113,8 @@ class Recording(Base):
     pix_fmt: Mapped[str] = mapped_column(String(32))
     window_lo: Mapped[int | None] = mapped_column(Integer)  # 16-bit -> 8-bit grey window
     window_hi: Mapped[int | None] = mapped_column(Integer)
-    preview_status: Mapped[str] = mapped_column(String(16), default="pending")
+    preview_status: Mapped[PreviewStatus] = mapped_column(str_enum(PreviewStatus, 16),
+                                                          default=PreviewStatus.PENDING)
     preview_progress: Mapped[float] = mapped_column(Float, default=0.0)
     preview_path: Mapped[str | None] = mapped_column(Text)  # relative to the preview root
     preview_error: Mapped[str | None] = mapped_column(Text)

@@ -3,6 +3,10 @@
 Request bodies forbid unknown fields, so a client can never slip an identifying field (a name,
 a birth date) into a patient, and a typo is a 422 instead of being silently ignored. Times are
 seconds from the start of the recording.
+
+Every id a client sends is a :data:`DbId`: outside the range of the id columns it cannot name a
+row and is refused with 422 before any query. In ``...Update`` bodies a field left out keeps its
+value (``MISSING``); ``null`` is admitted only where the column may be empty.
 """
 
 from __future__ import annotations
@@ -10,15 +14,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import MISSING, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-Role = Literal["clinician", "data_scientist", "admin"]
-Sex = Literal["F", "M", "U"]
-StreamKind = Literal["rgb", "ir", "depth"]
-PreviewStatus = Literal["pending", "running", "done", "failed"]
+from ictal.manifest.timing import (
+    TimeProblem,
+    describe,
+    event_time_problems,
+    moi_time_problems,
+)
+from ictal.server.enums import PreviewStatus, Role, Sex, StreamKind
+
 Seconds = Annotated[float, Field(ge=0, le=1e7, allow_inf_nan=False)]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+#: Largest value of the ``INTEGER`` columns (ids, versions): 32-bit on PostgreSQL.
+DB_INT_MAX = 2**31 - 1
+#: The id of a row, as paths, queries and bodies carry it.
+DbId = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
+#: The ``version`` of a row the client read (optimistic concurrency).
+Version = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
+#: Most ids one request may list (clinics, recordings of an export).
+MAX_IDS = 1000
 
 
 class _In(BaseModel):
@@ -54,7 +70,7 @@ class UserCreate(_In):
     username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")]
     password: Annotated[str, StringConstraints(min_length=12, max_length=1024)]
     role: Role
-    clinic_ids: Annotated[list[int], Field(min_length=1)]
+    clinic_ids: Annotated[list[DbId], Field(min_length=1, max_length=MAX_IDS)]
 
 
 class UserPublic(_Out):
@@ -79,7 +95,7 @@ class SessionPublic(BaseModel):
 class PatientCreate(_In):
     """Pseudonymised clinical data only; the server generates the patient's code."""
 
-    clinic_id: int | None = None  # required when the user belongs to several clinics
+    clinic_id: DbId | None = None  # required when the user belongs to several clinics
     age: Annotated[int, Field(ge=0, le=120)] | None = None
     sex: Sex | None = None
     syndrome: ShortText | None = None
@@ -88,12 +104,14 @@ class PatientCreate(_In):
 
 
 class PatientUpdate(_In):
-    version: int
-    age: Annotated[int, Field(ge=0, le=120)] | None = None
-    sex: Sex | None = None
-    syndrome: ShortText | None = None
-    etiology: ShortText | None = None
-    invasive: bool | None = None
+    """Fields to change (``null`` empties a clinical field; ``invasive`` is true or false)."""
+
+    version: Version
+    age: Annotated[int, Field(ge=0, le=120)] | MISSING | None = MISSING
+    sex: Sex | MISSING | None = MISSING
+    syndrome: ShortText | MISSING | None = MISSING
+    etiology: ShortText | MISSING | None = MISSING
+    invasive: bool | MISSING = MISSING
 
 
 class PatientPublic(_Out):
@@ -125,7 +143,7 @@ class StorageListing(BaseModel):
 class RecordingRegister(_In):
     """Register a file already in server storage; ``path`` is relative to the storage root."""
 
-    patient_id: int
+    patient_id: DbId
     path: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
     kind: StreamKind = "ir"
 
@@ -158,21 +176,16 @@ class PreviewStatusPublic(BaseModel):
 
 
 # --- events --------------------------------------------------------------------------------------
-class _EventTimes(_In):
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        t0, t1, tG = getattr(self, "t0", None), getattr(self, "t1", None), getattr(self, "tG", None)
-        if t0 is not None and t1 is not None and t1 <= t0:
-            raise ValueError(f"offset t1={t1} must be after onset t0={t0}")
-        if tG is not None and t0 is not None and t1 is not None and not t0 <= tG <= t1:
-            raise ValueError(f"tG={tG} must lie within [t0, t1] = [{t0}, {t1}]")
-        return self
+def _refuse(problems: list[TimeProblem]) -> None:
+    """A ``ValueError`` (422) naming every broken time rule, if any."""
+    if problems:
+        raise ValueError(describe(problems))
 
 
 Label = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
-class EventCreate(_EventTimes):
+class EventCreate(_In):
     t0: Seconds
     t1: Seconds
     tG: Seconds | None = None  # noqa: N815
@@ -180,20 +193,34 @@ class EventCreate(_EventTimes):
     seizure_types: Annotated[str, StringConstraints(max_length=500)] = ""
     semiology: Annotated[str, StringConstraints(max_length=5000)] = ""
 
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        _refuse(event_time_problems(self.t0, self.t1, self.tG))
+        return self
 
-class EventUpdate(_EventTimes):
+
+class EventUpdate(_In):
     """Fields to change; ``version`` is the one the client read (stale -> 409).
 
-    ``tG`` may be set to ``null`` explicitly to remove the generalisation time.
+    ``tG`` may be set to ``null`` explicitly to remove the generalisation time;
+    ``seizure_types`` / ``semiology`` are emptied with ``""`` (``null`` does the same).
     """
 
-    version: int
-    t0: Seconds | None = None
-    t1: Seconds | None = None
-    tG: Seconds | None = None  # noqa: N815
-    label: Label | None = None
-    seizure_types: Annotated[str, StringConstraints(max_length=500)] | None = None
-    semiology: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    version: Version
+    t0: Seconds | MISSING = MISSING
+    t1: Seconds | MISSING = MISSING
+    tG: Seconds | MISSING | None = MISSING  # noqa: N815
+    label: Label | MISSING = MISSING
+    seizure_types: Annotated[str, StringConstraints(max_length=500)] | MISSING | None = MISSING
+    semiology: Annotated[str, StringConstraints(max_length=5000)] | MISSING | None = MISSING
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        """The times given together; the server checks them merged with the row's."""
+        if self.t0 is not MISSING and self.t1 is not MISSING:
+            _refuse(event_time_problems(self.t0, self.t1,
+                                        None if self.tG is MISSING else self.tG))
+        return self
 
 
 class EventPublic(_Out):
@@ -243,16 +270,7 @@ class Vocabulary(BaseModel):
     regions: list[BodyRegionPublic]
 
 
-class _MoiTimes(_In):
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        start, end = getattr(self, "start", None), getattr(self, "end", None)
-        if start is not None and end is not None and end <= start:
-            raise ValueError(f"end={end} must be after start={start}")
-        return self
-
-
-class MoiCreate(_MoiTimes):
+class MoiCreate(_In):
     """``region`` / ``term`` are vocabulary codes (``GET /api/vocabulary``)."""
 
     region: Code
@@ -260,13 +278,27 @@ class MoiCreate(_MoiTimes):
     start: Seconds
     end: Seconds
 
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        _refuse(moi_time_problems(self.start, self.end))
+        return self
 
-class MoiUpdate(_MoiTimes):
-    version: int
-    region: Code | None = None
-    term: Code | None = None
-    start: Seconds | None = None
-    end: Seconds | None = None
+
+class MoiUpdate(_In):
+    """Fields to change; ``version`` is the one the client read (stale -> 409)."""
+
+    version: Version
+    region: Code | MISSING = MISSING
+    term: Code | MISSING = MISSING
+    start: Seconds | MISSING = MISSING
+    end: Seconds | MISSING = MISSING
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        """The times given together; the server checks them merged with the row's."""
+        if self.start is not MISSING and self.end is not MISSING:
+            _refuse(moi_time_problems(self.start, self.end))
+        return self
 
 
 class MoiPublic(_Out):
@@ -369,8 +401,8 @@ class ModelRunDetail(ModelRunPublic):
 class ManifestExportRequest(_In):
     """Recordings to export: the listed ones plus every recording of the listed clinics."""
 
-    recording_ids: list[int] = Field(default_factory=list)
-    clinic_ids: list[int] = Field(default_factory=list)
+    recording_ids: Annotated[list[DbId], Field(max_length=MAX_IDS)] = Field(default_factory=list)
+    clinic_ids: Annotated[list[DbId], Field(max_length=MAX_IDS)] = Field(default_factory=list)
     name: Annotated[str, StringConstraints(max_length=200)] = "ictal-server-export"
 
     @model_validator(mode="after")
@@ -445,5 +477,22 @@ class MoiConflict(ConflictBody):
     detail: MoiConflictDetail
 
 
-class ErrorMessage(BaseModel):
+class ApiError(BaseModel):
+    """Body of a 4xx answer: what went wrong and, where it helps, what to do."""
+
     detail: str
+
+
+class ValidationIssue(BaseModel):
+    """One field of the request that does not fit the schema."""
+
+    loc: list[str | int]  # where: ["body", "t1"], ["path", "event_id"], ...
+    msg: str
+    type: str
+
+
+class InvalidRequest(BaseModel):
+    """Body of a 422: the fields that do not fit the schema, or one message when the values
+    do not fit the data (an unknown vocabulary code, an event past the end of its recording)."""
+
+    detail: str | list[ValidationIssue]

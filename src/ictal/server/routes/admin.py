@@ -6,14 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from ictal.server import repository
+from ictal.server.db import commit
 from ictal.server.deps import Admin, CurrentUser, DbSession, State
+from ictal.server.presenters import user_public
+from ictal.server.repositories import audit, clinics, users, vocabulary
+from ictal.server.routes.responses import COMMON
 from ictal.server.schemas import (
     AuditPublic,
     BodyRegionCreate,
     BodyRegionPublic,
     ClinicCreate,
     ClinicPublic,
+    DbId,
     MoiTermCreate,
     MoiTermPublic,
     UserCreate,
@@ -22,67 +26,67 @@ from ictal.server.schemas import (
 )
 from ictal.server.security import hash_password
 
-router = APIRouter(tags=["admin"])
+router = APIRouter(tags=["admin"], responses=COMMON)
 
 
 @router.get("/clinics", response_model=list[ClinicPublic])
 def list_clinics(user: CurrentUser, db: DbSession) -> list[ClinicPublic]:
     """The clinics the user belongs to."""
-    return [ClinicPublic.model_validate(c) for c in repository.list_clinics(db, user.clinic_ids)]
+    return [ClinicPublic.model_validate(c) for c in clinics.list_clinics(db, user.clinic_ids)]
 
 
 @router.post("/clinics", response_model=ClinicPublic, status_code=status.HTTP_201_CREATED)
 def create_clinic(body: ClinicCreate, admin: Admin, db: DbSession) -> ClinicPublic:
     """A new clinic (admin); the admin becomes its member."""
-    clinic = repository.create_clinic(db, admin, body)
-    repository.commit(db)
+    clinic = clinics.create_clinic(db, admin, body)
+    commit(db)
     return ClinicPublic.model_validate(clinic)
 
 
 @router.get("/users", response_model=list[UserPublic])
 def list_users(admin: Admin, db: DbSession) -> list[UserPublic]:
     """Users sharing a clinic with the admin."""
-    return [repository.user_public(u) for u in repository.list_users(db, admin.clinic_ids)]
+    return [user_public(u) for u in users.list_users(db, admin.clinic_ids)]
 
 
 @router.post("/users", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
 def create_user(body: UserCreate, admin: Admin, db: DbSession, state: State) -> UserPublic:
     """A new user in some of the admin's clinics."""
-    user = repository.create_user(db, admin, body, hash_password(state.hasher, body.password),
-                                  allowed_clinics=admin.clinic_ids)
-    repository.commit(db)
-    return repository.user_public(user)
+    user = users.create_user(db, admin, body, hash_password(state.hasher, body.password),
+                             allowed_clinics=admin.clinic_ids)
+    commit(db)
+    return user_public(user)
 
 
 @router.get("/vocabulary", response_model=Vocabulary, tags=["vocabulary"])
-def vocabulary(user: CurrentUser, db: DbSession) -> Vocabulary:
+def get_vocabulary(user: CurrentUser, db: DbSession) -> Vocabulary:
     """The MOI terms (ILAE semiology) and body regions an MOI may use."""
     return Vocabulary(
-        terms=[MoiTermPublic.model_validate(t) for t in repository.list_terms(db)],
-        regions=[BodyRegionPublic.model_validate(r) for r in repository.list_regions(db)],
+        terms=[MoiTermPublic.model_validate(t) for t in vocabulary.list_terms(db)],
+        regions=[BodyRegionPublic.model_validate(r) for r in vocabulary.list_regions(db)],
     )
 
 
 @router.post("/vocabulary/terms", response_model=MoiTermPublic,
              status_code=status.HTTP_201_CREATED, tags=["vocabulary"])
 def create_term(body: MoiTermCreate, admin: Admin, db: DbSession) -> MoiTermPublic:
-    term = repository.create_term(db, admin, body)
-    repository.commit(db)
+    term = vocabulary.create_term(db, admin, body)
+    commit(db)
     return MoiTermPublic.model_validate(term)
 
 
 @router.post("/vocabulary/regions", response_model=BodyRegionPublic,
              status_code=status.HTTP_201_CREATED, tags=["vocabulary"])
 def create_region(body: BodyRegionCreate, admin: Admin, db: DbSession) -> BodyRegionPublic:
-    region = repository.create_region(db, admin, body)
-    repository.commit(db)
+    region = vocabulary.create_region(db, admin, body)
+    commit(db)
     return BodyRegionPublic.model_validate(region)
 
 
 @router.get("/audit", response_model=list[AuditPublic])
-def audit(admin: Admin, db: DbSession,
-          limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-          before_id: Annotated[int | None, Query()] = None) -> list[AuditPublic]:
+def list_audit(admin: Admin, db: DbSession,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+               before_id: DbId | None = None) -> list[AuditPublic]:
     """The audit log of the admin's clinics, newest first (page with ``before_id``)."""
-    rows = repository.list_audit(db, admin.clinic_ids, limit=limit, before_id=before_id)
+    rows = audit.list_audit(db, admin.clinic_ids, limit=limit, before_id=before_id)
     return [AuditPublic.model_validate(r) for r in rows]

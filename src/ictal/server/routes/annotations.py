@@ -10,9 +10,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
-from ictal.server import repository
+from ictal.server.db import commit
 from ictal.server.deps import Annotator, CurrentUser, DbSession
+from ictal.server.presenters import event_public, moi_public
+from ictal.server.repositories import events, mois, recordings
+from ictal.server.routes.responses import COMMON
 from ictal.server.schemas import (
+    DbId,
     EventConflict,
     EventCreate,
     EventPublic,
@@ -21,9 +25,10 @@ from ictal.server.schemas import (
     MoiCreate,
     MoiPublic,
     MoiUpdate,
+    Version,
 )
 
-router = APIRouter(tags=["annotations"])
+router = APIRouter(tags=["annotations"], responses=COMMON)
 STALE = "stale version: reload and retry"
 EVENT_CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": EventConflict,
                                                          "description": STALE}}
@@ -31,82 +36,85 @@ MOI_CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": MoiConflict, "de
 
 
 @router.get("/recordings/{recording_id}/events", response_model=list[EventPublic])
-def list_events(recording_id: int, user: CurrentUser, db: DbSession) -> list[EventPublic]:
-    rec = repository.get_recording(db, recording_id, user.clinic_ids)
-    return [repository.event_public(e) for e in repository.list_events(db, rec)]
+def list_events(recording_id: DbId, user: CurrentUser, db: DbSession) -> list[EventPublic]:
+    rec = recordings.get_recording(db, recording_id, user.clinic_ids)
+    return [event_public(e) for e in events.list_events(db, rec)]
 
 
 @router.post("/recordings/{recording_id}/events", response_model=EventPublic,
              status_code=status.HTTP_201_CREATED)
-def create_event(recording_id: int, body: EventCreate, user: Annotator,
+def create_event(recording_id: DbId, body: EventCreate, user: Annotator,
                  db: DbSession) -> EventPublic:
-    rec = repository.get_recording(db, recording_id, user.clinic_ids)
-    ev = repository.create_event(db, user, rec, body)
-    repository.commit(db)
-    return repository.event_public(ev)
+    rec = recordings.get_recording(db, recording_id, user.clinic_ids)
+    ev = events.create_event(db, user, rec, body)
+    commit(db)
+    return event_public(ev)
 
 
 @router.get("/events/{event_id}", response_model=EventPublic)
-def get_event(event_id: int, user: CurrentUser, db: DbSession) -> EventPublic:
-    return repository.event_public(repository.get_event(db, event_id, user.clinic_ids))
+def get_event(event_id: DbId, user: CurrentUser, db: DbSession) -> EventPublic:
+    return event_public(events.get_event(db, event_id, user.clinic_ids))
 
 
 @router.patch("/events/{event_id}", response_model=EventPublic, responses=EVENT_CONFLICT)
-def update_event(event_id: int, body: EventUpdate, user: Annotator, db: DbSession) -> EventPublic:
-    ev = repository.get_event(db, event_id, user.clinic_ids)
-    ev = repository.update_event(db, user, ev, body)
-    repository.commit(db)
-    return repository.event_public(ev)
+def update_event(event_id: DbId, body: EventUpdate, user: Annotator,
+                 db: DbSession) -> EventPublic:
+    ev = events.get_event(db, event_id, user.clinic_ids)
+    ev = events.update_event(db, user, ev, body)
+    commit(db)
+    return event_public(ev)
 
 
 @router.delete("/events/{event_id}", status_code=status.HTTP_204_NO_CONTENT,
                responses=EVENT_CONFLICT)
-def delete_event(event_id: int, version: Annotated[int, Query()], user: Annotator,
+def delete_event(event_id: DbId, version: Annotated[Version, Query()], user: Annotator,
                  db: DbSession) -> None:
     """Delete an event and its MOIs."""
-    ev = repository.get_event(db, event_id, user.clinic_ids)
-    repository.delete_event(db, user, ev, version)
-    repository.commit(db)
+    ev = events.get_event(db, event_id, user.clinic_ids)
+    events.delete_event(db, user, ev, version)
+    commit(db)
 
 
 @router.get("/events/{event_id}/mois", response_model=list[MoiPublic])
-def list_event_mois(event_id: int, user: CurrentUser, db: DbSession) -> list[MoiPublic]:
-    ev = repository.get_event(db, event_id, user.clinic_ids)
-    return repository.list_mois_public_of_event(db, ev)
+def list_event_mois(event_id: DbId, user: CurrentUser, db: DbSession) -> list[MoiPublic]:
+    ev = events.get_event(db, event_id, user.clinic_ids)
+    return mois.list_mois_public_of_event(db, ev)
 
 
 @router.get("/recordings/{recording_id}/mois", response_model=list[MoiPublic])
-def list_recording_mois(recording_id: int, user: CurrentUser, db: DbSession) -> list[MoiPublic]:
+def list_recording_mois(recording_id: DbId, user: CurrentUser,
+                        db: DbSession) -> list[MoiPublic]:
     """Every MOI of every event of a recording (for the timeline)."""
-    rec = repository.get_recording(db, recording_id, user.clinic_ids)
-    return repository.list_mois_public_of_recording(db, rec)
+    rec = recordings.get_recording(db, recording_id, user.clinic_ids)
+    return mois.list_mois_public_of_recording(db, rec)
 
 
 @router.post("/events/{event_id}/mois", response_model=MoiPublic,
              status_code=status.HTTP_201_CREATED)
-def create_moi(event_id: int, body: MoiCreate, user: Annotator, db: DbSession) -> MoiPublic:
-    ev = repository.get_event(db, event_id, user.clinic_ids)
-    moi = repository.create_moi(db, user, ev, body)
-    repository.commit(db)
-    return repository.moi_public(moi)
+def create_moi(event_id: DbId, body: MoiCreate, user: Annotator, db: DbSession) -> MoiPublic:
+    ev = events.get_event(db, event_id, user.clinic_ids)
+    moi = mois.create_moi(db, user, ev, body)
+    commit(db)
+    return moi_public(moi)
 
 
 @router.get("/mois/{moi_id}", response_model=MoiPublic)
-def get_moi(moi_id: int, user: CurrentUser, db: DbSession) -> MoiPublic:
-    return repository.moi_public(repository.get_moi(db, moi_id, user.clinic_ids))
+def get_moi(moi_id: DbId, user: CurrentUser, db: DbSession) -> MoiPublic:
+    return moi_public(mois.get_moi(db, moi_id, user.clinic_ids))
 
 
 @router.patch("/mois/{moi_id}", response_model=MoiPublic, responses=MOI_CONFLICT)
-def update_moi(moi_id: int, body: MoiUpdate, user: Annotator, db: DbSession) -> MoiPublic:
-    moi = repository.get_moi(db, moi_id, user.clinic_ids)
-    moi = repository.update_moi(db, user, moi, body)
-    repository.commit(db)
-    return repository.moi_public(moi)
+def update_moi(moi_id: DbId, body: MoiUpdate, user: Annotator, db: DbSession) -> MoiPublic:
+    moi = mois.get_moi(db, moi_id, user.clinic_ids)
+    moi = mois.update_moi(db, user, moi, body)
+    commit(db)
+    return moi_public(moi)
 
 
-@router.delete("/mois/{moi_id}", status_code=status.HTTP_204_NO_CONTENT, responses=MOI_CONFLICT)
-def delete_moi(moi_id: int, version: Annotated[int, Query()], user: Annotator,
+@router.delete("/mois/{moi_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses=MOI_CONFLICT)
+def delete_moi(moi_id: DbId, version: Annotated[Version, Query()], user: Annotator,
                db: DbSession) -> None:
-    moi = repository.get_moi(db, moi_id, user.clinic_ids)
-    repository.delete_moi(db, user, moi, version)
-    repository.commit(db)
+    moi = mois.get_moi(db, moi_id, user.clinic_ids)
+    mois.delete_moi(db, user, moi, version)
+    commit(db)

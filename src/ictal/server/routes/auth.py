@@ -5,9 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from ictal.server import repository
+from ictal.server.db import commit
 from ictal.server.deps import CurrentSession, CurrentUser, DbSession, State
 from ictal.server.models import User
+from ictal.server.presenters import user_public
+from ictal.server.repositories import users
+from ictal.server.repositories.audit import add_audit
+from ictal.server.routes.responses import COMMON, error
 from ictal.server.schemas import LoginRequest, PasswordChange, SessionPublic
 from ictal.server.security import (
     CSRF_COOKIE,
@@ -18,7 +22,7 @@ from ictal.server.security import (
     verify_password,
 )
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], responses=COMMON)
 
 
 def _client_ip(request: Request) -> str:
@@ -36,7 +40,7 @@ def _set_cookies(response: Response, state: State, token: str, csrf: str) -> Non
 
 def _lookup(state: State, username: str) -> User | None:
     with state.database.sessions() as db:
-        user = repository.get_user_by_username(db, username)
+        user = users.get_user_by_username(db, username)
         if user is not None:
             user.clinic_ids  # noqa: B018 (load the clinics before the session closes)
         return user
@@ -47,27 +51,25 @@ def _record_login(state: State, username: str, user_id: int | None, ok: bool,
     """The write half of a login (audit entry; session row on success), in its own short
     transaction."""
     with state.database.writes() as db:
-        user = repository.get_user(db, user_id) if user_id is not None else None
+        user = users.get_user(db, user_id) if user_id is not None else None
         clinic = user.clinic_ids[0] if user and user.clinic_ids else None
         if not ok or user is None:
-            repository.add_audit(db, user, "login_failed", "user", user_id, clinic,
-                                 username=username[:64])
-            repository.commit(db)
+            add_audit(db, user, "login_failed", "user", user_id, clinic, username=username[:64])
+            commit(db)
             return None
         if new_hash is not None:
             user.password_hash = new_hash
         token, csrf = new_token(), new_token()
-        repository.create_session(db, user, token_digest(token), csrf,
-                                  state.settings.session_hours)
-        repository.add_audit(db, user, "login", "user", user.id, clinic)
-        repository.commit(db)
+        users.create_session(db, user, token_digest(token), csrf, state.settings.session_hours)
+        add_audit(db, user, "login", "user", user.id, clinic)
+        commit(db)
         return user, token, csrf
 
 
 @router.post(
     "/login", response_model=SessionPublic,
-    responses={401: {"description": "wrong username or password"},
-               429: {"description": "too many failed logins; see Retry-After"}},
+    responses={401: error("wrong username or password"),
+               429: error("too many failed logins; see Retry-After")},
 )
 async def login(body: LoginRequest, request: Request, response: Response,
                 state: State) -> SessionPublic:
@@ -102,15 +104,15 @@ async def login(body: LoginRequest, request: Request, response: Response,
     state.limiter.reset(body.username, ip)
     logged_in, token, csrf = result
     _set_cookies(response, state, token, csrf)
-    return SessionPublic(user=repository.user_public(logged_in), csrf_token=csrf)
+    return SessionPublic(user=user_public(logged_in), csrf_token=csrf)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 def logout(request: Request, response: Response, session: CurrentSession,
            db: DbSession) -> None:
     """End the session (needs the CSRF header like every state change)."""
-    repository.delete_session(db, session.token_hash)
-    repository.commit(db)
+    users.delete_session(db, session.token_hash)
+    commit(db)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
 
@@ -118,7 +120,7 @@ def logout(request: Request, response: Response, session: CurrentSession,
 @router.get("/me", response_model=SessionPublic)
 def me(session: CurrentSession) -> SessionPublic:
     """The logged-in user and the session's CSRF token (e.g. after a page reload)."""
-    return SessionPublic(user=repository.user_public(session.user), csrf_token=session.csrf_token)
+    return SessionPublic(user=user_public(session.user), csrf_token=session.csrf_token)
 
 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
@@ -127,5 +129,5 @@ def change_password(body: PasswordChange, user: CurrentUser, db: DbSession,
     """Change one's own password; every session of the user ends (log in again)."""
     if not verify_password(state.hasher, user.password_hash, body.current_password):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the current password is wrong")
-    repository.set_password(db, user, hash_password(state.hasher, body.new_password))
-    repository.commit(db)
+    users.set_password(db, user, hash_password(state.hasher, body.new_password))
+    commit(db)

@@ -6,10 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from ictal.server import repository
+from ictal.manifest import manifest_to_dict
+from ictal.server.db import commit
 from ictal.server.deps import CurrentUser, DataScientist, DbSession
 from ictal.server.export import build_manifest
+from ictal.server.presenters import run_public
+from ictal.server.repositories import recordings, runs
+from ictal.server.routes.responses import COMMON
 from ictal.server.schemas import (
+    DbId,
     ManifestExportRequest,
     ModelRunDetail,
     ModelRunPublic,
@@ -17,7 +22,7 @@ from ictal.server.schemas import (
     PredictionsImport,
 )
 
-router = APIRouter(tags=["mlops"])
+router = APIRouter(tags=["mlops"], responses=COMMON)
 
 
 @router.post("/exports/manifest", response_model=dict[str, Any])
@@ -25,35 +30,33 @@ def export_manifest(body: ManifestExportRequest, user: DataScientist,
                     db: DbSession) -> dict[str, Any]:
     """The labels of the chosen recordings / clinics as an ictal manifest (plain data, the
     form ``ictal.manifest.manifest_to_dict`` gives; save it as YAML to train from it)."""
-    from ictal.manifest import manifest_to_dict
-
-    manifest = build_manifest(db, user, body)
-    return manifest_to_dict(manifest)
+    return manifest_to_dict(build_manifest(db, user, body))
 
 
 @router.post("/recordings/{recording_id}/model-runs", response_model=ModelRunPublic,
              status_code=status.HTTP_201_CREATED)
-def import_model_run(recording_id: int, body: PredictionsImport, user: DataScientist,
+def import_model_run(recording_id: DbId, body: PredictionsImport, user: DataScientist,
                      db: DbSession) -> ModelRunPublic:
     """Import the JSON of ``ictal predict`` (``format: ictal-predictions/1``) as a model run."""
-    rec = repository.get_recording(db, recording_id, user.clinic_ids)
-    run = repository.create_model_run(db, user, rec, body)
-    repository.commit(db)
-    return repository.run_public(run, len(body.windows))
+    rec = recordings.get_recording(db, recording_id, user.clinic_ids)
+    run = runs.create_model_run(db, user, rec, body)
+    commit(db)
+    return run_public(run, len(body.windows))
 
 
 @router.get("/recordings/{recording_id}/model-runs", response_model=list[ModelRunPublic])
-def list_model_runs(recording_id: int, user: CurrentUser, db: DbSession) -> list[ModelRunPublic]:
-    rec = repository.get_recording(db, recording_id, user.clinic_ids)
-    runs = repository.list_model_runs(db, rec)
-    counts = repository.count_windows(db, [r.id for r in runs])
-    return [repository.run_public(r, counts.get(r.id, 0)) for r in runs]
+def list_model_runs(recording_id: DbId, user: CurrentUser,
+                    db: DbSession) -> list[ModelRunPublic]:
+    rec = recordings.get_recording(db, recording_id, user.clinic_ids)
+    found = runs.list_model_runs(db, rec)
+    counts = runs.count_windows(db, [r.id for r in found])
+    return [run_public(r, counts.get(r.id, 0)) for r in found]
 
 
 @router.get("/model-runs/{run_id}", response_model=ModelRunDetail)
-def get_model_run(run_id: int, user: CurrentUser, db: DbSession) -> ModelRunDetail:
+def get_model_run(run_id: DbId, user: CurrentUser, db: DbSession) -> ModelRunDetail:
     """A model run with all its windows (the probability timeline)."""
-    run = repository.get_model_run(db, run_id, user.clinic_ids)
-    windows = [PredictionPublic.model_validate(p) for p in repository.list_predictions(db, run)]
-    summary = repository.run_public(run, len(windows))
+    run = runs.get_model_run(db, run_id, user.clinic_ids)
+    windows = [PredictionPublic.model_validate(p) for p in runs.list_predictions(db, run)]
+    summary = run_public(run, len(windows))
     return ModelRunDetail(**summary.model_dump(), windows=windows)

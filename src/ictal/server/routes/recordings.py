@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -12,8 +10,7 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from ictal.errors import VideoError
-from ictal.server import repository
+from ictal.server.db import commit
 from ictal.server.deps import (
     Annotator,
     AppState,
@@ -23,31 +20,36 @@ from ictal.server.deps import (
     State,
     Uploader,
 )
-from ictal.server.errors import InvalidError, NotFoundError, TooLargeError
+from ictal.server.enums import PreviewStatus, StreamKind
+from ictal.server.errors import NotFoundError, TooLargeError
 from ictal.server.media import (
     RangeNotSatisfiableError,
     check_inside,
     iter_file,
     list_directory,
     parse_range,
-    probe_video,
-    resolve_inside,
+    probe_for_client,
+    save_upload,
+    stored_video,
+    upload_target,
 )
 from ictal.server.models import Patient, User
+from ictal.server.presenters import preview_status_public, recording_public
+from ictal.server.repositories import patients, recordings, users
+from ictal.server.routes.responses import COMMON, error
 from ictal.server.schemas import (
+    DbId,
     PreviewStatusPublic,
     RecordingPublic,
     RecordingRegister,
     StorageEntry,
     StorageListing,
-    StreamKind,
 )
 
-router = APIRouter(tags=["recordings"])
+router = APIRouter(tags=["recordings"], responses=COMMON)
 
-VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".mpg", ".mpeg", ".asf",
-                            ".wmv", ".webm"})
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+#: The route whose body is a raw video (``max_upload_bytes``), not JSON (``max_json_bytes``).
+UPLOAD_PATH = "/api/recordings/upload"
 
 
 @router.get("/storage", response_model=StorageListing, tags=["storage"])
@@ -59,30 +61,28 @@ def browse_storage(user: Annotator, state: State,
 
 
 def _register(db: Session, state: AppState, user: User, patient: Patient, path: Path,
-              kind: str) -> RecordingPublic:
-    try:
-        info = probe_video(path)
-    except VideoError as err:
-        raise InvalidError(str(err)) from err
-    rec = repository.create_recording(
-        db, user, patient, kind=kind, path=path, size_bytes=path.stat().st_size, fps=info.fps,
+              shown: str, kind: StreamKind) -> RecordingPublic:
+    """Probe ``path`` (``shown`` to the client as such), store it, queue its preview."""
+    info, size = probe_for_client(path, shown)
+    rec = recordings.create_recording(
+        db, user, patient, kind=kind, path=path, size_bytes=size, fps=info.fps,
         width=info.width, height=info.height, n_frames=info.n_frames, pix_fmt=info.pix_fmt,
         window=info.window,
     )
-    repository.commit(db)
+    commit(db)
     state.jobs.submit(rec.id)
-    return repository.recording_public(rec, state.settings.storage)
+    return recording_public(rec, state.settings.storage)
 
 
-def _register_upload(state: AppState, user_id: int, patient_id: int, path: Path,
-                     kind: str) -> RecordingPublic:
+def _register_upload(state: AppState, user_id: int, patient_id: int, path: Path, shown: str,
+                     kind: StreamKind) -> RecordingPublic:
     """Register an uploaded file in a short write transaction of its own."""
     with state.database.writes() as db:
-        user = repository.get_user(db, user_id)
+        user = users.get_user(db, user_id)
         if user is None:
             raise NotFoundError(f"user {user_id} not found")
-        patient = repository.get_patient(db, patient_id, user.clinic_ids)
-        return _register(db, state, user, patient, path, kind)
+        patient = patients.get_patient(db, patient_id, user.clinic_ids)
+        return _register(db, state, user, patient, path, shown, kind)
 
 
 @router.post("/recordings", response_model=RecordingPublic, status_code=status.HTTP_201_CREATED)
@@ -90,22 +90,21 @@ def register_recording(body: RecordingRegister, user: Annotator, db: DbSession,
                        state: State) -> RecordingPublic:
     """Register a video already in server storage (it stays where it is) and queue its
     preview. Paths escaping the storage root are refused with 400."""
-    patient = repository.get_patient(db, body.patient_id, user.clinic_ids)
-    path = resolve_inside(state.settings.storage, body.path)
-    if not path.is_file():
-        raise NotFoundError(f"no file {body.path!r} in the storage root")
-    return _register(db, state, user, patient, path, body.kind)
+    patient = patients.get_patient(db, body.patient_id, user.clinic_ids)
+    path = stored_video(state.settings.storage, body.path)
+    return _register(db, state, user, patient, path, body.path, body.kind)
 
 
 @router.post(
-    "/recordings/upload", response_model=RecordingPublic, status_code=status.HTTP_201_CREATED,
+    UPLOAD_PATH.removeprefix("/api"), response_model=RecordingPublic,
+    status_code=status.HTTP_201_CREATED,
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
-    responses={413: {"description": "larger than the server's upload limit"}},
+    responses={413: error("larger than the server's upload limit")},
 )
 async def upload_recording(
     request: Request, user: Uploader, db: ReadDbSession, state: State,
-    patient_id: Annotated[int, Query()],
+    patient_id: DbId,
     filename: Annotated[str, Query(min_length=1, max_length=255)],
     kind: Annotated[StreamKind, Query()] = "ir",
 ) -> RecordingPublic:
@@ -118,37 +117,14 @@ async def upload_recording(
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise TooLargeError(f"upload of {int(declared)} bytes exceeds the limit of {limit} bytes")
-    suffix = Path(filename).suffix.lower()
-    if suffix not in VIDEO_SUFFIXES:
-        allowed = ", ".join(sorted(VIDEO_SUFFIXES))
-        raise InvalidError(f"{filename!r} is not a video file name ({allowed})")
-    patient = await run_in_threadpool(repository.get_patient, db, patient_id, user.clinic_ids)
+    patient = await run_in_threadpool(patients.get_patient, db, patient_id, user.clinic_ids)
+    target = upload_target(state.settings.upload_root / str(patient.clinic_id), filename)
     await run_in_threadpool(db.rollback)  # no transaction stays open while the body streams
-    safe = _UNSAFE.sub("_", Path(filename).stem)[:80] or "upload"
-    directory = state.settings.upload_root / str(patient.clinic_id)
-    target = directory / f"{uuid.uuid4().hex[:12]}-{safe}{suffix}"
-    partial = target.with_name(f".{target.name}.part")
-    await run_in_threadpool(directory.mkdir, parents=True, exist_ok=True)
-    size = 0
-    fh = await run_in_threadpool(partial.open, "wb")
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise TooLargeError(f"upload exceeds the limit of {limit} bytes")
-            await run_in_threadpool(fh.write, chunk)
-        await run_in_threadpool(fh.close)
-        if size == 0:
-            raise InvalidError("the upload is empty")
-        await run_in_threadpool(partial.replace, target)
-    except BaseException:
-        fh.close()
-        partial.unlink(missing_ok=True)
-        raise
+    await save_upload(request.stream(), target, limit)
     try:
         async with state.write_gate():
             return await run_in_threadpool(_register_upload, state, user.id, patient.id, target,
-                                           kind)
+                                           filename, kind)
     except BaseException:
         target.unlink(missing_ok=True)
         raise
@@ -156,54 +132,52 @@ async def upload_recording(
 
 @router.get("/recordings", response_model=list[RecordingPublic])
 def list_recordings(user: CurrentUser, db: DbSession, state: State,
-                    patient_id: Annotated[int | None, Query()] = None) -> list[RecordingPublic]:
-    rows = repository.list_recordings(db, user.clinic_ids, patient_id=patient_id)
-    return [repository.recording_public(r, state.settings.storage) for r in rows]
+                    patient_id: DbId | None = None) -> list[RecordingPublic]:
+    rows = recordings.list_recordings(db, user.clinic_ids, patient_id=patient_id)
+    return [recording_public(r, state.settings.storage) for r in rows]
 
 
 @router.get("/recordings/{recording_id}", response_model=RecordingPublic)
-def get_recording(recording_id: int, user: CurrentUser, db: DbSession,
+def get_recording(recording_id: DbId, user: CurrentUser, db: DbSession,
                   state: State) -> RecordingPublic:
-    rec = repository.get_recording(db, recording_id, user.clinic_ids)
-    return repository.recording_public(rec, state.settings.storage)
+    rec = recordings.get_recording(db, recording_id, user.clinic_ids)
+    return recording_public(rec, state.settings.storage)
 
 
 @router.get("/recordings/{recording_id}/preview/status", response_model=PreviewStatusPublic)
-def preview_status(recording_id: int, user: CurrentUser, db: DbSession) -> PreviewStatusPublic:
+def preview_status(recording_id: DbId, user: CurrentUser,
+                   db: DbSession) -> PreviewStatusPublic:
     """Poll this while the preview is transcoded (``progress`` in percent)."""
-    rec = repository.get_recording(db, recording_id, user.clinic_ids)
-    return PreviewStatusPublic(recording_id=rec.id, status=rec.preview_status,  # type: ignore[arg-type]
-                               progress=rec.preview_progress, error=rec.preview_error)
+    return preview_status_public(recordings.get_recording(db, recording_id, user.clinic_ids))
 
 
 @router.post("/recordings/{recording_id}/preview", response_model=PreviewStatusPublic,
              status_code=status.HTTP_202_ACCEPTED)
-def retry_preview(recording_id: int, user: Annotator, db: DbSession,
+def retry_preview(recording_id: DbId, user: Annotator, db: DbSession,
                   state: State) -> PreviewStatusPublic:
     """Queue the preview again (after a failure)."""
-    rec = repository.get_recording(db, recording_id, user.clinic_ids)
-    if rec.preview_status in ("pending", "running"):
-        return PreviewStatusPublic(recording_id=rec.id, status=rec.preview_status,  # type: ignore[arg-type]
-                                   progress=rec.preview_progress, error=None)
-    repository.set_preview_state(db, rec.id, status="pending", progress=0.0)
-    repository.commit(db)
+    rec = recordings.get_recording(db, recording_id, user.clinic_ids)
+    if rec.preview_status.unfinished:
+        return preview_status_public(rec)
+    recordings.set_preview_state(db, rec.id, status=PreviewStatus.PENDING, progress=0.0)
+    commit(db)
     state.jobs.submit(rec.id)
-    return PreviewStatusPublic(recording_id=rec.id, status="pending", progress=0.0, error=None)
+    return preview_status_public(rec)
 
 
 @router.get(
     "/recordings/{recording_id}/preview",
     response_class=Response,
     responses={200: {"content": {"video/mp4": {}}}, 206: {"content": {"video/mp4": {}}},
-               416: {"description": "range not satisfiable"}},
+               416: error("range not satisfiable")},
 )
-def stream_preview(recording_id: int, request: Request, user: CurrentUser, db: DbSession,
+def stream_preview(recording_id: DbId, request: Request, user: CurrentUser, db: DbSession,
                    state: State) -> Response:
     """The H.264 preview; honours ``Range: bytes=a-b`` (206 + ``Content-Range``)."""
-    rec = repository.get_recording(db, recording_id, user.clinic_ids)
-    if rec.preview_status != "done" or not rec.preview_path:
+    rec = recordings.get_recording(db, recording_id, user.clinic_ids)
+    if rec.preview_status != PreviewStatus.DONE or not rec.preview_path:
         raise NotFoundError(f"the preview of recording {rec.id} is not ready "
-                       f"({rec.preview_status}, {rec.preview_progress:.0f} %)")
+                            f"({rec.preview_status.value}, {rec.preview_progress:.0f} %)")
     root = state.settings.preview_root
     path = check_inside(root, root / rec.preview_path)
     if not path.is_file():
