@@ -279,3 +279,48 @@ def test_model_run_probabilities_on_the_timeline(
     assert ys == sorted(ys)
     page.screenshot(path=shots / "08-predictions.png", full_page=True)
     page.context.close()
+
+
+def test_conflicting_event_edit_can_overwrite(
+    live_server: Any, browser: Browser,
+    tiny_video: Callable[[Path], None], preview_ready: Callable[[Any, int], None],
+) -> None:
+    """A stale event edit: the dialog compares the field, and "Overwrite" applies the edit on
+    top of the server's version (the typed 409 row is what the retry is based on)."""
+    tiny_video(live_server.storage / "bed4" / "seizure_04.mp4")
+    alice_api = live_server.login("alice")
+    patient = alice_api.post("/api/patients", json={}).json()
+    rec = alice_api.post("/api/recordings", json={
+        "patient_id": patient["id"], "path": "bed4/seizure_04.mp4", "kind": "rgb"}).json()
+    preview_ready(alice_api, rec["id"])
+    event = alice_api.post(f"/api/recordings/{rec['id']}/events",
+                           json={"t0": 0.5, "t1": 3.0, "label": "seizure"}).json()
+
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    page_errors: list[str] = []
+    page.on("pageerror", lambda err: page_errors.append(str(err)))
+    _log_in(page, live_server, "bob")
+    page.goto(f"{live_server.url}/#/recordings/{rec['id']}")
+    expect(page.get_by_test_id("event-times")).to_contain_text("onset 0:00.500")
+
+    # alice changes the class behind bob's back
+    r = alice_api.patch(f"/api/events/{event['id']}", json={"version": 1, "label": "FLE"})
+    assert r.status_code == 200, r.text
+
+    class_form = page.get_by_role("form", name="Event class")
+    class_form.get_by_label("Class").fill("TLE")
+    class_form.get_by_role("button", name="Set class").click()
+    dialog = page.get_by_role("alertdialog", name="Edit conflict")
+    expect(dialog).to_contain_text(f"Seizure event {event['id']} was changed by someone else")
+    differences = dialog.get_by_label("Differences")
+    expect(differences).to_contain_text("TLE")
+    expect(differences).to_contain_text("FLE")
+    dialog.get_by_role("button", name="Overwrite with my change").click()
+    expect(dialog).to_be_hidden()
+    listed = page.get_by_role("button", name=re.compile(r"^TLE: 0:00\.500 – 0:03\.000"))
+    expect(listed).to_be_visible()
+
+    current = alice_api.get(f"/api/events/{event['id']}").json()
+    assert (current["label"], current["version"]) == ("TLE", 3)
+    assert page_errors == []
+    page.context.close()
