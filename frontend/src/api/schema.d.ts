@@ -12,10 +12,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Audit
+         * List Audit
          * @description The audit log of the admin's clinics, newest first (page with ``before_id``).
          */
-        get: operations["audit"];
+        get: operations["list_audit"];
         put?: never;
         post?: never;
         delete?: never;
@@ -507,10 +507,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Vocabulary
+         * Get Vocabulary
          * @description The MOI terms (ILAE semiology) and body regions an MOI may use.
          */
-        get: operations["vocabulary"];
+        get: operations["get_vocabulary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -557,6 +557,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * ApiError
+         * @description Body of a 4xx answer: what went wrong and, where it helps, what to do.
+         */
+        ApiError: {
+            /** Detail */
+            detail: string;
+        };
         /** AuditPublic */
         AuditPublic: {
             /** Action */
@@ -693,28 +701,24 @@ export interface components {
          * EventUpdate
          * @description Fields to change; ``version`` is the one the client read (stale -> 409).
          *
-         *     ``tG`` may be set to ``null`` explicitly to remove the generalisation time.
+         *     ``tG`` may be set to ``null`` explicitly to remove the generalisation time;
+         *     ``seizure_types`` / ``semiology`` are emptied with ``""`` (``null`` does the same).
          */
         EventUpdate: {
             /** Label */
-            label?: string | null;
+            label?: string;
             /** Seizure Types */
             seizure_types?: string | null;
             /** Semiology */
             semiology?: string | null;
             /** T0 */
-            t0?: number | null;
+            t0?: number;
             /** T1 */
-            t1?: number | null;
+            t1?: number;
             /** Tg */
             tG?: number | null;
             /** Version */
             version: number;
-        };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
         };
         /** Health */
         Health: {
@@ -727,6 +731,15 @@ export interface components {
             status: "ok";
             /** Version */
             version: string;
+        };
+        /**
+         * InvalidRequest
+         * @description Body of a 422: the fields that do not fit the schema, or one message when the values
+         *     do not fit the data (an unknown vocabulary code, an event past the end of its recording).
+         */
+        InvalidRequest: {
+            /** Detail */
+            detail: string | components["schemas"]["ValidationIssue"][];
         };
         /** LoginRequest */
         LoginRequest: {
@@ -899,16 +912,19 @@ export interface components {
             /** Label */
             label: string;
         };
-        /** MoiUpdate */
+        /**
+         * MoiUpdate
+         * @description Fields to change; ``version`` is the one the client read (stale -> 409).
+         */
         MoiUpdate: {
             /** End */
-            end?: number | null;
+            end?: number;
             /** Region */
-            region?: string | null;
+            region?: string;
             /** Start */
-            start?: number | null;
+            start?: number;
             /** Term */
-            term?: string | null;
+            term?: string;
             /** Version */
             version: number;
         };
@@ -979,14 +995,17 @@ export interface components {
             /** Version */
             version: number;
         };
-        /** PatientUpdate */
+        /**
+         * PatientUpdate
+         * @description Fields to change (``null`` empties a clinical field; ``invasive`` is true or false).
+         */
         PatientUpdate: {
             /** Age */
             age?: number | null;
             /** Etiology */
             etiology?: string | null;
             /** Invasive */
-            invasive?: boolean | null;
+            invasive?: boolean;
             /** Sex */
             sex?: ("F" | "M" | "U") | null;
             /** Syndrome */
@@ -1057,6 +1076,12 @@ export interface components {
             /** Windows */
             windows: components["schemas"]["PredictionWindow"][];
         };
+        /**
+         * PreviewStatus
+         * @description Where a recording's browser preview is: queued, being transcoded, ready, failed.
+         * @enum {string}
+         */
+        PreviewStatus: "pending" | "running" | "done" | "failed";
         /** PreviewStatusPublic */
         PreviewStatusPublic: {
             /** Error */
@@ -1065,11 +1090,7 @@ export interface components {
             progress: number;
             /** Recording Id */
             recording_id: number;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "pending" | "running" | "done" | "failed";
+            status: components["schemas"]["PreviewStatus"];
         };
         /** RecordingPublic */
         RecordingPublic: {
@@ -1107,11 +1128,7 @@ export interface components {
             preview_error: string | null;
             /** Preview Progress */
             preview_progress: number;
-            /**
-             * Preview Status
-             * @enum {string}
-             */
-            preview_status: "pending" | "running" | "done" | "failed";
+            preview_status: components["schemas"]["PreviewStatus"];
             /** Size Bytes */
             size_bytes: number;
             /** Width */
@@ -1133,6 +1150,13 @@ export interface components {
             /** Patient Id */
             patient_id: number;
         };
+        /**
+         * Role
+         * @description What a user may do: label (clinician), export and import model runs (data scientist),
+         *     everything including users and clinics (admin).
+         * @enum {string}
+         */
+        Role: "clinician" | "data_scientist" | "admin";
         /**
          * SessionPublic
          * @description Answer to login and ``GET /api/auth/me``: the user and the CSRF token to echo.
@@ -1166,11 +1190,7 @@ export interface components {
             clinic_ids: number[];
             /** Password */
             password: string;
-            /**
-             * Role
-             * @enum {string}
-             */
-            role: "clinician" | "data_scientist" | "admin";
+            role: components["schemas"]["Role"];
             /** Username */
             username: string;
         };
@@ -1190,25 +1210,20 @@ export interface components {
             created_at: string;
             /** Id */
             id: number;
-            /**
-             * Role
-             * @enum {string}
-             */
-            role: "clinician" | "data_scientist" | "admin";
+            role: components["schemas"]["Role"];
             /** Username */
             username: string;
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Context */
-            ctx?: Record<string, never>;
-            /** Input */
-            input?: unknown;
-            /** Location */
+        /**
+         * ValidationIssue
+         * @description One field of the request that does not fit the schema.
+         */
+        ValidationIssue: {
+            /** Loc */
             loc: (string | number)[];
-            /** Message */
+            /** Msg */
             msg: string;
-            /** Error Type */
+            /** Type */
             type: string;
         };
         /** Vocabulary */
@@ -1227,7 +1242,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    audit: {
+    list_audit: {
         parameters: {
             query?: {
                 limit?: number;
@@ -1248,13 +1263,58 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPublic"][];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1281,20 +1341,58 @@ export interface operations {
                     "application/json": components["schemas"]["SessionPublic"];
                 };
             };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description wrong username or password */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
             };
-            /** @description Validation Error */
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
             /** @description too many failed logins; see Retry-After */
@@ -1302,7 +1400,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
             };
         };
     };
@@ -1322,6 +1422,60 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
         };
     };
     me: {
@@ -1340,6 +1494,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SessionPublic"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1364,13 +1572,58 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1391,6 +1644,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClinicPublic"][];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1417,13 +1724,58 @@ export interface operations {
                     "application/json": components["schemas"]["ClinicPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1448,13 +1800,58 @@ export interface operations {
                     "application/json": components["schemas"]["EventPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1479,6 +1876,42 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description stale version: reload and retry */
             409: {
                 headers: {
@@ -1488,13 +1921,22 @@ export interface operations {
                     "application/json": components["schemas"]["EventConflict"];
                 };
             };
-            /** @description Validation Error */
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1523,6 +1965,42 @@ export interface operations {
                     "application/json": components["schemas"]["EventPublic"];
                 };
             };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description stale version: reload and retry */
             409: {
                 headers: {
@@ -1532,13 +2010,22 @@ export interface operations {
                     "application/json": components["schemas"]["EventConflict"];
                 };
             };
-            /** @description Validation Error */
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1563,13 +2050,58 @@ export interface operations {
                     "application/json": components["schemas"]["MoiPublic"][];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1598,13 +2130,58 @@ export interface operations {
                     "application/json": components["schemas"]["MoiPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1633,13 +2210,58 @@ export interface operations {
                     };
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1684,13 +2306,58 @@ export interface operations {
                     "application/json": components["schemas"]["ModelRunDetail"];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1715,13 +2382,58 @@ export interface operations {
                     "application/json": components["schemas"]["MoiPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1746,6 +2458,42 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description stale version: reload and retry */
             409: {
                 headers: {
@@ -1755,13 +2503,22 @@ export interface operations {
                     "application/json": components["schemas"]["MoiConflict"];
                 };
             };
-            /** @description Validation Error */
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1790,6 +2547,42 @@ export interface operations {
                     "application/json": components["schemas"]["MoiPublic"];
                 };
             };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description stale version: reload and retry */
             409: {
                 headers: {
@@ -1799,13 +2592,22 @@ export interface operations {
                     "application/json": components["schemas"]["MoiConflict"];
                 };
             };
-            /** @description Validation Error */
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1826,6 +2628,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PatientPublic"][];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1852,13 +2708,58 @@ export interface operations {
                     "application/json": components["schemas"]["PatientPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1883,13 +2784,58 @@ export interface operations {
                     "application/json": components["schemas"]["PatientPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1918,6 +2864,42 @@ export interface operations {
                     "application/json": components["schemas"]["PatientPublic"];
                 };
             };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description stale version: reload and retry */
             409: {
                 headers: {
@@ -1927,13 +2909,22 @@ export interface operations {
                     "application/json": components["schemas"]["PatientConflict"];
                 };
             };
-            /** @description Validation Error */
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1958,13 +2949,58 @@ export interface operations {
                     "application/json": components["schemas"]["RecordingPublic"][];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -1991,13 +3027,58 @@ export interface operations {
                     "application/json": components["schemas"]["RecordingPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2028,20 +3109,58 @@ export interface operations {
                     "application/json": components["schemas"]["RecordingPublic"];
                 };
             };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description larger than the server's upload limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
             };
-            /** @description Validation Error */
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2066,13 +3185,58 @@ export interface operations {
                     "application/json": components["schemas"]["RecordingPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2097,13 +3261,58 @@ export interface operations {
                     "application/json": components["schemas"]["EventPublic"][];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2132,13 +3341,58 @@ export interface operations {
                     "application/json": components["schemas"]["EventPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2163,13 +3417,58 @@ export interface operations {
                     "application/json": components["schemas"]["ModelRunPublic"][];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2198,13 +3497,58 @@ export interface operations {
                     "application/json": components["schemas"]["ModelRunPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2229,13 +3573,58 @@ export interface operations {
                     "application/json": components["schemas"]["MoiPublic"][];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2269,20 +3658,67 @@ export interface operations {
                     "video/mp4": unknown;
                 };
             };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description range not satisfiable */
             416: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
             };
-            /** @description Validation Error */
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2307,13 +3743,58 @@ export interface operations {
                     "application/json": components["schemas"]["PreviewStatusPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2338,13 +3819,58 @@ export interface operations {
                     "application/json": components["schemas"]["PreviewStatusPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2369,13 +3895,58 @@ export interface operations {
                     "application/json": components["schemas"]["StorageListing"];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2396,6 +3967,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserPublic"][];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2422,18 +4047,63 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
     };
-    vocabulary: {
+    get_vocabulary: {
         parameters: {
             query?: never;
             header?: never;
@@ -2449,6 +4119,60 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Vocabulary"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2475,13 +4199,58 @@ export interface operations {
                     "application/json": components["schemas"]["BodyRegionPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
@@ -2508,13 +4277,58 @@ export interface operations {
                     "application/json": components["schemas"]["MoiTermPublic"];
                 };
             };
-            /** @description Validation Error */
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["InvalidRequest"];
                 };
             };
         };
