@@ -5,14 +5,14 @@
 import type { EventPublic, ModelRunDetail, ModelRunPublic, MoiPublic, Vocabulary } from "../../api/types";
 import { classColour, Timeline } from "../../components/Timeline";
 import type { VideoPlayer } from "../../hooks/useVideoPlayer";
-import { predictionOf, type vocabularyLabels } from "./labels";
+import { predictionOf, type VocabularyLabels } from "./labels";
 import { ZOOM_STEP } from "./menus";
 
 interface TimelinePanelProps {
   player: VideoPlayer;
   duration: number;
   vocabulary: Vocabulary;
-  labels: ReturnType<typeof vocabularyLabels>;
+  labels: VocabularyLabels;
   events: EventPublic[];
   mois: MoiPublic[];
   selectedEventId: number | null;

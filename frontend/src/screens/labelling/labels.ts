@@ -85,8 +85,14 @@ export function eventForNewMoi(selected: EventPublic | null, events: EventPublic
   return events.find((e) => e.t0 <= start && end <= e.t1) ?? (events.length === 0 ? "create" : null);
 }
 
+/** Display labels of MOI term and body region codes. */
+export interface VocabularyLabels {
+  term: (code: string) => string;
+  region: (code: string) => string;
+}
+
 /** Display labels of vocabulary codes (the code itself when unknown). */
-export function vocabularyLabels(vocabulary: Vocabulary | null): { term: (code: string) => string; region: (code: string) => string } {
+export function vocabularyLabels(vocabulary: Vocabulary | null): VocabularyLabels {
   return {
     term: (code) => vocabulary?.terms.find((t) => t.code === code)?.label ?? code,
     region: (code) => vocabulary?.regions.find((r) => r.code === code)?.label ?? code,

@@ -22,7 +22,7 @@ import {
   type MoiFields,
   newDraft,
   readDraft,
-  type vocabularyLabels,
+  type VocabularyLabels,
   withEvent,
 } from "./labels";
 
@@ -40,7 +40,7 @@ export interface AnnotationsContext {
   send: VersionedEdit["send"];
   report: (err: unknown, action: string) => void;
   notify: (kind: ToastKind, message: string) => void;
-  labels: ReturnType<typeof vocabularyLabels>;
+  labels: VocabularyLabels;
 }
 
 export function useAnnotations(ctx: AnnotationsContext) {
