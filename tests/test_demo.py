@@ -54,8 +54,8 @@ def test_tiny_demo_runs_every_stage_then_skips_them(tmp_path: Path) -> None:
     assert not first.failures and first.report.exists()
 
     # a second run finds every stage done: nothing is rewritten, the figures are the same
-    # (only the two listings, the manifest and the preprocessing summary, are written again)
-    listings = {"phantom/manifest.yaml", "preprocess-B/summary.csv"}
+    # (only the records of the run are written again: manifest, preprocessing config, summary)
+    listings = {"phantom/manifest.yaml", "preprocess-B/config.json", "preprocess-B/summary.csv"}
     kept = {f"{name}/{k}": v for name in ("phantom", "preprocess-B", "features")
             for k, v in _files(out / name).items()}
     second = run_demo(cfg, progress=False)
