@@ -13,6 +13,7 @@ import sys
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.text import Text
 
 from ictal import __version__
 from ictal.errors import IctalError
@@ -77,20 +78,28 @@ app_typer = build_app()
 
 
 def app() -> None:
-    """Run the CLI; an :class:`IctalError` becomes a clear message and exit code 2."""
+    """Run the CLI with the README's exit codes.
+
+    0 success; 1 a batch with failed items (the command prints its summary and exits with it);
+    2 a usage or input error: click's usage errors (unknown option, missing argument, a value
+    an option's check refused) and every :class:`IctalError`, printed with what to do.
+    """
     try:
         rc = app_typer(standalone_mode=False)
     except IctalError as err:
-        err_console.print(f"[bold red]error:[/] {err}")
+        # the message is text, not markup (paths and lists hold brackets); lines are not
+        # wrapped, so a path stays whole
+        err_console.print(Text.assemble(("error: ", "bold red"), str(err)), soft_wrap=True)
         sys.exit(2)
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:
+        # click's usage errors, from click or from the copy of click vendored in typer >= 0.22:
+        # both have show() and exit_code (2)
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
         raise
     sys.exit(rc if isinstance(rc, int) else 0)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from ictal.cli.options import out_folder
+
 DEFAULT_DATA_DIR = Path("ictal-data")
 
 
@@ -36,8 +38,8 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (keep 127.0.0.1 behind a "
                              "reverse proxy / VPN)."),
     port: int = typer.Option(8000, help="TCP port."),
-    data_dir: Path = typer.Option(DEFAULT_DATA_DIR, "--data-dir",
-                                  help="Holds the SQLite database, previews, storage."),
+    data_dir: Path = out_folder(DEFAULT_DATA_DIR, "--data-dir",
+                                help="Holds the SQLite database, previews, storage."),
     database_url: str | None = typer.Option(
         None, "--database-url", envvar="ICTAL_DATABASE_URL",
         help="PostgreSQL: postgresql+psycopg://user:password@host:5432/ictal (default: SQLite "
@@ -112,7 +114,8 @@ def create_user(
     username: str = typer.Argument(..., help="Login name."),
     role: str = typer.Option("clinician", help="clinician, data_scientist or admin."),
     clinic: str = typer.Option("Default clinic", help="Clinic name (created if missing)."),
-    data_dir: Path = typer.Option(DEFAULT_DATA_DIR, "--data-dir"),
+    data_dir: Path = out_folder(DEFAULT_DATA_DIR, "--data-dir",
+                                help="Holds the SQLite database (see `ictal serve`)."),
     database_url: str | None = typer.Option(None, "--database-url", envvar="ICTAL_DATABASE_URL"),
     password: str | None = typer.Option(
         None, "--password", envvar="ICTAL_NEW_PASSWORD",
