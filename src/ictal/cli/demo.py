@@ -56,5 +56,5 @@ def demo(
     console.print(f"  dataset: {result.manifest}")
     console.print(f"  [bold green]report: {result.report.resolve()}[/]")
     for failed in result.failures:
-        console.print(failed.summary(), markup=False, highlight=False)
+        console.print(failed.summary(), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(1 if result.failures else 0)

@@ -66,5 +66,5 @@ def extract(
         options=ExtractOptions(batch_size=batch_size, windows=windows, stride=stride),
         plans_dir=plans, recordings=recording or None, overwrite=overwrite,
     )
-    Console().print(report.summary(), markup=False, highlight=False)
+    Console().print(report.summary(), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(report.exit_code)

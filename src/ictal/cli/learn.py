@@ -290,7 +290,7 @@ def predict(
         batch.ok(rec)
         console.print(f"{rec}: {doc['decision']['label']} "
                       f"({max(doc['decision']['probs']):.2f}), {len(doc['windows'])} windows")
-    console.print(batch.summary())
+    console.print(batch.summary(), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(batch.exit_code)
 
 

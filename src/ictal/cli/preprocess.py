@@ -66,5 +66,5 @@ def preprocess(
         if rate is not None:
             console.print(f"{VERDICTS[name]}: {ok}/{judged} ({rate:.2f} %)")
     console.print(f"summary: {out / 'summary.csv'}")
-    console.print(result.report.summary(), markup=False, highlight=False)
+    console.print(result.report.summary(), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(result.report.exit_code)

@@ -56,5 +56,5 @@ def info(
     if not as_json and report.succeeded:
         console.print(table)
     if report.failures:
-        console.print(report.summary(), markup=False, highlight=False)
+        console.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(report.exit_code)
