@@ -1,0 +1,132 @@
+"""``ictal extract`` through the command line: summary, resume, one setting per store."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ictal.backbones import load_backbone
+from ictal.backbones.video_resnet import mc3_18
+from ictal.features.extract import extract_manifest
+from ictal.features.store import list_shards, read_features, read_provenance
+from ictal.manifest import load_manifest
+from ictal.preprocess.config import variant_config
+
+
+@pytest.fixture(scope="module")
+def motion_store(tiny_phantom: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny phantom's motion features, variant B (read only: copy it to change it)."""
+    store = tmp_path_factory.mktemp("motion") / "store"
+    report = extract_manifest(load_manifest(tiny_phantom), store, load_backbone("motion"),
+                              variant_config("B"), show_progress=False)
+    assert report.exit_code == 0
+    return store
+
+
+def _copy(store: Path, to: Path) -> Path:
+    return Path(shutil.copytree(store, to))
+
+
+def _checkpoint(path: Path, *, poison: bool = False) -> Path:
+    """mc3_18 weights (seeded), optionally with a NaN and infinities."""
+    torch.manual_seed(0)
+    state = mc3_18().state_dict()
+    if poison:
+        state["stem.0.weight"][0, 0, 0, 0, 0] = float("nan")
+        state["layer2.0.conv1.0.weight"][0] = float("inf")
+    torch.save(state, path)
+    return path
+
+
+def test_extract_prints_a_summary_and_resumes(tiny_phantom: Path, motion_store: Path,
+                                              tmp_path: Path, ictal, digests) -> None:
+    store = tmp_path / "store"
+    first = ictal("extract", tiny_phantom, "--out", store, "--variant", "B",
+                  "--recording", "P002-S1")
+    assert first.code == 0, first.text
+    assert "extract motion: 1 done, 0 skipped, 0 failed" in first.out
+    assert [p.name for p in list_shards(store)] == ["P002-S1.h5"]
+    # an interrupted run left a temporary shard of the recording it was writing
+    (store / ".P001-S1.ictal-tmp-x1y2z3.h5").write_bytes(b"")
+    again = ictal("extract", tiny_phantom, "--out", store, "--variant", "B")
+    assert again.code == 0 and "extract motion: 1 done, 1 skipped, 0 failed" in again.out
+    assert sorted(digests(store)) == ["P001-S1.h5", "P002-S1.h5"]
+    # the CLI writes what the library writes
+    np.testing.assert_array_equal(read_features(store).features,
+                                  read_features(motion_store).features)
+
+
+def test_a_store_of_another_setting_is_refused_and_left_untouched(
+        tiny_phantom: Path, motion_store: Path, tmp_path: Path, ictal, digests) -> None:
+    store = _copy(motion_store, tmp_path / "store")
+    before = digests(store)
+    assert set(before) == {"P001-S1.h5", "P002-S1.h5"}
+    # another backbone (the issue's case: i3d into a store of motion shards)
+    weights = _checkpoint(tmp_path / "mc3.pth")
+    refused = ictal("extract", tiny_phantom, "--out", store, "-b", "mc3_18", "--weights",
+                    weights, "--variant", "B")
+    assert refused.code == 2
+    text = " ".join(refused.err.split())
+    assert f"{store}: the feature store holds features made with another setting" in text
+    assert "this run (backbone mc3_18 (weights mc3.pth, sha256" in text
+    assert "2 shard(s) (P001-S1.h5, P002-S1.h5): backbone motion (no weights file)" in text
+    assert "differs in: backbone" in text
+    assert "give a new --out folder, or pass --overwrite" in text
+    assert digests(store) == before  # nothing written, nothing removed, no temporary file
+    # the same backbone with another preprocessing is another setting too
+    refused = ictal("extract", tiny_phantom, "--out", store, "--variant", "A")
+    assert refused.code == 2 and "preprocessing variant B" in refused.err
+    assert "preprocess.variant" in refused.err and "preprocess.depth_crop.enabled" in refused.err
+    assert digests(store) == before
+
+
+def test_overwrite_replaces_every_shard_of_the_other_setting(
+        tiny_phantom: Path, motion_store: Path, tmp_path: Path, ictal) -> None:
+    store = _copy(motion_store, tmp_path / "store")
+    old_key = read_provenance(store / "P001-S1.h5")["key"]
+    # one recording asked for; the other's old shard goes too, so the store holds one setting
+    out = ictal("extract", tiny_phantom, "--out", store, "--variant", "A", "--overwrite",
+                "--recording", "P002-S1")
+    assert out.code == 0, out.text
+    assert [p.name for p in list_shards(store)] == ["P002-S1.h5"]
+    table = read_features(store)
+    assert table.attrs["preprocess"]["variant"] == "A" and table.attrs["key"] != old_key
+
+
+def test_a_broken_recording_fails_alone_with_a_summary(tiny_phantom: Path, tmp_path: Path,
+                                                       ictal, copy_dataset) -> None:
+    manifest = copy_dataset(tiny_phantom, tmp_path / "data")
+    ir = manifest.parent / "ir" / "P001-S1.mkv"
+    ir.write_bytes(ir.read_bytes()[: ir.stat().st_size // 2])  # an interrupted copy
+    store = tmp_path / "store"
+    out = ictal("extract", manifest, "--out", store, "--variant", "B")
+    assert out.code == 1
+    text = " ".join(out.out.split())
+    assert "extract motion: 1 done, 0 skipped, 1 failed" in text
+    assert "FAILED P001-S1:" in text and "P001-S1.mkv: truncated" in text
+    assert "re-copy or re-export" in text and "Errno" not in text
+    assert [p.name for p in list_shards(store)] == ["P002-S1.h5"]
+
+
+def test_a_checkpoint_with_nan_weights_is_refused_before_the_store_exists(
+        tiny_phantom: Path, tmp_path: Path, ictal) -> None:
+    weights = _checkpoint(tmp_path / "diverged.pth", poison=True)
+    out = ictal("extract", tiny_phantom, "--out", tmp_path / "store", "-b", "mc3_18",
+                "--weights", weights)
+    assert out.code == 2
+    text = " ".join(out.err.split())
+    assert "diverged.pth: the weights hold NaN or infinite values" in text
+    assert "stem.0.weight (1 of" in text and "layer2.0.conv1.0.weight" in text
+    assert not (tmp_path / "store").exists()
+
+
+def test_out_naming_a_file_is_a_usage_error(tiny_phantom: Path, tmp_path: Path, ictal) -> None:
+    target = tmp_path / "features.h5"
+    target.write_bytes(b"keep me")
+    out = ictal("extract", tiny_phantom, "--out", target)
+    assert out.code == 2 and "is an existing file, not a folder" in out.err
+    assert target.read_bytes() == b"keep me"
