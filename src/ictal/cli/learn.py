@@ -96,8 +96,8 @@ def train(
         est, info = train_final(table, config, selection=selection, seed=seed, threads=threads,
                                 device=device,
                                 on_epoch=lambda e, n: bar.update(task, completed=e + 1, total=n))
-    with atomic_path(out / "model.pt") as tmp:
-        torch.save(est.state(), tmp)
+    with atomic_path(out / "model.pt") as tmp, tmp.open("wb") as fh:
+        torch.save(est.state(), fh)  # a file object: no temporary name inside the archive
     write_json_atomic(out / "metrics.json", json_safe(info))
     console = Console()
     if "validation_metrics" in info:

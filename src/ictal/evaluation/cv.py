@@ -235,8 +235,8 @@ def run_cross_validation(
                           hint="drop unlabelled rows before cross-validation")
     config = _run_config(table, model_config, protocol, k, selection, seed, search_trials,
                          classes)
-    _check_or_write_config(out, config)
-    splits = make_splits(table, protocol, k=k, seed=seed)
+    splits = make_splits(table, protocol, k=k, seed=seed)  # refuses a bad protocol or k
+    _check_or_write_config(out, config)  # only then: a refused run leaves no config behind
     folds: list[FoldResult] = []
     with make_progress(transient=True, disable=not progress) as bar:
         fold_task = bar.add_task(f"{model_config.name} {protocol}", total=len(splits))
