@@ -121,3 +121,12 @@ def test_a_seizure_level_bundle_decides_on_the_whole_recording(tmp_path: Path) -
     expected = est.predict_proba(per_view).mean(axis=0)
     np.testing.assert_allclose(doc["decision"]["probs"], expected, rtol=0, atol=1e-12)
     assert doc["decision"]["label"] == ["FLE", "TLE"][int(np.argmax(expected))]
+
+
+def test_the_same_model_gives_the_same_bundle_bytes(tmp_path: Path) -> None:
+    path, est, table = _bundle(tmp_path)
+    cfg = load_bundle(path).config
+    a = save_bundle(tmp_path / "a", est, cfg, provenance=table.attrs, training={})
+    b = save_bundle(tmp_path / "b", est, cfg, provenance=table.attrs, training={})
+    assert (a / "model.pt").read_bytes() == (b / "model.pt").read_bytes()
+    assert load_bundle(a).sha256 == load_bundle(b).sha256

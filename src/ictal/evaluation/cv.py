@@ -328,8 +328,8 @@ def _run_fold(table: FeatureTable, i: int, train_rows: np.ndarray, test_rows: np
         history, pred.y, pred.proba, pred.rows, pred.group.astype(str),
         search_info, time.perf_counter() - start)
     out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out / f"fold_{i:02d}.pt") as tmp:
-        torch.save(est.state(), tmp)
+    with atomic_path(out / f"fold_{i:02d}.pt") as tmp, tmp.open("wb") as fh:
+        torch.save(est.state(), fh)  # a file object: no temporary name inside the archive
     with atomic_path(out / f"fold_{i:02d}.npz") as tmp, tmp.open("wb") as fh:
         np.savez(fh, y=fold.y, proba=fold.proba, rows=fold.rows,
                  group=fold.group.astype(str))

@@ -66,8 +66,10 @@ def save_bundle(path: Path | str, estimator: Estimator, config: ModelConfig, *,
     """Write a bundle directory at ``path`` (replaced when it exists); returns the path."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path / "model.pt") as tmp:
-        torch.save(estimator.state(), tmp)
+    # saved through a file object: torch names the archive's records after a path it is
+    # given, and the temporary file's random name would change the bytes and the SHA-256
+    with atomic_path(path / "model.pt") as tmp, tmp.open("wb") as fh:
+        torch.save(estimator.state(), fh)
     labels = [str(c) for c in estimator.classes_]
     meta = {
         "format": FORMAT,
