@@ -48,6 +48,7 @@ from serverkit import (  # noqa: E402
     FakeJobs,
     World,
     postgres_url_or_skip,
+    server_paths_in,
     write_ir_video,
 )
 
@@ -150,5 +151,7 @@ def world(database: Database, settings: ServerSettings, password_hash: str) -> I
     # no answer of any route, in any test, may ever carry a password hash
     dump = json.dumps(world.responses)
     assert "$argon2" not in dump and "password_hash" not in dump
+    # and no error answer shows where the server keeps its files
+    assert server_paths_in(world.errors, settings) == []
 
 

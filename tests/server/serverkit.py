@@ -24,6 +24,14 @@ CHEAP_ARGON2 = {"time_cost": 1, "memory_kib": 1024}
 POSTGRES_ENV = "ICTAL_TEST_POSTGRES_URL"
 
 
+def server_paths_in(texts: list[str], settings: Any) -> list[str]:
+    """The texts that show one of the server's folders (storage root, data folder) as an
+    absolute path: none may, clients see paths relative to the storage root only."""
+    roots = {str(p) for p in (settings.storage, settings.data_dir)}
+    roots |= {str(p.resolve()) for p in (settings.storage, settings.data_dir)}
+    return [t for t in texts if any(root in t for root in roots)]
+
+
 def postgres_url_or_skip() -> str:
     """The test PostgreSQL URL; skip without one, unless ``CI`` is set (then fail)."""
     url = os.environ.get(POSTGRES_ENV)
@@ -73,10 +81,12 @@ class World:
     clinic_b: int
     users: dict[str, int] = field(default_factory=dict)
     responses: list[Any] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # bodies of every 4xx / 5xx answer
 
     def client(self, username: str | None = None) -> TestClient:
         """A client (logged in as ``username`` with the CSRF header set, when given) whose
-        JSON answers are all kept in :attr:`responses` for the password-hash scan."""
+        JSON answers are all kept in :attr:`responses` for the password-hash scan, and error
+        answers in :attr:`errors` for the server-path scan."""
         client = TestClient(self.app, raise_server_exceptions=True)
         client.event_hooks = {"response": [self._keep]}  # type: ignore[attr-defined]
         if username is not None:
@@ -86,6 +96,9 @@ class World:
         return client
 
     def _keep(self, response: Any) -> None:
+        if response.status_code >= 400:
+            response.read()
+            self.errors.append(response.text)
         if response.headers.get("content-type", "").startswith("application/json"):
             response.read()
             self.responses.append(json.loads(response.content or b"null"))

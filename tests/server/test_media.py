@@ -3,7 +3,10 @@ request through the running app (background job, progress polling, 206 with exac
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import time
+from collections.abc import AsyncIterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,15 +20,18 @@ from ictal.server import schemas
 from ictal.server.app import create_app
 from ictal.server.config import ServerSettings
 from ictal.server.db import Database
-from ictal.server.errors import NotFoundError, OutsideRootError
+from ictal.server.errors import InvalidError, NotFoundError, OutsideRootError, TooLargeError
 from ictal.server.media import (
     RangeNotSatisfiableError,
     list_directory,
     parse_range,
     probe_video,
     resolve_inside,
+    save_upload,
     to_grey8,
     transcode_preview,
+    upload_target,
+    user_file_errors,
 )
 from ictal.server.repositories import clinics, patients, recordings, users
 from ictal.server.security import CSRF_HEADER, make_hasher
@@ -183,3 +189,40 @@ def test_failed_transcode_is_reported(database: Database, tmp_path: Path) -> Non
         assert row.preview_status == "failed" and row.preview_progress == 0.0
         assert "broken.mkv" in row.preview_error
     assert not (settings.preview_root / f"0000/{rec_id}.mp4").exists()
+
+
+@pytest.mark.parametrize(("error", "expected", "words"), [
+    (FileNotFoundError(errno.ENOENT, "No such file or directory"), NotFoundError, "no file"),
+    (OSError(errno.ENAMETOOLONG, "File name too long"), InvalidError, "too long"),
+    (PermissionError(errno.EACCES, "Permission denied"), InvalidError, "Permission denied"),
+    (OSError(errno.EIO, "Input/output error"), InvalidError, "Input/output error"),
+])
+def test_file_system_errors_on_client_paths_are_4xx(error: OSError, expected: type,
+                                                     words: str) -> None:
+    with pytest.raises(expected, match=words) as info, user_file_errors("ir/x.mkv"):
+        raise error
+    assert "ir/x.mkv" in info.value.message
+
+
+def test_upload_target_is_fresh_safe_and_a_video_name(tmp_path: Path) -> None:
+    a = upload_target(tmp_path, "../../my clip.MKV")
+    b = upload_target(tmp_path, "../../my clip.MKV")
+    assert a != b and a.parent == tmp_path and a.name.endswith("-my_clip.mkv")
+    with pytest.raises(InvalidError, match="not a video file name"):
+        upload_target(tmp_path, "notes.txt")
+
+
+async def _chunks(*parts: bytes) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
+
+
+def test_save_upload_leaves_nothing_behind_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "up" / "a.mkv"
+    assert asyncio.run(save_upload(_chunks(b"ab", b"cd"), target, limit=4)) == 4
+    assert target.read_bytes() == b"abcd"
+    for parts, error in [((b"abc", b"de"), TooLargeError), ((), InvalidError)]:
+        other = tmp_path / "up" / "b.mkv"
+        with pytest.raises(error):
+            asyncio.run(save_upload(_chunks(*parts), other, limit=4))
+        assert sorted(p.name for p in other.parent.iterdir()) == ["a.mkv"]

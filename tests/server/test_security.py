@@ -246,3 +246,20 @@ def test_secure_cookie_flag(world: World, settings: Any) -> None:
     cookies = r.headers.get_list("set-cookie")
     assert len(cookies) == 2 and all("Secure" in c for c in cookies)
     assert all("samesite=strict" in c.lower() for c in cookies)
+
+
+def test_sql_injection_strings_are_stored_verbatim(world: World) -> None:
+    client = world.client("clin_a")
+    rec = make_recording(client)
+    evil = "x'); DROP TABLE events; --"
+    ev = make_event(client, rec["id"], label="FLE' OR '1'='1", semiology=evil)
+    got = client.get(f"/api/events/{ev['id']}").json()
+    assert got["semiology"] == evil and got["label"] == "FLE' OR '1'='1"
+    r = client.post("/api/patients", json={"syndrome": "'; DELETE FROM patients; --"})
+    assert r.json()["syndrome"] == "'; DELETE FROM patients; --"
+    assert len(client.get("/api/patients").json()) == 2
+    assert len(client.get(f"/api/recordings/{rec['id']}/events").json()) == 1
+    r = world.client().post("/api/auth/login", json={"username": "' OR 1=1 --",
+                                                     "password": "' OR 1=1 --"})
+    assert r.status_code == 401
+    assert client.get("/api/recordings", params={"patient_id": "1 OR 1=1"}).status_code == 422
