@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -13,8 +13,10 @@ from rich.table import Table
 
 from ictal.cli.options import allow_outside_root, out_file, out_folder
 from ictal.errors import ConfigError
-from ictal.models.config import ModelConfig
 from ictal.models.presets import load_model_config, presets_help
+
+if TYPE_CHECKING:
+    from ictal.models.config import ModelConfig
 
 log = logging.getLogger(__name__)
 

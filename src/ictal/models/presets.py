@@ -5,6 +5,9 @@
 :func:`presets_help` is what the command line says about them. Adding a preset is adding a
 row. :func:`load_model_config` reads a preset name or a YAML file (validated here, once) and
 applies overrides.
+
+The command line reads this table for its help at start-up, so pydantic (the config classes)
+is imported only when a configuration is built.
 """
 
 from __future__ import annotations
@@ -13,13 +16,13 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ictal.configutil import deep_merge
 from ictal.errors import ConfigError
-from ictal.models.config import Arch, ModelConfig
+
+if TYPE_CHECKING:
+    from ictal.models.config import Arch, ModelConfig
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Preset:
 
     def config(self) -> ModelConfig:
         """The validated configuration of this row."""
+        from ictal.models.config import ModelConfig
+
         return ModelConfig.model_validate(
             {"name": self.name, "arch": self.arch, **copy.deepcopy(dict(self.values))})
 
@@ -101,6 +106,9 @@ def load_model_config(spec: str | Path, overrides: dict[str, Any] | None = None)
     :class:`ConfigError` naming the field.
     """
     import yaml
+    from pydantic import ValidationError
+
+    from ictal.models.config import ModelConfig
 
     path = Path(spec)
     data: dict[str, Any]
