@@ -64,3 +64,13 @@ def manifest(recording_dir: Path) -> Manifest:
 def manifest_with(recording_dir: Path) -> Callable[[list[Event]], Manifest]:
     """A manifest of the tiny recording with the events given."""
     return lambda events: make_manifest(recording_dir, events)
+
+
+@pytest.fixture(scope="session")
+def phantom(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny phantom dataset (2 patients) with its ground truth."""
+    from ictal.phantom import PhantomConfig, generate_dataset
+
+    out = tmp_path_factory.mktemp("phantom")
+    generate_dataset(PhantomConfig.tiny(n_patients=2), out, workers=1, progress=False)
+    return out

@@ -1,3 +1,5 @@
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,7 @@ from ictal.preprocess.config import (
     OnnxDetectorConfig,
     PreprocessConfig,
     load_config,
+    resolve_config,
     variant_config,
 )
 
@@ -54,3 +57,66 @@ def test_invalid_configs_name_the_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "missing.yaml")
     assert OnnxDetectorConfig(model=Path("m.onnx")).resolved_box_format == "xyxy"
+
+
+def test_resolve_config_applies_the_variant_a_file_names(tmp_path: Path) -> None:
+    path = tmp_path / "cfg.yaml"
+    path.write_text("variant: B0.5\ndetection:\n  margin: 0.2\n")
+    config = resolve_config(path)
+    assert config.variant == "B0.5" and config.temporal.overlap == 0.5  # not only a label
+    assert config.detection.margin == 0.2
+    assert resolve_config(path, "B0.5") == config  # the flag may repeat the file's variant
+    path.write_text("variant: B+top\n")
+    top = resolve_config(path)
+    assert top.topview.enabled and top.depth_crop.method == "bed-volume"
+    assert load_config(path) == top  # load_config follows the same rule
+
+
+def test_resolve_config_flag_and_defaults(tmp_path: Path) -> None:
+    # no file, no flag: variant B, which is the defaults (ictal preprocess and extract agree)
+    assert resolve_config() == PreprocessConfig() == variant_config("B")
+    assert resolve_config(variant="A") == variant_config("A")
+    assert resolve_config(variant="B+top") == variant_config("B+top")
+    path = tmp_path / "cfg.yaml"
+    path.write_text("detection:\n  margin: 0.2\n")
+    flagged = resolve_config(path, "B0.5")
+    assert flagged.variant == "B0.5" and flagged.temporal.overlap == 0.5
+    assert flagged.detection.margin == 0.2
+    assert resolve_config(path).variant == "B"  # agrees with B's settings
+    # a file that names no variant and departs from B's settings is labelled custom
+    path.write_text("temporal:\n  overlap: 0.25\n")
+    custom = resolve_config(path)
+    assert custom.variant == "custom" and custom.temporal.overlap == 0.25
+    # the config.json a run writes can be given back as its config
+    again = tmp_path / "config.yaml"
+    again.write_text(json.dumps(custom.model_dump(mode="json")))
+    assert resolve_config(again) == custom
+    again.write_text(json.dumps(variant_config("B0.5").model_dump(mode="json")))
+    assert resolve_config(again) == variant_config("B0.5")
+
+
+def test_resolve_config_refuses_disagreement(tmp_path: Path) -> None:
+    path = tmp_path / "cfg.yaml"
+    path.write_text("variant: B0.5\n")
+    disagree = re.escape("variant 'B0.5', but --variant asks for 'A'")
+    with pytest.raises(ConfigError, match=disagree) as err:
+        resolve_config(path, "A")
+    assert "--variant" in (err.value.hint or "")
+    path.write_text("variant: B\ntemporal:\n  overlap: 0.5\n")
+    contradiction = re.escape("temporal.overlap is 0.5 where the variant sets 0.0")
+    with pytest.raises(ConfigError, match=contradiction):
+        resolve_config(path)
+    path.write_text("depth_crop:\n  enabled: false\n")
+    with pytest.raises(ConfigError, match=r"depth_crop\.enabled"):
+        resolve_config(path, "B0.5")
+    with pytest.raises(ConfigError, match="unknown preprocessing variant 'C'"):
+        resolve_config(variant="C")
+    path.write_text("variant: C\n")
+    with pytest.raises(ConfigError, match="unknown preprocessing variant 'C'"):
+        resolve_config(path)
+    path.write_text("- a list\n")
+    with pytest.raises(ConfigError, match="YAML mapping"):
+        resolve_config(path)
+    path.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(ConfigError, match="cannot read"):
+        resolve_config(path)

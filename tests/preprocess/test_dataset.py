@@ -7,8 +7,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ictal.cli.main import build_app
+from ictal.errors import ConfigError
 from ictal.manifest import Recording, Stream, save_manifest
-from ictal.preprocess.config import variant_config
+from ictal.preprocess.config import PreprocessConfig, variant_config
 from ictal.preprocess.dataset import preprocess_dataset
 
 
@@ -67,3 +68,44 @@ def test_cli(manifest, tmp_path: Path) -> None:
     assert saved["temporal"]["overlap"] == 0.5
     res = runner.invoke(app, args)
     assert res.exit_code == 0 and "1 skipped" in res.output
+
+
+def test_summary_says_what_was_applied(manifest, tmp_path: Path) -> None:
+    rec = manifest.recordings[0]
+    only_ir = manifest.model_copy(update={"recordings": [rec.model_copy(update={
+        "streams": [s for s in rec.streams if s.kind == "ir"]})]})
+    config = variant_config("B", PreprocessConfig(detection={"enabled": False}))
+    result = preprocess_dataset(only_ir, tmp_path / "pre", config)
+    row = result.rows[0]
+    # variant B asks for a depth crop this recording cannot have; no detector ran
+    assert row["variant"] == "B (depth crop skipped)" and row["depth_crop"] == ""
+    assert (row["detection"], row["detected"]) == ("off", "")
+    assert "depth cropping skipped" in row["notes"]
+    with_depth = preprocess_dataset(manifest, tmp_path / "pre-b", variant_config("B"))
+    row = with_depth.rows[0]
+    assert row["variant"] == "B" and row["depth_crop"] == "algorithm1"
+    assert (row["detection"], row["detected"]) == ("depth-geometry", True)
+    assert row["crop_contains"] == row["crop_tight"] == ""  # no ground truth
+    header = (tmp_path / "pre-b" / "summary.csv").read_text().splitlines()[0].split(",")
+    assert header[header.index("crop_box"):header.index("notes")] == [
+        "crop_box", "detection", "detected", "crop_contains", "crop_tight", "detection_qc",
+        "depth_qc"]
+    assert set(with_depth.rates) == {"contains", "tight", "detection", "depth"}
+
+
+def test_cli_applies_the_variant_the_config_names(manifest, tmp_path: Path) -> None:
+    path = tmp_path / "manifest.yaml"
+    save_manifest(manifest, path)
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("variant: B0.5\n")
+    out = tmp_path / "out"
+    base = ["preprocess", str(path), "--out", str(out), "--config", str(cfg), "--no-progress",
+            "--allow-outside-root"]
+    res = CliRunner().invoke(build_app(), base)
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "config.json").read_text())["temporal"]["overlap"] == 0.5
+    res = CliRunner().invoke(build_app(), [*base, "--variant", "A"])
+    # an input error (`ictal` exits 2 on it), raised before anything is written
+    assert isinstance(res.exception, ConfigError)
+    assert "variant 'B0.5', but --variant asks for 'A'" in str(res.exception)
+    assert json.loads((out / "config.json").read_text())["variant"] == "B0.5"

@@ -1,5 +1,6 @@
 """Depth cropping and QC on phantom scenes, checked against their ground truth."""
 
+import csv
 import json
 from pathlib import Path
 
@@ -8,22 +9,13 @@ import pytest
 
 from ictal.io import open_video
 from ictal.manifest import load_manifest
-from ictal.preprocess.config import variant_config
+from ictal.preprocess.config import PreprocessConfig, variant_config
 from ictal.preprocess.dataset import preprocess_dataset
 from ictal.preprocess.denoise import denoise_depth
 from ictal.preprocess.depth_crop import apply_depth_crop, fit_depth_planes
 from ictal.preprocess.qc import height_above_mattress
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def phantom(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from ictal.phantom import PhantomConfig, generate_dataset
-
-    out = tmp_path_factory.mktemp("phantom")
-    generate_dataset(PhantomConfig.tiny(n_patients=2), out, workers=1, progress=False)
-    return out
 
 
 def test_depth_planes_keep_the_ground_truth_mattress(phantom: Path) -> None:
@@ -58,9 +50,21 @@ def test_preprocess_scores_against_ground_truth(phantom: Path, tmp_path: Path) -
     result = preprocess_dataset(manifest, tmp_path / "pre", variant_config("B"))
     assert result.report.exit_code == 0
     n = len(manifest.recordings)
-    for name in ("detection", "depth"):
+    for name in ("contains", "tight", "detection", "depth"):
         ok, judged, rate = result.rates[name]
         assert judged == n and rate == pytest.approx(100 * ok / n)
     qc = json.loads((tmp_path / "pre" / manifest.recordings[0].id / "qc.json").read_text())
     assert qc["scores"]["ground_truth"].endswith(f"{manifest.recordings[0].id}.npz")
     assert len(qc["scores"]["frames"]) == 5
+
+
+def test_the_whole_frame_is_not_a_tight_crop(phantom: Path, tmp_path: Path) -> None:
+    manifest = load_manifest(phantom / "manifest.yaml")
+    config = variant_config("B", PreprocessConfig(detection={"enabled": False}))
+    result = preprocess_dataset(manifest, tmp_path / "pre", config)
+    n = len(manifest.recordings)
+    assert result.rates["contains"] == (n, n, 100.0)
+    assert result.rates["tight"] == (0, n, 0.0) and result.rates["detection"] == (0, n, 0.0)
+    rows = list(csv.DictReader((tmp_path / "pre" / "summary.csv").open()))
+    assert {(r["detection"], r["detected"], r["crop_contains"], r["crop_tight"])
+            for r in rows} == {("off", "", "True", "False")}

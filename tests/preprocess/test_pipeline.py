@@ -12,7 +12,6 @@ from ictal.manifest import Event
 from ictal.preprocess.config import PreprocessConfig, seed000_depth, variant_config
 from ictal.preprocess.denoise import denoise_depth
 from ictal.preprocess.depth_crop import apply_depth_crop
-from ictal.preprocess.frame_prep import FramePrep
 from ictal.preprocess.frames import fit_square, normalise
 from ictal.preprocess.intensity import to_uint8
 from ictal.preprocess.pipeline import iter_samples
@@ -148,21 +147,6 @@ def test_missing_stream_is_a_plan_error(manifest) -> None:
     with pytest.raises(PlanError, match="no recording"):
         plan_recording(manifest, "R9", PreprocessConfig())
     assert H == 53
-
-
-def test_cropping_first_gives_the_same_pixels(manifest, recording_dir: Path) -> None:
-    config = variant_config("B")
-    plan = plan_recording(manifest, "R1", config)
-    prep = FramePrep(config, plan.depth_planes.bounds(), plan.ir_window)
-    with open_video(recording_dir / "ir.mkv") as r:
-        ir = r.read(0, 12)
-    with open_video(recording_dir / "depth.mkv") as r:
-        depth = r.read(0, 12)
-    full, _ = prep.source(ir, depth, crop_depth=True)
-    for box in [(5, 7, 40, 30), (0, 0, W, H), (50, 40, 64, 53), (3, 1, 9, 50)]:
-        x0, y0, x1, y1 = box
-        np.testing.assert_array_equal(prep.cropped(ir, depth, box, crop_depth=True),
-                                      full[:, y0:y1, x0:x1])
 
 
 def test_rgb_source_keeps_colour(tmp_path: Path) -> None:

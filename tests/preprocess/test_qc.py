@@ -9,7 +9,9 @@ from ictal.preprocess.qc import (
     QcFrame,
     contact_sheet,
     height_above_mattress,
+    qc_indices,
     score_frame,
+    score_recording,
     success_rate,
 )
 
@@ -46,6 +48,42 @@ def test_detection_verdict_needs_the_whole_patient_and_a_tight_box() -> None:
     assert score_frame(frame, make_plan(crop=(22, 10, 50, 40)), make_gt())["detection"] is False
     # the full frame contains the patient but is far larger than the ideal crop
     assert score_frame(frame, make_plan(crop=(0, 0, W, H)), make_gt())["detection"] is False
+
+
+def test_contains_and_tight_are_scored_apart() -> None:
+    frame = qc_frame(np.ones((H, W), bool), np.full((H, W), 2000, np.uint16))
+    gt = make_gt()  # bed + patient box (16, 16, 44, 34): 28 x 18 pixels
+
+    def scores(crop: tuple[int, int, int, int]) -> tuple[object, ...]:
+        r = score_frame(frame, make_plan(crop=crop), gt)
+        return r["contains"], r["tight"], r["detection"], r["reach"]
+
+    # the margin is 0.2: a tight crop stays inside the box grown by 0.2 + 0.1 per side
+    assert scores((10, 10, 50, 40)) == (True, True, True, 0.333)
+    assert scores((22, 10, 50, 40)) == (False, True, False, 0.333)  # cuts the patient
+    assert scores((0, 0, W, H)) == (True, False, False, 1.056)  # the whole frame
+    assert scores((5, 10, 50, 40)) == (True, False, False, 0.393)  # 11 px left of the bed
+    assert score_frame(frame, make_plan(), gt, tight_slack=0.2)["tight"] is True
+    assert score_frame(frame, make_plan(crop=(0, 0, W, H)), gt, tight_slack=1.0)["tight"]
+    out_of_view = make_gt(patient=(-1, -1, -1, -1))
+    result = score_frame(frame, make_plan(), out_of_view)
+    assert result["contains"] is result["tight"] is result["reach"] is None
+
+
+def test_recording_verdicts_need_every_judged_frame() -> None:
+    frame = qc_frame(np.ones((H, W), bool), np.full((H, W), 2000, np.uint16))
+    whole = score_recording([frame, frame], make_plan(crop=(0, 0, W, H)), make_gt())
+    assert (whole["contains"], whole["tight"], whole["detection"]) == (True, False, False)
+    assert len(whole["frames"]) == 2 and whole["depth"] is True
+    unjudged = score_recording([frame], make_plan(), make_gt(patient=(-1, -1, -1, -1)))
+    assert unjudged["contains"] is None and unjudged["tight"] is None
+
+
+def test_qc_indices_spread_first_and_last() -> None:
+    assert qc_indices(100) == (0, 25, 50, 74, 99)
+    assert qc_indices(11, count=3) == (0, 5, 10)
+    assert qc_indices(3) == (0, 1, 2)  # fewer frames than asked: each once
+    assert qc_indices(1) == (0,) and qc_indices(0) == ()
 
 
 def test_depth_verdict_keeps_patient_and_removes_staff_in_front() -> None:

@@ -107,6 +107,11 @@ class SampleAssembler:
         """The windows not made yet, in order of start frame."""
         return tuple(self._waiting)
 
+    @property
+    def held(self) -> tuple[int, ...]:
+        """Timeline indices of the frames held now (what memory holds)."""
+        return tuple(sorted(self._frames))
+
     def add(self, frames: Mapping[int, ProcessedFrame]) -> None:
         """Take processed frames keyed by timeline index."""
         self._frames.update(frames)

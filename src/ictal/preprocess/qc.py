@@ -11,9 +11,10 @@ whose ground truth is known (:mod:`ictal.manifest.groundtruth`) -- a score of ea
   side (:func:`~ictal.preprocess.boxes.expand_box`, clipped to the frame): no side reaches
   more than 10 % of the box's size further into the floor and walls than the seeds' rule
   (bed + person box, +``margin`` per side) would crop from perfect detections. Keeping the
-  whole frame is not tight on any of the demo phantom's 24 scenes (there it reaches 13-99 %
-  of the box's size beyond the seeds' crop), nor is a box that takes in the headboard or a
-  wall;
+  whole frame is not tight on any of the 24 scenes of ``ictal phantom --preset demo``: there
+  it reaches 0.44-1.29 times the box's size beyond it, where the default margin 0.3 allows
+  0.4 (the detected crops that pass reach at most 0.3); nor is a box that takes in the
+  headboard or a wall;
 * the **detection crop** succeeds when it both contains the patient and is tight;
 * **depth crop** succeeds on a frame when it keeps the patient (at least ``keep_joints`` of the
   patient's visible joints lie on kept depth pixels) and removes staff standing in front of the
