@@ -10,7 +10,7 @@ from ictal.server.config import ServerSettings
 from ictal.server.db import Database
 from ictal.server.enums import PreviewStatus
 from ictal.server.jobs import TranscodeJobs
-from ictal.server.models import Recording
+from ictal.server.models import Event, Recording
 
 
 def test_a_failed_preview_names_the_file_relative_to_the_storage_root(
@@ -19,9 +19,9 @@ def test_a_failed_preview_names_the_file_relative_to_the_storage_root(
     (storage / "ir").mkdir(parents=True)
     (storage / "ir" / "clip.mkv").write_bytes(b"this is not a video" * 50)
     own = settings.model_copy(update={"storage_root": storage})
-    seed_event(database, storage)  # its recording points at storage/ir/clip.mkv
+    _, event_id = seed_event(database, storage)  # its recording is storage/ir/clip.mkv
     with database.sessions() as db:
-        rec_id = db.query(Recording).one().id
+        rec_id = db.get(Event, event_id).recording_id
     TranscodeJobs(own, database).run(rec_id)
     with database.sessions() as db:
         rec = db.get(Recording, rec_id)

@@ -7,14 +7,14 @@ from pathlib import Path
 from serverkit import seed_event
 
 from ictal.server.db import Database
-from ictal.server.models import Recording, User
+from ictal.server.models import Event, Recording, User
 from ictal.server.presenters import recording_public, storage_relative, user_public
 
 
 def test_recording_public_hides_the_storage_root(database: Database, storage_root: Path) -> None:
-    seed_event(database, storage_root)
+    _, event_id = seed_event(database, storage_root)
     with database.sessions() as db:
-        rec = db.query(Recording).first()
+        rec = db.get(Recording, db.get(Event, event_id).recording_id)
         public = recording_public(rec, storage_root.resolve())
     assert public.path == "ir/clip.mkv"
 
