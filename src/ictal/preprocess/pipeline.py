@@ -14,7 +14,7 @@ import threading
 from collections.abc import Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import numpy as np
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from ictal.io.reader import VideoReader
 
 _END = object()
+T = TypeVar("T")
 
 #: Timeline indices of a chunk, its source frames (repeated when upsampling) and the matching
 #: raw depth frames (empty without a depth stream).
@@ -230,10 +231,9 @@ def _top_view(plan: RecordingPlan, config: PreprocessConfig, spec: InputSpec) ->
     return TopView(volume, spec.size, config.topview.height_mm)
 
 
-
-def _prefetch(iterator: Iterator[Any], maxsize: int) -> Generator[Any, None, None]:
+def _prefetch(iterator: Iterator[T], maxsize: int) -> Generator[T, None, None]:
     """Run ``iterator`` in a daemon thread (decoders release the GIL), ``maxsize`` ahead."""
-    q: queue.Queue[Any] = queue.Queue(maxsize=maxsize)
+    q: queue.Queue[object] = queue.Queue(maxsize=maxsize)
     stop = threading.Event()
 
     def work() -> None:
@@ -260,7 +260,7 @@ def _prefetch(iterator: Iterator[Any], maxsize: int) -> Generator[Any, None, Non
                 return
             if isinstance(item, BaseException):
                 raise item
-            yield item
+            yield cast(T, item)
     finally:
         stop.set()
         thread.join(timeout=5)
