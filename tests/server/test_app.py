@@ -145,3 +145,23 @@ def test_errors_name_files_relative_to_the_storage_root(world: World, settings: 
     r = client.get("/api/storage", params={"path": f"junk/{long}"})
     assert r.status_code == 422 and "too long" in r.json()["detail"]
     assert not [t for t in world.errors if str(storage) in t or str(tmp_path) in t]
+
+
+def test_nul_characters_in_text_are_422_on_every_database(world: World) -> None:
+    """PostgreSQL cannot store a NUL character (a 500 there before); every body refuses it."""
+    admin, ds = world.client("admin_a"), world.client("ds_a")
+    rec = make_recording(admin)
+    run = dict(BODIES[("POST", "/api/recordings/{recording_id}/model-runs")])
+    run["model"] = run["model"] | {"notes": {"k": ["ok", "b\x00"]}}
+    for client, url, body in [
+        (admin, "/api/patients", {"syndrome": "FLE\x00"}),
+        (admin, "/api/auth/login", {"username": "admin_a\x00", "password": PASSWORD}),
+        (admin, "/api/clinics", {"name": "\x00"}),
+        (admin, "/api/vocabulary/terms", {"code": "gelastic", "label": "Gel\x00astic"}),
+        (admin, f"/api/recordings/{rec['id']}/events",
+         {"t0": 0.1, "t1": 0.2, "label": "FLE", "semiology": "a\x00"}),
+        (ds, f"/api/recordings/{rec['id']}/model-runs", run),
+    ]:
+        r = client.post(url, json=body)
+        assert r.status_code == 422 and "NUL" in r.json()["detail"][0]["msg"], (url, r.text)
+    assert len(admin.get("/api/patients").json()) == 1  # only make_recording's

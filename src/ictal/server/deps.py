@@ -73,7 +73,8 @@ class AppState:
 
 
 async def get_state(request: Request) -> AppState:
-    return request.app.state.ictal  # type: ignore[no-any-return]
+    state: AppState = request.app.state.ictal  # set by create_app
+    return state
 
 
 State = Annotated[AppState, Depends(get_state)]

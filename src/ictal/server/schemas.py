@@ -37,7 +37,32 @@ Version = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
 MAX_IDS = 1000
 
 
-class _In(BaseModel):
+def _nul_paths(value: Any, where: str) -> list[str]:
+    """Where ``value`` (a field's value: text, lists, mappings) holds a NUL character; nested
+    request models check themselves."""
+    if isinstance(value, str):
+        return [where] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [p for k, v in value.items()
+                for p in _nul_paths(k, where) + _nul_paths(v, f"{where}[{k!r}]")]
+    if isinstance(value, list | tuple):
+        return [p for i, v in enumerate(value) for p in _nul_paths(v, f"{where}[{i}]")]
+    return []
+
+
+class _Body(BaseModel):
+    """A request body: no text in it holds a NUL character (PostgreSQL cannot store one, and no
+    name, label or path needs one), so both databases take what the schema admits."""
+
+    @model_validator(mode="after")
+    def _no_nul(self) -> Self:
+        found = [p for name, value in self for p in _nul_paths(value, name)]
+        if found:
+            raise ValueError(f"text may not contain NUL characters ({', '.join(found)})")
+        return self
+
+
+class _In(_Body):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -316,7 +341,7 @@ class MoiPublic(_Out):
 
 
 # --- model runs ----------------------------------------------------------------------------------
-class PredictionWindow(BaseModel):
+class PredictionWindow(_Body):
     model_config = ConfigDict(extra="forbid")
 
     start_frame: Annotated[int, Field(ge=0)]
@@ -326,21 +351,21 @@ class PredictionWindow(BaseModel):
     probs: list[Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]]
 
 
-class PredictionModel(BaseModel):
+class PredictionModel(_Body):
     model_config = ConfigDict(extra="allow")
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     bundle_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
-class PredictionDecision(BaseModel):
+class PredictionDecision(_Body):
     model_config = ConfigDict(extra="forbid")
 
     label: str
     probs: list[Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]]
 
 
-class PredictionsImport(BaseModel):
+class PredictionsImport(_Body):
     """Exactly the JSON ``ictal predict`` writes (``format: ictal-predictions/1``)."""
 
     model_config = ConfigDict(extra="forbid")
