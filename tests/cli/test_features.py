@@ -8,11 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import yaml
 
 from ictal.backbones import load_backbone
 from ictal.backbones.video_resnet import mc3_18
 from ictal.features.extract import extract_manifest
 from ictal.features.store import list_shards, read_features, read_provenance
+from ictal.io import open_video, write_video
 from ictal.manifest import load_manifest
 from ictal.preprocess.config import variant_config
 
@@ -130,3 +132,30 @@ def test_out_naming_a_file_is_a_usage_error(tiny_phantom: Path, tmp_path: Path, 
     out = ictal("extract", tiny_phantom, "--out", target)
     assert out.code == 2 and "is an existing file, not a folder" in out.err
     assert target.read_bytes() == b"keep me"
+
+
+def test_a_truncated_mp4_says_what_it_means_and_the_batch_goes_on(
+        tiny_phantom: Path, tmp_path: Path, ictal, copy_dataset) -> None:
+    """The issue's case: FFmpeg's raw errno from avcodec_receive_frame() became the message."""
+    manifest = copy_dataset(tiny_phantom, tmp_path / "data")
+    ir = manifest.parent / "ir" / "P001-S1.mkv"
+    with open_video(ir) as reader:
+        frames = (reader.read(0, len(reader)) >> 8).astype(np.uint8)
+    mp4 = write_video(ir.with_suffix(".mp4"), frames, 30, codec="h264")
+    mp4.write_bytes(mp4.read_bytes()[: int(mp4.stat().st_size * 0.7)])  # an interrupted copy
+    data = yaml.safe_load(manifest.read_text())
+    for rec in data["recordings"]:  # infrared only (no depth): the MP4 stands for P001's
+        rec["streams"] = [{**s, "path": s["path"].replace(".mkv", ".mp4")}
+                          if rec["id"] == "P001-S1" else s
+                          for s in rec["streams"] if s["kind"] == "ir"]
+    manifest.write_text(yaml.safe_dump(data, sort_keys=False))
+    config = tmp_path / "ir-only.yaml"
+    config.write_text("depth_crop: {enabled: false}\ndetection: {enabled: false}\n")
+    out = ictal("extract", manifest, "--out", tmp_path / "store", "--config", config)
+    assert out.code == 1
+    text = " ".join(out.out.split())
+    assert "extract motion: 1 done, 0 skipped, 1 failed" in text
+    assert "P001-S1.mp4: corrupt or truncated file: frame " in text and "does not decode" in text
+    assert "re-export the recording" in text and "copy it again" in text
+    assert "Errno" not in text and "avcodec" not in text
+    assert [p.name for p in list_shards(tmp_path / "store")] == ["P002-S1.h5"]
