@@ -168,6 +168,11 @@ def test_preprocess(tiny_phantom: Path, tmp_path: Path, ictal, copy_dataset) -> 
     assert "1 failed" in partly.out and "FAILED P002-S1" in partly.out
     _usage_error(ictal("preprocess", tiny_phantom, "--out", tmp_path / "p3", "--variant", "Z"),
                  "unknown preprocessing variant 'Z'", "hint:")
+    binary = tmp_path / "config.yaml"
+    binary.write_bytes(b"\x1aE\xdf\xa3 not a YAML text")
+    _usage_error(ictal("preprocess", tiny_phantom, "--out", tmp_path / "p3", "--config", binary),
+                 "config.yaml: cannot read the preprocessing config")
+    assert not (tmp_path / "p3").exists()
     target = tmp_path / "plans-file"
     target.write_text("a file")
     _usage_error(ictal("preprocess", tiny_phantom, "--out", target),
@@ -251,6 +256,10 @@ def test_evaluate(tmp_path: Path, ictal) -> None:
                        *TINY), "unknown protocol 'bogus'", "hint:")
     _usage_error(ictal("evaluate", features, "--out", tmp_path / "r", "--selection", "x",
                        *TINY), "unknown selection mode 'x'")
+    binary = tmp_path / "model.yaml"
+    binary.write_bytes(b"\x1aE\xdf\xa3 not a YAML text")
+    _usage_error(ictal("evaluate", features, "--out", tmp_path / "r", "--model", binary),
+                 "model.yaml: cannot read the model config")
     # a refused run leaves nothing behind that would block the corrected one
     assert not (tmp_path / "r" / "config.json").exists()
 

@@ -115,7 +115,7 @@ def load_model_config(spec: str | Path, overrides: dict[str, Any] | None = None)
     if path.suffix in (".yaml", ".yml", ".json"):
         try:
             loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as err:
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
             raise ConfigError(f"{path}: cannot read the model config ({err})") from err
         if not isinstance(loaded, dict):
             raise ConfigError(f"{path}: a model config must be a mapping")
