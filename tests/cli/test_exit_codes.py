@@ -205,6 +205,10 @@ def test_extract(tiny_phantom: Path, tmp_path: Path, ictal, copy_dataset, digest
                  "holds features made with another setting", "--overwrite")
     _usage_error(ictal("extract", tiny_phantom, "--out", tmp_path / "store", "--windows", "x"),
                  "--windows must be 'events' or 'sliding'")
+    _usage_error(ictal("extract", tiny_phantom, "--out", tmp_path / "store", "--windows",
+                       "sliding", "--stride", "-5"), "--stride")
+    _usage_error(ictal("extract", tiny_phantom, "--out", tmp_path / "store", "--device",
+                       "cudax"), "'cudax' is not a torch device")
     assert digests(tmp_path / "store") == before
     escaping = tmp_path / "escaping.yaml"
     escaping.write_text(yaml.safe_dump({
@@ -256,6 +260,8 @@ def test_evaluate(tmp_path: Path, ictal) -> None:
                        *TINY), "unknown protocol 'bogus'", "hint:")
     _usage_error(ictal("evaluate", features, "--out", tmp_path / "r", "--selection", "x",
                        *TINY), "unknown selection mode 'x'")
+    _usage_error(ictal("evaluate", features, "--out", tmp_path / "r", "--device", "gpu"),
+                 "'gpu' is not a torch device")
     binary = tmp_path / "model.yaml"
     binary.write_bytes(b"\x1aE\xdf\xa3 not a YAML text")
     _usage_error(ictal("evaluate", features, "--out", tmp_path / "r", "--model", binary),

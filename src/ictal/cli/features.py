@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from ictal.cli.options import allow_outside_root, out_folder
+from ictal.cli.options import device as device_option
 
 
 def register(app: typer.Typer) -> None:
@@ -29,9 +30,10 @@ def extract(
                                       help="Output folder of `ictal preprocess` (crop plans)."),
     windows: str = typer.Option("events", "--windows",
                                 help="'events' (labelled samples) or 'sliding' (inference)."),
-    stride: int | None = typer.Option(None, "--stride", help="Sliding-window stride, frames."),
+    stride: int | None = typer.Option(None, "--stride", min=1,
+                                      help="Sliding-window stride, frames."),
     batch_size: int = typer.Option(8, "--batch-size", min=1),
-    device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
+    device: str = device_option(),
     recording: list[str] | None = typer.Option(None, "--recording", "-r",
                                                help="Only these recording ids (repeatable)."),
     in_channels: int | None = typer.Option(

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ictal.cli.options import allow_outside_root, out_file, out_folder
+from ictal.cli.options import device as device_option
 from ictal.errors import ConfigError
 from ictal.models.presets import load_model_config, presets_help
 
@@ -73,7 +74,7 @@ def train(
                                      help="Where to write the bundle (with --final)."),
     seed: int = typer.Option(0, help="Random seed."),
     threads: int = typer.Option(1, help="torch threads while training (1 suits small nets)."),
-    device: str = typer.Option("cpu", help="torch device: cpu or cuda."),
+    device: str = device_option(),
     tracking: bool = typer.Option(True, "--mlflow/--no-mlflow", help="Log to MLflow."),
     tracking_uri: str | None = typer.Option(None, "--tracking-uri", help=TRACKING_HELP),
 ) -> None:
@@ -139,7 +140,7 @@ def evaluate(
     search_trials: int = typer.Option(0, help="Nested random hyper-parameter search trials."),
     seed: int = typer.Option(0, help="Random seed of the folds and the models."),
     threads: int = typer.Option(1, help="torch threads while training (1 suits small nets)."),
-    device: str = typer.Option("cpu", help="torch device: cpu or cuda."),
+    device: str = device_option(),
     tracking: bool = typer.Option(True, "--mlflow/--no-mlflow", help="Log to MLflow."),
     tracking_uri: str | None = typer.Option(None, "--tracking-uri", help=TRACKING_HELP),
 ) -> None:
@@ -225,7 +226,7 @@ def predict(
     model: Path = typer.Option(..., "--model", help="Bundle directory (ictal train --final)."),
     out: Path = out_folder(Path("predictions"), "--out", "-o", help="Output folder."),
     recording: list[str] = typer.Option([], help="Only these recordings (repeatable)."),
-    stride: int | None = typer.Option(None, help="Frames between sliding windows."),
+    stride: int | None = typer.Option(None, min=1, help="Frames between sliding windows."),
     weights: Path | None = typer.Option(None, help="Backbone checkpoint file."),
     kind: str = typer.Option("ir", help="Stream kind of a bare video file (ir or rgb)."),
     depth: Path | None = typer.Option(None, help="Depth video of a bare video's recording."),

@@ -6,6 +6,7 @@ exits with code 2 (README, "Command line").
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,36 @@ def out_folder(default: Any, *names: str, help: str) -> Any:
 def out_file(default: Any, *names: str, help: str) -> Any:
     """A ``typer.Option`` for an output file, checked by :func:`check_out_file`."""
     return typer.Option(default, *names, help=help, callback=check_out_file)
+
+
+_DEVICE = re.compile(r"^(cpu|mps|cuda(:\d+)?)$")
+
+
+def check_device(value: str) -> str:
+    """``--device``: ``cpu``, ``cuda``, ``cuda:N`` or ``mps``, and one this machine has."""
+    if not _DEVICE.match(value):
+        raise typer.BadParameter(f"{value!r} is not a torch device; use cpu, cuda, cuda:N "
+                                 "or mps")
+    if value != "cpu":
+        import torch  # only here: the CPU needs no check, and the command imports torch anyway
+
+        kind = value.split(":")[0]
+        available = (torch.cuda.is_available() if kind == "cuda"
+                     else torch.backends.mps.is_available())
+        if not available:
+            raise typer.BadParameter(f"{value}: this machine (or this build of PyTorch) has no "
+                                     f"{kind.upper()} device; use --device cpu")
+        if kind == "cuda" and ":" in value and int(value.split(":")[1]) >= \
+                torch.cuda.device_count():
+            raise typer.BadParameter(f"{value}: this machine has {torch.cuda.device_count()} "
+                                     "CUDA device(s), numbered from 0")
+    return value
+
+
+def device(default: str = "cpu") -> Any:
+    """The ``--device`` option of commands that run torch, checked by :func:`check_device`."""
+    return typer.Option(default, "--device", help="torch device: cpu, cuda, cuda:N or mps.",
+                        callback=check_device)
 
 
 def allow_outside_root() -> Any:
