@@ -155,10 +155,17 @@ def test_phantom_batch(tmp_path: Path, ictal) -> None:
 
 # ---- preprocess -------------------------------------------------------------------------------
 def test_preprocess(tiny_phantom: Path, tmp_path: Path, ictal, copy_dataset) -> None:
+    # temporary files of a killed run, removed when the run is resumed
+    stale = [tmp_path / "plans" / ".summary.ictal-tmp-a1.csv",
+             tmp_path / "plans" / "P001-S1" / ".plan.ictal-tmp-b2.json"]
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
     ok = ictal("preprocess", tiny_phantom, "--out", tmp_path / "plans", "--variant", "B",
                "--no-progress")
     assert ok.code == 0, ok.text
     assert "preprocess" in ok.out and (tmp_path / "plans" / "summary.csv").exists()
+    assert not any(path.exists() for path in stale)
     manifest = copy_dataset(tiny_phantom, tmp_path / "data")
     ir = manifest.parent / "ir" / "P002-S1.mkv"
     ir.write_bytes(ir.read_bytes()[:5000])

@@ -32,7 +32,7 @@ from typing import Any
 
 from ictal.batch import BatchReport
 from ictal.errors import ConfigError, IctalError
-from ictal.fsutil import write_json_atomic, write_text_atomic
+from ictal.fsutil import remove_temporaries, write_json_atomic, write_text_atomic
 from ictal.manifest.groundtruth import load_ground_truth
 from ictal.manifest.schema import Manifest, Recording
 from ictal.preprocess.config import PreprocessConfig
@@ -164,9 +164,12 @@ def preprocess_dataset(
 
     Recordings whose outputs exist are skipped (``overwrite`` redoes them); one that fails is
     recorded in the report and the others go on. Writes ``config.json`` and ``summary.csv``.
+    Temporary files a killed run left in ``out`` and in the folders of the recordings it
+    processes are removed (one run at a time per ``out``).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    remove_temporaries(out)
     write_json_atomic(out / "config.json", config.model_dump(mode="json"))
     result = DatasetResult(BatchReport("preprocess"))
     wanted = set(recordings) if recordings else None
@@ -174,6 +177,7 @@ def preprocess_dataset(
         if wanted is not None and rec.id not in wanted:
             continue
         folder = out / rec.id
+        remove_temporaries(folder)
         try:
             if _finished(folder) and not overwrite:
                 result.rows.append(_resumed_row(folder, config))
