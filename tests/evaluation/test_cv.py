@@ -122,3 +122,21 @@ def test_nested_search_runs_on_training_patients_only(
         assert f.search is not None and len(f.search["trials"]) == 2
         best = f.search["best_config"]
         assert 32 <= best["lstm_units"][0] <= 256 and 2 <= best["train"]["epochs"] <= 3
+
+
+def test_a_refused_run_writes_nothing_and_a_resume_removes_temporaries(
+        make_table: Callable[..., FeatureTable], tmp_path: Path) -> None:
+    t = make_table(patients=4, samples=2)
+    cfg = _small(epochs=1, patience=None)
+    with pytest.raises(ConfigError, match="unknown protocol"):
+        run_cross_validation(t, model_config=cfg, protocol="bogus", out_dir=tmp_path / "run",
+                             progress=False)
+    assert not (tmp_path / "run" / "config.json").exists()  # the corrected run may go there
+    stale = [tmp_path / "run" / ".metrics.ictal-tmp-a1.json",
+             tmp_path / "run" / "folds" / ".fold_00.ictal-tmp-b2.pt"]  # a killed run's
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
+    run_cross_validation(t, model_config=cfg, k=2, out_dir=tmp_path / "run", progress=False)
+    assert (tmp_path / "run" / "config.json").exists()
+    assert not any(path.exists() for path in stale)

@@ -35,7 +35,7 @@ from ictal.evaluation.metrics import classification_metrics, pool_by_group, summ
 from ictal.evaluation.search import random_search
 from ictal.evaluation.splits import fold_sizes, inner_split, is_leaky, make_splits
 from ictal.features.table import FeatureTable
-from ictal.fsutil import atomic_path, write_json_atomic
+from ictal.fsutil import atomic_path, remove_temporaries, write_json_atomic
 from ictal.jsonutil import json_safe
 from ictal.models.config import ModelConfig
 from ictal.models.registry import unit_of
@@ -237,6 +237,8 @@ def run_cross_validation(
                          classes)
     splits = make_splits(table, protocol, k=k, seed=seed)  # refuses a bad protocol or k
     _check_or_write_config(out, config)  # only then: a refused run leaves no config behind
+    for folder in (out, out / "folds"):  # what a killed run was writing
+        remove_temporaries(folder)
     folds: list[FoldResult] = []
     with make_progress(transient=True, disable=not progress) as bar:
         fold_task = bar.add_task(f"{model_config.name} {protocol}", total=len(splits))
