@@ -14,6 +14,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -30,7 +31,8 @@ from ictal.server.jobs import TranscodeJobs
 from ictal.server.media import resolve_inside
 from ictal.server.middleware import BodyLimit, SecurityHeaders
 from ictal.server.migrate import upgrade_head
-from ictal.server.routes import admin, annotations, auth, mlops, patients, recordings
+from ictal.server.routes import admin, auth, mlops, patients, recordings
+from ictal.server.routes import annotations as annotation_routes
 from ictal.server.schemas import Health
 from ictal.server.security import LoginRateLimiter
 
@@ -145,11 +147,10 @@ def create_app(settings: ServerSettings | None = None, *,
 
     @app.exception_handler(ServerError)
     async def _server_error(_request: Request, exc: ServerError) -> JSONResponse:
+        detail: str | dict[str, Any] = public(exc.message)
         if isinstance(exc, StaleVersionError):
-            body = {"detail": {"message": exc.message, "current": exc.current}}
-        else:
-            body = {"detail": public(exc.message)}
-        return JSONResponse(body, status_code=exc.status_code)
+            detail = {"message": exc.message, "current": exc.current}
+        return JSONResponse({"detail": detail}, status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -172,7 +173,7 @@ def create_app(settings: ServerSettings | None = None, *,
     # each area mounted directly under /api (not through an intermediate /api router): every
     # level of nesting is one more list of routes FastAPI walks to match each request
     for router in (_health_router(), auth.router, admin.router, patients.router,
-                   recordings.router, annotations.router, mlops.router):
+                   recordings.router, annotation_routes.router, mlops.router):
         app.include_router(router, prefix="/api")
     _static_routes(app, settings.static_dir or Path(__file__).resolve().parent / "static")
     return app

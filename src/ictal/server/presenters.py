@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ictal.server import schemas
-from ictal.server.models import ModelRun, MoiAnnotation, Patient, Recording, User
+from ictal.server.models import Event, ModelRun, MoiAnnotation, Patient, Recording, User
 
 
 def snapshot(public: BaseModel) -> dict[str, Any]:
@@ -57,7 +57,7 @@ def preview_status_public(rec: Recording) -> schemas.PreviewStatusPublic:
                                        progress=rec.preview_progress, error=rec.preview_error)
 
 
-def event_public(ev: Any) -> schemas.EventPublic:
+def event_public(ev: Event) -> schemas.EventPublic:
     return schemas.EventPublic.model_validate(ev)
 
 

@@ -51,7 +51,7 @@ def list_mois_of_event(db: Session, ev: Event) -> list[MoiAnnotation]:
     return list(db.scalars(q.order_by(MoiAnnotation.start, MoiAnnotation.id)))
 
 
-def _moi_public_query() -> Select[Any]:
+def _moi_public_query() -> Select[*tuple[Any, ...]]:
     """The columns of :class:`schemas.MoiPublic`, vocabulary codes and annotator joined."""
     return (
         select(MoiAnnotation.id, MoiAnnotation.event_id, BodyRegion.code.label("region"),

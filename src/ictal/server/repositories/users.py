@@ -65,7 +65,8 @@ def set_password(db: Session, user: User, password_hash: str) -> None:
     """A new password hash; every session of the user ends."""
     user.password_hash = password_hash
     db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
-    for cid in user.clinic_ids or [None]:
+    clinic_ids: list[int | None] = [*user.clinic_ids] or [None]
+    for cid in clinic_ids:
         add_audit(db, user, "update", "password", user.id, cid)
 
 
