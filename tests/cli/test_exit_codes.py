@@ -275,6 +275,11 @@ def test_evaluate(tmp_path: Path, ictal) -> None:
                  "model.yaml: cannot read the model config")
     # a refused run leaves nothing behind that would block the corrected one
     assert not (tmp_path / "r" / "config.json").exists()
+    target = tmp_path / "run-file"
+    target.write_text("a file")
+    _usage_error(ictal("evaluate", features, "--out", target, *TINY),
+                 "is an existing file, not a folder")
+    assert target.read_text() == "a file"
 
 
 def test_compare_and_report(tmp_path: Path, ictal) -> None:
