@@ -13,9 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 import typer
 import yaml
 
+from ictal.backbones.video_resnet import mc3_18
 from ictal.cli.main import app_typer, build_app
 from ictal.features.store import write_features
 from ictal.features.table import FeatureTable
@@ -30,7 +32,7 @@ COVERED: dict[str, tuple[str, str, str]] = {
     "video info": ("test_video_info", "test_video_info", "test_video_info"),
     "phantom": ("tests/cli/test_phantom.py", "test_phantom", "test_phantom_batch (slow)"),
     "preprocess": ("test_preprocess", "test_preprocess", "test_preprocess"),
-    "backbones": ("test_backbones", "test_backbones", "-"),
+    "backbones": ("test_backbones", "test_backbones", "test_backbones (--verify)"),
     "extract": ("test_extract", "test_extract", "test_extract"),
     "train": ("test_learning_chain (slow)", "test_train", "-"),
     "evaluate": ("test_learning_chain (slow)", "test_evaluate", "-"),
@@ -193,6 +195,15 @@ def test_backbones(tmp_path: Path, ictal) -> None:
     assert {"i3d", "motion"} <= {b["name"] for b in json.loads(ok.out)["backbones"]}
     _usage_error(ictal("backbones", "--name", "nope"), "unknown backbone 'nope'", "hint:")
     _usage_error(ictal("backbones", "--weights", tmp_path / "x.pt"), "--weights needs --name")
+    # --verify goes through the checkpoints found: a bad one is named, and the exit code is 1
+    state = mc3_18().state_dict()
+    state["stem.0.weight"][0, 0, 0, 0, 0] = float("nan")
+    torch.save(state, tmp_path / "mc3.pth")
+    verify = ictal("backbones", "--verify", "--name", "mc3_18", "--weights", tmp_path / "mc3.pth")
+    assert verify.code == 1
+    text = _lines(verify.out)
+    assert "mc3.pth: the weights hold NaN or infinite values" in text
+    assert "backbones --verify: 1 bad checkpoint(s): mc3_18" in text
 
 
 # ---- extract ----------------------------------------------------------------------------------

@@ -26,7 +26,10 @@ def backbones(
         help="Also hash found checkpoints and load them strictly (slow: reads every file)."),
     as_json: bool = typer.Option(False, "--json", help="Print the listing as JSON."),
 ) -> None:
-    """List backbones: input, features, checkpoint file and whether it was found."""
+    """List backbones: input, features, checkpoint file and whether it was found.
+
+    With --verify, exit code 1 when a checkpoint found is bad (each is named with its problem).
+    """
     from ictal.backbones.registry import checkpoint_path, default_registry
     from ictal.backbones.registry import weights_dir as default_weights_dir
     from ictal.errors import CheckpointError, ConfigError
@@ -60,9 +63,10 @@ def backbones(
             "source": spec.checkpoint.url if spec.checkpoint else None,
             "description": spec.description, "problem": problem,
         })
+    bad = [r["name"] for r in rows if r["status"] == "bad"]
     if as_json:
         typer.echo(json.dumps({"weights_dir": str(directory), "backbones": rows}, indent=2))
-        return
+        raise typer.Exit(1 if bad else 0)
     console = Console()
     table = Table(title=f"backbones (weights dir: {directory})")
     table.add_column("backbone", no_wrap=True)
@@ -89,3 +93,7 @@ def backbones(
     if missing:
         console.print(f"  put the files in {directory} (or set $ICTAL_WEIGHTS_DIR)",
                       highlight=False, soft_wrap=True)
+    if bad:
+        console.print(f"backbones --verify: {len(bad)} bad checkpoint(s): {', '.join(bad)}",
+                      highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(1)
