@@ -76,8 +76,8 @@ class StreamFiles:
             return (f"{raw!r} lies outside the dataset root {root} (the manifest's folder); "
                     f"{OUTSIDE_HINT}")
         if self.check_files and _escapes(path.resolve(), root.resolve()):
-            return (f"{raw!r} is a symbolic link to {path.resolve()}, outside the dataset root "
-                    f"{root}; {OUTSIDE_HINT}")
+            return (f"{raw!r} leads through a symbolic link to {path.resolve()}, outside the "
+                    f"dataset root {root}; {OUTSIDE_HINT}")
         return None
 
     def info(self, raw: str, fps: Any = None) -> VideoInfo | str:
