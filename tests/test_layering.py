@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "io": 1,
     "manifest": 2,
     "phantom": 3,
+    "landmarks": 3,
     "preprocess": 4,
     "backbones": 5,
     "features": 6,

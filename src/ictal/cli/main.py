@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "ictal.cli.phantom",
     "ictal.cli.preprocess",
     "ictal.cli.backbones",
+    "ictal.cli.landmarks",
     "ictal.cli.features",
     "ictal.cli.learn",
     "ictal.cli.serve",
