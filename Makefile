@@ -17,7 +17,9 @@ demo: setup
 test: setup-test
 	scripts/run-tests.sh
 
+# the pose / face model files (idempotent: a hash check when they are present)
 setup: $(STAMP)
+	$(BIN)/ictal landmarks install
 
 # torch first, pinned to the local CPU build: a later `torch>=2.4` is then already satisfied
 # and pip never pulls the multi-GB CUDA build.
