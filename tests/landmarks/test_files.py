@@ -92,7 +92,7 @@ def test_a_member_with_another_hash_is_refused_and_not_written(
         source: tuple[WheelSource, Path], tmp_path: Path) -> None:
     src, wheel = source
     bad = replace(src, files=(replace(src.files[0], sha256="0" * 64), *src.files[1:]))
-    with pytest.raises(CheckpointError, match="member pkg/models/a.tflite"):
+    with pytest.raises(CheckpointError, match=r"member pkg/models/a\.tflite"):
         install_models(tmp_path / "m", wheel=wheel, source=bad)
     assert list((tmp_path / "m" / "pkg-1.0").iterdir()) == []  # no temporary left either
 
@@ -135,7 +135,7 @@ def test_model_path_names_the_file_and_the_install_command(
         source: tuple[WheelSource, Path], tmp_path: Path) -> None:
     src, wheel = source
     root = tmp_path / "models"
-    with pytest.raises(CheckpointError, match="a.tflite is missing") as info:
+    with pytest.raises(CheckpointError, match=r"a\.tflite is missing") as info:
         model_path("a", root, source=src)
     assert f"ictal landmarks install --dir {root}" in (info.value.hint or "")
     install_models(root, wheel=wheel, source=src)

@@ -113,7 +113,8 @@ def test_alignment_roi_puts_the_scale_point_straight_up() -> None:
         roi = roi_from_alignment(centre, scale_point, 90.0)
         assert roi.width == pytest.approx(60) and roi.height == pytest.approx(60)
         np.testing.assert_allclose(frame_to_crop(scale_point, roi), [0.5, 0.0], atol=1e-9)
-    upright = roi_from_alignment(centre, centre + [0, -30], 90.0)  # already up: no rotation
+    up = centre + np.array([0.0, -30.0])
+    upright = roi_from_alignment(centre, up, 90.0)  # already pointing up: no rotation
     assert upright.rotation == pytest.approx(0.0)
 
 
