@@ -163,10 +163,12 @@ def warp_crop(frame: np.ndarray, roi: Roi, size: int, *, border: Border = "repli
     """
     rgb = as_rgb(frame)
     factor = int(min(roi.width, roi.height) // size)  # >= 2: reduce before sampling
-    grid = (np.arange(size, dtype=np.float64) + 0.5) / size
-    uu, vv = np.meshgrid(grid, grid)
-    pts = crop_to_frame(np.stack([uu, vv], axis=-1), roi)
-    xs, ys = pts[..., 0], pts[..., 1]
+    # crop_to_frame of the pixel centres, as one affine map broadcast over rows and columns
+    grid = (np.arange(size, dtype=np.float64) + 0.5) / size - 0.5
+    c, s = math.cos(roi.rotation), math.sin(roi.rotation)
+    u, v = grid[None, :] * roi.width, grid[:, None] * roi.height
+    xs = roi.cx + c * u - s * v
+    ys = roi.cy + s * u + c * v
     if factor >= 2:
         rgb, xs, ys = _reduced_region(rgb, xs, ys, factor)
     return _bilinear(rgb, xs, ys, border)
@@ -184,25 +186,40 @@ def _reduced_region(rgb: np.ndarray, xs: np.ndarray, ys: np.ndarray, factor: int
     y1 = int(np.clip(np.ceil(ys.max()) + margin, 0, h))
     if x1 - x0 < factor or y1 - y0 < factor:  # the ROI lies outside the frame
         return rgb, xs, ys
-    region = np.asarray(Image.fromarray(np.ascontiguousarray(rgb[y0:y1, x0:x1])).reduce(factor))
+    region = np.asarray(_image(rgb[y0:y1, x0:x1]).reduce(factor))
     return region, (xs - x0) / factor, (ys - y0) / factor
 
 
+def _image(rgb: np.ndarray) -> Image.Image:
+    """A PIL view of ``(h, w, 3)`` uint8 (no copy when the array is contiguous)."""
+    rgb = np.ascontiguousarray(rgb)
+    return Image.frombuffer("RGB", (rgb.shape[1], rgb.shape[0]), rgb, "raw", "RGB", 0, 1)
+
+
 def _bilinear(img: np.ndarray, xs: np.ndarray, ys: np.ndarray, border: Border) -> np.ndarray:
-    h, w = img.shape[:2]
-    px, py = xs - 0.5, ys - 0.5
-    ix, iy = np.floor(px).astype(np.int64), np.floor(py).astype(np.int64)
-    fx, fy = (px - ix)[..., None], (py - iy)[..., None]
-    out = np.zeros((*xs.shape, img.shape[2]), np.float64)
+    """Bilinear samples of ``img`` ``(h, w, c)`` at continuous points ``xs``, ``ys`` (any
+    shape) -> ``(*xs.shape, c)`` float32."""
+    h, w, c = img.shape
+    px = (xs - 0.5).astype(np.float32).ravel()
+    py = (ys - 0.5).astype(np.float32).ravel()
+    if border == "replicate":  # the edge repeated outward = the sample point clamped inside
+        np.clip(px, 0, w - 1, out=px)
+        np.clip(py, 0, h - 1, out=py)
+    x0, y0 = np.floor(px), np.floor(py)
+    fx, fy = px - x0, py - y0
+    x0i, y0i = x0.astype(np.intp), y0.astype(np.intp)
+    flat = img.reshape(-1, c)
+    out = np.zeros((px.size, c), np.float32)
     for dy, wy in ((0, 1 - fy), (1, fy)):
+        jy = y0i + dy
         for dx, wx in ((0, 1 - fx), (1, fx)):
-            jx, jy = ix + dx, iy + dy
-            value = img[np.clip(jy, 0, h - 1), np.clip(jx, 0, w - 1)].astype(np.float64)
+            jx = x0i + dx
+            weight = wx * wy
             if border == "zero":
-                inside = (jx >= 0) & (jx < w) & (jy >= 0) & (jy < h)
-                value *= inside[..., None]
-            out += wx * wy * value
-    return out.astype(np.float32)
+                weight = weight * ((jx >= 0) & (jx < w) & (jy >= 0) & (jy < h))
+            index = np.clip(jy, 0, h - 1) * w + np.clip(jx, 0, w - 1)
+            out += np.take(flat, index, axis=0) * weight[:, None]
+    return out.reshape(*xs.shape, c)
 
 
 def rotate_points(points: np.ndarray, quarter_turns: int, size: tuple[int, int]) -> np.ndarray:
