@@ -61,6 +61,62 @@ def frames(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
             np.asarray(face.resize(size, Image.BILINEAR)))
 
 
+def invoke_rate(name: str, threads: int, seconds: float) -> float:
+    """Calls per second of one model file alone, on a prepared input."""
+    model = TfliteModel(name, threads=threads)
+    size = model.input_size
+    x = np.random.default_rng(0).uniform(-1, 1, (size, size, 3)).astype(np.float32)
+    return rate(lambda: model(x), seconds)
+
+
+def bench(threads: int, person: np.ndarray, face: np.ndarray, s: float
+          ) -> list[tuple[str, str, int, float, float]]:
+    """Rows (name, input, threads, invoke /s, with pre/post /s) at ``threads``."""
+    pose_det = SsdDetector(POSE_DETECTOR, threads=threads)
+    pose_lm = PoseLandmarker(threads=threads)
+    tracker = PoseTracker(threads=threads)
+    pose = tracker(person)
+    assert pose is not None, "no person in the benchmark frame"
+    face_lm = FaceLandmarker(threads=threads)
+    face_tracker = FaceTracker(threads=threads)
+    found = face_tracker(face)
+    assert found is not None, "no face in the benchmark frame"
+    short = SsdDetector(FACE_DETECTORS["short"], threads=threads)
+    full_range = SsdDetector(FACE_DETECTORS["full"], threads=threads)
+    steps: dict[str, Callable[[], object]] = {
+        "pose_detection": lambda: pose_det.detect_upright(person),
+        "pose_landmark_full": lambda: pose_lm(person, pose.roi),
+        "face_detection_short_range": lambda: short.detect_upright(face),
+        "face_detection_full_range": lambda: full_range.detect_upright(face),
+        "face_landmark": lambda: face_lm(face, found.roi),
+    }
+    rows = [(spec.name, str(spec.input_size), threads, invoke_rate(spec.name, threads, s),
+             rate(steps[spec.name], s)) for spec in MEDIAPIPE_0_10_21.models]
+
+    def track_pose() -> None:
+        tracker._roi = pose.roi  # follow: landmark model only
+        tracker(person)
+
+    def redetect_pose() -> None:
+        tracker.reset()  # detector on 4 turns + landmark model
+        tracker(person)
+
+    def track_face() -> None:
+        face_tracker._roi = found.roi
+        face_tracker(face)
+
+    def redetect_face() -> None:
+        face_tracker.reset()
+        face_tracker(face)
+
+    nan = float("nan")
+    rows += [("PoseTracker following", "-", threads, nan, rate(track_pose, s)),
+             ("PoseTracker re-detecting (4 turns)", "-", threads, nan, rate(redetect_pose, s)),
+             ("FaceTracker following", "-", threads, nan, rate(track_face, s)),
+             ("FaceTracker re-detecting (4 turns)", "-", threads, nan, rate(redetect_face, s))]
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--width", type=int, default=1920)
@@ -68,58 +124,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="per measurement")
     args = parser.parse_args()
     person, face = frames(args.width, args.height)
-    s = args.seconds
     print(f"frames {args.width}x{args.height}, {os.cpu_count()} CPUs, "
-          f"{s:g} s per measurement (median of calls)")
-    rows: list[tuple[str, str, int, float, float]] = []
-    for threads in (1, 2):
-        pose_det = SsdDetector(POSE_DETECTOR, threads=threads)
-        pose_lm = PoseLandmarker(threads=threads)
-        tracker = PoseTracker(threads=threads)
-        pose = tracker(person)
-        assert pose is not None, "no person in the benchmark frame"
-        face_lm = FaceLandmarker(threads=threads)
-        face_tracker = FaceTracker(threads=threads)
-        found = face_tracker(face)
-        assert found is not None, "no face in the benchmark frame"
-        face_dets = {name: SsdDetector(spec, threads=threads)
-                     for name, spec in FACE_DETECTORS.items()}
-        full = {
-            "pose_detection": lambda: pose_det.detect_upright(person),
-            "pose_landmark_full": lambda: pose_lm(person, pose.roi),
-            "face_detection_short_range": lambda: face_dets["short"].detect_upright(face),
-            "face_detection_full_range": lambda: face_dets["full"].detect_upright(face),
-            "face_landmark": lambda: face_lm(face, found.roi),
-        }
-        for spec in MEDIAPIPE_0_10_21.models:
-            model = TfliteModel(spec.name, threads=threads)
-            x = np.random.default_rng(0).uniform(-1, 1, (spec.input_size,) * 2 + (3,)).astype(
-                np.float32)
-            rows.append((spec.name, f"{spec.input_size}", threads, rate(lambda: model(x), s),
-                         rate(full[spec.name], s)))
-
-        def track_pose() -> None:
-            tracker._roi = pose.roi  # follow: landmark model only
-            tracker(person)
-
-        def redetect_pose() -> None:
-            tracker.reset()  # detector on 4 turns + landmark model
-            tracker(person)
-
-        def track_face() -> None:
-            face_tracker._roi = found.roi
-            face_tracker(face)
-
-        def redetect_face() -> None:
-            face_tracker.reset()
-            face_tracker(face)
-
-        rows.append(("PoseTracker following", "-", threads, float("nan"), rate(track_pose, s)))
-        rows.append(("PoseTracker re-detecting (4 turns)", "-", threads, float("nan"),
-                     rate(redetect_pose, s)))
-        rows.append(("FaceTracker following", "-", threads, float("nan"), rate(track_face, s)))
-        rows.append(("FaceTracker re-detecting (4 turns)", "-", threads, float("nan"),
-                     rate(redetect_face, s)))
+          f"{args.seconds:g} s per measurement (median of calls)")
+    rows = [row for threads in (1, 2) for row in bench(threads, person, face, args.seconds)]
     print(f"{'model / step':36s} {'input':>5s} {'threads':>7s} {'invoke /s':>10s} "
           f"{'with pre/post /s':>17s}")
     for name, size, threads, invoke, whole in sorted(rows, key=lambda r: (r[0], r[2])):
