@@ -33,6 +33,8 @@ COVERED: dict[str, tuple[str, str, str]] = {
     "phantom": ("tests/cli/test_phantom.py", "test_phantom", "test_phantom_batch (slow)"),
     "preprocess": ("test_preprocess", "test_preprocess", "test_preprocess"),
     "backbones": ("test_backbones", "test_backbones", "test_backbones (--verify)"),
+    "landmarks install": ("tests/cli/test_landmarks.py", "tests/cli/test_landmarks.py", "-"),
+    "landmarks list": ("tests/cli/test_landmarks.py", "-", "-"),
     "extract": ("test_extract", "test_extract", "test_extract"),
     "train": ("test_learning_chain (slow)", "test_train", "-"),
     "evaluate": ("test_learning_chain (slow)", "test_evaluate", "-"),
