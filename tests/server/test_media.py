@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import errno
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -217,12 +219,19 @@ async def _chunks(*parts: bytes) -> AsyncIterator[bytes]:
         yield part
 
 
+def _run(coro: Coroutine[Any, Any, int]) -> int:
+    """Run ``coro`` on a loop of its own thread: a session-wide browser fixture may hold a
+    running loop in the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def test_save_upload_leaves_nothing_behind_on_failure(tmp_path: Path) -> None:
     target = tmp_path / "up" / "a.mkv"
-    assert asyncio.run(save_upload(_chunks(b"ab", b"cd"), target, limit=4)) == 4
+    assert _run(save_upload(_chunks(b"ab", b"cd"), target, limit=4)) == 4
     assert target.read_bytes() == b"abcd"
     for parts, error in [((b"abc", b"de"), TooLargeError), ((), InvalidError)]:
         other = tmp_path / "up" / "b.mkv"
         with pytest.raises(error):
-            asyncio.run(save_upload(_chunks(*parts), other, limit=4))
+            _run(save_upload(_chunks(*parts), other, limit=4))
         assert sorted(p.name for p in other.parent.iterdir()) == ["a.mkv"]
