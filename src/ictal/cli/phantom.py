@@ -10,7 +10,7 @@ import typer
 from ictal.cli.options import out_folder
 from ictal.errors import ConfigError
 
-PRESETS = ("demo", "tiny", "default")
+PRESETS = ("demo", "tiny", "clinic", "default")
 
 
 def register(app: typer.Typer) -> None:
@@ -35,7 +35,9 @@ def _names(text: str) -> list[str]:
 def phantom(
     out: Path = out_folder(..., "--out", help="Directory to write the dataset into."),
     preset: str = typer.Option("demo", help=f"Base recipe: {', '.join(PRESETS)} "
-                               "('default' = real seizure durations)."),
+                               "('clinic' = the demo's patients under a 2D clinic camera: "
+                               "H.264 colour / night infrared, no depth; 'default' = real "
+                               "seizure durations)."),
     config: Path | None = typer.Option(None, help="YAML recipe (PhantomConfig fields); "
                                        "overrides the preset, options override it."),
     patients: int | None = typer.Option(None, help="Number of patients."),
@@ -46,16 +48,18 @@ def phantom(
         None, help="Length of the pre-ictal and of the post-ictal period (s): S or MIN,MAX."),
     duration_scale: float | None = typer.Option(
         None, help="Factor on the seizure durations of the recipe (1 = the seeds' durations)."),
-    fps: int | None = typer.Option(None, help="Frame rate (30 = Kinect v2)."),
-    streams: str | None = typer.Option(None, help="Streams to write: ir,depth,rgb."),
+    fps: int | None = typer.Option(None, help="Frame rate (30 = Kinect v2; with the clinic "
+                                   "camera every recording runs at it)."),
+    streams: str | None = typer.Option(None, help="Streams to write: ir,depth,rgb (the "
+                                       "Kinect) or clinic (the 2D clinic camera)."),
     scale: float | None = typer.Option(None, help="Resolution factor on 512x424 (1 = Kinect)."),
     seed: int | None = typer.Option(None, help="Random seed (bit-identical output per seed)."),
     workers: int = typer.Option(2, min=1, help="Processes rendering recordings in parallel."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Generate a phantom EMU dataset: Kinect-v2-like IR / depth (and RGB) videos of patients in
-    bed, a manifest (labels FLE, TLE, NE) and per-frame ground truth. Existing complete
-    recordings are kept (resume)."""
+    bed, or (--preset clinic) ordinary 2D clinic video, a manifest (labels FLE, TLE, NE) and
+    per-frame ground truth. Existing complete recordings are kept (resume)."""
     import yaml
     from pydantic import ValidationError
 
@@ -88,6 +92,11 @@ def phantom(
             fields[key] = value
     if streams is not None:
         fields["streams"] = _names(streams)
+    clinic = preset == "clinic" or "clinic" in fields.get("streams", ())
+    if clinic and fps is not None:  # the clinic camera draws its rate per room: give it one
+        camera = dict(fields.get("clinic_camera") or {})
+        camera.update(frame_rates=[str(fps)], frame_rate_weights=[1.0])
+        fields["clinic_camera"] = camera
     try:
         if preset == "default":
             cfg = PhantomConfig.model_validate(fields)

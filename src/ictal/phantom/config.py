@@ -12,10 +12,15 @@ Presets:
   pre/post-ictal periods, so that rendering takes about 2 minutes and the whole demo (render,
   decode, extract, cross-validate) stays within 15 minutes on 2 cores.
 * :meth:`PhantomConfig.tiny` -- 4 patients, a few seconds each, 64x53 pixels, for tests.
+* :meth:`PhantomConfig.clinic` -- the demo's patients and seizures seen by an ordinary 2D clinic
+  camera instead of the Kinect (stream ``clinic``, :class:`ClinicConfig`): H.264 MP4 at
+  704x576 to 1920x1080, 25 fps (some 30000/1001), colour by day, night-vision infrared by
+  night, a share of picture-in-picture montages; no depth.
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -26,7 +31,12 @@ from ictal.errors import ConfigError
 LABELS: tuple[str, str, str] = ("FLE", "TLE", "NE")
 
 SeizureClass = Literal["FLE", "TLE"]
-StreamName = Literal["ir", "depth", "rgb"]
+#: ``ir`` / ``depth`` / ``rgb``: the Kinect's streams (and an RGB camera of the same pose);
+#: ``clinic``: the 2D clinic camera of :class:`ClinicConfig` (a recipe renders one or the other).
+StreamName = Literal["ir", "depth", "rgb", "clinic"]
+KINECT_STREAMS: tuple[str, ...] = ("ir", "depth", "rgb")
+#: Camera mounts of the clinic camera (see :class:`ClinicConfig`).
+Mount = Literal["wall-foot", "wall-side", "ceiling"]
 
 #: Full Kinect v2 depth / infrared frame size and intrinsics (pixels).
 KINECT_WIDTH, KINECT_HEIGHT = 512, 424
@@ -151,6 +161,139 @@ class SensorConfig(_Model):
     ir_noise: float = Field(0.004, ge=0)
 
 
+class DayCameraConfig(_Model):
+    """The clinic camera by day: a colour camera under room light (see ``ictal.phantom.clinic``).
+
+    Per recording: ``ambient`` is the share of the light that does not depend on the surface's
+    orientation (the rest falls off with the cosine of the angle between the surface and the
+    line of sight); ``exposure`` scales everything (what the auto-exposure settled on);
+    ``white_balance`` are the red and blue gains around green (warm / cool light);
+    ``vignetting`` the brightness lost at the frame's corners (``1 - v r**2``, ``r`` = 1 at a
+    corner); ``noise_dn`` the standard deviation of the sensor noise in 8-bit levels.
+    """
+
+    ambient: Range = (0.35, 0.6)
+    exposure: Range = (0.75, 1.05)
+    white_balance: Range = (0.9, 1.1)
+    vignetting: Range = (0.1, 0.35)
+    noise_dn: Range = (1.0, 3.5)
+
+    _r = field_validator("ambient", "exposure", "white_balance", "vignetting",
+                         "noise_dn")(_ordered)
+
+
+class NightCameraConfig(_Model):
+    """The clinic camera by night: night-vision infrared (see ``ictal.phantom.clinic``).
+
+    The IR-cut filter is out and the camera's own infrared LEDs light the room: a surface of
+    near-infrared reflectance ``rho`` at distance ``d`` whose normal makes an angle ``i`` with
+    the line of sight, seen at an angle ``a`` off the optical axis, gives the linear signal
+    ``s = E rho cos(i) cos(a)**n / d**2`` (illuminator beam and lens fall-off in one exponent
+    ``n`` drawn from ``beam_exponent``). The exposure ``E`` puts a white surface facing the
+    camera at the aim point (the bed) at ``hotspot`` (1 = the sensor's full scale), so the bed
+    is lit and the room falls off into the dark. Sensor noise is Gaussian in the linear signal,
+    ``sigma**2 = read_noise**2 + shot_noise**2 * s``, and the gain jitters by ``gain_flicker``
+    from frame to frame (automatic gain control). The 8-bit output is
+    ``black_level + (255 - black_level) * s**(1 / gamma)``, grey (the recorder stores it in a
+    colour container with neutral chroma).
+    """
+
+    hotspot: Range = (0.25, 0.6)
+    beam_exponent: Range = (2.0, 6.0)
+    gamma: Range = (1.8, 2.4)
+    black_level: Range = (4.0, 14.0)
+    read_noise: Range = (0.006, 0.015)
+    shot_noise: Range = (0.03, 0.06)
+    gain_flicker: float = Field(0.01, ge=0, le=0.2)
+
+    _r = field_validator("hotspot", "beam_exponent", "gamma", "black_level", "read_noise",
+                         "shot_noise")(_ordered)
+
+
+class ClinicConfig(_Model):
+    """The ordinary 2D camera of an EMU room (stream ``clinic``; module ``ictal.phantom.clinic``).
+
+    Drawn per patient (a patient stays in one room, under one camera): the frame size from
+    ``sizes`` (weights ``size_weights``), the frame rate from ``frame_rates``, the mount from
+    ``mounts`` -- ``wall-foot`` (on the wall beyond the foot end, ``foot_distance_m`` from it,
+    looking along the bed), ``wall-side`` (on a side wall, ``side_distance_m`` from the bed's
+    edge), ``ceiling`` (``ceiling_offset_m`` beside or beyond the bed, looking steeply down) --,
+    the horizontal field of view ``hfov_deg`` (narrowed only if the bed would not fit in the
+    frame), whether the recorder writes a picture-in-picture montage (``p_montage``; seed 002:
+    a second camera shrunk to ``montage_width`` of the frame's width in its top-left corner)
+    and the room's furniture (a second bed, a chair, an infusion pole) and whether the patient
+    wears an EEG head bandage. Drawn per recording: day (colour) or night (infrared,
+    ``p_night``) and the sensor's settings (:class:`DayCameraConfig`,
+    :class:`NightCameraConfig`). Videos are H.264 MP4, ``yuv420p``, ``crf``, one keyframe per
+    second.
+    """
+
+    sizes: tuple[tuple[int, int], ...] = ((704, 576), (1280, 720), (1920, 1080))
+    size_weights: tuple[float, ...] = (0.4, 0.4, 0.2)
+    frame_rates: tuple[str, ...] = ("25", "30000/1001")
+    frame_rate_weights: tuple[float, ...] = (0.8, 0.2)
+    mounts: tuple[Mount, ...] = ("wall-foot", "wall-side", "ceiling")
+    mount_weights: tuple[float, ...] = (0.35, 0.25, 0.4)
+    hfov_deg: Range = (60.0, 95.0)
+    wall_height_m: Range = (2.0, 2.6)
+    ceiling_height_m: Range = (2.6, 3.1)
+    foot_distance_m: Range = (0.6, 2.0)
+    side_distance_m: Range = (1.0, 2.4)
+    ceiling_offset_m: Range = (0.3, 1.6)
+    aim_jitter_m: float = Field(0.2, ge=0)
+    tilt_jitter_deg: float = Field(4.0, ge=0)
+    yaw_jitter_deg: float = Field(8.0, ge=0)
+    p_night: float = Field(0.4, ge=0, le=1)
+    p_montage: float = Field(0.25, ge=0, le=1)
+    montage_width: float = Field(800 / 1920, gt=0.1, lt=0.9)
+    p_second_bed: float = Field(0.3, ge=0, le=1)
+    p_chair: float = Field(0.5, ge=0, le=1)
+    p_pole: float = Field(0.4, ge=0, le=1)
+    p_eeg_bandage: float = Field(0.8, ge=0, le=1)
+    crf: int = Field(23, ge=0, le=51)
+    day: DayCameraConfig = DayCameraConfig()
+    night: NightCameraConfig = NightCameraConfig()
+
+    _r = field_validator("hfov_deg", "wall_height_m", "ceiling_height_m", "foot_distance_m",
+                         "side_distance_m", "ceiling_offset_m")(_ordered)
+
+    @field_validator("sizes")
+    @classmethod
+    def _sizes(cls, value: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+        for w, h in value:
+            if w < 32 or h < 32 or w > 4096 or h > 4096:
+                raise ValueError(f"frame size {w}x{h} must lie within 32..4096 pixels a side")
+        return value
+
+    @field_validator("frame_rates")
+    @classmethod
+    def _rates(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for rate in value:
+            try:
+                fps = Fraction(rate)
+            except (ValueError, ZeroDivisionError) as err:
+                raise ValueError(f"frame rate {rate!r}: use e.g. '25' or '30000/1001'") from err
+            if not 1 <= fps <= 120:
+                raise ValueError(f"frame rate {rate!r} must lie within 1..120 fps")
+        return value
+
+    @model_validator(mode="after")
+    def _weights(self) -> ClinicConfig:
+        for items, weights, name in ((self.sizes, self.size_weights, "size"),
+                                     (self.frame_rates, self.frame_rate_weights, "frame_rate"),
+                                     (self.mounts, self.mount_weights, "mount")):
+            if not items or len(weights) != len(items):
+                raise ValueError(f"{name}_weights needs one weight per {name} "
+                                 f"({len(items)}), got {len(weights)}")
+            if min(weights) < 0 or sum(weights) <= 0:
+                raise ValueError(f"{name}_weights must be >= 0 with a positive sum")
+        return self
+
+    def fps_choices(self) -> list[Fraction]:
+        """:attr:`frame_rates` as exact fractions."""
+        return [Fraction(r) for r in self.frame_rates]
+
+
 class PhantomConfig(_Model):
     """The whole recipe of a phantom dataset.
 
@@ -178,6 +321,7 @@ class PhantomConfig(_Model):
     staff: StaffConfig = StaffConfig()
     nuisance: NuisanceConfig = NuisanceConfig()
     sensor: SensorConfig = SensorConfig()
+    clinic_camera: ClinicConfig = ClinicConfig()
 
     _ranges = field_validator("pre_s", "post_s")(_ordered)
 
@@ -200,7 +344,22 @@ class PhantomConfig(_Model):
         if self.width < 16 or self.height < 16:
             raise ValueError(f"scale {self.scale} gives frames of {self.width}x{self.height}; "
                              "use scale >= 0.04")
+        if "clinic" in self.streams and len(self.streams) > 1:
+            raise ValueError("the clinic camera is rendered alone: streams [clinic] (its ground "
+                             "truth describes one camera), or the Kinect's ir / depth / rgb")
         return self
+
+    @property
+    def is_clinic(self) -> bool:
+        """The recipe renders the 2D clinic camera (stream ``clinic``), not the Kinect."""
+        return "clinic" in self.streams
+
+    def recipe_fields(self) -> dict[str, object]:
+        """The recipe as JSON-ready fields; a Kinect recipe leaves out the unused
+        ``clinic_camera`` block, so its manifests and recipe hashes are those of the code
+        before the clinic camera existed."""
+        return self.model_dump(mode="json",
+                               exclude=None if self.is_clinic else {"clinic_camera"})
 
     @property
     def width(self) -> int:
@@ -236,6 +395,16 @@ class PhantomConfig(_Model):
             tle=SeizureProgramme(duration_s=(40.0, 60.0), rate_hz=(0.5, 1.6),
                                  amplitude=(0.6, 1.0), p_generalise=0.1, p_atypical=0.05),
         )
+        base.update(overrides)
+        return cls.model_validate(base)
+
+    @classmethod
+    def clinic(cls, **overrides: object) -> PhantomConfig:
+        """The demo's patients and seizures under a 2D clinic camera (:class:`ClinicConfig`):
+        24 patients, one seizure each, day colour and night infrared H.264 MP4 at clinic
+        sizes and frame rates, a quarter of them picture-in-picture montages."""
+        base: dict[str, object] = dict(PhantomConfig.demo().model_dump(),
+                                       streams=("clinic",), fps=25, name="phantom-clinic")
         base.update(overrides)
         return cls.model_validate(base)
 

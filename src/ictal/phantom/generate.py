@@ -6,13 +6,18 @@ Layout of ``DIR``::
     ir/<recording>.mkv            FFV1 gray16le, (H, W) uint16 infrared
     depth/<recording>.mkv         FFV1 gray16le, (H, W) uint16 depth in mm (0 = invalid)
     rgb/<recording>.mp4           H.264 preview, optional
+    video/<recording>.mp4         the clinic camera instead (stream ``clinic``): H.264 yuv420p,
+                                  colour by day (kind ``rgb``), grey infrared by night (``ir``)
     groundtruth/<recording>.npz   see ictal.manifest.groundtruth
 
 Determinism: every random draw comes from a ``numpy.random.Generator`` seeded with
 ``(seed, patient index, ...)`` -- patient ``k``'s scene, body and style from ``(seed, k, 0)``,
 its ``e``-th recording's timeline and movement from ``(seed, k, e + 1, 1)`` and its sensor noise
-from ``(seed, k, e + 1, 2)`` (RGB: ``3``) -- so a recording's bytes depend neither on how many
-patients are generated, nor on the order, nor on the number of worker processes. A recording whose
+from ``(seed, k, e + 1, 2)`` (RGB: ``3``); the clinic camera's room from ``(seed, k, 0, 4)``,
+a recording's day / night and sensor settings from ``(seed, k, e + 1, 4)`` and its noise from
+``(seed, k, e + 1, 5)`` (draws of their own, so the Kinect streams do not change) -- so a
+recording's bytes depend neither on how many patients are generated, nor on the order, nor on
+the number of worker processes. A recording whose
 ground-truth file and streams all exist is complete (every file is written atomically, the
 ground truth last) and is skipped when generation is resumed -- unless its ground truth was made
 by another recipe (the file stores the recipe's hash), in which case it is rendered again.
@@ -28,7 +33,7 @@ import json
 import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -40,12 +45,13 @@ from ictal.manifest import (
     Event,
     Manifest,
     MoiAnnotation,
+    Montage,
     Patient,
     Recording,
     Stream,
     save_manifest,
 )
-from ictal.manifest.groundtruth import GroundTruth, recipe_of, save_ground_truth
+from ictal.manifest.groundtruth import GroundTruth, ViewTruth, recipe_of, save_ground_truth
 from ictal.phantom.body import (
     JOINT_NAMES,
     BodyShape,
@@ -54,6 +60,21 @@ from ictal.phantom.body import (
     body_solids,
     forward_kinematics,
     rest_placement,
+)
+from ictal.phantom.clinic import (
+    LARGE_VIEW,
+    SMALL_VIEW,
+    ClinicRoom,
+    ClinicView,
+    DayCamera,
+    NightCamera,
+    NightSettings,
+    NoiseBank,
+    Settings,
+    bed_axis,
+    sample_room,
+    sample_settings,
+    with_bandage,
 )
 from ictal.phantom.config import LABELS, PhantomConfig
 from ictal.phantom.programmes import (
@@ -68,6 +89,7 @@ from ictal.phantom.programmes import (
     sample_timeline,
 )
 from ictal.phantom.render import (
+    Buffers,
     Rasteriser,
     default_colours,
     depth_frame,
@@ -76,12 +98,13 @@ from ictal.phantom.render import (
     transform_solids,
     valid_area,
 )
-from ictal.phantom.scene import Scene, sample_scene
+from ictal.phantom.scene import MAT_BED, MAT_MATTRESS, MAT_PILLOW, Scene, sample_scene
 from ictal.phantom.staff import Visit, sample_visits, staff_solids, staff_track
 
 log = logging.getLogger(__name__)
 
-STREAM_FILES = {"ir": ("ir", ".mkv"), "depth": ("depth", ".mkv"), "rgb": ("rgb", ".mp4")}
+STREAM_FILES = {"ir": ("ir", ".mkv"), "depth": ("depth", ".mkv"), "rgb": ("rgb", ".mp4"),
+                "clinic": ("video", ".mp4")}
 NO_BOX = (-1, -1, -1, -1)
 
 
@@ -99,11 +122,13 @@ class PatientPlan:
     blanket: bool
     sex: str
     age: int
+    room: ClinicRoom | None = None  # the clinic camera's room (stream ``clinic``)
 
 
 @dataclass(frozen=True)
 class RecordingScript:
-    """One recording before rendering: its timeline, movement and staff visits."""
+    """One recording before rendering: its timeline, movement and staff visits; for the clinic
+    camera, whether it is night (infrared) and the sensor's settings."""
 
     patient: PatientPlan
     event_index: int
@@ -112,6 +137,14 @@ class RecordingScript:
     timeline: Timeline
     motion: Motion
     visits: list[Visit]
+    night: bool = False
+    settings: Settings | None = None
+
+    @property
+    def fps(self) -> Fraction:
+        """Frame rate of the recording's streams."""
+        room = self.patient.room
+        return Fraction(self.timeline.fps) if room is None else room.fps
 
 
 def patient_id(k: int) -> str:
@@ -132,23 +165,35 @@ def plan_patient(cfg: PhantomConfig, k: int) -> PatientPlan:
                       build=float(rng.uniform(*nz.body_build)))
     style = sample_style(cfg, syndrome, rng)
     lo, hi = cfg.events_per_patient
-    return PatientPlan(index=k, id=patient_id(k), syndrome=syndrome,
+    plan = PatientPlan(index=k, id=patient_id(k), syndrome=syndrome,
                        n_events=int(rng.integers(lo, hi + 1)), scene=scene, shape=shape,
                        style=style, blanket=bool(rng.random() < nz.p_blanket),
                        sex=str(rng.choice(["F", "M"])), age=int(rng.integers(18, 70)))
+    if not cfg.is_clinic:
+        return plan
+    room = sample_room(cfg.clinic_camera, scene, np.random.default_rng([cfg.seed, k, 0, 4]))
+    return replace(plan, scene=room.scene, room=room)
 
 
 def script_recording(cfg: PhantomConfig, patient: PatientPlan, e: int) -> RecordingScript:
     """Draw the ``e``-th recording of ``patient`` (independent of the other recordings)."""
     rng = np.random.default_rng([cfg.seed, patient.index, e + 1, 1])
     prog = cfg.programme(patient.syndrome)
-    tl = sample_timeline(cfg, prog, patient.style, rng)
+    room = patient.room
+    tl = sample_timeline(cfg, prog, patient.style, rng,
+                         fps=None if room is None else float(room.fps))
     motion = recording_motion(cfg, patient.style, tl, rng)
     bed = patient.scene.bed
     placement = rest_placement(patient.shape, bed.length, bed.top, bed.head_sign, rng)
     visits = sample_visits(cfg.staff, patient.scene, tl, rng)
-    return RecordingScript(patient=patient, event_index=e, id=recording_id(patient.index, e),
-                         placement=placement, timeline=tl, motion=motion, visits=visits)
+    script = RecordingScript(patient=patient, event_index=e, id=recording_id(patient.index, e),
+                             placement=placement, timeline=tl, motion=motion, visits=visits)
+    if room is None:
+        return script
+    cam_rng = np.random.default_rng([cfg.seed, patient.index, e + 1, 4])
+    night = bool(cam_rng.random() < cfg.clinic_camera.p_night)
+    return replace(script, night=night,
+                   settings=sample_settings(cfg.clinic_camera, night, cam_rng))
 
 
 def script_dataset(cfg: PhantomConfig) -> list[RecordingScript]:
@@ -176,15 +221,21 @@ def groundtruth_path(rec_id: str) -> str:
 #: Version of what the code makes of a recipe: bump it whenever the movement programmes, the
 #: scene or the renderer change the content of a recording, so that resuming re-renders.
 CONTENT_VERSION = 2
+#: The same for what only the clinic camera's recordings hold (its room, camera and sensors).
+CLINIC_CONTENT_VERSION = 1
 
 
 def recipe_hash(cfg: PhantomConfig, content_version: int = CONTENT_VERSION) -> str:
     """sha256 of the parts of the recipe that shape a recording's content, and of
     :data:`CONTENT_VERSION` (stored in each ground-truth file, checked when resuming); the
-    number of patients, the dataset's name and the list of streams do not change any
-    recording."""
-    fields = cfg.model_dump(mode="json", exclude={"n_patients", "name", "streams"})
+    number of patients, the dataset's name and the list of the Kinect's streams do not change
+    any recording. A clinic-camera recipe also hashes :data:`CLINIC_CONTENT_VERSION` and its
+    ``clinic_camera`` block (a Kinect recipe's hash is what it was before they existed)."""
+    fields = {k: v for k, v in cfg.recipe_fields().items()
+              if k not in {"n_patients", "name", "streams"}}
     fields["content_version"] = content_version
+    if cfg.is_clinic:
+        fields["clinic_content_version"] = CLINIC_CONTENT_VERSION
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
@@ -205,22 +256,38 @@ def build_manifest(cfg: PhantomConfig, scripts: list[RecordingScript]) -> Manife
     fps = Fraction(cfg.fps)
     for script in scripts:
         p = script.patient
+        room_meta = {} if p.room is None else _room_meta(p.room)
         patients.setdefault(p.id, Patient(
             id=p.id, sex=p.sex, age=p.age, syndrome=p.syndrome,
             meta={"phantom": {"bed_axis": p.scene.layout, "blanket": p.blanket,
                               "body_height_m": round(p.shape.height, 3),
                               "style_rate_hz": [round(x, 3) for x in p.style.rate_hz],
-                              **{k: round(v, 2) for k, v in p.scene.extra.items()}}}))
+                              **{k: round(v, 2) for k, v in p.scene.extra.items()},
+                              **room_meta}}))
         tl = script.timeline
-        streams = []
-        for kind, path in stream_paths(cfg, script.id).items():
-            w, h = cfg.rgb_size if kind == "rgb" else (cfg.width, cfg.height)
-            streams.append(Stream(kind=kind, path=path, fps=fps, width=w, height=h,
-                                  n_frames=tl.n_frames))
-        recordings.append(Recording(
-            id=script.id, patient=p.id, streams=streams, camera="kinect-v2", bed=f"bed-{p.id}",
-            meta={"groundtruth": groundtruth_path(script.id), "generator": "ictal.phantom",
-                  "seed": cfg.seed}))
+        meta = {"groundtruth": groundtruth_path(script.id), "generator": "ictal.phantom",
+                "seed": cfg.seed}
+        if p.room is not None:
+            room = p.room
+            # the night camera's grey picture is stored in a colour container, like recorders do
+            streams = [Stream(kind="ir" if script.night else "rgb",
+                              path=stream_paths(cfg, script.id)["clinic"], fps=room.fps,
+                              width=room.width, height=room.height, n_frames=tl.n_frames)]
+            montage = None if room.small_box is None else Montage(
+                small_box=room.small_box, large_view=LARGE_VIEW, small_view=SMALL_VIEW)
+            recordings.append(Recording(
+                id=script.id, patient=p.id, streams=streams,
+                camera=f"clinic-{room.views[0].mount}", bed=f"bed-{p.id}", montage=montage,
+                meta={**meta, "illumination": "night" if script.night else "day"}))
+        else:
+            streams = []
+            for kind, path in stream_paths(cfg, script.id).items():
+                w, h = cfg.rgb_size if kind == "rgb" else (cfg.width, cfg.height)
+                streams.append(Stream(kind=kind, path=path, fps=fps, width=w, height=h,
+                                      n_frames=tl.n_frames))
+            recordings.append(Recording(
+                id=script.id, patient=p.id, streams=streams, camera="kinect-v2",
+                bed=f"bed-{p.id}", meta=meta))
         semiology = " -> ".join(dict.fromkeys(m.term for m in script.motion.mois))
         sz = Event(id=f"{script.id}-sz", recording=script.id, t0=tl.t0, t1=tl.t1, tG=tl.tG,
                    label=p.syndrome,
@@ -238,7 +305,16 @@ def build_manifest(cfg: PhantomConfig, scripts: list[RecordingScript]) -> Manife
                                       annotator="phantom"))
     return Manifest(name=cfg.name, labels=list(LABELS), patients=list(patients.values()),
                     recordings=recordings, events=events, mois=mois,
-                    meta={"generator": "ictal.phantom", "config": cfg.model_dump(mode="json")})
+                    meta={"generator": "ictal.phantom", "config": cfg.recipe_fields()})
+
+
+def _room_meta(room: ClinicRoom) -> dict[str, object]:
+    """What a patient's manifest row tells about the clinic camera (views in montage order)."""
+    return {"frame_size": [room.width, room.height], "fps": str(room.fps),
+            "eeg_bandage": room.bandage, "furniture": list(room.furniture),
+            "views": [{"name": v.name, "mount": v.mount, "box": list(v.box),
+                       "hfov_deg": round(v.hfov_deg, 1), "height_m": round(v.height_m, 2),
+                       "tilt_deg": round(v.tilt_deg, 1)} for v in room.views]}
 
 
 # ---- rendering --------------------------------------------------------------------------------
@@ -273,6 +349,9 @@ def render_recording(cfg: PhantomConfig, script: RecordingScript, out: Path, *,
     """
     from ictal.io import Ffv1Writer, H264Writer
 
+    if script.patient.room is not None:
+        render_clinic_recording(cfg, script, out)
+        return
     p = script.patient
     scene = p.scene
     tl = script.timeline
@@ -352,6 +431,114 @@ def render_recording(cfg: PhantomConfig, script: RecordingScript, out: Path, *,
         bed_plane=scene.bed_plane_camera(), bed_corners=cam.to_camera(scene.bed.corners()),
         bed_axis=scene.layout, K=cam.K, R=cam.R, t=cam.t, t0=tl.t0, t1=tl.t1, tG=tl.tG,
         jerks=script.motion.jerks, recipe=recipe_hash(cfg),
+    )
+    save_ground_truth(gt, out / groundtruth_path(script.id))
+
+
+def _static_view(ras: Rasteriser, room: ClinicRoom, view: ClinicView
+                 ) -> tuple[Buffers, tuple[int, int, int, int]]:
+    """The room as ``view`` sees it (with the extra static solids) and the box of the patient's
+    bed (frame, mattress, pillow; not a second bed)."""
+    static, _ = ras.static(replace(room.scene, camera=view.camera))
+    if room.extras is not None:
+        ras.frame(static, transform_solids(room.extras, view.camera))
+    bed = np.isin(static.mat, [MAT_BED, MAT_MATTRESS, MAT_PILLOW])
+    rows, cols = np.flatnonzero(bed.any(1)), np.flatnonzero(bed.any(0))
+    box = NO_BOX if not len(rows) else (int(cols[0]), int(rows[0]), int(cols[-1]) + 1,
+                                        int(rows[-1]) + 1)
+    return static, box
+
+
+def render_clinic_recording(cfg: PhantomConfig, script: RecordingScript, out: Path) -> None:
+    """Render and write one recording of the clinic camera (``video/<id>.mp4``, one H.264
+    stream, a montage's views composed into one frame), then its ground truth (a montage's
+    inset as a further view, see :mod:`ictal.manifest.groundtruth`)."""
+    from ictal.io import H264Writer
+
+    p = script.patient
+    room = p.room
+    settings = script.settings
+    if room is None or settings is None:
+        raise ValueError(f"{script.id}: not a clinic-camera recording")
+    cc = cfg.clinic_camera
+    tl = script.timeline
+    T = tl.n_frames
+    times = tl.times()
+    joints, frames = forward_kinematics(p.shape, script.placement, script.motion.dof)
+    body = body_solids(p.shape, joints, frames, script.motion.dof, blanket=p.blanket)
+    if room.bandage:
+        body = [with_bandage(b) for b in body]
+    tracks = [staff_track(v, times) for v in script.visits]
+    noise_rng = np.random.default_rng([cfg.seed, p.index, script.event_index + 1, 5])
+    bank = NoiseBank(room.width, room.height, noise_rng)
+    S = len(script.visits)
+    rasters, statics, sensors, bed_boxes = [], [], [], []
+    for view in room.views:
+        ras = Rasteriser(view.camera)
+        static, bed_box = _static_view(ras, room, view)
+        rasters.append(ras)
+        statics.append(static)
+        bed_boxes.append(bed_box)
+        if isinstance(settings, NightSettings):
+            aim = view.camera.to_camera(np.array([0.0, 0.0, room.scene.bed.top]))
+            sensors.append(NightCamera(view.camera, room.scene.reflectance,
+                                       float(np.linalg.norm(aim)), settings, noise_rng))
+        else:
+            sensors.append(DayCamera(view.camera, room.colours, settings))
+    V = len(room.views)
+    patient_box = np.full((V, T, 4), -1, np.int32)
+    staff_boxes = np.full((V, S, T, 4), -1, np.int32)
+    night = isinstance(settings, NightSettings)
+    shape = (room.height, room.width) if night else (room.height, room.width, 3)
+    path = out / stream_paths(cfg, script.id)["clinic"]
+    # one x264 thread: its output depends on the thread count, and must not depend on the
+    # number of workers; a keyframe every second, as clinic recorders and ictal's previews
+    with H264Writer(path, room.fps, room.width, room.height, gop=max(1, round(room.fps)),
+                    crf=cc.crf, threads=1, bitexact=True) as writer:
+        for f in range(T):
+            staff = [(s, staff_solids(script.visits[s], pos[f], float(heading[f]),
+                                      bool(walking[f]), float(times[f])))
+                     for s, (pos, heading, walking, present) in enumerate(tracks) if present[f]]
+            picture = np.empty(shape, np.uint8)
+            for v, view in enumerate(room.views):
+                cam = view.camera
+                buf = statics[v].copy()
+                patient_box[v, f] = _box(rasters[v].frame(buf, transform_solids(body[f], cam)))
+                for s, solids in staff:
+                    staff_boxes[v, s, f] = _box(rasters[v].frame(buf,
+                                                                 transform_solids(solids, cam)))
+                x0, y0, x1, y1 = view.box
+                picture[y0:y1, x0:x1] = sensors[v].frame(buf, bank.field(x1 - x0, y1 - y0))
+            writer.write(picture)
+
+    truths = []
+    for v, view in enumerate(room.views):
+        cam = view.camera
+        joints_c = cam.to_camera(joints)
+        joints_2d = cam.project_camera(joints_c)
+        # thin solids (fingers) can fall between pixel rays: the box also holds every joint
+        # inside the view
+        boxes = _with_points(patient_box[v], joints_2d, cam.width, cam.height)
+        truths.append(ViewTruth(
+            name=view.name, box=view.box, joints_3d=joints_c.astype(np.float32),
+            joints_2d=joints_2d.astype(np.float32), patient_box=boxes,
+            bed_box=np.tile(np.array(bed_boxes[v], np.int32), (T, 1)),
+            staff_boxes=staff_boxes[v],
+            bed_plane=replace(room.scene, camera=cam).bed_plane_camera(),
+            bed_corners=cam.to_camera(room.scene.bed.corners()),
+            bed_axis=bed_axis(cam, room.scene), K=cam.K, R=cam.R, t=cam.t))
+    main = truths[0]
+    label = np.where(np.isin(script.motion.phase, (PRE, POST)), LABELS.index("NE"),
+                     LABELS.index(p.syndrome)).astype(np.uint8)
+    gt = GroundTruth(
+        recording=script.id, fps=room.fps, width=room.width, height=room.height,
+        joint_names=JOINT_NAMES, joints_3d=main.joints_3d, joints_2d=main.joints_2d,
+        labels=LABELS, label=label, phase_names=PHASES, phase=script.motion.phase,
+        patient_box=main.patient_box, bed_box=main.bed_box, staff_boxes=main.staff_boxes,
+        staff_present=np.array([tr[3] for tr in tracks], bool).reshape(S, T),
+        bed_plane=main.bed_plane, bed_corners=main.bed_corners, bed_axis=main.bed_axis,
+        K=main.K, R=main.R, t=main.t, t0=tl.t0, t1=tl.t1, tG=tl.tG, jerks=script.motion.jerks,
+        recipe=recipe_hash(cfg), view=main.name, views=tuple(truths[1:]),
     )
     save_ground_truth(gt, out / groundtruth_path(script.id))
 

@@ -94,7 +94,7 @@ class Timeline:
     """Times (s, on frame boundaries) of one recording; ``tG`` / ``tonic_end`` when it
     generalises, ``dystonia`` = (start, end, side) when an arm is dystonic."""
 
-    fps: int
+    fps: float  # an int for the Kinect streams (30); 25 or 30000 / 1001 for clinic cameras
     n_frames: int
     t0: float
     t1: float
@@ -127,9 +127,10 @@ class Timeline:
 
 
 def sample_timeline(cfg: PhantomConfig, prog: SeizureProgramme, style: PatientStyle,
-                    rng: np.random.Generator) -> Timeline:
-    """Durations of the periods and phases of one recording, quantised to frames."""
-    fps = cfg.fps
+                    rng: np.random.Generator, *, fps: float | None = None) -> Timeline:
+    """Durations of the periods and phases of one recording, quantised to frames of ``fps``
+    (default ``cfg.fps``; the clinic camera's own rate, e.g. ``30000 / 1001``)."""
+    fps = cfg.fps if fps is None else fps
 
     def q(seconds: float) -> int:
         return max(1, round(seconds * fps))

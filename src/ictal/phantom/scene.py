@@ -32,16 +32,21 @@ from ictal.phantom.config import KINECT_CX, KINECT_CY, KINECT_FX, PhantomConfig
 # Material ids of the rendered label buffer (also index the reflectance / colour tables).
 MAT_NONE, MAT_FLOOR, MAT_WALL, MAT_BED, MAT_MATTRESS, MAT_PILLOW = 0, 1, 2, 3, 4, 5
 MAT_FURNITURE, MAT_SKIN, MAT_CLOTHES, MAT_BLANKET, MAT_STAFF, MAT_STAFF_SKIN = 6, 7, 8, 9, 10, 11
-N_MATERIALS = 12
+# only in the clinic camera's rooms (ictal.phantom.clinic): the EEG head bandage, and a second
+# bed's frame and linen (not the patient's bed: its ground-truth box leaves them out)
+MAT_BANDAGE, MAT_OTHER_BED, MAT_OTHER_LINEN = 12, 13, 14
+N_MATERIALS = 15
 
 #: Infrared reflectance per material (the patient's skin / blanket are overridden per patient).
 BASE_REFLECTANCE = np.array(
-    [0.0, 0.35, 0.5, 0.3, 0.55, 0.8, 0.4, 0.6, 0.5, 0.7, 0.65, 0.6], dtype=np.float32)
+    [0.0, 0.35, 0.5, 0.3, 0.55, 0.8, 0.4, 0.6, 0.5, 0.7, 0.65, 0.6, 0.85, 0.3, 0.75],
+    dtype=np.float32)
 #: Visible colour per material (RGB in [0, 1]).
 BASE_COLOUR = np.array(
     [[0, 0, 0], [0.45, 0.42, 0.38], [0.85, 0.85, 0.8], [0.6, 0.6, 0.65], [0.9, 0.9, 0.92],
      [0.95, 0.95, 0.95], [0.55, 0.45, 0.35], [0.85, 0.65, 0.55], [0.45, 0.6, 0.8],
-     [0.7, 0.8, 0.9], [0.3, 0.55, 0.5], [0.8, 0.62, 0.5]], dtype=np.float32)
+     [0.7, 0.8, 0.9], [0.3, 0.55, 0.5], [0.8, 0.62, 0.5], [0.95, 0.95, 0.93],
+     [0.6, 0.6, 0.65], [0.9, 0.9, 0.92]], dtype=np.float32)
 
 
 @dataclass(frozen=True)
