@@ -8,7 +8,14 @@ frame rate) from an :class:`InputSpec`; callers never repeat these numbers by ha
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from typing import Any
+
+from ictal.timebase import as_fps
+
+#: The frame rate at which the clip length of a backbone that keeps the stream's rate is
+#: counted: the Kinect's 30 fps of seeds 000 / 001, where a 60-frame sample is 2 s.
+REFERENCE_FPS = Fraction(30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +46,26 @@ class InputSpec:
     def __post_init__(self) -> None:
         if (self.value_range is None) == (self.mean is None or self.std is None):
             raise ValueError("InputSpec needs exactly one of value_range or (mean, std)")
+
+    @property
+    def seconds(self) -> Fraction:
+        """Duration of one full sample: ``frames`` at ``fps``, or at :data:`REFERENCE_FPS`
+        when the backbone keeps the stream's rate (I3D's 60 frames: 2 s)."""
+        return Fraction(self.frames) / as_fps(self.fps or REFERENCE_FPS)
+
+    def timeline_fps(self, stream_fps: Fraction) -> Fraction:
+        """Frame rate of the sample timeline of a stream at ``stream_fps``: the backbone's
+        ``fps`` when it resamples, else the stream's own rate, at most :data:`REFERENCE_FPS`
+        (a faster stream is resampled, so a full sample never needs more than ``frames``)."""
+        if self.fps is not None:
+            return as_fps(self.fps)
+        return min(as_fps(stream_fps), REFERENCE_FPS)
+
+    def frames_at(self, fps: Fraction) -> int:
+        """Frames of one full sample on a timeline at ``fps`` (:meth:`timeline_fps`): the same
+        duration (:attr:`seconds`) at any rate, e.g. 60 at 30 fps, 50 at 25 fps, 60 at 29.97
+        fps (rounded to the nearest frame), never more than ``frames``."""
+        return max(1, min(self.frames, round(self.seconds * as_fps(fps))))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form, recorded as provenance with samples and features."""

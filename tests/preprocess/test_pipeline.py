@@ -164,7 +164,8 @@ def test_rgb_source_keeps_colour(tmp_path: Path) -> None:
     config = PreprocessConfig(source="rgb", detection={"enabled": False})
     plan = plan_recording(manifest, "R1", config)
     assert plan.ir_window is None and plan.depth_planes is None
-    (sample,) = iter_samples(manifest, plan, config, InputSpec(frames=40, size=16))
+    # 48 frames are 1.6 s at the reference 30 fps: 40 frames of this 25 fps stream
+    (sample,) = iter_samples(manifest, plan, config, InputSpec(frames=48, size=16))
     assert sample.frames.shape == (3, 40, 16, 16)
     assert sample.frames[0, :, 8, 8].min() == pytest.approx(1.0)  # red channel
     assert sample.frames[1:, :, 8, 8].max() == pytest.approx(-1.0)

@@ -58,8 +58,9 @@ class FeatureNet(nn.Module):
         self.family = family
         self.network = network
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(N, C, T, H, W)`` -> ``(N, t, F)`` real timesteps only (no padding)."""
+    def forward(self, x: torch.Tensor, fps: float | None = None) -> torch.Tensor:
+        """``(N, C, T, H, W)`` -> ``(N, t, F)`` real timesteps only (no padding); ``fps``, the
+        clips' frame rate, is used by the ``motion`` family (its bands are in Hz)."""
         if self.family == "i3d":  # avg-pool output (N, 1024, T', 1, 1) -> (N, T', 1024)
             return self.network.extract_features(x).mean((3, 4)).transpose(1, 2)
         if self.family == "video_resnet":  # clip features (N, 512) -> (N, 1, 512)
@@ -68,15 +69,15 @@ class FeatureNet(nn.Module):
             n, c, t, h, w = x.shape
             frames = x.transpose(1, 2).reshape(n * t, c, h, w)
             return self.network.extract_features(frames).reshape(n, t, -1)
-        return self.network(x)  # motion: already (N, t, F)
+        return self.network(x, fps)  # motion: already (N, t, F)
 
 
-def real_timesteps(spec: BackboneSpec, frames: int) -> int:
-    """Timesteps a clip of ``frames`` frames really yields with backbone ``spec``."""
+def real_timesteps(spec: BackboneSpec, frames: int, fps: float | None = None) -> int:
+    """Timesteps a clip of ``frames`` frames at ``fps`` really yields with backbone ``spec``."""
     if spec.family == "i3d":
         return i3d_timesteps(frames)
     if spec.family == "motion":
-        return motion_timesteps(frames)
+        return motion_timesteps(frames, fps)
     if spec.family == "resnet2d":
         return frames
     return 1
@@ -172,7 +173,7 @@ class FeatureExtractor:
             "revision": self.spec.revision,
         }
 
-    def _check(self, clips: torch.Tensor) -> int:
+    def _check(self, clips: torch.Tensor, fps: float | None) -> int:
         if not isinstance(clips, torch.Tensor) or clips.ndim != 5:
             raise ShapeError(f"{self.name}: expected a (N, C, T, H, W) tensor, got "
                              f"{getattr(clips, 'shape', type(clips).__name__)}")
@@ -188,17 +189,21 @@ class FeatureExtractor:
             raise ShapeError(f"{self.name}: {t} frames, the backbone takes "
                              f"{self.spec.min_frames}-{spec.frames} per sample",
                              hint="cut longer clips into samples; drop shorter leftovers")
-        return real_timesteps(self.spec, t)
+        return real_timesteps(self.spec, t, fps)
 
-    def __call__(self, clips: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(self, clips: torch.Tensor, fps: float | None = None
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
         """``(N, C, T, H, W)`` ``float32`` -> ``(N, timesteps, F)`` ``float32`` and mask.
+
+        ``fps`` is the clips' frame rate (``None``: 30, the Kinect's); the ``motion``
+        backbone measures time with it, the networks ignore it.
 
         Returns:
             ``features`` with ``-1`` in the first ``timesteps - t`` rows of each sample when
             the clip yields only ``t`` timesteps, and ``mask`` ``(N, timesteps)`` ``bool``
             (``True`` = real timestep). Both on the CPU.
         """
-        t_real = self._check(clips)
+        t_real = self._check(clips, fps)
         n = clips.shape[0]
         with torch.inference_mode():
             x = clips.to(self.device, torch.float32)
@@ -209,7 +214,7 @@ class FeatureExtractor:
             else:
                 if self.optimized and self.spec.family in ("i3d", "video_resnet"):
                     x = x.contiguous(memory_format=torch.channels_last_3d)
-                real = self.network(x)
+                real = self.network(x, fps)
             real = real.float().cpu()
         if real.shape != (n, t_real, self.features):
             raise ShapeError(f"{self.name}: network gave {tuple(real.shape)}, expected "

@@ -20,9 +20,16 @@ and globally (direction and speed histograms, fraction of moving pixels, speed s
 acceleration, direction reversals). The rhythm of the whole sample -- the spectrum of the
 motion-energy signal and of the cells' flow signals (FFT, Hann window) -- is appended to every
 timestep: relative power in frequency bands, the dominant frequency and the peak's share of the
-power. Band edges are in cycles per frame x 30, i.e. Hz for a 30 fps stream such as the
-Kinect's (TLE automatisms 0.4-1.8 Hz fall in the 0.25-2 Hz bands); the dominant frequency is
-given in cycles per frame x 4 (0-2) to keep every feature of order 1.
+power.
+
+Time follows the stream: :func:`motion_features` is told the clips' frame rate (30 fps, the
+Kinect's, when it is not). Band edges are in Hz (TLE automatisms 0.4-1.8 Hz fall in the
+0.25-2 Hz bands); the dominant frequency is given in Hz / 7.5 (0-2 up to 15 Hz, i.e. cycles
+per frame x 4 at 30 fps) to keep every feature of order 1; a timestep is 0.25 s (7.5 frames
+at 30 fps, 6.25 at 25); flow speeds, flow vectors and accelerations are per 1/30 s (input
+pixels), so the speed bins mean the same movement at 25 fps. Frame-difference energies stay
+per frame pair. At exactly 30 fps every figure is what revision 2 computed (the Kinect
+demo's features are unchanged); revision 3 changed them at other rates.
 """
 
 from __future__ import annotations
@@ -38,10 +45,10 @@ FLOW_GRID = 8  # Lucas-Kanade blocks per side
 DIRECTION_BINS = 8
 SPEED_EDGES = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)  # input pixels / frame -> 8 bins
 ENERGY_THRESHOLDS = (0.02, 0.05, 0.1, 0.2)  # |dI| in [-1, 1] units -> moving-pixel fractions
-# Frequency band edges in cycles / frame x 30 (Hz at 30 fps): rest, automatisms, clonic, tremor.
+# Frequency band edges in Hz: rest, automatisms, clonic, tremor.
 BAND_EDGES = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 9.0, 15.0)
-FPS_SCALE = 30.0
-FULL_FRAMES = 60
+FPS_SCALE = 30.0  # the frame rate assumed when none is given; speeds are per 1 / FPS_SCALE s
+FULL_FRAMES = 60  # frames of a full 2 s sample at FPS_SCALE
 FULL_TIMESTEPS = 8
 LK_REGULARISATION = 1e-3
 
@@ -67,14 +74,24 @@ def feature_names() -> list[str]:
     return names
 
 
-def motion_timesteps(frames: int) -> int:
-    """Real timesteps for a clip of ``frames`` frames (60 -> 8; 10 -> 2); steps are 7.5 frames.
+def full_frames(fps: float | None = None) -> int:
+    """Frames of a full 2 s sample at ``fps`` (``None``: :data:`FPS_SCALE`): 60 at 30 fps,
+    50 at 25, 60 at 29.97 (rounded)."""
+    if fps is None or fps == FPS_SCALE:
+        return FULL_FRAMES
+    return max(2, round(FULL_FRAMES * fps / FPS_SCALE))
 
-    Frame pair ``i`` (frames ``i``, ``i + 1``) belongs to step ``floor(i * 8 / 60)``.
+
+def motion_timesteps(frames: int, fps: float | None = None) -> int:
+    """Real timesteps for a clip of ``frames`` frames at ``fps`` (30 fps: 60 -> 8; 10 -> 2);
+    a step is 0.25 s (7.5 frames at 30 fps).
+
+    Frame pair ``i`` (frames ``i``, ``i + 1``) belongs to step ``floor(i * 8 / full)`` with
+    ``full`` = :func:`full_frames` (60 at 30 fps), at most step 7.
     """
     if frames < 2:
         return 0
-    return (frames - 2) * FULL_TIMESTEPS // FULL_FRAMES + 1
+    return min(FULL_TIMESTEPS, (frames - 2) * FULL_TIMESTEPS // full_frames(fps) + 1)
 
 
 def _flow_lk(prev: torch.Tensor, nxt: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -94,9 +111,9 @@ def _flow_lk(prev: torch.Tensor, nxt: torch.Tensor) -> tuple[torch.Tensor, torch
     return vx, vy
 
 
-def _step_index(pairs: int) -> torch.Tensor:
-    """``(pairs,)`` int64: the timestep of each frame pair."""
-    return torch.arange(pairs) * FULL_TIMESTEPS // FULL_FRAMES
+def _step_index(pairs: int, full: int = FULL_FRAMES) -> torch.Tensor:
+    """``(pairs,)`` int64: the timestep of each frame pair (``full`` frames make 8 steps)."""
+    return (torch.arange(pairs) * FULL_TIMESTEPS // full).clamp(max=FULL_TIMESTEPS - 1)
 
 
 def _segment_mean(values: torch.Tensor, steps: torch.Tensor, n_steps: int) -> torch.Tensor:
@@ -110,11 +127,12 @@ def _segment_mean(values: torch.Tensor, steps: torch.Tensor, n_steps: int) -> to
     return out.reshape(n, n_steps, *values.shape[2:])
 
 
-def _spectrum_features(signal: torch.Tensor) -> torch.Tensor:
-    """Relative band power, dominant frequency and peak share of ``(N, P, K)`` signals.
+def _spectrum_features(signal: torch.Tensor, fps: float = FPS_SCALE) -> torch.Tensor:
+    """Relative band power, dominant frequency and peak share of ``(N, P, K)`` signals sampled
+    at ``fps`` Hz.
 
     The spectrum (Hann window, zero-padded to 256 points, mean removed) is averaged over the K
-    signals; returns ``(N, bands + 2)``.
+    signals; returns ``(N, bands + 2)``, bands in Hz, the dominant frequency in Hz / 7.5.
     """
     n, p, _ = signal.shape
     if p < 4:
@@ -123,7 +141,7 @@ def _spectrum_features(signal: torch.Tensor) -> torch.Tensor:
     x = x * torch.hann_window(p, periodic=False, dtype=x.dtype)[None, :, None]
     n_fft = max(256, 1 << (p - 1).bit_length())
     power = torch.fft.rfft(x, n=n_fft, dim=1).abs().square().mean(2)  # (N, n_fft // 2 + 1)
-    freqs = torch.fft.rfftfreq(n_fft) * FPS_SCALE
+    freqs = torch.fft.rfftfreq(n_fft) * fps  # Hz
     power[:, 0] = 0.0
     total = power.sum(1, keepdim=True).clamp(min=1e-12)
     bands = []
@@ -131,7 +149,7 @@ def _spectrum_features(signal: torch.Tensor) -> torch.Tensor:
         sel = (freqs > lo) & (freqs <= hi)
         bands.append(power[:, sel].sum(1) / total[:, 0])
     peak = power.argmax(1)
-    dominant = freqs[peak] / FPS_SCALE * 4.0  # ~[0, 2]: cycles / frame x 4
+    dominant = freqs[peak] / FPS_SCALE * 4.0  # ~[0, 2]: Hz / 7.5 (cycles / frame x 4 at 30)
     share = power.max(1).values / total[:, 0]
     has_motion = (total[:, 0] > 1e-10).to(power.dtype)
     return torch.cat([torch.stack(bands, 1), dominant[:, None], share[:, None]], 1) * (
@@ -139,14 +157,15 @@ def _spectrum_features(signal: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def motion_features(clip: torch.Tensor) -> torch.Tensor:
+def motion_features(clip: torch.Tensor, fps: float | None = None) -> torch.Tensor:
     """Motion summary of a batch of clips.
 
     Args:
         clip: ``(N, C, T, H, W)`` ``float32`` in ``[-1, 1]``, ``T >= 2``, ``H, W >= 16``.
+        fps: the clips' frame rate (``None``: :data:`FPS_SCALE`, 30).
 
     Returns:
-        ``(N, motion_timesteps(T), FEATURES)`` ``float32``: per timestep, in order, 4 x 4 cell
+        ``(N, motion_timesteps(T, fps), FEATURES)`` ``float32``: per timestep, in order, 4 x 4 cell
         energy (16), cell speed (16), cell mean flow x and y (32), direction histogram (8),
         speed histogram (8), moving-pixel fractions (4), 12 global statistics, then the
         sample's spectrum of motion energy (12) and of cell flow (12).
@@ -165,6 +184,10 @@ def motion_features(clip: torch.Tensor) -> torch.Tensor:
     vx, vy = _flow_lk(prev.reshape(n * p, hh, ww), nxt.reshape(n * p, hh, ww))
     vx = vx.reshape(n, p, FLOW_GRID, FLOW_GRID)
     vy = vy.reshape(n, p, FLOW_GRID, FLOW_GRID)
+    rate = FPS_SCALE if fps is None else float(fps)
+    per_tick = FPS_SCALE / rate  # px / frame -> px per 1/30 s; untouched at 30 fps
+    if per_tick != 1.0:
+        vx, vy = vx * per_tick, vy * per_tick
     speed = torch.sqrt(vx * vx + vy * vy)
 
     cells = FLOW_GRID // GRID
@@ -193,6 +216,8 @@ def motion_features(clip: torch.Tensor) -> torch.Tensor:
     accel = torch.zeros_like(mean_speed)
     accel[:, 1:] = torch.sqrt((vx[:, 1:] - vx[:, :-1]) ** 2 + (vy[:, 1:] - vy[:, :-1]) ** 2
                               ).mean((2, 3))
+    if per_tick != 1.0:  # a change per frame -> per 1/30 s
+        accel = accel * per_tick
     reversal = torch.zeros_like(mean_speed)
     reversal[:, 1:] = ((cell_vx[:, 1:] * cell_vx[:, :-1] + cell_vy[:, 1:] * cell_vy[:, :-1]) < 0
                        ).float().mean(2)
@@ -206,12 +231,12 @@ def motion_features(clip: torch.Tensor) -> torch.Tensor:
         torch.log1p(50.0 * cell_energy), torch.log1p(5.0 * cell_speed), cell_vx, cell_vy,
         direction_hist, speed_hist, moving, global_stats,
     ], 2)
-    n_steps = motion_timesteps(t)
-    steps = _step_index(p)
+    n_steps = motion_timesteps(t, rate)
+    steps = _step_index(p, full_frames(rate))
     per_step = _segment_mean(per_pair, steps, n_steps)
     spectral = torch.cat([
-        _spectrum_features(energy[:, :, None]),
-        _spectrum_features(torch.cat([cell_vx, cell_vy], 2)),
+        _spectrum_features(energy[:, :, None], rate),
+        _spectrum_features(torch.cat([cell_vx, cell_vy], 2), rate),
     ], 1)
     return torch.cat([per_step, spectral[:, None, :].expand(n, n_steps, -1)], 2).contiguous()
 
@@ -221,8 +246,8 @@ class MotionBackbone(torch.nn.Module):
 
     features = FEATURES
 
-    def forward(self, clip: torch.Tensor) -> torch.Tensor:
-        return motion_features(clip)
+    def forward(self, clip: torch.Tensor, fps: float | None = None) -> torch.Tensor:
+        return motion_features(clip, fps)
 
 
 def build_motion(num_classes: int = 0) -> MotionBackbone:

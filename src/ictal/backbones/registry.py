@@ -242,7 +242,7 @@ def default_registry() -> BackboneRegistry:
         BackboneSpec(
             name="motion", family="motion", builder="ictal.backbones.motion:build_motion",
             input=InputSpec(frames=60, size=112, value_range=(-1.0, 1.0)),
-            features=120, timesteps=8, min_frames=2, revision=2,
+            features=120, timesteps=8, min_frames=2, revision=3,
             description="weight-free motion energy / flow / frequency summary: 8 x 120",
         ),
     ])

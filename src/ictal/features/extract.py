@@ -19,6 +19,7 @@ import platform
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -60,8 +61,9 @@ class Extractor(Protocol):
     def provenance(self) -> dict[str, Any]:
         """Backbone name, weights hash and input spec, recorded with the features."""
 
-    def __call__(self, clips: Any) -> tuple[Any, Any]:
-        """``(N, C, T, H, W)`` float32 -> ``(features (N, t, F) float32, mask (N, t) bool)``."""
+    def __call__(self, clips: Any, fps: float | None = None) -> tuple[Any, Any]:
+        """``(N, C, T, H, W)`` float32 clips at ``fps`` frames/s -> ``(features (N, t, F)
+        float32, mask (N, t) bool)``."""
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,12 @@ class ExtractOptions:
 
 
 def batched(samples: Iterable[Sample], size: int) -> Iterator[list[Sample]]:
-    """Group consecutive samples of the same clip shape into lists of at most ``size``."""
+    """Group consecutive samples of the same clip shape and frame rate into lists of at most
+    ``size``."""
     batch: list[Sample] = []
     for s in samples:
-        if batch and (len(batch) == size or batch[0].frames.shape != s.frames.shape):
+        if batch and (len(batch) == size or batch[0].frames.shape != s.frames.shape
+                      or batch[0].span.fps != s.span.fps):
             yield batch
             batch = []
         batch.append(s)
@@ -182,6 +186,7 @@ def features_of_samples(samples: Iterable[Sample], extractor: Extractor, *, batc
     """Run ``extractor`` over ``samples`` and collect a :class:`FeatureTable`.
 
     Features are produced batch by batch; only the (small) feature rows are kept in memory.
+    The backbone is told the samples' frame rate (the motion backbone's bands are in Hz).
     Samples with a top view (:mod:`ictal.preprocess.topview`) get ``2 F`` features per
     timestep: the infrared crop's, then the top view's averaged over the bed's mirror images.
     """
@@ -194,10 +199,11 @@ def features_of_samples(samples: Iterable[Sample], extractor: Extractor, *, batc
         "start_frame", "stop_frame", "fps", "t_start", "t_stop")}
     for batch in batched(samples, batch_size):
         clips = torch.from_numpy(np.stack([s.frames for s in batch]))
-        feats, mask = extractor(clips)
+        rate = float(batch[0].span.fps)
+        feats, mask = extractor(clips, fps=rate)
         if batch[0].topview is not None:
             tops = torch.from_numpy(np.stack([s.topview for s in batch]))  # type: ignore[misc]
-            top_feats, _ = mirror_average(extractor, tops)
+            top_feats, _ = mirror_average(partial(extractor, fps=rate), tops)
             feats = np.concatenate([np.asarray(feats), np.asarray(top_feats)], axis=2)
         rows["features"].append(np.asarray(feats, dtype=np.float32))
         rows["mask"].append(np.asarray(mask, dtype=bool))

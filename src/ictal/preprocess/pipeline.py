@@ -9,6 +9,7 @@ only until the last sample that needs them is out.
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 from collections.abc import Generator, Iterator
@@ -29,12 +30,13 @@ from ictal.preprocess.plan import RecordingPlan
 from ictal.preprocess.sample import Sample
 from ictal.preprocess.topview import TopView
 from ictal.preprocess.windows import SampleWindow, plan_windows
-from ictal.timebase import as_fps
 
 if TYPE_CHECKING:
     from ictal.io.reader import VideoReader
 
 _END = object()
+#: Decoded full-resolution bytes of one chunk at most (:func:`_chunk_frames`).
+CHUNK_BYTES = 64 << 20
 T = TypeVar("T")
 
 #: Timeline indices of a chunk, its source frames (repeated when upsampling) and the matching
@@ -50,9 +52,12 @@ def iter_samples(
 
     Each sample holds ``(C, T, size, size)`` ``float32`` frames normalised as ``spec`` asks,
     its exact :class:`~ictal.timebase.FrameSpan` (in the source's frame rate, or in
-    ``spec.fps`` when the backbone resamples, e.g. GESTURES' 15 fps), patient, recording,
-    event, label, crop box and provenance. ``T`` is ``config.temporal.length`` or
-    ``spec.frames``; a kept leftover may be shorter. Samples come out in order of start frame;
+    ``spec.fps`` when the backbone resamples, e.g. GESTURES' 15 fps; a stream faster than
+    30 fps is resampled to 30, :meth:`~ictal.inputspec.InputSpec.timeline_fps`), patient,
+    recording, event, label, crop box and provenance. ``T`` is ``config.temporal.length``, or
+    the backbone's sample duration at the timeline's rate
+    (:meth:`~ictal.inputspec.InputSpec.frames_at`: 60 frames at 30 fps, 50 at 25 fps);
+    a kept leftover may be shorter. Samples come out in order of start frame;
     a montage recording (seed 002's picture-in-picture) gives one sample per view and window,
     its ``view`` set, the views in the montage's order. With ``config.topview.enabled`` each
     sample also holds the bed seen from above over the same frames (``Sample.topview``).
@@ -63,8 +68,8 @@ def iter_samples(
     from ictal.io import open_video
     from ictal.io.resample import resample_indices
 
-    length = config.temporal.length or spec.frames
-    fps = as_fps(spec.fps) if spec.fps is not None else plan.fps
+    fps = spec.timeline_fps(plan.fps)
+    length = config.temporal.length or spec.frames_at(fps)  # 2 s at 25, 29.97 or 30 fps
     # timeline frame j shows source frame index_map[j]
     index_map = (np.arange(plan.n_frames, dtype=np.int64) if fps == plan.fps
                  else resample_indices(plan.n_frames, plan.fps, fps))
@@ -87,10 +92,11 @@ def iter_samples(
     src_reader = open_video(plan.streams[plan.source], threads=config.decode_threads)
     dep_reader = (open_video(plan.streams["depth"], threads=config.decode_threads)
                   if use_depth or top is not None else None)
+    chunk_frames = _chunk_frames(config.chunk_frames, src_reader, dep_reader)
     try:
         for start, stop in _groups(wins):
             chunks = _decoded_chunks(plan.recording, src_reader, dep_reader, index_map,
-                                     start, stop, config.chunk_frames)
+                                     start, stop, chunk_frames)
             with closing(chunks):
                 for chunk in chunks:
                     assembler.add(shaper.shape(chunk))
@@ -105,6 +111,19 @@ def iter_samples(
         src_reader.close()
         if dep_reader is not None:
             dep_reader.close()
+
+
+def _chunk_frames(configured: int, *readers: VideoReader | None) -> int:
+    """Frames per chunk: ``configured`` (``config.chunk_frames``), fewer when that many
+    decoded frames of the streams would pass :data:`CHUNK_BYTES` (1080p RGB: 10 frames).
+
+    A chunk's frames are held up to four times at full resolution (the decoder's read-ahead,
+    the chunk, its stacked array, the RGB planes made for resizing); Kinect frames (424 KB)
+    keep the configured 32. The chunking changes no value: every step works frame by frame.
+    """
+    frame_bytes = sum(math.prod(r.info.frame_shape) * np.dtype(r.info.dtype).itemsize
+                      for r in readers if r is not None)
+    return max(1, min(configured, CHUNK_BYTES // max(1, frame_bytes)))
 
 
 def _groups(wins: list[SampleWindow]) -> list[tuple[int, int]]:

@@ -123,10 +123,10 @@ def _recording(manifest: Manifest, recording_id: str, config: PreprocessConfig) 
 def _ir_window(src: VideoReader, config: PreprocessConfig) -> IrWindow | None:
     """The 16-bit -> 8-bit window of the recording (``None`` for 8-bit sources): fixed, or
     fitted on the first ``config.intensity.seconds``."""
+    if src.info.dtype != np.uint16:  # read nothing: 2 s of 1080p RGB would be 370 MB
+        return None
     count = max(1, math.ceil(config.intensity.seconds * src.info.fps))
     first = src.read(0, min(count, src.info.n_frames))
-    if first.dtype != np.uint16:
-        return None
     ic = config.intensity
     if ic.method == "fixed" and ic.window is not None:
         return IrWindow(*ic.window)

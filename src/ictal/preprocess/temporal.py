@@ -42,17 +42,19 @@ def fixed_windows(
 
 
 def sliding_windows(n_frames: int, length: int, stride: int, *,
-                    keep_partial: bool = False) -> list[Window]:
+                    keep_partial: bool = False, min_leftover: int = 1) -> list[Window]:
     """Windows of ``length`` frames every ``stride`` frames (inference over a recording).
 
-    With ``keep_partial`` the last, shorter window reaching the end is added when the full
-    windows do not already cover the end.
+    With ``keep_partial`` the last, shorter window reaching the end (starting one ``stride``
+    after the last full one) is added when at least ``min_leftover`` frames at the end are
+    not covered by the full windows: the leftover rule of seeds 000/001 with
+    ``min_leftover=10`` (a recording shorter than ``length`` is then one window).
     """
     if length < 1 or stride < 1:
         raise ValueError(f"length and stride must be >= 1, got {length}, {stride}")
     windows = [(s, s + length) for s in range(0, n_frames - length + 1, stride)]
     covered = windows[-1][1] if windows else 0
-    if keep_partial and covered < n_frames:
+    if keep_partial and n_frames - covered >= max(1, min_leftover):
         start = windows[-1][0] + stride if windows else 0
         windows.append((start, n_frames))
     return windows

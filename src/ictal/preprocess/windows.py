@@ -76,7 +76,9 @@ def plan_windows(
     ``windows="events"``: each event's frames are cut by :func:`fixed_windows` (with
     ``config.temporal.overlap``) or by TSN segments (:func:`tsn_snippet_starts`, seeded per
     event). ``windows="sliding"``: windows of ``length`` every ``stride`` frames (default
-    ``length``) over the whole recording; a window's event is the one holding its midpoint.
+    ``length``) over the whole recording, and a last shorter one when at least
+    ``temporal.min_leftover`` (10) frames at the end are left, so no such tail goes
+    unscored; a window's event is the one holding its midpoint.
     """
     tc = config.temporal
     out: list[SampleWindow] = []
@@ -99,7 +101,8 @@ def plan_windows(
                 w = FrameSpan(start + a, start + b, fps)
                 out.append(SampleWindow(w.start, w.stop, event, _event_label(event, w, config)))
     elif windows == "sliding":
-        for a, b in sliding_windows(n_frames, length, stride or length):
+        for a, b in sliding_windows(n_frames, length, stride or length, keep_partial=True,
+                                    min_leftover=tc.min_leftover):
             w = FrameSpan(a, b, fps)
             event = next((e for e in events if e.t0 <= w.t_mid < e.t1), None)
             out.append(SampleWindow(a, b, event, _event_label(event, w, config)))
