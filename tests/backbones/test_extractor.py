@@ -18,6 +18,7 @@ from ictal.backbones.extractor import (
     real_timesteps,
     remove_head,
 )
+from ictal.backbones.motion import motion_features
 from ictal.errors import ShapeError
 
 REGISTRY = default_registry()
@@ -154,3 +155,16 @@ def test_i3d_refuses_other_sizes_and_too_short_clips() -> None:
         extractor(torch.zeros(1, 3, 16, 112, 112))
     with pytest.raises(ShapeError, match="frames"):
         extractor(torch.zeros(1, 3, 8, 224, 224))
+
+
+def test_the_motion_extractor_is_told_the_frame_rate() -> None:
+    """A 2 s sample at 25 fps (50 frames) fills every timestep of the motion backbone, and
+    the frame rate reaches its spectrum."""
+    extractor = load_backbone("motion")
+    g = torch.Generator().manual_seed(0)
+    clips = torch.rand(2, 3, 50, 112, 112, generator=g) * 2 - 1
+    feats, mask = extractor(clips, fps=25.0)
+    assert mask.all() and feats.shape == (2, 8, extractor.features)
+    _, mask30 = extractor(clips)  # read at 30 fps, 50 frames are 1.67 s: 7 timesteps
+    assert mask30.sum(1).tolist() == [7, 7]
+    torch.testing.assert_close(feats, motion_features(clips, 25.0))

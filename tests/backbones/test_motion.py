@@ -86,3 +86,43 @@ def test_energies_are_per_visible_pixel() -> None:
     raw_share = (framed[0, 0, 1:] - framed[0, 0, :-1]).abs().mean() / (
         clip[0, 0, 1:] - clip[0, 0, :-1]).abs().mean()
     assert raw_share < 0.3  # without the normalisation the framed clip would look still
+
+
+def _spectral(clip: torch.Tensor, fps: float | None) -> dict[str, float]:
+    features = motion_features(clip, fps)[0, 0]  # the spectrum is on every timestep
+    return dict(zip(NAMES, features.tolist(), strict=True))
+
+
+@pytest.mark.parametrize("freq_hz", [0.8, 1.7, 3.5])
+def test_the_rhythm_is_in_hz_at_any_frame_rate(freq_hz: float) -> None:
+    """The same oscillation filmed for 2 s at 25 and at 30 fps (50 and 60 frames) gives the
+    same dominant band and dominant frequency: bands are in Hz, not in cycles per frame."""
+    at30 = _spectral(blob_clip(freq_hz, 8.0, frames=60, fps=30.0), 30.0)
+    at25 = _spectral(blob_clip(freq_hz, 8.0, frames=50, fps=25.0), 25.0)
+    for signal in ("energy", "flow"):
+        bands = [f"{signal}_band_{lo}_{hi}" for lo, hi in zip(
+            (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 9.0),
+            (0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 9.0, 15.0), strict=True)]
+        assert max(bands, key=at25.get) == max(bands, key=at30.get), signal
+    # Hz / 7.5 within the spectrum's resolution (25 / 256 Hz)
+    assert at25["flow_dominant_freq"] == pytest.approx(freq_hz / 7.5, abs=0.03)
+    assert at30["flow_dominant_freq"] == pytest.approx(freq_hz / 7.5, abs=0.03)
+    # read as if it were 30 fps, the 25 fps clip's rhythm comes out 6/5 too fast
+    assert _spectral(blob_clip(freq_hz, 8.0, frames=50, fps=25.0), None)[
+        "flow_dominant_freq"] == pytest.approx(freq_hz * 1.2 / 7.5, abs=0.03)
+
+
+def test_time_follows_the_stream() -> None:
+    """2 s at 25 fps fill the 8 timesteps of 0.25 s; speeds are per 1/30 s; at 30 fps nothing
+    changes (the Kinect demo's features are those of revision 2, bit for bit)."""
+    assert [motion_timesteps(t, 25.0) for t in (2, 8, 9, 50)] == [1, 1, 2, 8]
+    assert motion_timesteps(60, 30000 / 1001) == 8
+    clip = blob_clip(1.2, 6.0, frames=60, fps=30.0)
+    assert torch.equal(motion_features(clip), motion_features(clip, 30.0))
+    at30 = _summary(clip)
+    slow = motion_features(blob_clip(1.2, 6.0, frames=50, fps=25.0), 25.0)
+    assert slow.shape == (1, 8, FEATURES)
+    at25 = dict(zip(NAMES, slow[0].mean(0).tolist(), strict=True))
+    # the blob moves 6/5 as far per 25 fps frame: per 1/30 s the speeds agree
+    assert at25["speed_mean"] == pytest.approx(at30["speed_mean"], rel=0.1)
+    assert at25["abs_flow_x"] == pytest.approx(at30["abs_flow_x"], rel=0.1)

@@ -69,3 +69,17 @@ def test_rgb_frames_keep_their_channels() -> None:
     out, _ = square_frames(frames, 32)
     assert out.shape == (3, 2, 32, 32)
     assert out[1, :, 16, 16].min() == pytest.approx(255) and out[0].max() == 0
+
+
+def test_resize_in_groups_gives_the_same_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Frames are resized a few at a time (memory); the grouping changes no value."""
+    import ictal.preprocess.frames as frames_module
+
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 256, (7, 45, 61), dtype=np.uint8)
+    whole = frames_module.resize(frames, 20, 27)
+    monkeypatch.setattr(frames_module, "RESIZE_PIXELS", 2 * 45 * 61)  # groups of 2, then 1
+    grouped = frames_module.resize(frames, 20, 27)
+    assert grouped.shape == (7, 20, 27) and grouped.dtype == np.float32
+    assert np.array_equal(grouped, whole)
+    assert not np.array_equal(grouped[0], grouped[1])  # each frame its own

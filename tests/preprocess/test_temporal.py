@@ -81,3 +81,20 @@ def test_tsn_needs_a_generator_for_finite_gamma() -> None:
     with pytest.raises(ValueError, match="Generator"):
         tsn_snippet_starts(100, 8, 4, 2.0)
     assert tsn_snippet_starts(5, 8, 3, math.inf) == [0, 0, 0]
+
+
+@pytest.mark.parametrize(("n", "stride", "last"), [
+    (145, 60, (120, 145)),  # 4.8 s at 30 fps: the last 25 frames are scored
+    (145, 15, (90, 145)),  # overlapping windows: the tail after [75, 135) too
+    (129, 60, None),  # 9 frames left: "less than 60 frames, but more than 9" is not met
+    (130, 60, (120, 130)),  # 10 frames left: kept
+    (45, 60, (0, 45)),  # a recording shorter than one window is one window
+])
+def test_sliding_windows_keep_the_seeds_leftover(n: int, stride: int,
+                                                 last: tuple[int, int] | None) -> None:
+    windows = sliding_windows(n, 60, stride, keep_partial=True, min_leftover=10)
+    full = sliding_windows(n, 60, stride)
+    assert windows[:len(full)] == full
+    assert (windows[len(full)] if len(windows) > len(full) else None) == last
+    covered = set().union(*(range(a, b) for a, b in windows)) if windows else set()
+    assert n - len(covered) < 10  # no tail of 10 frames or more goes unscored
