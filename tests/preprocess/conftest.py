@@ -1,4 +1,5 @@
-"""Tiny IR + depth recordings written with the io writers, and their manifest."""
+"""Tiny IR + depth recordings written with the io writers, and their manifest; the packaged
+pose models."""
 
 from __future__ import annotations
 
@@ -74,3 +75,14 @@ def phantom(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("phantom")
     generate_dataset(PhantomConfig.tiny(n_patients=2), out, workers=1, progress=False)
     return out
+
+
+@pytest.fixture(scope="session")
+def models() -> None:
+    """The packaged pose models are installed (``make setup`` does it); fail, never skip."""
+    from ictal.landmarks.files import install_command, iter_status
+
+    bad = [f"{path} ({status})" for _spec, path, status in iter_status() if status != "ok"]
+    if bad:
+        pytest.fail("model files not installed: " + ", ".join(bad)
+                    + f"\n  hint: run `{install_command()}` (or `make setup`)", pytrace=False)

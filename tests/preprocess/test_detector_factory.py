@@ -10,6 +10,7 @@ from ictal.preprocess.config import DetectionConfig, PreprocessConfig
 from ictal.preprocess.depth_geometry import DepthGeometryDetector
 from ictal.preprocess.detection import DepthMaskDetector, Detector
 from ictal.preprocess.detector_factory import make_detector
+from ictal.preprocess.pose_detector import PoseBoxDetector
 
 
 def config(**detection: object) -> PreprocessConfig:
@@ -44,10 +45,18 @@ def test_onnx_errors_name_the_setting(tmp_path: Path) -> None:
             make_detector(config(detector="onnx", onnx={"model": broken}))
 
 
-def test_mediapipe_needs_its_optional_package() -> None:
-    cfg = config(detector="mediapipe-pose")
-    if importlib.util.find_spec("mediapipe") is None:
-        with pytest.raises(ConfigError, match="needs the optional package mediapipe"):
-            make_detector(cfg)
-    else:
-        assert make_detector(cfg).name == "mediapipe-pose"
+def test_pose_detector_from_the_packaged_models(models: None) -> None:
+    cfg = config(detector="pose", pose={"allowance": 0.25, "derive_bed": False,
+                                        "quarter_turns": (0, 2)})
+    detector = make_detector(cfg)
+    assert isinstance(detector, PoseBoxDetector) and isinstance(detector, Detector)
+    assert detector.name == "pose" and detector.allowance == 0.25
+    assert not detector.derive_bed and detector.quarter_turns == (0, 2)
+
+
+def test_pose_detector_names_the_install_command(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ICTAL_MODELS_DIR", str(tmp_path / "no-models"))
+    with pytest.raises(CheckpointError) as err:
+        make_detector(config(detector="pose"))
+    assert "ictal landmarks install" in f"{err.value} {err.value.hint}"

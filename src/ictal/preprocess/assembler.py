@@ -68,7 +68,6 @@ class SampleMaker:
         of a montage (in the montage's order). Each holds ``(C, T, size, size)`` ``float32``
         frames normalised as the spec asks."""
         first = int(self.index_map[window.start])
-        box = self.plan.crop_box_at(first)
         tops = [f.top for f in frames if f.top is not None]
         topview = normalise(np.stack(tops), self.spec) if tops else None
         out = []
@@ -84,7 +83,8 @@ class SampleMaker:
                 span=FrameSpan(window.start, window.stop, self.fps),
                 patient=self.plan.patient, recording=self.plan.recording,
                 event=None if window.event is None else window.event.id, label=window.label,
-                view=view, crop_box=box, provenance=provenance, topview=topview,
+                view=view, crop_box=self.plan.crop_box_at(first, view), provenance=provenance,
+                topview=topview,
             ))
         return out
 

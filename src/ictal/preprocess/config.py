@@ -2,8 +2,9 @@
 
 The whole config is stored with every output (plan JSON, sample provenance), so any sample can
 be reproduced. Named dataset variants of seed 000 (``A``, ``B``, ``B0.5``) and ours
-(``B+top``) are presets (:data:`VARIANTS`); :func:`resolve_config` builds the config of a run
-from a YAML file, ``--variant`` and the defaults, the one rule every command follows.
+(``B+top``; ``2d`` for clinic video without depth) are presets (:data:`VARIANTS`);
+:func:`resolve_config` builds the config of a run from a YAML file, ``--variant`` and the
+defaults, the one rule every command follows.
 """
 
 from __future__ import annotations
@@ -99,20 +100,50 @@ class OnnxDetectorConfig(_Model):
         return dict(COCO80 if self.layout == "yolo" else COCO91)
 
 
+class PoseDetectorConfig(_Model):
+    """The ``pose`` detector (:mod:`~ictal.preprocess.pose_detector`): the person's box from
+    the packaged BlazePose model (:mod:`ictal.landmarks`), a bed derived from it.
+
+    ``allowance``: the landmark box (joints, eyes, ears, fingers, heels) grows by this share of
+    its longest side on every side, for the body's outline beyond the joints (top of the head,
+    shoulders, hips, a blanket). ``derive_bed``: add the bed a lying patient's body axis implies
+    (no bed detector ships with the pose models). ``quarter_turns``: turns of the frame the
+    person detector runs on (patients lie in any direction).
+    """
+
+    allowance: float = Field(0.15, ge=0)
+    derive_bed: bool = True
+    min_score: float = Field(0.5, ge=0, le=1)
+    min_presence: float = Field(0.5, ge=0, le=1)
+    quarter_turns: tuple[int, ...] = (0, 1, 2, 3)
+    threads: int = Field(2, ge=1)
+
+
 class DetectionConfig(_Model):
-    """Detection cropping (seeds 000 / 001)."""
+    """Detection cropping (seeds 000 / 001).
+
+    The crop is decided on each key frame (frame 0, then every ``redetect_every`` frames):
+    the detector runs on it and, when it finds nothing there or ``consensus_frames`` asks for
+    more, on the frames of the next ``search_seconds`` every ``search_step_seconds``, until
+    ``consensus_frames`` frames gave a bed or a person; each class's box is then the median
+    over them (:func:`~ictal.preprocess.detection.consensus`). The plan records the frames
+    used. The defaults (1 frame, no search) are the seeds' rule: the key frame alone.
+    """
 
     enabled: bool = True
-    detector: Literal["depth-geometry", "depth-mask", "onnx", "mediapipe-pose"] = (
-        "depth-geometry")
+    detector: Literal["depth-geometry", "depth-mask", "onnx", "pose"] = "depth-geometry"
     margin: float = Field(0.3, ge=0)  # +30 % (seed 000); seed 001 used 0.2
     redetect_every: int | None = Field(None, ge=1)  # frames; None = first frame only
+    search_seconds: float = Field(0.0, ge=0)
+    search_step_seconds: float = Field(0.5, gt=0)
+    consensus_frames: int = Field(1, ge=1)
     on_depth_cropped: bool = True  # detect on the depth-cropped IR (seed 000, dataset B boxes)
     min_score: float = Field(0.0, ge=0, le=1)
     depth_mask_opening: int = Field(3, ge=0)
     # depth camera (fx, fy, cx, cy) at 512 px wide, for "depth-geometry" (Kinect v2 default)
     depth_intrinsics: tuple[float, float, float, float] = (365.0, 365.0, 256.0, 212.0)
     onnx: OnnxDetectorConfig | None = None
+    pose: PoseDetectorConfig = PoseDetectorConfig()
 
     @model_validator(mode="after")
     def _onnx_needs_model(self) -> DetectionConfig:
@@ -136,6 +167,29 @@ class IntensityConfig(_Model):
             raise ValueError("method 'fixed' needs window: [lo, hi]")
         if self.low_percentile >= self.high_percentile:
             raise ValueError("low_percentile must be below high_percentile")
+        return self
+
+
+class LowLightConfig(_Model):
+    """Low-light normalisation of 8-bit sources (:mod:`~ictal.preprocess.lowlight`): a
+    percentile window on the luminance and a gamma lifting the median to ``target_median``
+    (``None``: no gamma), fitted once on the first ``seconds`` of the recording and applied to
+    every frame (what the detector, the QC sheet and the backbone see). 16-bit infrared is
+    never touched (it has the IR window of ``intensity``)."""
+
+    enabled: bool = False
+    seconds: float = Field(2.0, gt=0)
+    low_percentile: float = Field(1.0, ge=0, le=100)
+    high_percentile: float = Field(99.0, ge=0, le=100)
+    target_median: float | None = Field(0.4, gt=0, lt=1)
+    gamma_range: tuple[float, float] = (0.4, 1.0)
+
+    @model_validator(mode="after")
+    def _check(self) -> LowLightConfig:
+        if self.low_percentile >= self.high_percentile:
+            raise ValueError("low_percentile must be below high_percentile")
+        if not 0 < self.gamma_range[0] <= self.gamma_range[1]:
+            raise ValueError("gamma_range must be [min, max] with 0 < min <= max")
         return self
 
 
@@ -178,14 +232,20 @@ class TopViewConfig(_Model):
 
 
 class PreprocessConfig(_Model):
-    """Everything ``ictal preprocess`` and :func:`~ictal.preprocess.pipeline.iter_samples` do."""
+    """Everything ``ictal preprocess`` and :func:`~ictal.preprocess.pipeline.iter_samples` do.
+
+    ``source``: the stream the samples come from; ``auto`` picks it per recording (its ``rgb``
+    stream, else its ``ir`` stream: a clinic recording has one or the other) and the plan
+    records the choice.
+    """
 
     variant: str = "B"
-    source: Literal["ir", "rgb"] = "ir"
+    source: Literal["ir", "rgb", "auto"] = "ir"
     denoise: DenoiseConfig = DenoiseConfig()
     depth_crop: DepthCropConfig = DepthCropConfig()
     detection: DetectionConfig = DetectionConfig()
     intensity: IntensityConfig = IntensityConfig()
+    lowlight: LowLightConfig = LowLightConfig()
     frames: FramesConfig = FramesConfig()
     temporal: TemporalConfig = TemporalConfig()
     topview: TopViewConfig = TopViewConfig()
@@ -194,7 +254,7 @@ class PreprocessConfig(_Model):
     qc_frames: int = Field(5, ge=2)  # seed 000: 5 frames, first and last included
 
 
-#: Dataset variants of seed 000 (Table 3b), and ours (``B+top``): what each turns on.
+#: Dataset variants of seed 000 (Table 3b), and ours (``B+top``, ``2d``): what each turns on.
 VARIANTS: dict[str, dict[str, Any]] = {
     # A: detection crop of the raw IR, with the boxes found for B (detected on depth-cropped IR)
     "A": {"depth_crop": {"enabled": False}, "detection": {"on_depth_cropped": True},
@@ -206,6 +266,13 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # B+top (ours): B, plus the bed seen from above from the depth stream (needs a bed volume)
     "B+top": {"depth_crop": {"enabled": True, "method": "bed-volume"},
               "topview": {"enabled": True}, "temporal": {"overlap": 0.0}},
+    # 2d (ours): ordinary clinic video without depth -- the rgb stream or the night-vision ir
+    # one, the person found by the pose model with a bed derived from it, low light lifted
+    "2d": {"source": "auto", "depth_crop": {"enabled": False},
+           "detection": {"detector": "pose", "on_depth_cropped": False, "search_seconds": 5.0,
+                         "consensus_frames": 5},
+           "lowlight": {"enabled": True}, "topview": {"enabled": False},
+           "temporal": {"overlap": 0.0}},
 }
 
 
@@ -292,7 +359,7 @@ def resolve_config(path: Path | str | None = None, variant: str | None = None
 
     Args:
         path: YAML config file (every key optional), or ``None`` for the defaults.
-        variant: ``A``, ``B``, ``B0.5`` or ``B+top``, or ``None``.
+        variant: ``A``, ``B``, ``B0.5``, ``B+top`` or ``2d``, or ``None``.
 
     Raises:
         ConfigError: unreadable or invalid file, unknown variant, the file and ``variant``

@@ -131,8 +131,14 @@ def process_recording(
     gt_path = find_ground_truth(manifest, rec, out, ground_truth)
     scores = None
     if gt_path is not None:
-        scores = score_recording(frames, plan, load_ground_truth(gt_path))
-        scores["ground_truth"] = str(gt_path)
+        gt = load_ground_truth(gt_path)
+        if (gt.width, gt.height) == (plan.width, plan.height):
+            scores = score_recording(frames, plan, gt)
+            scores["ground_truth"] = str(gt_path)
+        else:  # e.g. the phantom's infrared camera against its RGB stream: not comparable
+            log.warning("%s: ground truth %s is for a %dx%d camera, the %s stream is %dx%d: "
+                        "not scored", rec.id, gt_path, gt.width, gt.height, plan.source,
+                        plan.width, plan.height)
     save_contact_sheet(contact_sheet(frames, plan, results=scores["frames"] if scores else None),
                        folder / "qc.png")
     write_json_atomic(folder / "qc.json", {"recording": rec.id, "scores": scores})

@@ -264,7 +264,7 @@ class DepthGeometryDetector:
         """
         if depth is None:
             raise ShapeError("the depth-geometry detector needs the depth frame",
-                             hint="use an ONNX detector for recordings without depth")
+                             hint="for video without depth use `--variant 2d` (detector: pose)")
         if depth.ndim != 2:
             raise ShapeError(f"the depth-geometry detector needs (H, W) depth, got {depth.shape}")
         if (depth > 0).sum() < self.min_pixels:

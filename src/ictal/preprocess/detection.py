@@ -9,6 +9,7 @@ highest-confidence person, merges their boxes, expands the union by a margin (+2
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -32,17 +33,23 @@ class Detections:
         boxes: ``(N, 4)`` ``float32`` ``(x0, y0, x1, y1)`` in pixels of the frame given.
         scores: ``(N,)`` ``float32`` confidences in ``[0, 1]``.
         classes: ``N`` class names (``"person"``, ``"bed"``, ...).
+        sources: how each box was found (e.g. a box derived from another), ``N`` texts, or
+            empty: every box is the detector's own.
     """
 
     boxes: np.ndarray
     scores: np.ndarray
     classes: tuple[str, ...]
+    sources: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         n = len(self.classes)
         if self.boxes.shape != (n, 4) or self.scores.shape != (n,):
             raise ShapeError(f"detections need boxes (N, 4), scores (N,) and N classes; got "
                              f"{self.boxes.shape}, {self.scores.shape}, {n}")
+        if self.sources and len(self.sources) != n:
+            raise ShapeError(f"detections need one source per box or none; got "
+                             f"{len(self.sources)} for {n} boxes")
 
     @classmethod
     def empty(cls) -> Detections:
@@ -50,13 +57,23 @@ class Detections:
 
     def best(self, name: str) -> tuple[Box, float] | None:
         """Highest-scoring box of class ``name`` (rounded outwards to pixels) and its score."""
-        idx = [i for i, c in enumerate(self.classes) if c == name]
-        if not idx:
+        i = self.best_index(name)
+        if i is None:
             return None
-        i = max(idx, key=lambda k: float(self.scores[k]))
         x0, y0, x1, y1 = self.boxes[i]
         box = (int(np.floor(x0)), int(np.floor(y0)), int(np.ceil(x1)), int(np.ceil(y1)))
         return box, float(self.scores[i])
+
+    def source_of_best(self, name: str) -> str | None:
+        """How the box :meth:`best` returns was found (``None``: the detector's own box, or no
+        box of that class)."""
+        i = self.best_index(name)
+        return None if i is None or not self.sources else self.sources[i]
+
+    def best_index(self, name: str) -> int | None:
+        """Index of the highest-scoring box of class ``name``, ``None`` when there is none."""
+        idx = [i for i, c in enumerate(self.classes) if c == name]
+        return max(idx, key=lambda k: float(self.scores[k])) if idx else None
 
 
 def grey_to_rgb(frame: np.ndarray) -> np.ndarray:
@@ -89,6 +106,8 @@ class CropDecision:
     person: tuple[Box, float] | None
     margin: float
     found: tuple[str, ...] = field(default_factory=tuple)
+    bed_source: str | None = None
+    person_source: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -109,7 +128,9 @@ def detection_crop_box(
     """
     keep = detections.scores >= min_score
     kept = Detections(detections.boxes[keep], detections.scores[keep],
-                      tuple(c for c, k in zip(detections.classes, keep, strict=True) if k))
+                      tuple(c for c, k in zip(detections.classes, keep, strict=True) if k),
+                      tuple(s for s, k in zip(detections.sources, keep, strict=True) if k)
+                      if detections.sources else ())
     bed, person = kept.best(BED), kept.best(PERSON)
     boxes = [b for b, _ in (x for x in (bed, person) if x is not None)]
     if not boxes:
@@ -118,7 +139,36 @@ def detection_crop_box(
     merged = clip_box(merged, width, height)
     crop = clip_box(expand_box(merged, margin), width, height)
     found = tuple(n for n, x in ((BED, bed), (PERSON, person)) if x is not None)
-    return CropDecision(crop, merged, bed, person, margin, found)
+    return CropDecision(crop, merged, bed, person, margin, found, kept.source_of_best(BED),
+                        kept.source_of_best(PERSON))
+
+
+def consensus(frames: Sequence[Detections]) -> Detections:
+    """One detection per class from several frames' detections: the coordinate-wise median of
+    the best box of the class on each frame where it was found, with the median score; a
+    class found on fewer than half of the frames is left out. A single wrong fit among them
+    moves no side of the box (:mod:`~ictal.preprocess.pose_detector` on dark frames).
+
+    Returns:
+        :class:`Detections` of at most one box per class (``bed``, ``person``, ...), their
+        sources saying how many frames made them.
+    """
+    classes = sorted({c for d in frames for c in d.classes})
+    boxes, scores, names, sources = [], [], [], []
+    for name in classes:
+        found = [(d.boxes[i], d.scores[i], d.source_of_best(name)) for d in frames
+                 if (i := d.best_index(name)) is not None]
+        if 2 * len(found) < len(frames):
+            continue
+        boxes.append(np.median(np.stack([b for b, _, _ in found]), axis=0))
+        scores.append(float(np.median([s for _, s, _ in found])))
+        names.append(name)
+        how = found[0][2]
+        sources.append(f"{how + '; ' if how else ''}median of {len(found)} frames")
+    if not names:
+        return Detections.empty()
+    return Detections(np.asarray(boxes, np.float32), np.asarray(scores, np.float32),
+                      tuple(names), tuple(sources))
 
 
 @dataclass
@@ -138,7 +188,7 @@ class DepthMaskDetector:
     def detect(self, image: np.ndarray, *, depth: np.ndarray | None = None) -> Detections:
         if depth is None:
             raise ShapeError("the depth-mask detector needs the depth-cropped depth frame",
-                             hint="use an ONNX detector for recordings without depth")
+                             hint="for video without depth use `--variant 2d` (detector: pose)")
         mask = depth > 0
         if self.opening > 0:
             mask = ndi.binary_opening(mask, structure=np.ones((self.opening, self.opening)))

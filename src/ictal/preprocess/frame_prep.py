@@ -1,8 +1,9 @@
 """The per-frame spatial steps shared by planning, QC and the streaming pipeline.
 
 Depth denoising, depth cropping (per-pixel bounds applied to depth and IR, seed 000's
-Algorithm 1 lines 37-42) and the 16-bit -> 8-bit IR window, in that order; no resizing (that is
-:mod:`~ictal.preprocess.frames`, from the backbone's input spec).
+Algorithm 1 lines 37-42) and the 16-bit -> 8-bit IR window (or, for 8-bit sources, the
+low-light tone map), in that order; no resizing (that is :mod:`~ictal.preprocess.frames`, from
+the backbone's input spec).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ictal.preprocess.config import PreprocessConfig
 from ictal.preprocess.denoise import denoise_depth
 from ictal.preprocess.depth_crop import apply_depth_crop
 from ictal.preprocess.intensity import IrWindow, to_uint8
+from ictal.preprocess.lowlight import LightWindow, apply_light_window
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,13 @@ class FramePrep:
             mm each (:meth:`~ictal.preprocess.plan.RecordingPlan.crop_bounds`); ``None``
             without a depth crop.
         window: the recording's IR window, ``None`` for 8-bit sources.
+        light: the recording's low-light tone map (8-bit sources), ``None``: frames kept.
     """
 
     config: PreprocessConfig
     bounds: tuple[np.ndarray, np.ndarray] | None
     window: IrWindow | None
+    light: LightWindow | None = None
 
     def depth(self, depth: np.ndarray) -> np.ndarray:
         """Denoise ``(H, W)`` / ``(T, H, W)`` ``uint16`` depth as configured."""
@@ -44,9 +48,10 @@ class FramePrep:
                              zeros_only=d.zeros_only)
 
     def to_8bit(self, frames: np.ndarray) -> np.ndarray:
-        """``uint16`` IR through the window; ``uint8`` frames unchanged."""
+        """``uint16`` IR through the window; ``uint8`` frames through the low-light map, or
+        unchanged without one."""
         if frames.dtype != np.uint16:
-            return frames
+            return frames if self.light is None else apply_light_window(frames, self.light)
         if self.window is None:
             raise ShapeError("16-bit frames need an IR window")
         return to_uint8(frames, self.window)

@@ -26,7 +26,7 @@ from ictal.preprocess.assembler import ProcessedFrame, SampleAssembler, SampleMa
 from ictal.preprocess.config import PreprocessConfig
 from ictal.preprocess.frame_prep import FramePrep
 from ictal.preprocess.frames import square_frames
-from ictal.preprocess.plan import RecordingPlan
+from ictal.preprocess.plan import KeyframeCrop, RecordingPlan
 from ictal.preprocess.sample import Sample
 from ictal.preprocess.topview import TopView
 from ictal.preprocess.windows import SampleWindow, plan_windows
@@ -79,14 +79,15 @@ def iter_samples(
         return
     use_depth = plan.apply_depth_crop and "depth" in plan.streams
     top = _top_view(plan, config, spec)
-    shaper = _ChunkShaper(plan, FramePrep(config, plan.crop_bounds(), plan.ir_window), config,
-                          spec, index_map, use_depth, top)
+    prep = FramePrep(config, plan.crop_bounds(), plan.ir_window, plan.light_window)
+    shaper = _ChunkShaper(plan, prep, config, spec, index_map, use_depth, top)
     provenance = {
         "variant": plan.variant, "source": plan.source, "source_fps": str(plan.fps),
         "timeline_fps": str(fps), "input_spec": spec.to_dict(),
         "depth_cropped": use_depth, "ir_window": None if plan.ir_window is None else
         [plan.ir_window.lo, plan.ir_window.hi], "windows": windows,
         "topview": None if top is None else top.describe(),
+        "light_window": None if plan.light_window is None else plan.light_window.to_dict(),
     }
     assembler = SampleAssembler(wins, SampleMaker(plan, spec, fps, index_map, provenance, length))
     src_reader = open_video(plan.streams[plan.source], threads=config.decode_threads)
@@ -206,15 +207,16 @@ class _ChunkShaper:
         fc = self.config.frames
         views: dict[int, dict[str | None, np.ndarray]] = {j: {} for j in idx}
         geometry: dict[int, dict[str | None, dict[str, Any]]] = {j: {} for j in idx}
-        boxes = [self.plan.crop_box_at(int(self.index_map[j])) for j in idx]
-        for box in dict.fromkeys(boxes):  # a chunk may span a re-detection
-            sel = [i for i, b in enumerate(boxes) if b == box]
-            same = len(sel) == len(boxes)
+        keys = [self.plan.keyframe_at(int(self.index_map[j])) for j in idx]
+        crops = [(k.crop_box, k.views) for k in keys]  # a montage's views have their own
+        for box, view_crops in dict.fromkeys(crops):  # a chunk may span a re-detection
+            sel = [i for i, c in enumerate(crops) if c == (box, view_crops)]
+            same = len(sel) == len(crops)
             cropped = self.prep.cropped(
                 frames if same else frames[sel],
                 None if depth is None else (depth if same else depth[sel]),
                 box, crop_depth=self.use_depth)
-            for view, pixels in self._views(cropped).items():
+            for view, pixels in self._views(cropped, view_crops).items():
                 square, geo = square_frames(pixels, self.spec.size, style=fc.style,
                                             base_size=fc.gestures_base_size,
                                             drop_columns=fc.gestures_drop_columns)
@@ -225,13 +227,20 @@ class _ChunkShaper:
         return {j: ProcessedFrame(views[j], geometry[j], None if tops is None else tops[n])
                 for n, j in enumerate(idx)}
 
-    def _views(self, cropped: np.ndarray) -> dict[str | None, np.ndarray]:
-        """``{None: cropped}``, or the montage's views of it."""
+    def _views(self, cropped: np.ndarray, view_crops: tuple[KeyframeCrop, ...] = ()
+               ) -> dict[str | None, np.ndarray]:
+        """``{None: cropped}``, or the montage's views of it, each cut to its own crop box
+        when the plan has one (``view_crops``)."""
         if self.plan.montage is None:
             return {None: cropped}
         from ictal.io.montage import split_montage_clip
 
-        return dict(split_montage_clip(cropped, self.plan.montage))
+        views: dict[str | None, np.ndarray] = dict(
+            split_montage_clip(cropped, self.plan.montage))
+        for crop in view_crops:  # (T, H, W) or (T, H, W, 3)
+            x0, y0, x1, y1 = crop.crop_box
+            views[crop.view] = views[crop.view][:, y0:y1, x0:x1]
+        return views
 
 
 def _top_view(plan: RecordingPlan, config: PreprocessConfig, spec: InputSpec) -> TopView | None:

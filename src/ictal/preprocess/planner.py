@@ -1,8 +1,9 @@
 """Plan one recording: its crop geometry from its first frame(s) (:func:`plan_recording`).
 
-Reads only the frames it needs -- the first seconds for the IR window, the first depth frame for
-the depth crop, the detection key frames -- and returns a
-:class:`~ictal.preprocess.plan.RecordingPlan` that records every parameter.
+Reads only the frames it needs -- the first seconds for the IR window or the low-light map, the
+first depth frame for the depth crop, the detection key frames (and, when nothing is found
+there, a few frames after them) -- and returns a :class:`~ictal.preprocess.plan.RecordingPlan`
+that records every parameter.
 """
 
 from __future__ import annotations
@@ -14,16 +15,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ictal.errors import IctalError
-from ictal.manifest.schema import Manifest, Recording
+from ictal.manifest.schema import Manifest, Montage, Recording
 from ictal.preprocess.bed_volume import BedVolume, fit_bed_volume
 from ictal.preprocess.boxes import Box
 from ictal.preprocess.config import PreprocessConfig
 from ictal.preprocess.depth_crop import DepthPlanes, fit_depth_planes
 from ictal.preprocess.depth_geometry import Intrinsics
-from ictal.preprocess.detection import Detector, detection_crop_box, grey_to_rgb
-from ictal.preprocess.detector_factory import make_detector
+from ictal.preprocess.detection import (
+    Detections,
+    Detector,
+    consensus,
+    detection_crop_box,
+    grey_to_rgb,
+)
+from ictal.preprocess.detector_factory import DEPTH_DETECTORS, make_detector
 from ictal.preprocess.frame_prep import FramePrep
 from ictal.preprocess.intensity import IrWindow, fit_ir_window
+from ictal.preprocess.lowlight import LightWindow, fit_light_window
 from ictal.preprocess.plan import KeyframeCrop, RecordingPlan
 from ictal.preprocess.qc import qc_indices
 
@@ -41,12 +49,17 @@ def plan_recording(
 ) -> RecordingPlan:
     """Compute the crop geometry of one recording (reads its first frame(s) only).
 
-    Steps: IR window from the first ``config.intensity.seconds``; the depth crop (the bed
-    volume, or Algorithm 1's planes, which are fitted and reported either way) on the denoised
-    first depth frame; on each key frame (frame 0, then every ``redetect_every`` frames) the
-    detector runs on the depth-cropped (or raw) 8-bit frame and the seeds' bed + person rule
-    gives the crop box. A key frame where nothing is found keeps the full frame and is noted
-    in ``notes``; so is every step that could not be done (no depth stream, no bed found).
+    Steps: the source stream (``config.source``, or with ``auto`` the recording's rgb stream,
+    else its ir stream); the IR window from the first ``config.intensity.seconds`` (16-bit
+    sources) or the low-light map from the first ``config.lowlight.seconds`` (8-bit sources,
+    when enabled); the depth crop (the bed volume, or Algorithm 1's planes, which are fitted
+    and reported either way) on the denoised first depth frame; on each key frame (frame 0,
+    then every ``redetect_every`` frames) the detector runs on the depth-cropped (or raw)
+    8-bit frame and the seeds' bed + person rule gives the crop box -- when nothing is found,
+    on the frames of the next ``detection.search_seconds`` -- and on each view of a montage
+    separately (detectors that need no depth). A key frame where nothing is found keeps the
+    full frame and is noted in ``notes``; so is every step that could not be done (no depth
+    stream, no bed found).
 
     Args:
         detector: used instead of the one ``config.detection`` names (tests, benchmarks).
@@ -57,21 +70,25 @@ def plan_recording(
     from ictal.io import open_video
 
     rec = _recording(manifest, recording_id, config)
+    source = resolve_source(rec, config)
     notes: list[str] = []
-    streams = {config.source: str(manifest.resolve(rec.stream(config.source)))}
-    has_depth = rec.has_stream("depth") and config.source == "ir"
+    if config.source == "auto":
+        notes.append(f"source: {source} (auto)")
+    streams = {source: str(manifest.resolve(rec.stream(source)))}
+    has_depth = rec.has_stream("depth") and source == "ir"
     if has_depth:
         streams["depth"] = str(manifest.resolve(rec.stream("depth")))
     wants_depth = config.depth_crop.enabled or config.detection.on_depth_cropped
     if wants_depth and not has_depth:
         notes.append("no depth stream registered with the source: depth cropping skipped")
 
-    with open_video(streams[config.source], threads=config.decode_threads) as src:
+    with open_video(streams[source], threads=config.decode_threads) as src:
         info = src.info
         if info.n_frames == 0:
-            raise PlanError(f"recording {rec.id}: the {config.source} stream has no frames")
+            raise PlanError(f"recording {rec.id}: the {source} stream has no frames")
         window = _ir_window(src, config)
-        prep = FramePrep(config, None, window)
+        light = _light_window(src, config)
+        prep = FramePrep(config, None, window, light)
         planes: DepthPlanes | None = None
         volume: BedVolume | None = None
         dep_reader = (open_video(streams["depth"], threads=config.decode_threads)
@@ -81,8 +98,10 @@ def plan_recording(
                 _check_registered(rec, config, src, dep_reader)
                 planes, volume = _depth_crop(prep.depth(dep_reader.read(0, 1)[0]), config,
                                              notes)
-                prep = FramePrep(config, (volume or planes).bounds(), window)
-            if rec.montage is not None:  # a box over two views would crop neither
+                prep = FramePrep(config, (volume or planes).bounds(), window, light)
+            depth_detector = detector is None and config.detection.detector in DEPTH_DETECTORS
+            if rec.montage is not None and (depth_detector or not config.detection.enabled):
+                # a box over two views would crop neither, and the views have no depth
                 keyframes = [KeyframeCrop(0, (0, 0, info.width, info.height), None, None, None,
                                           True)]
                 notes.append("montage: one sample per view; no detection crop")
@@ -90,21 +109,43 @@ def plan_recording(
                 # the bed volume leaves no floor: detectors then see the cropped IR (staff gone)
                 # but the whole depth frame (the depth-geometry detector starts from the floor)
                 keyframes = _detect_keyframes(src, dep_reader, prep, config, detector, notes,
-                                              whole_depth=volume is not None)
+                                              whole_depth=volume is not None,
+                                              montage=rec.montage)
         finally:
             if dep_reader is not None:
                 dep_reader.close()
 
     return RecordingPlan(
-        recording=rec.id, patient=rec.patient, variant=config.variant, source=config.source,
+        recording=rec.id, patient=rec.patient, variant=config.variant, source=source,
         streams=streams, fps=info.fps, n_frames=info.n_frames, width=info.width,
         height=info.height, depth_planes=planes, bed_volume=volume, montage=rec.montage,
         apply_depth_crop=config.depth_crop.enabled and planes is not None,
-        keyframes=tuple(keyframes), ir_window=window,
+        keyframes=tuple(keyframes), ir_window=window, light_window=light,
         qc_frames=qc_indices(info.n_frames, config.qc_frames), notes=tuple(notes),
         config=config.model_dump(mode="json"),
         created=datetime.now(UTC).isoformat(timespec="seconds"),
     )
+
+
+#: The streams ``source: auto`` takes, in order of preference.
+AUTO_SOURCES = ("rgb", "ir")
+
+
+def resolve_source(rec: Recording, config: PreprocessConfig) -> str:
+    """The stream kind the samples of ``rec`` come from: ``config.source``, or for ``auto``
+    the first of :data:`AUTO_SOURCES` the recording has.
+
+    Raises:
+        PlanError: the recording has no such stream.
+    """
+    wanted = AUTO_SOURCES if config.source == "auto" else (config.source,)
+    for kind in wanted:
+        if rec.has_stream(kind):
+            return kind
+    have = ", ".join(s.kind for s in rec.streams)
+    raise PlanError(f"recording {rec.id} has no {' or '.join(wanted)} stream (it has {have})",
+                    hint="set `source:` in the preprocessing config to a stream it has "
+                         "(`auto`: its rgb stream, else its ir stream)")
 
 
 def _recording(manifest: Manifest, recording_id: str, config: PreprocessConfig) -> Recording:
@@ -113,11 +154,24 @@ def _recording(manifest: Manifest, recording_id: str, config: PreprocessConfig) 
         rec = manifest.recording(recording_id)
     except KeyError as err:
         raise PlanError(f"no recording {recording_id!r} in the manifest") from err
-    if not rec.has_stream(config.source):
-        have = ", ".join(s.kind for s in rec.streams)
-        raise PlanError(f"recording {rec.id} has no {config.source} stream (it has {have})",
-                        hint="set `source:` in the preprocessing config to a stream it has")
+    resolve_source(rec, config)
     return rec
+
+
+def _light_window(src: VideoReader, config: PreprocessConfig,
+                  max_pixels: int = 2_000_000) -> LightWindow | None:
+    """The low-light map of an 8-bit recording, fitted on its first ``config.lowlight.seconds``
+    (``None`` when off or for 16-bit sources). Frames are streamed and subsampled on a regular
+    grid so that about ``max_pixels`` pixels are held at most, whatever the resolution."""
+    lc = config.lowlight
+    if not lc.enabled or src.info.dtype != np.uint8:
+        return None
+    count = min(max(1, math.ceil(lc.seconds * src.info.fps)), src.info.n_frames)
+    step = max(1, math.ceil(math.sqrt(count * src.info.width * src.info.height / max_pixels)))
+    first = np.stack([frame[::step, ::step] for _, frame in src.iter_frames(0, count)])
+    return fit_light_window(first, low_percentile=lc.low_percentile,
+                            high_percentile=lc.high_percentile,
+                            target_median=lc.target_median, gamma_range=lc.gamma_range)
 
 
 def _ir_window(src: VideoReader, config: PreprocessConfig) -> IrWindow | None:
@@ -166,31 +220,75 @@ def _depth_crop(first_depth: np.ndarray, config: PreprocessConfig,
 def _detect_keyframes(
     src: VideoReader, dep_reader: VideoReader | None, prep: FramePrep,
     config: PreprocessConfig, detector: Detector | None, notes: list[str], *,
-    whole_depth: bool,
+    whole_depth: bool, montage: Montage | None = None,
 ) -> list[KeyframeCrop]:
-    """The detection crop of every key frame (the full frame when detection is off)."""
+    """The detection crop of every key frame (the full frame when detection is off); of each
+    view when the recording is a montage. Frames after a key frame are searched as
+    ``config.detection`` asks (``search_seconds``, ``consensus_frames``)."""
+    from ictal.io.montage import split_montage
+
     info = src.info
     full: Box = (0, 0, info.width, info.height)
     if not config.detection.enabled:
         return [KeyframeCrop(0, full, None, None, None, True)]
     detector = detector or make_detector(config)
-    every = config.detection.redetect_every
-    frames = [0] if every is None else list(range(0, info.n_frames, every))
+    dc = config.detection
+    every = dc.redetect_every
+    keys = [0] if every is None else list(range(0, info.n_frames, every))
+    reach = math.floor(dc.search_seconds * info.fps)
+    step = max(1, round(dc.search_step_seconds * info.fps))
+    views = [None] if montage is None else [montage.large_view, montage.small_view]
+    sizes: dict[str | None, tuple[int, int]] = {}
     out = []
-    for k in frames:
-        image = src.read(k, k + 1)
-        depth = None if dep_reader is None else dep_reader.read(k, k + 1)
-        image8, dep = prep.source(image, depth, crop_depth=config.detection.on_depth_cropped)
-        if whole_depth and depth is not None:
-            dep = prep.depth(depth)
-        decision = detection_crop_box(
-            detector.detect(grey_to_rgb(image8[0]), depth=None if dep is None else dep[0]),
-            info.width, info.height, margin=config.detection.margin,
-            min_score=config.detection.min_score,
-        )
-        if not decision.ok:
-            notes.append(f"frame {k}: no bed or person detected by {detector.name}; "
-                         "the full frame is kept")
-        out.append(KeyframeCrop(k, decision.crop_box or full, decision.detection_box,
-                                decision.bed, decision.person, decision.ok))
+    for i, k in enumerate(keys):
+        last = min(k + reach, (keys[i + 1] if i + 1 < len(keys) else info.n_frames) - 1)
+        hits: dict[str | None, list[tuple[int, Detections]]] = {v: [] for v in views}
+        for c in range(k, last + 1, step):
+            image = src.read(c, c + 1)
+            depth = None if dep_reader is None else dep_reader.read(c, c + 1)
+            image8, dep = prep.source(image, depth, crop_depth=dc.on_depth_cropped)
+            if whole_depth and depth is not None:
+                dep = prep.depth(depth)
+            pictures: dict[str | None, np.ndarray] = (
+                {None: image8[0]} if montage is None
+                else dict(split_montage(image8[0], montage)))
+            for view in views:
+                picture = pictures[view]
+                sizes[view] = (picture.shape[1], picture.shape[0])
+                if len(hits[view]) >= dc.consensus_frames:
+                    continue
+                found = detector.detect(grey_to_rgb(picture),
+                                        depth=None if dep is None else dep[0])
+                if bool((found.scores >= dc.min_score).any()):
+                    hits[view].append((c, found))
+            if all(len(h) >= dc.consensus_frames for h in hits.values()):
+                break
+        crops = []
+        for view in views:
+            w, h = sizes[view]
+            used = [c for c, _ in hits[view]]
+            found = (Detections.empty() if not used else hits[view][0][1] if len(used) == 1
+                     else consensus([d for _, d in hits[view]]))
+            decision = detection_crop_box(found, w, h, margin=dc.margin, min_score=dc.min_score)
+            where = "" if view is None else f" (view {view})"
+            if not decision.ok:
+                searched = f"frames {k}-{last}" if last > k else f"frame {k}"
+                notes.append(f"{searched}{where}: no bed or person detected by "
+                             f"{detector.name}; the full frame is kept")
+            elif used[0] != k:
+                notes.append(f"frame {k}{where}: nothing detected by {detector.name}; "
+                             f"detected on frame {used[0]}")
+            if decision.ok and decision.crop_box == (0, 0, w, h):
+                notes.append(f"frame {k}{where}: the detection crop is the whole frame "
+                             "(the boxes plus the margin reach every edge)")
+            crops.append(KeyframeCrop(
+                k, decision.crop_box or (0, 0, w, h), decision.detection_box, decision.bed,
+                decision.person, decision.ok, detector.name,
+                () if used == [k] else tuple(used), decision.bed_source,
+                decision.person_source, view))
+        if montage is None:
+            out.append(crops[0])
+        else:
+            out.append(KeyframeCrop(k, full, None, None, None, all(v.ok for v in crops),
+                                    detector.name, views=tuple(crops)))
     return out

@@ -1,70 +1,241 @@
-"""Person box from MediaPipe Pose, whose model ships inside the ``mediapipe`` package.
+"""The ``pose`` detector: the person from the packaged BlazePose model, a bed derived from them.
 
-mediapipe is optional and imported lazily: it pins ``numpy<2``, so install it in a separate
-environment (``pip install mediapipe==0.10.21``) when you want this detector.
+Ordinary clinic video has no depth, so neither the depth detectors nor the bed volume apply.
+The person comes from the pose model of :mod:`ictal.landmarks` (run offline, on every quarter
+turn of the frame, since a patient in bed lies in any direction in the picture). No packaged
+model finds beds: the MediaPipe files detect people and faces only, and the COCO detectors
+that know beds (Mask R-CNN, YOLO) ship no weights with any package we depend on (bring one as
+an ONNX file: ``detector: onnx``). So the bed is derived from the person, as the rectangle a
+lying patient's body axis implies:
+
+* **person box**: the box of the 33 landmarks (joints, eyes, ears, fingers, heels; those
+  hidden under a blanket included, as the model places them), grown on every side by
+  ``allowance`` (default 0.15) times its longest side, for the outline beyond the joints
+  (the top of the head, shoulders, hips, a blanket) -- on the phantom's RGB patients the
+  outline reaches a median 0.11 and a 90th percentile 0.20 of the longest side beyond the
+  landmarks, and the crop margin covers the rest;
+* **bed**: the body axis runs from the feet (ankles and heels) to the head (nose and ears),
+  length ``L`` in the picture. A hospital mattress is 2.0 x 0.9 m and the nose-to-ankle length
+  of a lying adult about 1.4 m, so the bed is a rectangle along the axis from
+  :data:`BED_FOOT` ``L`` beyond the feet to :data:`BED_HEAD` ``L`` beyond the nose (the
+  pillow), and to either side :data:`BED_HALF_WIDTH` ``L`` or :data:`BED_HALF_WIDTH_SHOULDERS`
+  shoulder spans (a supine adult's shoulder joints are ~0.33 m apart), whichever is wider --
+  the body length shrinks in the picture when the camera looks along the bed, the shoulder
+  span when it looks at a patient on their side; its box in the frame is the bed box
+  (proportions in the picture: a bed seen end on comes out short, and the crop margin covers
+  the rest).
+
+The seeds' rule (:func:`~ictal.preprocess.detection.detection_crop_box`) then merges the two
+boxes and grows the union by the margin.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
-from ictal.errors import ConfigError, ShapeError
-from ictal.preprocess.detection import PERSON, Detections
+from ictal.landmarks import POSE_LANDMARKS, Pose, PoseDetection, PoseDetector, PoseLandmarker
+from ictal.landmarks.geometry import Roi, as_rgb
+from ictal.preprocess.detection import BED, PERSON, Detections
+
+_L = {name: i for i, name in enumerate(POSE_LANDMARKS)}
+HEAD_POINTS = (_L["nose"], _L["left_ear"], _L["right_ear"])
+FEET_POINTS = (_L["left_ankle"], _L["right_ankle"], _L["left_heel"], _L["right_heel"])
+#: The bed around a lying patient, in body lengths (nose to ankles, ~1.4 m for an adult) of a
+#: 2.0 x 0.9 m mattress: 0.25 L beyond the nose (head and pillow), 0.15 L beyond the ankles,
+#: 0.32 L to either side of the body axis.
+BED_HEAD = 0.25
+BED_FOOT = 0.15
+BED_HALF_WIDTH = 0.32
+#: ... or 1.4 shoulder spans (shoulder joints ~0.33 m apart) to either side, when wider: the
+#: body length shrinks in the picture when the camera looks along the bed, the shoulders do not.
+BED_HALF_WIDTH_SHOULDERS = 1.4
+SHOULDERS = (_L["left_shoulder"], _L["right_shoulder"])
+#: No bed is derived from a body axis shorter than this many pixels (a person seen end on).
+MIN_AXIS_PX = 8.0
+#: How much the detector's fallback windows enlarge the frame (:func:`search_windows`).
+ZOOM = 1.5
+#: A pose whose landmarks span less than this share of its region's side is a failed fit
+#: (:func:`landmark_spread`).
+MIN_SPREAD = 0.5
+
+PERSON_SOURCE = "pose landmarks"
+BED_SOURCE = "derived from the person's body axis"
 
 
-def landmarks_box(xy: np.ndarray, visibility: np.ndarray, width: int, height: int, *,
-                  min_visibility: float = 0.5) -> tuple[np.ndarray, float] | None:
-    """Box around the landmarks seen with ``visibility >= min_visibility``.
+def landmarks_box(landmarks: np.ndarray, width: int, height: int, *,
+                  allowance: float = 0.15) -> np.ndarray:
+    """The person's box from the pose landmarks.
 
     Args:
-        xy: ``(K, 2)`` landmark coordinates normalised to ``[0, 1]`` (x by width, y by height).
-        visibility: ``(K,)`` in ``[0, 1]``.
+        landmarks: ``(N, >=2)`` points ``(x, y)`` px (BlazePose: ``(33, 5)``).
+        width, height: of the frame (the box is clipped to it).
+        allowance: every side grows by this share of the landmark box's longest side.
 
     Returns:
-        ``((4,) float32 box in pixels, mean visibility of the kept landmarks)`` or ``None``.
+        ``(4,)`` ``float32`` ``(x0, y0, x1, y1)`` px.
     """
-    keep = visibility >= min_visibility
-    if not keep.any():
+    xy = np.asarray(landmarks, np.float64)[:, :2]
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    grow = allowance * float((hi - lo).max())
+    box = np.concatenate([lo - grow, hi + grow])
+    return np.clip(box, 0, [width, height, width, height]).astype(np.float32)
+
+
+def landmark_spread(landmarks: np.ndarray, roi: Roi) -> float:
+    """The longest side of the landmarks' box as a share of the side of the region the
+    landmark model saw.
+
+    The region is the person detector's full-body square, 1.25 times the body it expects, so
+    the landmarks of a body fitted well span about 0.6-0.8 of it, however the body lies; on
+    frames the model does not understand (a grey mannequin) they collapse into a clump a
+    third of it across. Below :data:`MIN_SPREAD` the pose is not used.
+    """
+    xy = np.asarray(landmarks, np.float64)[:, :2]
+    return float(np.ptp(xy, axis=0).max()) / max(roi.width, roi.height, 1e-6)
+
+
+def body_axis(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The feet point (mean of ankles and heels) and head point (mean of nose and ears),
+    ``(2,)`` px each, of ``(33, >=2)`` BlazePose landmarks."""
+    xy = np.asarray(landmarks, np.float64)[:, :2]
+    return xy[list(FEET_POINTS)].mean(axis=0), xy[list(HEAD_POINTS)].mean(axis=0)
+
+
+def derived_bed_box(landmarks: np.ndarray, width: int, height: int, *,
+                    head: float = BED_HEAD, foot: float = BED_FOOT,
+                    half_width: float = BED_HALF_WIDTH,
+                    half_width_shoulders: float = BED_HALF_WIDTH_SHOULDERS) -> np.ndarray | None:
+    """The box of the bed a lying person's body axis implies (see the module docstring).
+
+    Args:
+        landmarks: ``(33, >=2)`` BlazePose landmarks, px.
+        width, height: of the frame (the box is clipped to it).
+        head, foot, half_width: the bed's extent beyond the head point, beyond the feet point
+            and to either side of the axis, in body lengths.
+        half_width_shoulders: the extent to either side in shoulder spans, when wider.
+
+    Returns:
+        ``(4,)`` ``float32`` box px, or ``None`` when the axis is shorter than
+        :data:`MIN_AXIS_PX`.
+    """
+    feet, top = body_axis(landmarks)
+    length = float(np.hypot(*(top - feet)))
+    if length < MIN_AXIS_PX:
         return None
-    pts = xy[keep] * np.asarray([width, height], np.float64)
-    box = np.asarray([*pts.min(axis=0), *pts.max(axis=0)], np.float32)
-    box = np.clip(box, 0, [width, height, width, height]).astype(np.float32)
-    return box, float(visibility[keep].mean())
+    u = (top - feet) / length
+    n = np.array([-u[1], u[0]])
+    xy = np.asarray(landmarks, np.float64)[:, :2]
+    shoulders = float(np.hypot(*(xy[SHOULDERS[0]] - xy[SHOULDERS[1]])))
+    ends = (feet - foot * length * u, top + head * length * u)
+    side = max(half_width * length, half_width_shoulders * shoulders) * n
+    corners = np.array([e + s for e in ends for s in (side, -side)])
+    box = np.concatenate([corners.min(axis=0), corners.max(axis=0)])
+    return np.clip(box, 0, [width, height, width, height]).astype(np.float32)
 
 
-class MediapipePoseDetector:
-    """Person detector from MediaPipe Pose landmarks (no bed class)."""
+def pose_detections(pose: Pose, width: int, height: int, *, allowance: float = 0.15,
+                    derive_bed: bool = True) -> Detections:
+    """The person (and derived bed) of one pose as :class:`Detections`, scored by the person
+    detector's score (the pose flag when the pose was tracked), with their sources."""
+    score = pose.detection.score if pose.detection is not None else pose.score
+    boxes = [landmarks_box(pose.landmarks, width, height, allowance=allowance)]
+    classes, sources = [PERSON], [f"{PERSON_SOURCE} + {allowance:g} of the longest side"]
+    bed = derived_bed_box(pose.landmarks, width, height) if derive_bed else None
+    if bed is not None:
+        boxes.append(bed)
+        classes.append(BED)
+        sources.append(f"{BED_SOURCE} ({BED_FOOT:g} L beyond the feet, {BED_HEAD:g} L beyond "
+                       f"the nose, {BED_HALF_WIDTH:g} L to either side)")
+    return Detections(np.stack(boxes).astype(np.float32),
+                      np.full(len(boxes), score, np.float32), tuple(classes), tuple(sources))
 
-    name = "mediapipe-pose"
 
-    def __init__(self, *, min_visibility: float = 0.5, model_complexity: int = 1) -> None:
-        try:
-            import mediapipe as mp
-        except ImportError as err:
-            raise ConfigError(
-                "the mediapipe-pose detector needs the optional package mediapipe",
-                hint="pip install mediapipe==0.10.21 in a separate environment (it pins "
-                     "numpy<2), or use detector: depth-mask / onnx",
-            ) from err
-        self._pose: Any = mp.solutions.pose.Pose(static_image_mode=True,
-                                                 model_complexity=model_complexity)
-        self.min_visibility = min_visibility
+def search_windows(width: int, height: int, zoom: float = ZOOM
+                   ) -> list[tuple[int, int, int, int]]:
+    """The parts of a ``width x height`` frame the person detector looks at when it finds
+    nobody on the whole frame: three windows ``1 / zoom`` of the long side (its start, centre
+    and end), the whole short side, ``(x0, y0, x1, y1)`` px."""
+    long_side = max(width, height)
+    part = round(long_side / zoom)
+    starts = sorted({0, (long_side - part) // 2, long_side - part})
+    if width >= height:
+        return [(x, 0, x + part, height) for x in starts]
+    return [(0, y, width, y + part) for y in starts]
+
+
+class PoseBoxDetector:
+    """Person and derived bed from the packaged pose model (:mod:`ictal.landmarks`).
+
+    On each frame given (no tracking across calls): the person detector runs on the frame
+    turned by each of ``quarter_turns``; the best detection of each turn gets its landmarks
+    (on the whole frame), and the pose kept is the one whose detector score times mean
+    landmark visibility is highest, as :class:`~ictal.landmarks.PoseTracker` re-detects. When
+    nobody is found, the detector looks again at :func:`search_windows` of the frame, enlarged
+    ``zoom`` times: it was trained on people filling much of the picture, and a patient in bed
+    under a wide-angle camera fills little of it (on the phantom's night-vision frames its
+    scores rise from 0.2-0.5 on the whole frame to 0.6-0.9 on a window).
+
+    Args:
+        root: models directory (default ``$ICTAL_MODELS_DIR`` or ``~/.cache/ictal/models``).
+        allowance: see :func:`landmarks_box`.
+        derive_bed: add the derived bed box.
+        min_score: person detector threshold (MediaPipe: 0.5).
+        min_presence: pose-flag threshold of the landmark model (MediaPipe: 0.5).
+        quarter_turns: turns of the frame the detector runs on.
+        threads: interpreter threads of each model.
+
+    Raises:
+        CheckpointError: the model files are not installed (``ictal landmarks install``).
+    """
+
+    name = "pose"
+
+    def __init__(self, root: Path | None = None, *, allowance: float = 0.15,
+                 derive_bed: bool = True, min_score: float = 0.5, min_presence: float = 0.5,
+                 quarter_turns: Sequence[int] = (0, 1, 2, 3), threads: int = 2) -> None:
+        self.detector = PoseDetector(root, threads=threads, min_score=min_score)
+        self.landmarker = PoseLandmarker(root, threads=threads)
+        self.allowance = allowance
+        self.derive_bed = derive_bed
+        self.min_presence = min_presence
+        self.quarter_turns = tuple(quarter_turns)
+
+    def pose(self, image: np.ndarray) -> Pose | None:
+        """The person of ``(H, W, 3)`` or ``(H, W)`` ``uint8`` ``image``, or ``None``."""
+        frame = as_rgb(image)
+        h, w = frame.shape[:2]
+        found = self._best(frame, [(0, 0, w, h)])
+        return found if found is not None else self._best(frame, search_windows(w, h))
+
+    def _best(self, frame: np.ndarray, windows: list[tuple[int, int, int, int]]
+              ) -> Pose | None:
+        best: tuple[float, Pose] | None = None
+        for x0, y0, x1, y1 in windows:
+            part = np.ascontiguousarray(frame[y0:y1, x0:x1])
+            seen: set[int] = set()
+            for d in self.detector(part, self.quarter_turns):  # best first
+                if d.quarter_turns in seen:
+                    continue
+                seen.add(d.quarter_turns)
+                shift = np.array([x0, y0], np.float32)
+                d = PoseDetection(d.score, d.box + np.tile(shift, 2), d.keypoints + shift,
+                                  d.quarter_turns)
+                roi = d.roi()
+                values, flag = self.landmarker(frame, roi)
+                if flag < self.min_presence or landmark_spread(values[:33], roi) < MIN_SPREAD:
+                    continue
+                rank = d.score * float(values[:33, 3].mean())
+                if best is None or rank > best[0]:
+                    best = (rank, Pose(values[:33], values[33:35], flag, roi, d))
+        return None if best is None else best[1]
 
     def detect(self, image: np.ndarray, *, depth: np.ndarray | None = None) -> Detections:
-        """Person box on ``(H, W, 3)`` ``uint8`` RGB ``image``; ``depth`` is unused."""
-        if image.ndim != 3 or image.shape[2] != 3:
-            raise ShapeError(f"detector input must be (H, W, 3) uint8, got {image.shape}")
-        result = self._pose.process(image)
-        if result.pose_landmarks is None:
+        """Person and bed on ``(H, W, 3)`` ``uint8`` RGB ``image``; ``depth`` is unused."""
+        pose = self.pose(image)
+        if pose is None:
             return Detections.empty()
-        marks = result.pose_landmarks.landmark
-        xy = np.asarray([[m.x, m.y] for m in marks], np.float64)
-        vis = np.asarray([m.visibility for m in marks], np.float64)
-        found = landmarks_box(xy, vis, image.shape[1], image.shape[0],
-                              min_visibility=self.min_visibility)
-        if found is None:
-            return Detections.empty()
-        box, score = found
-        return Detections(box[None], np.asarray([score], np.float32), (PERSON,))
+        h, w = image.shape[:2]
+        return pose_detections(pose, w, h, allowance=self.allowance, derive_bed=self.derive_bed)

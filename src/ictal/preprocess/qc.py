@@ -40,7 +40,7 @@ from ictal.manifest.groundtruth import GroundTruth
 from ictal.preprocess.boxes import Box, clip_box, contains, expand_box, merge_boxes
 from ictal.preprocess.config import PreprocessConfig
 from ictal.preprocess.frame_prep import FramePrep
-from ictal.preprocess.plan import RecordingPlan
+from ictal.preprocess.plan import KeyframeCrop, RecordingPlan
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,9 @@ YELLOW = (250, 210, 40)
 
 @dataclass(frozen=True)
 class QcFrame:
-    """One QC frame: ``ir`` ``(H, W)`` ``uint8`` after depth cropping (what detection saw),
-    ``raw`` ``(H, W)`` ``uint8`` before it, ``depth`` ``(H, W)`` ``uint16`` raw and ``kept``
+    """One QC frame: ``ir`` ``(H, W)`` ``uint8`` after depth cropping (what detection saw;
+    ``(H, W, 3)`` for an RGB source, after the low-light map when there is one), ``raw`` the
+    same before depth cropping, ``depth`` ``(H, W)`` ``uint16`` raw and ``kept``
     ``(H, W)`` bool depth-crop mask (``None`` without depth planes)."""
 
     index: int
@@ -73,7 +74,7 @@ def read_qc_frames(plan: RecordingPlan, config: PreprocessConfig) -> list[QcFram
     from ictal.io import open_video
 
     bounds = plan.crop_bounds()
-    prep = FramePrep(config, bounds, plan.ir_window)
+    prep = FramePrep(config, bounds, plan.ir_window, plan.light_window)
     out = []
     with open_video(plan.streams[plan.source], threads=config.decode_threads) as src:
         dep_reader = (open_video(plan.streams["depth"], threads=config.decode_threads)
@@ -129,9 +130,13 @@ def contact_sheet(frames: list[QcFrame], plan: RecordingPlan, *, tile_width: int
             return (offset + x0 * scale, header + y0 * scale,
                     offset + x1 * scale - 1, header + y1 * scale - 1)
 
-        if key.detection_box is not None:
-            _dotted_rectangle(draw, place(key.detection_box), RED, width=width)
-        draw.rectangle(place(key.crop_box), outline=RED, width=width)
+        for crop, (dx, dy) in _crops_to_draw(key, plan):
+            def shifted(box: Box, dx: int = dx, dy: int = dy) -> tuple[float, ...]:
+                return place((box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy))
+
+            if crop.detection_box is not None:
+                _dotted_rectangle(draw, shifted(crop.detection_box), RED, width=width)
+            draw.rectangle(shifted(crop.crop_box), outline=RED, width=width)
         label = f"#{qc.index} {float(qc.index / plan.fps):.1f}s"
         if results is not None and i < len(results):
             r = results[i]
@@ -140,6 +145,16 @@ def contact_sheet(frames: list[QcFrame], plan: RecordingPlan, *, tile_width: int
                              if r.get(name) is not None)
         draw.text((i * tile_width + 3, 2), label, fill=YELLOW)
     return sheet
+
+
+def _crops_to_draw(key: KeyframeCrop, plan: RecordingPlan
+                   ) -> list[tuple[KeyframeCrop, tuple[int, int]]]:
+    """The crops of a key frame to draw and where their pixels start in the frame: the key
+    frame's own, or each view's of a montage (the small view's offset by its corner)."""
+    if not key.views or plan.montage is None:
+        return [(key, (0, 0))]
+    corner = plan.montage.small_box[:2]
+    return [(v, corner if v.view == plan.montage.small_view else (0, 0)) for v in key.views]
 
 
 def save_contact_sheet(image: Image.Image, path: Path | str) -> Path:
@@ -202,7 +217,8 @@ def score_frame(
     inside (``tight`` allows ``margin + tight_slack``).
     """
     k = qc.index
-    crop = plan.crop_box_at(k)
+    # the ground truth of a montage is of its large view, which keeps the frame's pixels
+    crop = plan.crop_box_at(k, None if plan.montage is None else plan.montage.large_view)
     patient = gt.patient_box[k]
     verdicts: dict[str, Any] = {"contains": None, "tight": None, "detection": None,
                                 "reach": None}
