@@ -9,6 +9,7 @@ from ictal.preprocess.config import (
     COCO80,
     OnnxDetectorConfig,
     PreprocessConfig,
+    config_from_dict,
     load_config,
     resolve_config,
     variant_config,
@@ -120,3 +121,29 @@ def test_resolve_config_refuses_disagreement(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\x00binary")
     with pytest.raises(ConfigError, match="cannot read"):
         resolve_config(path)
+
+
+def test_the_2d_variant_for_clinic_video(tmp_path: Path) -> None:
+    cfg = resolve_config(variant="2d")
+    assert cfg.variant == "2d" and cfg.source == "auto"
+    assert not cfg.depth_crop.enabled and not cfg.topview.enabled
+    assert cfg.detection.detector == "pose" and not cfg.detection.on_depth_cropped
+    assert cfg.detection.consensus_frames > 1 and cfg.detection.search_seconds > 0
+    assert cfg.lowlight.enabled and cfg.detection.margin == 0.3  # seed 000's +30 %
+    # seed 001's +20 % is a setting of the variant, not a departure from it
+    path = tmp_path / "clinic.yaml"
+    path.write_text("variant: 2d\ndetection:\n  margin: 0.2\n")
+    cfg = resolve_config(path)
+    assert cfg.variant == "2d" and cfg.detection.margin == 0.2
+    assert cfg.detection.detector == "pose"
+    path.write_text("variant: 2d\ndepth_crop:\n  enabled: true\n")
+    with pytest.raises(ConfigError, match=r"depth_crop.enabled is True where the variant"):
+        resolve_config(path)
+    # the Kinect default is unchanged
+    assert resolve_config().source == "ir" and not resolve_config().lowlight.enabled
+    assert resolve_config().detection.consensus_frames == 1
+    assert resolve_config().detection.search_seconds == 0
+    with pytest.raises(ConfigError, match="source"):
+        config_from_dict({"source": "depth"})
+    with pytest.raises(ConfigError, match=r"detection.detector: .* or .pose."):
+        config_from_dict({"detection": {"detector": "mediapipe-pose"}})

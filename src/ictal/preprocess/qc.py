@@ -15,7 +15,9 @@ whose ground truth is known (:mod:`ictal.manifest.groundtruth`) -- a score of ea
   it reaches 0.44-1.29 times the box's size beyond it, where the default margin 0.3 allows
   0.4 (the detected crops that pass reach at most 0.3); nor is a box that takes in the
   headboard or a wall;
-* the **detection crop** succeeds when it both contains the patient and is tight;
+* the **detection crop** succeeds when it both contains the patient and is tight; a montage
+  (seed 002's picture-in-picture) succeeds when the crop of each of its views does, against
+  that view's ground truth;
 * **depth crop** succeeds on a frame when it keeps the patient (at least ``keep_joints`` of the
   patient's visible joints lie on kept depth pixels) and removes staff standing in front of the
   bed (at most ``staff_left`` of the pixels of such a staff member that stand more than
@@ -214,24 +216,25 @@ def score_frame(
     "staff_left"}``: verdicts are ``None`` when they cannot be judged (patient out of view, no
     depth crop); ``reach`` is how far the crop box reaches beyond the true bed + patient box,
     the largest over the four sides as a share of the box's width (height), 0 when it stays
-    inside (``tight`` allows ``margin + tight_slack``).
+    inside (``tight`` allows ``margin + tight_slack``). A montage whose ground truth has every
+    view is scored on each view's crop (a verdict holds when it holds on every view; ``views``
+    gives each view's own).
     """
     k = qc.index
-    # the ground truth of a montage is of its large view, which keeps the frame's pixels
-    crop = plan.crop_box_at(k, None if plan.montage is None else plan.montage.large_view)
     patient = gt.patient_box[k]
-    verdicts: dict[str, Any] = {"contains": None, "tight": None, "detection": None,
-                                "reach": None}
-    if _valid(patient):
-        person = _as_box(patient)
-        truth = merge_boxes(person, _as_box(gt.bed_box[k])) if _valid(gt.bed_box[k]) else person
-        margin = float(plan.config.get("detection", {}).get("margin", 0.0))
-        allowed = clip_box(expand_box(truth, margin + tight_slack), plan.width, plan.height)
-        holds, tight = contains(crop, person), contains(allowed, crop)
-        verdicts = {"contains": holds, "tight": tight, "detection": holds and tight,
-                    "reach": round(_reach(crop, truth), 3)}
+    margin = float(plan.config.get("detection", {}).get("margin", 0.0))
+    views = [_crop_verdicts(crop, truth.patient_box[k], truth.bed_box[k], size,
+                            margin + tight_slack) for crop, truth, size in _views(plan, gt, k)]
+    verdicts: dict[str, Any] = {}
+    for name in ("contains", "tight", "detection"):
+        judged = [v[name] for v in views if v[name] is not None]
+        verdicts[name] = all(judged) if judged else None
+    reaches = [v["reach"] for v in views if v["reach"] is not None]
+    verdicts["reach"] = max(reaches) if reaches else None
     out: dict[str, Any] = {"frame": k, **verdicts, "depth": None, "joints_kept": None,
                            "staff_left": None}
+    if len(views) > 1:
+        out["views"] = {name: v for name, v in zip(gt.view_names, views, strict=True)}
     if qc.kept is None or qc.depth is None:
         return out
     h, w = qc.kept.shape
@@ -262,6 +265,41 @@ def score_frame(
     ok_staff = out["staff_left"] is None or out["staff_left"] <= staff_left
     out["depth"] = bool(ok_patient and ok_staff)
     return out
+
+
+def _views(plan: RecordingPlan, gt: GroundTruth, k: int
+           ) -> list[tuple[Box, GroundTruth, tuple[int, int]]]:
+    """What is scored on frame ``k``: the crop box, the ground truth it is scored against and
+    the picture's size, in the picture's pixels -- the frame's; for a montage whose ground truth
+    has every view (format 2), each view's (its crop, or the whole view when it has none);
+    for a montage whose ground truth has one camera, its large view (the frame's pixels)."""
+    if plan.montage is None:
+        return [(plan.crop_box_at(k), gt, (plan.width, plan.height))]
+    if not getattr(gt, "views", ()):
+        return [(plan.crop_box_at(k, plan.montage.large_view), gt, (plan.width, plan.height))]
+    key = plan.keyframe_at(k)
+    out = []
+    for name in gt.view_names:
+        truth = gt.for_view(name)
+        crop = key.view_crop(name)
+        box = crop.crop_box if crop is not key else (0, 0, truth.width, truth.height)
+        out.append((box, truth, (truth.width, truth.height)))
+    return out
+
+
+def _crop_verdicts(crop: Box, patient: np.ndarray, bed: np.ndarray, size: tuple[int, int],
+                   allowance: float) -> dict[str, Any]:
+    """``contains``, ``tight``, ``detection`` and ``reach`` of one crop against the true
+    patient and bed boxes (``None`` each when the patient is out of view); ``allowance`` is
+    the margin plus the slack (see :func:`score_frame`)."""
+    if not _valid(patient):
+        return {"contains": None, "tight": None, "detection": None, "reach": None}
+    person = _as_box(patient)
+    truth = merge_boxes(person, _as_box(bed)) if _valid(bed) else person
+    allowed = clip_box(expand_box(truth, allowance), *size)
+    holds, tight = contains(crop, person), contains(allowed, crop)
+    return {"contains": holds, "tight": tight, "detection": holds and tight,
+            "reach": round(_reach(crop, truth), 3)}
 
 
 #: The recording verdicts of :func:`score_recording`, as reports name them.

@@ -1,0 +1,172 @@
+"""plan_recording on 2D video: the source chosen per recording, the search for a first frame
+with somebody on it, the consensus of several frames, and a crop per view of a montage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ictal.inputspec import InputSpec
+from ictal.io import write_video
+from ictal.manifest import Event, Manifest, Montage, Patient, Recording, Stream
+from ictal.preprocess.boxes import Box, clip_box, expand_box, mask_box
+from ictal.preprocess.config import PreprocessConfig
+from ictal.preprocess.detection import PERSON, Detections
+from ictal.preprocess.frames import fit_square, normalise
+from ictal.preprocess.pipeline import iter_samples
+from ictal.preprocess.plan import RecordingPlan
+from ictal.preprocess.planner import PlanError, plan_recording, resolve_source
+
+FPS, H, W = 30, 48, 64
+SPEC = InputSpec(frames=30, size=16)
+
+
+class BrightDetector:
+    """A person wherever the frame is bright (> 128); nobody on a dark frame."""
+
+    name = "bright"
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def detect(self, image: np.ndarray, *, depth: np.ndarray | None = None) -> Detections:
+        self.seen += 1
+        box = mask_box(image.max(axis=2) > 128)
+        if box is None:
+            return Detections.empty()
+        return Detections(np.asarray([box], np.float32), np.asarray([0.9], np.float32),
+                          (PERSON,), ("bright pixels",))
+
+
+def person_at(t: int, boxes: dict[int, Box]) -> np.ndarray:
+    """``(H, W, 3)`` uint8: dark, with a white rectangle at the latest box of ``boxes``
+    starting at or before frame ``t`` (none before the first)."""
+    frame = np.full((H, W, 3), 20, np.uint8)
+    starts = [s for s in boxes if s <= t]
+    if starts:
+        x0, y0, x1, y1 = boxes[max(starts)]
+        frame[y0:y1, x0:x1] = 255
+    return frame
+
+
+def video(tmp_path: Path, name: str, frames: list[np.ndarray]) -> Path:
+    path = tmp_path / f"{name}.mkv"
+    write_video(path, iter(frames), FPS)  # FFV1: lossless
+    return path
+
+
+def manifest_of(streams: list[Stream], montage: Montage | None = None,
+                n_frames: int = 60) -> Manifest:
+    return Manifest(labels=["FLE"], patients=[Patient(id="P1")],
+                    recordings=[Recording(id="R1", patient="P1", streams=streams,
+                                          montage=montage)],
+                    events=[Event(id="E1", recording="R1", t0=0.0, t1=n_frames / FPS,
+                                  label="FLE")])
+
+
+def config(**detection: object) -> PreprocessConfig:
+    return PreprocessConfig(source="auto", depth_crop={"enabled": False},
+                            detection={"on_depth_cropped": False, **detection})
+
+
+def test_source_auto_takes_the_rgb_stream_else_the_ir_one(tmp_path: Path) -> None:
+    rgb = Stream(kind="rgb", path="a.mp4", fps=FPS)
+    ir = Stream(kind="ir", path="b.mp4", fps=FPS)
+    depth = Stream(kind="depth", path="c.mkv", fps=FPS)
+    auto = PreprocessConfig(source="auto")
+    rec = Recording(id="R1", patient="P1", streams=[ir, depth, rgb])
+    assert resolve_source(rec, auto) == "rgb"
+    assert resolve_source(rec, PreprocessConfig()) == "ir"  # the Kinect default stays ir
+    assert resolve_source(rec.model_copy(update={"streams": [ir]}), auto) == "ir"
+    with pytest.raises(PlanError, match="has no rgb or ir stream") as err:
+        resolve_source(rec.model_copy(update={"streams": [depth]}), auto)
+    assert "auto" in (err.value.hint or "")
+    path = video(tmp_path, "night", [person_at(t, {0: (20, 10, 40, 30)}) for t in range(60)])
+    manifest = manifest_of([Stream(kind="ir", path=str(path), fps=FPS)])
+    plan = plan_recording(manifest, "R1", config(), detector=BrightDetector())
+    assert plan.source == "ir" and set(plan.streams) == {"ir"}
+    assert plan.config["source"] == "auto" and "source: ir (auto)" in plan.notes
+
+
+def test_nobody_on_the_first_frame_the_next_frames_are_searched(tmp_path: Path) -> None:
+    box = (20, 10, 40, 30)
+    path = video(tmp_path, "late", [person_at(t, {12: box}) for t in range(60)])
+    manifest = manifest_of([Stream(kind="rgb", path=str(path), fps=FPS)])
+    # searched every 5 frames (1/6 s) within the first second: found on frame 15
+    detector = BrightDetector()
+    plan = plan_recording(manifest, "R1", config(search_seconds=1.0,
+                                                 search_step_seconds=1 / 6),
+                          detector=detector)
+    (key,) = plan.keyframes
+    assert key.ok and key.frame == 0 and key.detected_on == (15,)
+    assert key.person == (box, pytest.approx(0.9)) and key.person_from == "bright pixels"
+    assert key.detector == "bright" and detector.seen == 4  # frames 0, 5, 10, 15
+    assert key.crop_box == clip_box(expand_box(box, 0.3), W, H)
+    assert "frame 0: nothing detected by bright; detected on frame 15" in plan.notes
+    assert plan.crop_box_at(0) == key.crop_box  # the crop holds from frame 0
+    saved = RecordingPlan.from_dict(plan.to_dict())
+    assert saved.keyframes == plan.keyframes
+    # bounded: not found within the search, the whole frame is kept and noted
+    plan = plan_recording(manifest, "R1", config(search_seconds=0.3), detector=BrightDetector())
+    assert not plan.keyframes[0].ok and plan.keyframes[0].crop_box == (0, 0, W, H)
+    assert any(n.startswith("frames 0-9: no bed or person") for n in plan.notes)
+    # the seeds' rule: the key frame alone
+    plan = plan_recording(manifest, "R1", config(), detector=BrightDetector())
+    assert not plan.keyframes[0].ok and plan.keyframes[0].detected_on == ()
+
+
+def test_a_consensus_of_frames_takes_each_side_from_the_median(tmp_path: Path) -> None:
+    boxes = {0: (20, 10, 40, 30), 5: (22, 11, 41, 29), 10: (2, 2, 62, 46), 15: (21, 9, 39, 31)}
+    path = video(tmp_path, "moving", [person_at(t, boxes) for t in range(60)])
+    manifest = manifest_of([Stream(kind="rgb", path=str(path), fps=FPS)])
+    plan = plan_recording(manifest, "R1", config(consensus_frames=3, search_seconds=1.0,
+                                                 search_step_seconds=1 / 6),
+                          detector=BrightDetector())
+    (key,) = plan.keyframes
+    assert key.detected_on == (0, 5, 10)
+    # frame 10's wrong box (nearly the whole frame) moves no side
+    assert key.person is not None and key.person[0] == (20, 10, 41, 30)
+    assert key.person_from == "bright pixels; median of 3 frames"
+
+
+def test_each_view_of_a_montage_gets_its_own_crop(tmp_path: Path) -> None:
+    montage = Montage(small_box=(40, 0, 64, 18), large_view="bed", small_view="face")
+    frames = []
+    for t in range(60):
+        frame = person_at(t, {0: (5, 20, 25, 40)})  # the large view's person
+        frame[0:18, 40:64] = 20
+        frame[4:10, 46:52] = 255  # the small view's: (6, 4, 12, 10) in its own pixels
+        frames.append(frame)
+    path = video(tmp_path, "pip", frames)
+    manifest = manifest_of([Stream(kind="rgb", path=str(path), fps=FPS)], montage=montage)
+    plan = plan_recording(manifest, "R1", config(), detector=BrightDetector())
+    (key,) = plan.keyframes
+    assert key.crop_box == (0, 0, W, H) and key.ok and plan.detection_ran
+    bed, face = key.views
+    assert (bed.view, face.view) == ("bed", "face")
+    assert bed.crop_box == clip_box(expand_box((5, 20, 25, 40), 0.3), W, H)
+    assert face.crop_box == clip_box(expand_box((6, 4, 12, 10), 0.3), 24, 18)
+    assert plan.crop_box_at(30, "face") == (face.crop_box[0] + 40, face.crop_box[1],
+                                            face.crop_box[2] + 40, face.crop_box[3])
+    assert RecordingPlan.from_dict(plan.to_dict()).keyframes == plan.keyframes
+    samples = list(iter_samples(manifest, plan, config(), SPEC))
+    assert [(s.span.start, s.view) for s in samples] == [
+        (0, "bed"), (0, "face"), (30, "bed"), (30, "face")]
+    clip = np.stack(frames[:30]).astype(np.float32)
+
+    def expected(pixels: np.ndarray) -> np.ndarray:  # (T, h, w, 3) -> backbone input
+        planes = np.moveaxis(pixels, 3, 0).reshape(-1, *pixels.shape[1:3])
+        square = fit_square(planes, SPEC.size)[0].reshape(3, 30, SPEC.size, SPEC.size)
+        return normalise(square, SPEC)
+
+    x0, y0, x1, y1 = face.crop_box
+    np.testing.assert_allclose(samples[1].frames, expected(clip[:, 0:18, 40:64][:, y0:y1, x0:x1]),
+                               atol=1e-5)
+    large = clip.copy()
+    large[:, 0:18, 40:64] = 0  # the small view is blanked out of the large one
+    x0, y0, x1, y1 = bed.crop_box
+    np.testing.assert_allclose(samples[0].frames, expected(large[:, y0:y1, x0:x1]), atol=1e-5)
+    assert samples[1].crop_box == plan.crop_box_at(0, "face")
+    assert samples[0].crop_box == bed.crop_box
