@@ -340,6 +340,14 @@ def test_learning_chain(tmp_path: Path, ictal) -> None:
                  "If the video is ir footage, pass --kind ir",
                  "otherwise use a bundle trained on rgb features")
     assert "source:" in wrong.err and not (tmp_path / "q").exists()
+    # its features need depth (no preprocessing recorded: the defaults, variant B)
+    _usage_error(ictal("predict", video, "--model", bundle, "--out", tmp_path / "q"),
+                 "need a depth stream registered with the infrared", "--variant 2d")
+    _usage_error(ictal("predict", video, "--model", bundle, "--source", "rgb", "--out",
+                       tmp_path / "q"), "--source rgb", "colour video has no depth")
+    _usage_error(ictal("predict", features, "--model", bundle, "--source", "ir", "--out",
+                       tmp_path / "q"), "apply to videos, not to a feature store")
+    assert not (tmp_path / "q").exists()
 
 
 # ---- serve and server create-user -------------------------------------------------------------

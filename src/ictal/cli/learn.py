@@ -110,7 +110,8 @@ def train(
     bundle_dir = None
     if final:
         bundle_dir = save_bundle(bundle or out / "bundle", est, config,
-                                 provenance=dict(table.attrs), training=info)
+                                 provenance=dict(table.attrs), training=info,
+                                 frame_rates=sorted(set(table.fps.tolist())))
         console.print(f"bundle written to {bundle_dir}")
     if _mlflow(tracking):
         from ictal.evaluation.tracking import log_run
@@ -228,28 +229,46 @@ def predict(
     recording: list[str] = typer.Option([], help="Only these recordings (repeatable)."),
     stride: int | None = typer.Option(None, min=1, help="Frames between sliding windows."),
     weights: Path | None = typer.Option(None, help="Backbone checkpoint file."),
-    kind: str = typer.Option("ir", help="Stream kind of a bare video file (ir or rgb)."),
+    kind: str | None = typer.Option(
+        None, help="Stream kind of a bare video file: ir or rgb (default: ir for grey "
+                   "frames, rgb for colour ones)."),
     depth: Path | None = typer.Option(None, help="Depth video of a bare video's recording."),
+    stream: str | None = typer.Option(
+        None, "--source", help="Read this stream kind (ir, rgb or auto) instead of the "
+                               "bundle's; refused when its features need depth."),
+    config: Path | None = typer.Option(
+        None, "--config", "-c",
+        help="Preprocessing config YAML to use instead of the bundle's (resolved as `ictal "
+             "preprocess` does); it may change how the crop is found and the stream read, "
+             "not the frames, sample length, top view or depth steps."),
     outside_root: bool = allow_outside_root(),
 ) -> None:
     """Per-window class probabilities (CSV + JSON), decision and timeline PNG per recording.
 
     A video or a manifest runs the whole chain (the bundle's preprocessing and backbone, with
-    sliding windows); a feature file uses its stored windows.
+    sliding windows; a last window of at least 10 frames is scored); a feature file uses its
+    stored windows and must hold features of the bundle's backbone and preprocessing.
     """
     from ictal.batch import BatchReport
     from ictal.errors import IctalError
     from ictal.models.bundle import load_bundle
+    from ictal.models.compat import check_recording, check_store, prediction_config
     from ictal.models.predict import predict_recording, write_predictions
 
     bundle = load_bundle(model)
+    name = f"the bundle {model}"
     console = Console()
     batch = BatchReport("predict")
     is_features = source.is_dir() or source.suffix in (".h5", ".hdf5")
     if is_features:
         from ictal.features.store import read_features
 
+        if stream is not None or config is not None:
+            raise ConfigError("--source and --config apply to videos, not to a feature store",
+                              hint="the store's features were made already; predict on the "
+                                   "videos to preprocess them another way")
         table = read_features(source)
+        check_store(bundle.meta, table.attrs, source, name=name)
         wanted = recording or sorted(set(table.recording.tolist()))
 
         def features_of(rec: str) -> Any:
@@ -259,35 +278,44 @@ def predict(
             features_for_recording,
             load_bundle_backbone,
             manifest_for_video,
+            video_kind,
         )
 
+        settings, overrides = prediction_config(bundle.meta, source=stream, config_path=config,
+                                                name=name)
         if source.suffix in (".yaml", ".yml"):
             from ictal.manifest import load_manifest
 
             manifest = load_manifest(source, allow_outside_root=outside_root)
         else:
-            reads = _bundle_stream(bundle)
-            if kind != reads:
-                raise ConfigError(f"{source}: --kind {kind}, but the bundle {model} reads "
-                                  f"{reads} video", hint=_stream_hint(reads, kind))
+            kind = kind or video_kind(source)
+            if kind not in ("ir", "rgb"):
+                raise ConfigError(f"--kind {kind}: not a video stream kind",
+                                  hint="use --kind ir or --kind rgb")
+            if settings.source not in ("auto", kind):
+                from ictal.models.compat import stream_hint
+
+                raise ConfigError(
+                    f"{source}: --kind {kind}, but {name} reads {settings.source} video",
+                    hint=stream_hint(bundle.meta, settings.source, kind,
+                                     overridden=stream is not None))
             manifest = manifest_for_video(source, kind=kind, depth=depth)
+            check_recording(bundle.meta, settings, manifest.recordings[0], name=name,
+                            overridden=stream is not None)
         extractor = load_bundle_backbone(bundle, weights=weights)
         wanted = recording or [r.id for r in manifest.recordings]
 
         def features_of(rec: str) -> Any:
-            reads = _bundle_stream(bundle)
-            have = [s.kind for s in manifest.recording(rec).streams]
-            if reads not in have:
-                raise ConfigError(f"recording {rec} has no {reads} stream (it has "
-                                  f"{', '.join(have)}), and the bundle {model} reads {reads} "
-                                  "video", hint=_stream_hint(reads, have[0]))
-            return features_for_recording(bundle, manifest, rec, extractor, stride=stride)
+            check_recording(bundle.meta, settings, manifest.recording(rec), name=name,
+                            overridden=stream is not None)
+            return features_for_recording(bundle, manifest, rec, extractor, stride=stride,
+                                          config=settings, overrides=overrides)
 
     for rec in wanted:
         try:
             doc = predict_recording(bundle, features_of(rec), rec)
             write_predictions(doc, out)
-        except IctalError as err:
+        except (IctalError, KeyError) as err:
             batch.failed(rec, err)
             continue
         batch.ok(rec)
@@ -295,21 +323,3 @@ def predict(
                       f"({max(doc['decision']['probs']):.2f}), {len(doc['windows'])} windows")
     console.print(batch.summary(), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(batch.exit_code)
-
-
-def _bundle_stream(bundle: Any) -> str:
-    """The stream kind the bundle's preprocessing reads (its ``source``)."""
-    from ictal.preprocess.config import config_from_dict
-
-    return config_from_dict(bundle.meta.get("preprocessing") or {},
-                            source=f"{bundle.path}/bundle.json").source
-
-
-def _stream_hint(reads: str, have: str) -> str:
-    """What a user of ``ictal predict`` can do when the bundle reads another stream kind."""
-    other = (f"otherwise use a bundle trained on {have} features (`ictal extract --config CFG` "
-             f"with `source: {have}` in CFG, then `ictal train --final`)"
-             if have in ("ir", "rgb") else f"otherwise give a recording with a {reads} stream")
-    return (f"predict runs the bundle's own preprocessing, which reads {reads} video; it cannot "
-            f"be changed here. If the video is {reads} footage, pass --kind {reads} (or name "
-            f"the stream '{reads}' in the manifest); {other}")

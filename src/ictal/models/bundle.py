@@ -4,9 +4,11 @@ A bundle is a directory::
 
     bundle.json   {"format": "ictal-bundle/1", "name", "model_config", "labels",
                    "label_map" {label: output column}, "backbone" {"name", "weights_sha256",
-                   "input"}, "preprocessing", "provenance" (the feature store's attrs),
-                   "training" (rows, patients, selection, history summary),
-                   "files" {"model.pt": sha256}}
+                   "input"}, "preprocessing", "needs" (what a recording must offer:
+                   source, variant, depth steps, backbone, weights, revision, window
+                   seconds, training frame rates; :func:`~ictal.models.compat.needs_of`),
+                   "provenance" (the feature store's attrs), "training" (rows, patients,
+                   selection, history summary), "files" {"model.pt": sha256}}
     model.pt      the estimator's state (``torch.save`` of ``estimator.state()``)
 
 The bundle's identity, ``bundle_sha256``, is the SHA-256 of ``bundle.json``, which pins the
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ from ictal.errors import CheckpointError
 from ictal.fsutil import atomic_path, write_text_atomic
 from ictal.jsonutil import json_safe
 from ictal.models.base import Estimator
+from ictal.models.compat import needs_of
 from ictal.models.config import ModelConfig
 from ictal.models.registry import build_estimator
 
@@ -62,8 +66,11 @@ class Bundle:
 
 
 def save_bundle(path: Path | str, estimator: Estimator, config: ModelConfig, *,
-                provenance: dict[str, Any], training: dict[str, Any]) -> Path:
-    """Write a bundle directory at ``path`` (replaced when it exists); returns the path."""
+                provenance: dict[str, Any], training: dict[str, Any],
+                frame_rates: Sequence[float] = ()) -> Path:
+    """Write a bundle directory at ``path`` (replaced when it exists); returns the path.
+
+    ``frame_rates``: the frame rates of the training samples (recorded in ``needs``)."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     # saved through a file object: torch names the archive's records after a path it is
@@ -82,10 +89,12 @@ def save_bundle(path: Path | str, estimator: Estimator, config: ModelConfig, *,
                      "input": provenance.get("input")},
         "preprocessing": provenance.get("preprocess", provenance.get("preprocessing")),
         "windows": {"stride": provenance.get("stride")},
+        "needs": {},
         "provenance": provenance,
         "training": json_safe(training),  # undefined metrics (NaN) become null
         "files": {"model.pt": file_sha256(path / "model.pt")},
     }
+    meta["needs"] = needs_of(meta, frame_rates)
     text = json.dumps(meta, indent=2, default=str)  # configs may hold inf (e.g. tsn_gamma)
     write_text_atomic(path / "bundle.json", text + "\n")
     return path

@@ -3,15 +3,20 @@
 The JSON document (``ictal-predictions/1``; the web platform imports it)::
 
     {"format": "ictal-predictions/1", "recording": str,
-     "model": {"name": str, "bundle_sha256": str, "backbone": str, "weights_sha256": str},
+     "model": {"name": str, "bundle_sha256": str, "backbone": str, "weights_sha256": str,
+               "preprocessing": {"variant": str, "source": str | None,
+                                 "overrides": [dotted setting, ...]}},
      "labels": [str, ...],
      "windows": [{"start_frame": int, "stop_frame": int, "t_start": float, "t_stop": float,
                   "probs": [float, ...]}, ...],
      "decision": {"label": str, "probs": [float, ...]}}
 
 :func:`features_for_recording` runs the whole chain for a recording of a manifest (or a bare
-video, :func:`manifest_for_video`): the bundle's preprocessing config, ``plan_recording``,
-sliding-window ``iter_samples`` and the bundle's backbone (its weights hash is checked).
+video, :func:`manifest_for_video`): the bundle's preprocessing config (or a validated
+override, :func:`~ictal.models.compat.prediction_config`; the settings it changed are
+recorded as ``overrides``), ``plan_recording``, sliding-window ``iter_samples`` (the last
+window may be shorter: a tail of at least ``temporal.min_leftover`` frames is scored) and the
+bundle's backbone (its weights hash is checked).
 
 The decision is the mean of the probabilities of the recording's units: of its windows for a
 sample-level model (seizure-level pooling of seeds 000 / 001); a seizure-level model (GESTURES)
@@ -27,6 +32,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +47,8 @@ from ictal.io import probe
 from ictal.manifest import Manifest
 from ictal.manifest.io import parse_manifest
 from ictal.models.bundle import Bundle
-from ictal.preprocess.config import config_from_dict
+from ictal.models.compat import bundle_config
+from ictal.preprocess.config import PreprocessConfig
 from ictal.preprocess.pipeline import iter_samples
 from ictal.preprocess.planner import plan_recording
 
@@ -75,12 +82,18 @@ def predict_recording(bundle: Bundle, table: FeatureTable, recording: str) -> di
             })
     decision = proba.mean(axis=0)
     backbone = bundle.meta.get("backbone", {})
+    preprocess = table.attrs.get("preprocess") or {}
     return {
         "format": FORMAT,
         "recording": recording,
         "model": {"name": bundle.name, "bundle_sha256": bundle.sha256,
                   "backbone": backbone.get("name"),
-                  "weights_sha256": backbone.get("weights_sha256")},
+                  "weights_sha256": backbone.get("weights_sha256"),
+                  "preprocessing": {
+                      "variant": preprocess.get("variant"),
+                      "source": (table.attrs.get("plan") or {}).get("source",
+                                                                    preprocess.get("source")),
+                      "overrides": list(table.attrs.get("overrides", []))}},
         "labels": labels,
         "windows": windows,
         "decision": {"label": labels[int(np.argmax(decision))],
@@ -101,8 +114,34 @@ def predictions_csv(doc: dict[str, Any]) -> str:
     return buf.getvalue()
 
 
+def timeline_points(windows: list[dict[str, Any]], column: int
+                    ) -> tuple[list[float], list[float]]:
+    """The line of one class's probability over time, never going back in time.
+
+    Windows that do not overlap (the default stride) are drawn as steps over their spans;
+    overlapping ones (``--stride`` below the window length) as a line through their centres.
+
+    Returns:
+        ``(times in s, probabilities)``, times non-decreasing.
+    """
+    ordered = sorted(windows, key=lambda w: (w["t_start"], w["t_stop"]))
+    overlapping = any(b["t_start"] < a["t_stop"] for a, b in itertools.pairwise(ordered))
+    xs: list[float] = []
+    ys: list[float] = []
+    if overlapping:
+        for w in sorted(ordered, key=lambda w: w["t_start"] + w["t_stop"]):
+            xs.append((w["t_start"] + w["t_stop"]) / 2)
+            ys.append(w["probs"][column])
+        return xs, ys
+    for w in ordered:
+        xs += [w["t_start"], w["t_stop"]]
+        ys += [w["probs"][column], w["probs"][column]]
+    return xs, ys
+
+
 def timeline_png(doc: dict[str, Any], path: Path) -> Path:
-    """Class probabilities over time (step plot at the windows' spans) as a PNG."""
+    """Class probabilities over time as a PNG (:func:`timeline_points`: steps over the
+    windows' spans, or a line through their centres when they overlap)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -110,11 +149,8 @@ def timeline_png(doc: dict[str, Any], path: Path) -> Path:
 
     fig, ax = plt.subplots(figsize=(10, 3))
     for j, label in enumerate(doc["labels"]):
-        xs, ys = [], []
-        for w in doc["windows"]:
-            xs += [w["t_start"], w["t_stop"]]
-            ys += [w["probs"][j], w["probs"][j]]
-        ax.plot(xs, ys, label=label)
+        xs, ys = timeline_points(doc["windows"], j)
+        ax.plot(xs, ys, label=label, marker="." if len(xs) < 200 else None)
     ax.set(xlabel="time (s)", ylabel="probability", ylim=(-0.02, 1.02),
            title=f"{doc['recording']}: decision {doc['decision']['label']} "
                  f"({max(doc['decision']['probs']):.2f})")
@@ -133,6 +169,12 @@ def write_predictions(doc: dict[str, Any], out_dir: Path | str) -> list[Path]:
     write_json_atomic(out / f"{stem}.json", doc)
     write_text_atomic(out / f"{stem}.csv", predictions_csv(doc))
     return [out / f"{stem}.json", out / f"{stem}.csv", timeline_png(doc, out / f"{stem}.png")]
+
+
+def video_kind(video: Path) -> str:
+    """The stream kind of a bare video from its header: ``ir`` for grey frames (8 or 16 bit),
+    ``rgb`` for colour ones (night-vision footage stored in a colour format reads as rgb)."""
+    return "ir" if probe(video).channels == 1 else "rgb"
 
 
 def manifest_for_video(video: Path, *, kind: str, depth: Path | None = None,
@@ -176,13 +218,21 @@ def load_bundle_backbone(bundle: Bundle, *, weights: Path | None = None,
 
 def features_for_recording(bundle: Bundle, manifest: Manifest, recording: str,
                            extractor: Any, *, stride: int | None = None,
-                           batch_size: int = 8) -> FeatureTable:
-    """Run preprocessing (the bundle's config) and the backbone over sliding windows."""
-    config = config_from_dict(bundle.meta.get("preprocessing") or {},
-                              source=f"{bundle.path}/bundle.json")
+                           batch_size: int = 8, config: PreprocessConfig | None = None,
+                           overrides: list[str] | None = None) -> FeatureTable:
+    """Run preprocessing and the backbone over sliding windows of one recording.
+
+    Args:
+        config: the preprocessing config (default: the bundle's); an override must come
+            from :func:`~ictal.models.compat.prediction_config`, which validated it.
+        overrides: the settings ``config`` changed from the bundle's (recorded).
+    """
+    if config is None:
+        config = bundle_config(bundle.meta, where=f"{bundle.path}/bundle.json")
     plan = plan_recording(manifest, recording, config)
     samples = iter_samples(manifest, plan, config, extractor.input_spec, windows="sliding",
                            stride=stride)
     return features_of_samples(samples, extractor, batch_size=batch_size,
                                attrs={**extractor.provenance(), "plan": plan.to_dict(),
-                                      "preprocess": config.model_dump(mode="json")})
+                                      "preprocess": config.model_dump(mode="json"),
+                                      "overrides": list(overrides or [])})
