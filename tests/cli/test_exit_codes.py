@@ -29,6 +29,8 @@ from ictal.io import write_video
 COVERED: dict[str, tuple[str, str, str]] = {
     "demo": ("tests/test_demo.py (slow)", "test_demo", "-"),
     "manifest check": ("test_manifest_check", "test_manifest_check", "-"),
+    "manifest init": ("tests/cli/test_manifest_init.py", "tests/cli/test_manifest_init.py",
+                      "tests/cli/test_manifest_init.py"),
     "video info": ("test_video_info", "test_video_info", "test_video_info"),
     "phantom": ("tests/cli/test_phantom.py", "test_phantom", "test_phantom_batch (slow)"),
     "preprocess": ("test_preprocess", "test_preprocess", "test_preprocess"),

@@ -1,4 +1,4 @@
-"""``ictal manifest``: check a dataset manifest and summarise it."""
+"""``ictal manifest``: write a manifest from a folder of videos, check one and summarise it."""
 
 from __future__ import annotations
 
@@ -9,14 +9,80 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ictal.cli.options import allow_outside_root
-from ictal.errors import ManifestError
+from ictal.cli.options import allow_outside_root, out_file
+from ictal.errors import ConfigError, ManifestError
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Dataset manifests: validate and summarise.", no_args_is_help=True)
+    group = typer.Typer(help="Dataset manifests: write one from a folder of videos, validate "
+                             "and summarise.", no_args_is_help=True)
+    group.command("init")(init)
     group.command("check")(check)
     app.add_typer(group, name="manifest")
+
+
+def init(
+    folder: Path = typer.Argument(..., help="Folder holding the videos (searched recursively)."),
+    out: Path = out_file(Path("manifest.yaml"), "--out", "-o",
+                         help="Manifest file to write; stream paths are relative to its folder."),
+    patient_from: str | None = typer.Option(
+        None, "--patient-from", metavar="REGEX",
+        help="Regular expression searched in each file name; its group 'patient' (or its "
+             "first group, or the whole match) is the patient id. Default: the name of the "
+             "file's parent folder."),
+    kind: str = typer.Option(
+        "auto", help="Stream kind of the videos: rgb, ir, or auto (grey frames ir, colour "
+                     "frames rgb)."),
+    name: str | None = typer.Option(None, help="Dataset name (default: the folder's name)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing manifest file."),
+) -> None:
+    """Write a manifest of every MP4 / MPG / AVI / MKV / ASF / WMV (and M4V, MOV, MPEG) file
+    under FOLDER, one recording per file, probing each header for fps, size and frames.
+
+    Recording ids are the files' paths under FOLDER without suffix (folders joined with
+    '-'). The manifest has no labels and no events: it serves `ictal preprocess`, `ictal
+    extract --windows sliding` and `ictal predict` as it is; add events to train on it.
+    Files that cannot be read are listed; the run then ends with exit code 1 (the manifest
+    holds the others).
+    """
+    from ictal.batch import BatchReport
+    from ictal.manifest import save_manifest
+    from ictal.manifest.folder import manifest_from_folder
+
+    if kind not in ("rgb", "ir", "auto"):
+        raise ConfigError(f"--kind {kind}: not a stream kind of a video folder",
+                          hint="use --kind rgb, --kind ir or --kind auto")
+    if out.exists() and not force:
+        raise ConfigError(f"{out} exists already", hint="pass --force to replace it, or give "
+                                                        "another --out")
+    console = Console()
+    scan = manifest_from_folder(folder, out.parent, patient_from=patient_from,
+                                kind=kind, name=name)  # type: ignore[arg-type]
+    batch = BatchReport("manifest init")
+    failed = dict(scan.failed)
+    for path in scan.files:
+        if path in failed:
+            batch.failed(str(path), failed[path])
+        else:
+            batch.ok(str(path))
+    if scan.manifest is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        save_manifest(scan.manifest, out)
+        m = scan.manifest
+        kinds = sorted({s.kind for r in m.recordings for s in r.streams})
+        console.print(f"{out}: {len(m.recordings)} recording(s) of {len(m.patients)} "
+                      f"patient(s), stream kind {', '.join(kinds)}; no events yet",
+                      markup=False, highlight=False, soft_wrap=True)
+        if any(s.path.startswith("../") for r in m.recordings for s in r.streams):
+            console.print("the videos lie outside the manifest's folder: pass "
+                          "--allow-outside-root to the commands that read it, or write the "
+                          "manifest inside the videos' folder", markup=False, highlight=False,
+                          soft_wrap=True)
+    else:
+        console.print("no file could be read: no manifest written", markup=False,
+                      highlight=False)
+    console.print(batch.summary(), markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(batch.exit_code)
 
 
 def check(
