@@ -120,6 +120,29 @@ def test_h264_pads_odd_sizes_and_accepts_grey(
     assert [read_stripes(f[:47, :64]) for f in decoded] == [0, 1, 2]
 
 
+def test_h264_constant_quantiser_depends_on_the_frames_alone(tmp_path: Path) -> None:
+    # 704 wide: not a multiple of 128, where x264's AVX-512 look-ahead reads uninitialised
+    # memory; without look-ahead (qp) the bytes must not depend on the heap's contents
+    rng = np.random.default_rng(0)
+    grey = rng.integers(0, 255, (36, 44, 1)).repeat(16, 0).repeat(16, 1).astype(np.uint8)
+    base = np.repeat(grey, 3, axis=2)[:576, :704]
+    frames = [np.roll(base, 3 * i, 1) for i in range(30)]
+    digests, junk = set(), []
+    for _ in range(3):
+        path = tmp_path / "qp.mp4"
+        with H264Writer(path, 25, 704, 576, gop=25, qp=28, threads=1, bitexact=True) as w:
+            for frame in frames:
+                w.write(frame)
+                junk.append(rng.integers(0, 255, int(rng.integers(10**3, 2 * 10**5)), np.uint8))
+                junk = junk[-30:]  # churn the heap between frames
+        digests.add(path.read_bytes())
+    assert len(digests) == 1
+    data = digests.pop()
+    assert b"rc=cqp" in data and b"mbtree=0" in data and b"b_adapt=0" in data
+    decoded = _decode(tmp_path / "qp.mp4", "rgb24")
+    assert len(decoded) == 30 and np.abs(decoded[5].astype(int) - frames[5]).mean() < 6
+
+
 def test_h264_rejects_16bit(tmp_path: Path, grey16: Frames) -> None:
     with pytest.raises(ShapeError, match="uint8"):
         write_video(tmp_path / "p.mp4", grey16(1), 30, codec="h264")

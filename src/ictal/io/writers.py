@@ -205,6 +205,12 @@ class H264Writer(_Writer):
     Frames: ``(H, W, 3)`` ``uint8`` RGB or ``(H, W)`` ``uint8`` grey (scale 16-bit data to
     8 bits first). 4:2:0 chroma needs even sizes: an odd ``width`` / ``height`` is padded by
     repeating the last column / row, so the file is ``coded_width x coded_height``.
+
+    Quality: ``crf`` (constant rate factor), or with ``qp`` a constant quantiser and no
+    look-ahead analysis (fixed B-frames, no macroblock tree, no weighted prediction). Only the
+    latter makes a file's bytes depend on its frames alone on every CPU: x264's AVX-512
+    look-ahead reads uninitialised memory when the width is not a multiple of 128 (e.g. 704 or
+    352), so CRF files of such sizes differ from run to run on CPUs that have AVX-512.
     """
 
     def __init__(
@@ -216,6 +222,7 @@ class H264Writer(_Writer):
         *,
         gop: int = 30,
         crf: int = 23,
+        qp: int | None = None,
         preset: str = "veryfast",
         threads: int = 2,
         bitexact: bool = False,
@@ -235,7 +242,9 @@ class H264Writer(_Writer):
             path, fps, codec="libx264", width=self.coded_width, height=self.coded_height,
             pix_fmt="yuv420p",
             # sc_threshold=0: no extra scene-cut keyframes, so keyframes fall every `gop` frames
-            options={"crf": str(crf), "preset": preset, "g": str(gop), "sc_threshold": "0"},
+            options={**({"crf": str(crf)} if qp is None else {
+                         "qp": str(qp), "x264-params": "b-adapt=0:mbtree=0:weightp=0"}),
+                     "preset": preset, "g": str(gop), "sc_threshold": "0"},
             container_options={
                 **({"movflags": "+faststart"} if suffix in _MP4_LIKE else {}),
                 **({"fflags": "+bitexact"} if bitexact else {}),

@@ -9,20 +9,22 @@ holds every range; this module draws them and models the sensors.
 **Room** (:func:`sample_room`, once per patient): the patient's bed, bedside table and monitor
 trolley of :mod:`ictal.phantom.scene`, inside four walls, floor and ceiling placed around the
 bed and the camera; with some probability a second (empty, made) bed beside it, a chair and an
-infusion pole; the patient wears an EEG head bandage in most rooms. Colours (walls, floor,
-gown, blanket, skin, staff scrubs) are drawn from palettes of hospital rooms.
+infusion pole; the patient wears an EEG head bandage in most rooms, and a blanket may cover the
+trunk as well as the legs. Colours (walls, floor, gown, blanket, skin, staff scrubs) are drawn
+from palettes of hospital rooms.
 
 **Camera** (pinhole, no lens distortion): a mount drawn from ``wall-foot`` / ``wall-side`` /
-``ceiling`` at the configured heights and distances, aimed at the bed's centre with jitter of the
-aim point, tilt and yaw; the horizontal field of view is drawn (60-95 degrees by default) and
-narrowed further only where the whole bed would not fit in the frame (installers aim a room
-camera at the bed). A montage's second camera has another mount and is rendered at the size of
-its inset (its view shrunk, not an enlarged small render).
+``ceiling`` at the configured heights and distances, aimed at the bed's centre with jitter of
+the aim point, tilt and yaw. The horizontal field of view is drawn (60-95 degrees by default)
+and widened only where the whole bed would not fit in the frame (installers aim a room camera
+at the bed; up to about 110 degrees for ceiling cameras close to it). A montage's second camera
+has another mount and is rendered at the size of its inset (its picture shrunk, not a small
+render enlarged).
 
-**Day** (:func:`day_frame`): material colour (per room) x white balance x
+**Day** (:class:`DayCamera`): material colour (per room) x white balance x
 ``exposure (ambient + (1 - ambient) cos) (1 - v r**2)`` + Gaussian noise, 8-bit RGB.
 
-**Night** (:func:`night_frame`): the camera's own infrared illuminator and no IR-cut filter:
+**Night** (:class:`NightCamera`): the camera's own infrared illuminator and no IR-cut filter:
 ``s = E rho cos(i) cos(a)**n / d**2`` (near-infrared reflectance ``rho`` of the Kinect model in
 :mod:`ictal.phantom.scene`: cotton linen and bandages bright, the floor dark), Gaussian noise
 ``sigma**2 = read**2 + shot**2 s``, a per-frame gain jitter, then
@@ -42,7 +44,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ictal.phantom.body import Solids
+from ictal.phantom.body import BodyShape, J, Solids
 from ictal.phantom.config import ClinicConfig, DayCameraConfig, NightCameraConfig
 from ictal.phantom.render import Buffers
 from ictal.phantom.scene import (
@@ -116,7 +118,8 @@ class ClinicRoom:
     ``scene``: the room (``scene.camera`` is the first view's camera); ``extras``: static solids
     beyond the scene's boxes (the second bed's pillow and blanket, the infusion pole), world
     coordinates, or ``None``; ``colours``: visible colour per material ``(N_MATERIALS, 3)``
-    float32; ``bandage``: the patient's head is wrapped (EEG).
+    float32; ``bandage``: the patient's head is wrapped (EEG); ``blanket_to_chest``: a blanket
+    (when the patient has one) also covers the trunk.
     """
 
     width: int
@@ -128,6 +131,7 @@ class ClinicRoom:
     colours: np.ndarray
     bandage: bool
     furniture: tuple[str, ...]
+    blanket_to_chest: bool = False
 
     @property
     def small_box(self) -> Bbox | None:
@@ -203,8 +207,8 @@ def _bed_points(scene: Scene) -> np.ndarray:
 
 def _fit_fx(camera_pose: Camera, points: np.ndarray, width: int, height: int, fx: float,
             margin: float = 0.03) -> float:
-    """``fx`` narrowed (never widened) so that ``points`` project inside the frame with
-    ``margin`` of its size to spare."""
+    """``fx`` lowered (the field of view widened, never narrowed) so that ``points`` project
+    inside the frame with ``margin`` of its size to spare."""
     Xc = camera_pose.to_camera(points)
     z = np.maximum(Xc[:, 2], 0.05)
     half_w = (width - 1) / 2 - margin * width
@@ -345,6 +349,7 @@ def sample_room(cc: ClinicConfig, scene: Scene, rng: np.random.Generator) -> Cli
                  replace(small, name=SMALL_VIEW, box=(0, 0, sw, sh))]
     bandage = bool(rng.random() < cc.p_eeg_bandage)
     colours = _room_colours(rng)
+    to_chest = bool(rng.random() < cc.p_blanket_to_chest)
     extras = None
     if extras_e or capsules:
         extras = Solids(np.array(capsules, float).reshape(-1, 7),
@@ -360,7 +365,7 @@ def sample_room(cc: ClinicConfig, scene: Scene, rng: np.random.Generator) -> Cli
                                 "camera_hfov_deg": views[0].hfov_deg})
     return ClinicRoom(width=width, height=height, fps=fps, views=tuple(views), scene=room_scene,
                       extras=extras, colours=colours, bandage=bandage,
-                      furniture=tuple(furniture))
+                      furniture=tuple(furniture), blanket_to_chest=to_chest)
 
 
 def with_bandage(solids: Solids) -> Solids:
@@ -369,6 +374,33 @@ def with_bandage(solids: Solids) -> Solids:
     mats = solids.ellipsoid_mat.copy()
     mats[0] = MAT_BANDAGE
     return replace(solids, ellipsoid_mat=mats)
+
+
+def chest_blanket(joints: np.ndarray, shape: BodyShape) -> tuple[np.ndarray, np.ndarray]:
+    """A blanket over the trunk, for joints ``(T, 25, 3)`` (world): ellipsoid centres
+    ``(T, 3)`` and semi-axis rows ``(T, 3, 3)`` -- along the spine from the hips to the
+    shoulders, wider than the body (it drapes over arms lying at the sides), a few centimetres
+    above the chest."""
+    base, top = joints[:, J["SpineBase"]], joints[:, J["SpineShoulder"]]
+    along = top - base
+    length = np.linalg.norm(along, axis=1, keepdims=True)
+    along = along / np.maximum(length, 1e-6)
+    across = joints[:, J["ShoulderRight"]] - joints[:, J["ShoulderLeft"]]
+    across -= (across * along).sum(1, keepdims=True) * along
+    across /= np.maximum(np.linalg.norm(across, axis=1, keepdims=True), 1e-6)
+    up = np.cross(along, across)
+    up *= np.where(up[:, 2:] < 0, -1.0, 1.0)  # the side facing away from the mattress
+    centres = base + 0.45 * (top - base) + shape.rad(0.05) * up
+    axes = np.stack([along * (0.6 * length + 0.05), across * shape.rad(0.3),
+                     up * shape.rad(0.11)], axis=1)
+    return centres, axes
+
+
+def add_blanket(solids: Solids, centre: np.ndarray, axes: np.ndarray) -> Solids:
+    """``solids`` with one more ellipsoid of blanket."""
+    return replace(solids, centres=np.concatenate([solids.centres, centre[None]]),
+                   axes=np.concatenate([solids.axes, axes[None]]),
+                   ellipsoid_mat=np.append(solids.ellipsoid_mat, np.uint8(MAT_BLANKET)))
 
 
 # ---- sensors ----------------------------------------------------------------------------------

@@ -198,12 +198,12 @@ class NightCameraConfig(_Model):
     colour container with neutral chroma).
     """
 
-    hotspot: Range = (0.25, 0.6)
-    beam_exponent: Range = (2.0, 6.0)
+    hotspot: Range = (0.15, 0.4)
+    beam_exponent: Range = (4.0, 10.0)
     gamma: Range = (1.8, 2.4)
     black_level: Range = (4.0, 14.0)
-    read_noise: Range = (0.006, 0.015)
-    shot_noise: Range = (0.03, 0.06)
+    read_noise: Range = (0.0008, 0.002)
+    shot_noise: Range = (0.008, 0.02)
     gain_flicker: float = Field(0.01, ge=0, le=0.2)
 
     _r = field_validator("hotspot", "beam_exponent", "gamma", "black_level", "read_noise",
@@ -218,14 +218,16 @@ class ClinicConfig(_Model):
     ``mounts`` -- ``wall-foot`` (on the wall beyond the foot end, ``foot_distance_m`` from it,
     looking along the bed), ``wall-side`` (on a side wall, ``side_distance_m`` from the bed's
     edge), ``ceiling`` (``ceiling_offset_m`` beside or beyond the bed, looking steeply down) --,
-    the horizontal field of view ``hfov_deg`` (narrowed only if the bed would not fit in the
+    the horizontal field of view ``hfov_deg`` (widened only if the bed would not fit in the
     frame), whether the recorder writes a picture-in-picture montage (``p_montage``; seed 002:
-    a second camera shrunk to ``montage_width`` of the frame's width in its top-left corner)
-    and the room's furniture (a second bed, a chair, an infusion pole) and whether the patient
-    wears an EEG head bandage. Drawn per recording: day (colour) or night (infrared,
-    ``p_night``) and the sensor's settings (:class:`DayCameraConfig`,
-    :class:`NightCameraConfig`). Videos are H.264 MP4, ``yuv420p``, ``crf``, one keyframe per
-    second.
+    a second camera shrunk to ``montage_width`` of the frame's width in its top-left corner),
+    the room's furniture (a second bed, a chair, an infusion pole), whether the patient wears an
+    EEG head bandage and whether a patient under a blanket (``nuisance.p_blanket``) has it
+    pulled up to the chest (``p_blanket_to_chest``). Drawn per recording: day (colour) or night
+    (infrared, ``p_night``) and the sensor's settings (:class:`DayCameraConfig`,
+    :class:`NightCameraConfig`). Videos are H.264 MP4, ``yuv420p``, one keyframe per second, at
+    a constant quantiser ``qp`` (x264 without look-ahead: the only mode whose bytes depend on
+    the frames alone, see :class:`ictal.io.H264Writer`).
     """
 
     sizes: tuple[tuple[int, int], ...] = ((704, 576), (1280, 720), (1920, 1080))
@@ -250,7 +252,8 @@ class ClinicConfig(_Model):
     p_chair: float = Field(0.5, ge=0, le=1)
     p_pole: float = Field(0.4, ge=0, le=1)
     p_eeg_bandage: float = Field(0.8, ge=0, le=1)
-    crf: int = Field(23, ge=0, le=51)
+    p_blanket_to_chest: float = Field(0.5, ge=0, le=1)
+    qp: int = Field(28, ge=0, le=51)
     day: DayCameraConfig = DayCameraConfig()
     night: NightCameraConfig = NightCameraConfig()
 

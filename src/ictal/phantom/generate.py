@@ -71,7 +71,9 @@ from ictal.phantom.clinic import (
     NightSettings,
     NoiseBank,
     Settings,
+    add_blanket,
     bed_axis,
+    chest_blanket,
     sample_room,
     sample_settings,
     with_bandage,
@@ -439,7 +441,7 @@ def _static_view(ras: Rasteriser, room: ClinicRoom, view: ClinicView
                  ) -> tuple[Buffers, tuple[int, int, int, int]]:
     """The room as ``view`` sees it (with the extra static solids) and the box of the patient's
     bed (frame, mattress, pillow; not a second bed)."""
-    static, _ = ras.static(replace(room.scene, camera=view.camera))
+    static, _ = ras.static(replace(room.scene, camera=view.camera), windowed=True)
     if room.extras is not None:
         ras.frame(static, transform_solids(room.extras, view.camera))
     bed = np.isin(static.mat, [MAT_BED, MAT_MATTRESS, MAT_PILLOW])
@@ -468,6 +470,9 @@ def render_clinic_recording(cfg: PhantomConfig, script: RecordingScript, out: Pa
     body = body_solids(p.shape, joints, frames, script.motion.dof, blanket=p.blanket)
     if room.bandage:
         body = [with_bandage(b) for b in body]
+    if p.blanket and room.blanket_to_chest:
+        centres, axes = chest_blanket(joints, p.shape)
+        body = [add_blanket(b, centres[f], axes[f]) for f, b in enumerate(body)]
     tracks = [staff_track(v, times) for v in script.visits]
     noise_rng = np.random.default_rng([cfg.seed, p.index, script.event_index + 1, 5])
     bank = NoiseBank(room.width, room.height, noise_rng)
@@ -494,7 +499,7 @@ def render_clinic_recording(cfg: PhantomConfig, script: RecordingScript, out: Pa
     # one x264 thread: its output depends on the thread count, and must not depend on the
     # number of workers; a keyframe every second, as clinic recorders and ictal's previews
     with H264Writer(path, room.fps, room.width, room.height, gop=max(1, round(room.fps)),
-                    crf=cc.crf, threads=1, bitexact=True) as writer:
+                    qp=cc.qp, threads=1, bitexact=True) as writer:
         for f in range(T):
             staff = [(s, staff_solids(script.visits[s], pos[f], float(heading[f]),
                                       bool(walking[f]), float(times[f])))
