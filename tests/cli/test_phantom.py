@@ -29,6 +29,20 @@ def test_phantom_command_writes_a_valid_dataset(tmp_path: Path) -> None:
     assert pre.t1 == 1.0
 
 
+def test_phantom_command_renders_the_clinic_camera(tmp_path: Path) -> None:
+    recipe = tmp_path / "clinic.yaml"
+    recipe.write_text("clinic_camera: {sizes: [[160, 120]], size_weights: [1], p_night: 1}\n")
+    out = _ictal("phantom", "--out", str(tmp_path / "d"), "--preset", "clinic", "--config",
+                 str(recipe), "--patients", "1", "--seconds", "0.5", "--duration-scale", "0.05",
+                 "--fps", "30", "--workers", "1", "--no-progress")
+    assert out.returncode == 0, out.stderr
+    m = load_manifest(tmp_path / "d" / "manifest.yaml")
+    (stream,) = m.recordings[0].streams
+    # --fps sets the clinic camera's rate; the recipe file its size and the night
+    assert (stream.kind, stream.width, stream.height, stream.fps) == ("ir", 160, 120, 30)
+    assert stream.path.startswith("video/") and m.meta["config"]["streams"] == ["clinic"]
+
+
 def test_phantom_command_refuses_a_bad_recipe(tmp_path: Path) -> None:
     out = _ictal("phantom", "--out", str(tmp_path), "--classes", "XLE", "--no-progress")
     assert out.returncode == 2 and "classes" in out.stderr

@@ -1,5 +1,6 @@
 """The ground-truth file format shared by the phantom (writer) and preprocessing QC (reader)."""
 
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from ictal.manifest.groundtruth import (
     GroundTruth,
     GroundTruthError,
+    ViewTruth,
     load_ground_truth,
     recipe_of,
     save_ground_truth,
@@ -64,3 +66,57 @@ def test_errors_name_the_file_and_the_problem(tmp_path: Path) -> None:
     with pytest.raises(GroundTruthError, match="cannot read"):
         load_ground_truth(tmp_path / "absent.npz")
     assert recipe_of(tmp_path / "absent.npz") is None
+
+
+def _small_view(T: int = 4) -> ViewTruth:
+    rng = np.random.default_rng(1)
+    return ViewTruth(
+        name="small", box=(0, 0, 26, 22), joints_3d=rng.random((T, 25, 3)).astype(np.float32),
+        joints_2d=rng.random((T, 25, 2)).astype(np.float32),
+        patient_box=np.tile(np.array([3, 4, 20, 18], np.int32), (T, 1)),
+        bed_box=np.tile(np.array([1, 2, 24, 21], np.int32), (T, 1)),
+        staff_boxes=np.full((1, T, 4), -1, np.int32), bed_plane=np.array([0.0, -1.0, 0.0, 2.0]),
+        bed_corners=rng.random((4, 3)), bed_axis="y", K=2 * np.eye(3), R=np.eye(3),
+        t=np.ones(3))
+
+
+def test_single_camera_files_stay_format_1(tmp_path: Path) -> None:
+    gt = make_ground_truth()
+    assert int(gt.to_arrays()["format"]) == 1 and "view_names" not in gt.to_arrays()
+    save_ground_truth(gt, tmp_path / "R1.npz")
+    again = load_ground_truth(tmp_path / "R1.npz")
+    assert again.view_names == ("",) and again.views == ()
+    same = again.for_view("")
+    assert (same.width, same.height, same.views) == (64, 53, ())
+    np.testing.assert_array_equal(same.patient_box, gt.patient_box)
+
+
+def test_montage_views_round_trip_as_format_2(tmp_path: Path) -> None:
+    gt = replace(make_ground_truth(), view="large", views=(_small_view(),))
+    arrays = gt.to_arrays()
+    assert int(arrays["format"]) == 2 and list(arrays["view_names"]) == ["small"]
+    save_ground_truth(gt, tmp_path / "M.npz")
+    again = load_ground_truth(tmp_path / "M.npz")
+    assert again.view_names == ("large", "small")
+    np.testing.assert_array_equal(again.patient_box, gt.patient_box)
+    small = again.for_view("small")
+    assert (small.width, small.height, small.view, small.views) == (26, 22, "small", ())
+    assert small.bed_axis == "y" and small.recording == "R1" and small.n_frames == 4
+    np.testing.assert_array_equal(small.patient_box, _small_view().patient_box)
+    np.testing.assert_array_equal(small.K, 2 * np.eye(3))
+    np.testing.assert_array_equal(small.label, gt.label)  # the timeline is the recording's
+    large = again.for_view("large")
+    assert (large.width, large.height) == (64, 53)
+    np.testing.assert_array_equal(large.joints_2d, gt.joints_2d)
+    with pytest.raises(GroundTruthError, match="no view 'side'"):
+        again.for_view("side")
+    # a view's arrays are checked like the recording's
+    broken = dict(arrays)
+    broken["view/small/patient_box"] = np.zeros((3, 4), np.int32)
+    np.savez(tmp_path / "short.npz", **broken)
+    with pytest.raises(GroundTruthError, match="view/small/patient_box"):
+        load_ground_truth(tmp_path / "short.npz")
+    del broken["view/small/K"]
+    np.savez(tmp_path / "missing.npz", **broken)
+    with pytest.raises(GroundTruthError, match="view/small/K"):
+        load_ground_truth(tmp_path / "missing.npz")
