@@ -80,7 +80,13 @@ class Patient(_Row):
 
 
 class Stream(_Row):
-    """One stream of a recording: a video / image sequence / array file at a frame rate."""
+    """One stream of a recording: a video / image sequence / array file at a frame rate.
+
+    ``kind`` says what the camera saw, not how the file stores it: ``ir`` is 16-bit Kinect
+    infrared, or 8-bit night-vision video, whose grey picture clinic recorders store in a colour
+    container (H.264 / MPEG ``yuv420p`` with neutral chroma: read as ``(H, W, 3)`` ``uint8``
+    with three equal channels, like any colour file; an 8-bit grey file reads ``(H, W)``).
+    """
 
     kind: StreamKind
     path: str  # relative to the manifest file; outside its folder only when allowed
