@@ -39,8 +39,10 @@ the frame).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import TypeVar
 
 import numpy as np
 
@@ -71,6 +73,7 @@ from ictal.phantom.scene import (
 )
 
 Bbox = tuple[int, int, int, int]
+T = TypeVar("T")
 
 #: Names of the views of a montage, as the manifest's ``Montage`` declares them.
 LARGE_VIEW, SMALL_VIEW = "large", "small"
@@ -166,7 +169,9 @@ class NightSettings:
 Settings = DaySettings | NightSettings
 
 
-def _pick(rng: np.random.Generator, items: tuple, weights: tuple[float, ...] | None = None):
+def _pick(rng: np.random.Generator, items: Sequence[T],
+          weights: Sequence[float] | None = None) -> T:
+    """One of ``items``, with probabilities proportional to ``weights`` (uniform if none)."""
     p = None if weights is None else np.asarray(weights, float) / float(sum(weights))
     return items[int(rng.choice(len(items), p=p))]
 
