@@ -113,7 +113,7 @@ class PoseDetectorConfig(_Model):
 
     allowance: float = Field(0.15, ge=0)
     derive_bed: bool = True
-    min_score: float = Field(0.5, ge=0, le=1)
+    min_score: float = Field(0.4, ge=0, le=1)
     min_presence: float = Field(0.5, ge=0, le=1)
     quarter_turns: tuple[int, ...] = (0, 1, 2, 3)
     threads: int = Field(2, ge=1)

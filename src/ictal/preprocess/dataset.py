@@ -12,9 +12,11 @@ Layout of the output directory ``OUT``::
 ``summary.csv`` says what was really done to each recording: ``variant`` is the configured
 variant, marked ``(depth crop skipped)`` when it asks for a depth crop the recording cannot have
 (no depth stream); ``depth_crop`` the crop applied (``bed-volume``, ``algorithm1``, or empty:
-none); ``detection`` the detector that chose the crop box, ``off`` (detection disabled) or
-``montage`` (the full frame of a picture-in-picture recording); ``detected`` whether it found a
-bed or a person on every key frame (empty when no detector ran). The QC columns hold the
+none); ``crop_box`` the first key frame's crop (of a montage cropped per view, each view's in
+its own pixels); ``detection`` the detector that chose the crop box, ``off`` (detection
+disabled) or ``montage`` (the full frame of a picture-in-picture recording, with a depth
+detector); ``detected`` whether it found a bed or a person on every key frame (empty when no
+detector ran). The QC columns hold the
 verdicts of :mod:`~ictal.preprocess.qc` (empty without ground truth): ``crop_contains``,
 ``crop_tight``, ``detection_qc`` (both) and ``depth_qc``.
 """
@@ -111,13 +113,22 @@ def _row(plan: RecordingPlan, scores: dict[str, Any] | None, status: str) -> dic
         "loc_rule": planes.loc_rule if planes else "",
         "sigma_mm": round(planes.sigma, 1) if planes else "",
         "depth_crop": plan.depth_crop_method or "",
-        "crop_box": " ".join(str(v) for v in plan.keyframes[0].crop_box),
+        "crop_box": _crop_text(plan),
         "detection": (detector if plan.detection_ran
                       else "montage" if plan.montage is not None else "off"),
         "detected": plan.detection_ok if plan.detection_ran else "",
         **{column: verdict(name) for name, column in QC_COLUMNS.items()},
         "notes": "; ".join(plan.notes),
     }
+
+
+def _crop_text(plan: RecordingPlan) -> str:
+    """The first key frame's crop box ``"x0 y0 x1 y1"``; of a montage cropped per view, each
+    view's in its own pixels (``"large: ...; small: ..."``)."""
+    key = plan.keyframes[0]
+    if not key.views:
+        return " ".join(str(v) for v in key.crop_box)
+    return "; ".join(f"{v.view}: {' '.join(str(c) for c in v.crop_box)}" for v in key.views)
 
 
 def process_recording(
