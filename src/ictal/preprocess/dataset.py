@@ -118,8 +118,32 @@ def _row(plan: RecordingPlan, scores: dict[str, Any] | None, status: str) -> dic
                       else "montage" if plan.montage is not None else "off"),
         "detected": plan.detection_ok if plan.detection_ran else "",
         **{column: verdict(name) for name, column in QC_COLUMNS.items()},
-        "notes": "; ".join(plan.notes),
+        "notes": "; ".join((*plan.notes, *_whole_frame(plan))),
     }
+
+
+def _whole_frame(plan: RecordingPlan) -> list[str]:
+    """A note for each key frame (or view) where the detector found the patient but the crop
+    is still the whole picture: nothing was cropped away (the QC's tightness judges whether
+    that was right, where there is ground truth)."""
+    if not plan.detection_ran:
+        return []
+    out = []
+    for key in plan.keyframes:
+        for crop in key.views or (key,):
+            if crop.ok and crop.detection_box is not None and crop.crop_box == _picture(
+                    plan, crop.view):
+                where = "" if crop.view is None else f" (view {crop.view})"
+                out.append(f"frame {key.frame}{where}: the detection crop is the whole frame")
+    return out
+
+
+def _picture(plan: RecordingPlan, view: str | None) -> tuple[int, int, int, int]:
+    """The whole picture of ``view`` in its own pixels."""
+    if view is None or plan.montage is None or view != plan.montage.small_view:
+        return (0, 0, plan.width, plan.height)
+    x0, y0, x1, y1 = plan.montage.small_box
+    return (0, 0, x1 - x0, y1 - y0)
 
 
 def _crop_text(plan: RecordingPlan) -> str:

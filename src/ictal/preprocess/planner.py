@@ -279,9 +279,6 @@ def _detect_keyframes(
             elif used[0] != k:
                 notes.append(f"frame {k}{where}: nothing detected by {detector.name}; "
                              f"detected on frame {used[0]}")
-            if decision.ok and decision.crop_box == (0, 0, w, h):
-                notes.append(f"frame {k}{where}: the detection crop is the whole frame "
-                             "(the boxes plus the margin reach every edge)")
             crops.append(KeyframeCrop(
                 k, decision.crop_box or (0, 0, w, h), decision.detection_box, decision.bed,
                 decision.person, decision.ok, detector.name,
