@@ -147,3 +147,12 @@ def test_the_2d_variant_for_clinic_video(tmp_path: Path) -> None:
         config_from_dict({"source": "depth"})
     with pytest.raises(ConfigError, match=r"detection.detector: .* or .pose."):
         config_from_dict({"detection": {"detector": "mediapipe-pose"}})
+
+
+def test_pose_detector_settings_are_checked() -> None:
+    cfg = config_from_dict({"detection": {"detector": "pose", "pose": {"quarter_turns": [0, 2]}}})
+    assert cfg.detection.pose.quarter_turns == (0, 2) and cfg.detection.pose.min_score == 0.4
+    with pytest.raises(ConfigError, match="quarter_turns must list turns among 0, 1, 2, 3"):
+        config_from_dict({"detection": {"pose": {"quarter_turns": [4]}}})
+    with pytest.raises(ConfigError, match="detection.consensus_frames"):
+        config_from_dict({"detection": {"consensus_frames": 0}})

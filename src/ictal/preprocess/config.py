@@ -118,6 +118,12 @@ class PoseDetectorConfig(_Model):
     quarter_turns: tuple[int, ...] = (0, 1, 2, 3)
     threads: int = Field(2, ge=1)
 
+    @model_validator(mode="after")
+    def _turns(self) -> PoseDetectorConfig:
+        if not self.quarter_turns or any(t not in (0, 1, 2, 3) for t in self.quarter_turns):
+            raise ValueError("quarter_turns must list turns among 0, 1, 2, 3")
+        return self
+
 
 class DetectionConfig(_Model):
     """Detection cropping (seeds 000 / 001).
