@@ -134,7 +134,8 @@ def pose_detections(pose: Pose, width: int, height: int, *, allowance: float = 0
         boxes.append(bed)
         classes.append(BED)
         sources.append(f"{BED_SOURCE} ({BED_FOOT:g} L beyond the feet, {BED_HEAD:g} L beyond "
-                       f"the nose, {BED_HALF_WIDTH:g} L to either side)")
+                       f"the nose, {BED_HALF_WIDTH:g} L or {BED_HALF_WIDTH_SHOULDERS:g} "
+                       "shoulder span to either side)")
     return Detections(np.stack(boxes).astype(np.float32),
                       np.full(len(boxes), score, np.float32), tuple(classes), tuple(sources))
 
