@@ -154,5 +154,5 @@ def test_pose_detector_settings_are_checked() -> None:
     assert cfg.detection.pose.quarter_turns == (0, 2) and cfg.detection.pose.min_score == 0.4
     with pytest.raises(ConfigError, match="quarter_turns must list turns among 0, 1, 2, 3"):
         config_from_dict({"detection": {"pose": {"quarter_turns": [4]}}})
-    with pytest.raises(ConfigError, match="detection.consensus_frames"):
+    with pytest.raises(ConfigError, match=r"detection\.consensus_frames"):
         config_from_dict({"detection": {"consensus_frames": 0}})
