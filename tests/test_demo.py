@@ -73,3 +73,21 @@ def test_tiny_demo_runs_every_stage_then_skips_them(tmp_path: Path) -> None:
     third = run_demo(cfg, progress=False)
     assert not third.failures
     assert read_features(shard).attrs["key"] == table.attrs["key"]
+
+
+@pytest.mark.slow
+def test_tiny_2d_demo_reads_the_clinic_camera(tmp_path: Path) -> None:
+    camera = {"sizes": [[352, 288]], "size_weights": [1.0], "p_montage": 0.25}
+    cfg = DemoConfig(out=tmp_path / "demo", backbone="motion", variant="2d", k=2, workers=1,
+                     phantom={"n_patients": 8, "duration_scale": 0.05, "pre_s": (0.6, 0.8),
+                              "post_s": (0.6, 0.8), "clinic_camera": camera})
+    result = run_demo(cfg, progress=False)
+    manifest = load_manifest(result.manifest)
+    assert result.manifest == cfg.out / "phantom-clinic" / "manifest.yaml"
+    kinds = {s.kind for r in manifest.recordings for s in r.streams}
+    assert kinds <= {"rgb", "ir"} and len(manifest.recordings) == 8  # no depth anywhere
+    table = read_features(cfg.out / "features" / "motion-2d")
+    assert table.attrs["preprocess"]["variant"] == "2d"
+    assert table.attrs["preprocess"]["detection"]["detector"] == "pose"
+    assert not result.failures and result.report.exists()
+    assert 0.0 <= result.grouped_f1[0] <= 1.0

@@ -21,6 +21,9 @@ from ictal.errors import IctalError
 
 log = logging.getLogger(__name__)
 
+#: Variants that read the phantom's 2D clinic camera (preset ``clinic``) instead of the Kinect.
+CLINIC_VARIANTS = frozenset({"2d"})
+
 
 @dataclass(frozen=True)
 class DemoConfig:
@@ -32,7 +35,10 @@ class DemoConfig:
         weights: checkpoint of the backbone (default: the weights directory).
         model: model preset or YAML of :mod:`ictal.models.presets`.
         variant: preprocessing dataset variant (seed 000's A / B / B0.5, or B+top: B plus
-            the bed seen from above, :mod:`ictal.preprocess.topview`).
+            the bed seen from above, :mod:`ictal.preprocess.topview`) on the Kinect phantom,
+            or ``2d``: ordinary clinic video (day colour, night infrared, montages; no depth)
+            of the same patients from the phantom's clinic camera, cropped with the packaged
+            pose model (:data:`CLINIC_VARIANTS`).
         k: number of cross-validation folds.
         seed: seed of the phantom, the splits and the models.
         workers: processes rendering the phantom.
@@ -104,8 +110,11 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> DemoResult:
             failures.append(report)
 
     t0 = time.perf_counter()
-    phantom_cfg = PhantomConfig.demo(seed=cfg.seed, **cfg.phantom)
-    gen = generate_dataset(phantom_cfg, out / "phantom", workers=cfg.workers, progress=progress)
+    clinic = cfg.variant in CLINIC_VARIANTS
+    preset = PhantomConfig.clinic if clinic else PhantomConfig.demo
+    phantom_cfg = preset(seed=cfg.seed, **cfg.phantom)
+    gen = generate_dataset(phantom_cfg, out / ("phantom-clinic" if clinic else "phantom"),
+                           workers=cfg.workers, progress=progress)
     stage("phantom", gen.report)
     manifest = load_manifest(gen.manifest_path)
     if not manifest.recordings:

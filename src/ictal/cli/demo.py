@@ -23,7 +23,9 @@ def demo(
     model: str = typer.Option("fast", "--model", help="Model preset or YAML file."),
     variant: str = typer.Option(
         "B+top", "--variant",
-        help="Dataset variant: A, B, B0.5 (seed 000) or B+top (B plus the bed seen from above)."),
+        help="Dataset variant: A, B, B0.5 (seed 000) or B+top (B plus the bed seen from above) "
+             "on the Kinect phantom; 2d: ordinary clinic video (RGB by day, infrared by night, "
+             "montages; no depth) of the same patients, cropped with the pose model."),
     folds: int = typer.Option(5, "--folds", "-k", min=2),
     seed: int = typer.Option(0, "--seed"),
     workers: int = typer.Option(2, "--workers", min=1, help="Processes rendering the phantom."),
@@ -35,7 +37,7 @@ def demo(
     (3 classes: FLE / TLE / non-epileptic) next to a leaky split -> report. Stages already done
     in OUT are reused.
     """
-    from ictal.demo import DemoConfig, run_demo
+    from ictal.demo import CLINIC_VARIANTS, DemoConfig, run_demo
 
     console = Console()
     start = time.perf_counter()
@@ -44,7 +46,9 @@ def demo(
                                  variant=variant, k=folds, seed=seed, workers=workers,
                                  phantom=overrides))
     g, lk = result.grouped_f1, result.leaky_f1
-    console.print(f"\n[bold]ictal demo[/] — backbone {result.backbone}, variant {variant}, "
+    camera = "clinic camera" if variant in CLINIC_VARIANTS else "Kinect"
+    console.print(f"\n[bold]ictal demo[/] — {camera}, backbone {result.backbone}, "
+                  f"variant {variant}, "
                   f"{folds}-fold CV, 3 classes (FLE / TLE / NE)")
     console.print(f"  patient-grouped macro F1 (honest selection): {g[0]:.3f} ± {g[1]:.3f}")
     console.print(f"  leaky sample-level macro F1 (for contrast):  {lk[0]:.3f} ± {lk[1]:.3f}")
