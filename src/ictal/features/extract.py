@@ -40,6 +40,7 @@ from ictal.features.table import FeatureTable
 from ictal.fsutil import remove_temporaries
 from ictal.inputspec import InputSpec
 from ictal.manifest import Manifest
+from ictal.memory import release_freed_memory
 from ictal.preprocess.sample import Sample
 from ictal.progress import track
 
@@ -207,6 +208,7 @@ def features_of_samples(samples: Iterable[Sample], extractor: Extractor, *, batc
             feats = np.concatenate([np.asarray(feats), np.asarray(top_feats)], axis=2)
         rows["features"].append(np.asarray(feats, dtype=np.float32))
         rows["mask"].append(np.asarray(mask, dtype=bool))
+        release_freed_memory()  # long 1080p runs: the freed frames stay resident otherwise
         for s in batch:
             rows["patient"].append(s.patient)
             rows["recording"].append(s.recording)

@@ -234,6 +234,10 @@ def stream_hint(meta: dict[str, Any], reads: str, have: str, *,
         return f"give a recording with a {reads} stream"
     first = (f"If the video is {reads} footage, pass --kind {reads} (or name the stream "
              f"'{reads}' in the manifest); ")
+    if depth_steps(trained, "ir"):
+        first = (f"If the video is {reads} footage, pass --kind {reads} and its depth video "
+                 "(--depth FILE; the bundle's features need depth), or name the streams in "
+                 "the manifest; ")
     if depth_steps(trained, "ir") or overridden:
         other = ""
     else:
