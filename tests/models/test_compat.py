@@ -114,6 +114,10 @@ def test_an_override_config_may_change_the_crop_not_the_sample(tmp_path: Path) -
     no_depth = _yaml(tmp_path / "nodepth.yaml", {"variant": "2d"})
     with pytest.raises(IncompatibleError, match=r"made with the depth crop .*no depth step"):
         prediction_config(depth, config_path=no_depth)
+    adds_depth = _yaml(tmp_path / "adds.yaml", {"variant": "B"})
+    with pytest.raises(IncompatibleError, match=r"made with no depth step; the config makes "
+                                                r"them with the depth crop"):
+        prediction_config(meta, config_path=adds_depth)
 
 
 def test_a_store_of_another_setting_is_refused_naming_both() -> None:

@@ -168,12 +168,15 @@ def prediction_config(meta: dict[str, Any], *, source: str | None = None,
                  "(bundle.json, 'preprocessing'); change only how the crop is found or the "
                  "stream is read")
     needed = depth_steps(trained, "ir")
-    if needed and depth_steps(config, "ir") != needed:
+    if depth_steps(config, "ir") != needed:
         raise IncompatibleError(
-            f"{config_path}: {name}'s features were made with {_join(needed)}; the config "
-            f"makes them with {_join(depth_steps(config, 'ir')) or 'no depth step'}",
-            hint=f"a model trained with depth steps needs them; for video without depth use "
-                 f"{TRAIN_2D}")
+            f"{config_path}: {name}'s features were made with "
+            f"{_join(needed) or 'no depth step'}; the config makes them with "
+            f"{_join(depth_steps(config, 'ir')) or 'no depth step'}",
+            hint=(f"a model trained with depth steps needs them; for video without depth use "
+                  f"{TRAIN_2D}") if needed else
+                 "keep the bundle's depth_crop, topview and detection settings that use depth "
+                 "(it was trained without any)")
     if needed and config.source == "rgb":
         raise IncompatibleError(
             f"--source rgb: {name}'s features were made with {_join(needed)}, which need "
@@ -183,8 +186,10 @@ def prediction_config(meta: dict[str, Any], *, source: str | None = None,
 
 
 def _join(items: Sequence[str]) -> str:
-    return ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + items[-1] if items \
-        else ""
+    """``a, b and c`` (empty for no items)."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def resolved_source(config: PreprocessConfig, kinds: Sequence[str]) -> str | None:
