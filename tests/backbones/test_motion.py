@@ -126,3 +126,17 @@ def test_time_follows_the_stream() -> None:
     # the blob moves 6/5 as far per 25 fps frame: per 1/30 s the speeds agree
     assert at25["speed_mean"] == pytest.approx(at30["speed_mean"], rel=0.1)
     assert at25["abs_flow_x"] == pytest.approx(at30["abs_flow_x"], rel=0.1)
+
+
+def test_a_batch_in_several_passes_gives_the_same_bits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Samples go through a few at a time (memory); every figure is per sample, so the
+    passes change no bit."""
+    import ictal.backbones.motion as motion
+
+    clips = torch.cat([blob_clip(f, 6.0, frames=30, size=48, seed=i)
+                       for i, f in enumerate((0.5, 1.0, 2.0, 3.0, 4.0))])
+    monkeypatch.setattr(motion, "PASS_PIXELS", 10**9)
+    whole = motion.motion_features(clips, 25.0)
+    monkeypatch.setattr(motion, "PASS_PIXELS", 2 * 30 * 48 * 48)  # passes of 2, 2 and 1
+    assert torch.equal(motion.motion_features(clips, 25.0), whole)
+    assert not torch.equal(whole[0], whole[1])

@@ -51,6 +51,10 @@ FPS_SCALE = 30.0  # the frame rate assumed when none is given; speeds are per 1 
 FULL_FRAMES = 60  # frames of a full 2 s sample at FPS_SCALE
 FULL_TIMESTEPS = 8
 LK_REGULARISATION = 1e-3
+# pixels (frames x H x W) of the samples computed in one pass: the flow's temporaries are
+# about ten float copies of them (a batch of 8 samples of 60 x 112 x 112 at once: 250 MB more
+# peak memory, and no faster)
+PASS_PIXELS = 1 << 20
 
 PER_STEP_FEATURES = GRID * GRID * 4 + DIRECTION_BINS + len(SPEED_EDGES) + 1 + len(
     ENERGY_THRESHOLDS) + 12
@@ -173,6 +177,10 @@ def motion_features(clip: torch.Tensor, fps: float | None = None) -> torch.Tenso
         sample's spectrum of motion energy (12) and of cell flow (12).
     """
     n, _, t = clip.shape[:3]
+    per_pass = max(1, PASS_PIXELS // max(1, t * clip.shape[3] * clip.shape[4]))
+    if n > per_pass:  # every figure is per sample: a few samples at a time, same values
+        return torch.cat([motion_features(clip[i:i + per_pass], fps)
+                          for i in range(0, n, per_pass)])
     grey = clip.float().mean(1)  # (N, T, H, W)
     prev, nxt = grey[:, :-1], grey[:, 1:]
     p = t - 1
