@@ -129,6 +129,8 @@ def test_the_2d_variant_for_clinic_video(tmp_path: Path) -> None:
     assert not cfg.depth_crop.enabled and not cfg.topview.enabled
     assert cfg.detection.detector == "pose" and not cfg.detection.on_depth_cropped
     assert cfg.detection.consensus_frames > 1 and cfg.detection.search_seconds > 0
+    # every frame of the search (5 s, every 0.5 s: 11) makes the boxes; person box + 0.1
+    assert cfg.detection.consensus_frames == 11 and cfg.detection.pose.allowance == 0.1
     assert cfg.lowlight.enabled and cfg.detection.margin == 0.3  # seed 000's +30 %
     # seed 001's +20 % is a setting of the variant, not a departure from it
     path = tmp_path / "clinic.yaml"
@@ -143,6 +145,7 @@ def test_the_2d_variant_for_clinic_video(tmp_path: Path) -> None:
     assert resolve_config().source == "ir" and not resolve_config().lowlight.enabled
     assert resolve_config().detection.consensus_frames == 1
     assert resolve_config().detection.search_seconds == 0
+    assert resolve_config().detection.pose.allowance == 0.15
     with pytest.raises(ConfigError, match="source"):
         config_from_dict({"source": "depth"})
     with pytest.raises(ConfigError, match=r"detection.detector: .* or .pose."):

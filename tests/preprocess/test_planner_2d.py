@@ -3,6 +3,7 @@ with somebody on it, the consensus of several frames, and a crop per view of a m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from ictal.preprocess.detection import PERSON, Detections
 from ictal.preprocess.frames import fit_square, normalise
 from ictal.preprocess.pipeline import iter_samples
 from ictal.preprocess.plan import RecordingPlan
-from ictal.preprocess.planner import PlanError, plan_recording, resolve_source
+from ictal.preprocess.planner import FrameConsensus, PlanError, plan_recording, resolve_source
 
 FPS, H, W = 30, 48, 64
 SPEC = InputSpec(frames=30, size=16)
@@ -129,6 +130,34 @@ def test_a_consensus_of_frames_takes_each_side_from_the_median(tmp_path: Path) -
     # frame 10's wrong box (nearly the whole frame) moves no side
     assert key.person is not None and key.person[0] == (20, 10, 41, 30)
     assert key.person_from == "bright pixels; median of 3 frames"
+
+
+class UnionDetector(BrightDetector):
+    """:class:`BrightDetector` with its own rule for several frames: the union of their boxes
+    (the pose detector's is the body axis of the frames)."""
+
+    def consensus(self, frames: Sequence[Detections], width: int, height: int) -> Detections:
+        boxes = np.stack([f.boxes[0] for f in frames])
+        union = np.concatenate([boxes[:, :2].min(axis=0), boxes[:, 2:].max(axis=0)])
+        assert (width, height) == (W, H)
+        return Detections(union[None].astype(np.float32), np.asarray([0.5], np.float32),
+                          (PERSON,), (f"union of {len(frames)} frames",))
+
+
+def test_a_detector_with_its_own_consensus_combines_the_frames(tmp_path: Path) -> None:
+    boxes = {0: (20, 10, 40, 30), 5: (22, 11, 41, 29), 10: (18, 12, 39, 31)}
+    path = video(tmp_path, "moving", [person_at(t, boxes) for t in range(60)])
+    manifest = manifest_of([Stream(kind="rgb", path=str(path), fps=FPS)])
+    cfg = config(consensus_frames=3, search_seconds=1.0, search_step_seconds=1 / 6)
+    assert isinstance(UnionDetector(), FrameConsensus)
+    assert not isinstance(BrightDetector(), FrameConsensus)
+    (key,) = plan_recording(manifest, "R1", cfg, detector=UnionDetector()).keyframes
+    assert key.detected_on == (0, 5, 10)
+    assert key.person == ((18, 10, 41, 31), pytest.approx(0.5))
+    assert key.person_from == "union of 3 frames"
+    # one frame alone is kept as it is
+    (key,) = plan_recording(manifest, "R1", config(), detector=UnionDetector()).keyframes
+    assert key.person == ((20, 10, 40, 30), pytest.approx(0.9))
 
 
 def test_each_view_of_a_montage_gets_its_own_crop(tmp_path: Path) -> None:

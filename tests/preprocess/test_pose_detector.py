@@ -1,22 +1,29 @@
-"""The ``pose`` detector: person box from landmarks, the bed a body axis implies, the search
-windows."""
+"""The ``pose`` detector: person box from landmarks, the bed a body axis implies, the body axis
+of several frames, the search windows and the turned picture."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from ictal.landmarks import POSE_LANDMARKS, Roi
-from ictal.preprocess.detection import BED, PERSON, detection_crop_box
+from ictal.landmarks import POSE_LANDMARKS, Pose, Roi
+from ictal.landmarks.geometry import crop_to_frame
+from ictal.preprocess.detection import BED, PERSON, Detections, detection_crop_box
 from ictal.preprocess.pose_detector import (
-    BED_FOOT,
+    AXIS_END_RANK,
+    BED_END,
     BED_HALF_WIDTH,
     BED_HALF_WIDTH_SHOULDERS,
-    BED_HEAD,
+    PoseDetections,
+    axis_consensus,
+    bed_around_axis,
     body_axis,
     derived_bed_box,
     landmarks_box,
+    pose_consensus,
+    pose_detections,
     search_windows,
+    turned_picture,
 )
 
 L = {name: i for i, name in enumerate(POSE_LANDMARKS)}
@@ -58,13 +65,20 @@ def test_bed_along_the_body_axis() -> None:
     np.testing.assert_allclose(head, [300, 200])
     box = derived_bed_box(marks, 640, 360)
     assert box is not None
-    np.testing.assert_allclose(box, [100 - BED_FOOT * 200, 200 - BED_HALF_WIDTH * 200,
-                                     300 + BED_HEAD * 200, 200 + BED_HALF_WIDTH * 200],
+    np.testing.assert_allclose(box, [100 - BED_END * 200, 200 - BED_HALF_WIDTH * 200,
+                                     300 + BED_END * 200, 200 + BED_HALF_WIDTH * 200],
                                atol=1e-3)
-    # head down in the picture: the room for the pillow is below the head
+    # head down in the picture: the bed reaches as far beyond the head as beyond the feet
     down = derived_bed_box(lying((320, 40), (320, 240)), 640, 360)
-    assert down is not None and down[3] == pytest.approx(240 + BED_HEAD * 200, abs=1e-3)
-    assert down[1] == pytest.approx(40 - BED_FOOT * 200, abs=1e-3)
+    assert down is not None and down[3] == pytest.approx(240 + BED_END * 200, abs=1e-3)
+    assert down[1] == pytest.approx(40 - BED_END * 200, abs=1e-3)
+    # a fit lying the wrong way round (head at the feet, as under a blanket) gives the same bed
+    upside_down = derived_bed_box(lying((300, 200), (100, 200)), 640, 360)
+    assert upside_down is not None
+    np.testing.assert_allclose(upside_down, box, atol=1e-3)
+    # clipped to the frame
+    edge = bed_around_axis(np.array([10.0, 20.0]), np.array([210.0, 20.0]), 0.0, 640, 360)
+    assert edge is not None and edge[0] == 0 and edge[1] == 0
 
 
 def test_bed_width_follows_the_shoulders_when_the_body_is_foreshortened() -> None:
@@ -77,14 +91,12 @@ def test_bed_width_follows_the_shoulders_when_the_body_is_foreshortened() -> Non
 
 
 def test_person_and_bed_make_the_seeds_crop() -> None:
-    from ictal.landmarks import Pose
-    from ictal.preprocess.pose_detector import pose_detections
-
     marks = lying((100, 200), (300, 200), shoulder_span=40)
     pose = Pose(marks, marks[:2], 0.9, Roi(200, 200, 260, 260))
     found = pose_detections(pose, 640, 360)
     assert found.classes == (PERSON, BED) and found.scores.tolist() == pytest.approx([0.9] * 2)
     assert "body axis" in (found.source_of_best(BED) or "")
+    assert isinstance(found, PoseDetections) and found.landmarks is marks  # for the consensus
     decision = detection_crop_box(found, 640, 360, margin=0.3)
     assert decision.ok and decision.bed_source == found.source_of_best(BED)
     assert decision.person_source is not None and "landmarks" in decision.person_source
@@ -101,3 +113,88 @@ def test_search_windows_cover_the_frame_enlarged() -> None:
     assert wide == [(0, 0, 427, 360), (106, 0, 533, 360), (213, 0, 640, 360)]
     tall = search_windows(360, 640, zoom=2.0)
     assert tall == [(0, 0, 360, 320), (0, 160, 360, 480), (0, 320, 360, 640)]
+
+
+def test_axis_of_frames_reaches_past_collapsed_fits() -> None:
+    """Most fits collapsed onto the head end (a blanket hides the legs): the axis spans the
+    third most extreme ends, which one overlong fit does not move."""
+    full = [lying((100, 200), (300, 200)) for _ in range(3)]
+    collapsed = [lying((240 + 5 * i, 200), (300, 200)) for i in range(6)]
+    overlong = lying((100, 200), (600, 200))
+    axis = axis_consensus([*collapsed, *full, overlong])
+    assert axis is not None and axis.used == 10 and AXIS_END_RANK == 3
+    ends = sorted([axis.start[0], axis.end[0]])
+    assert ends == pytest.approx([100, 300])
+    assert axis.start[1] == pytest.approx(200) and axis.end[1] == pytest.approx(200)
+    # the per-side median of the frames' own beds would have kept the collapsed length
+    medians = np.median([derived_bed_box(f, 640, 360) for f in [*collapsed, *full, overlong]],
+                        axis=0)
+    assert medians[0] > 200
+
+
+def test_axis_of_frames_takes_reversed_fits_alike_and_leaves_out_turned_ones() -> None:
+    fits = [lying((100, 200), (300, 200)), lying((300, 202), (100, 202)),
+            lying((110, 198), (290, 198)), lying((200, 100), (200, 300))]  # the last turned
+    axis = axis_consensus(fits, rank=1)
+    assert axis is not None and axis.used == 3
+    direction = (axis.end - axis.start) / np.hypot(*(axis.end - axis.start))
+    assert abs(direction[0]) == pytest.approx(1.0, abs=1e-6)  # along x: the turned fit left out
+    assert sorted([axis.start[0], axis.end[0]]) == pytest.approx([100, 300], abs=1e-6)
+    assert axis.start[1] == pytest.approx(200, abs=1.5)  # the median of the centres across
+    # fewer fits than the rank: the most extreme ends
+    assert axis_consensus(fits[:1], rank=3) is not None
+    assert axis_consensus([lying((300, 100), (303, 102))]) is None  # seen end on only
+
+
+def test_pose_consensus_person_median_bed_from_the_common_axis() -> None:
+    def frame(feet: tuple[float, float], score: float) -> Detections:
+        marks = lying(feet, (300, 200), shoulder_span=40)  # a tracked pose: scored by its flag
+        return pose_detections(Pose(marks, marks[:2], score, Roi(200, 200, 260, 260)), 640, 360,
+                               allowance=0.1)
+
+    # three fits of the whole body, four collapsed onto the head end
+    frames = [frame((100, 200), 0.9), frame((110, 200), 0.8), frame((120, 200), 0.7),
+              frame((280, 200), 0.6), frame((285, 200), 0.5), frame((290, 200), 0.4),
+              frame((295, 200), 0.3)]
+    found = pose_consensus(frames, 640, 360)
+    assert found.classes == (PERSON, BED)
+    person, bed = found.boxes
+    # the person: per-side median of the frames' boxes (the 4th frame's: 280 - 0.1 * 40)
+    assert person[0] == pytest.approx(280 - 0.1 * 40, abs=1e-3)
+    # the bed: along the third most extreme ends, 120 and 300, plus 0.1 L beyond each -- not
+    # the median of the frames' own beds (their left sides: 80, 91, 102, 278, ...)
+    assert bed[0] == pytest.approx(120 - BED_END * 180, abs=1e-3)
+    assert bed[2] == pytest.approx(300 + BED_END * 180, abs=1e-3)
+    assert bed[3] - bed[1] == pytest.approx(2 * max(BED_HALF_WIDTH * 180, 40), abs=1e-3)
+    assert found.scores.tolist() == pytest.approx([0.6, 0.6])
+    source = found.source_of_best(BED) or ""
+    # the last fit's axis (5 px) is too short to give a direction
+    assert "body axis of 6 of 7 frames" in source and "3rd most extreme" in source
+    assert "median of 7 frames" in (found.source_of_best(PERSON) or "")
+    no_bed = pose_consensus(frames, 640, 360, derive_bed=False)
+    assert no_bed.classes == (PERSON,)
+    # frames without landmarks (another detector's) keep the per-side medians alone
+    plain = [Detections(f.boxes, f.scores, f.classes, f.sources) for f in frames]
+    assert pose_consensus(plain, 640, 360).classes == (PERSON,)
+
+
+def test_turned_picture_holds_the_frame_and_maps_back() -> None:
+    rng = np.random.default_rng(0)
+    frame = rng.integers(60, 200, (60, 100, 3), dtype=np.uint8)
+    frame[20:30, 70:80] = (255, 0, 0)  # a red square, centre (75, 25)
+    picture, roi = turned_picture(frame, 45.0)
+    side = (100 + 60) * np.sqrt(0.5)
+    assert picture.shape == (int(np.ceil(side)), int(np.ceil(side)), 3)
+    assert picture.dtype == np.uint8
+    size = picture.shape[0]
+    red = np.argwhere((picture[..., 0] > 200) & (picture[..., 1] < 60) & (picture[..., 2] < 60))
+    centre = crop_to_frame((red[:, ::-1].mean(axis=0) + 0.5) / size, roi)
+    np.testing.assert_allclose(centre, [75, 25], atol=1.0)
+    # around the turned frame: its median colour, not black
+    np.testing.assert_array_equal(picture[0, 0], np.median(frame.reshape(-1, 3), axis=0)
+                                  .astype(np.uint8))
+    # at most max_side across, the mapping scaled with it
+    small, small_roi = turned_picture(frame, 45.0, max_side=50)
+    assert small.shape == (50, 50, 3) and small_roi == roi
+    grey = turned_picture(frame[..., 0], 45.0)[0]
+    assert grey.shape == picture.shape and (grey[..., 0] == grey[..., 1]).all()

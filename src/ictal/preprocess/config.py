@@ -276,7 +276,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # one, the person found by the pose model with a bed derived from it, low light lifted
     "2d": {"source": "auto", "depth_crop": {"enabled": False},
            "detection": {"detector": "pose", "on_depth_cropped": False, "search_seconds": 5.0,
-                         "consensus_frames": 5},
+                         "consensus_frames": 11, "pose": {"allowance": 0.1}},
            "lowlight": {"enabled": True}, "topview": {"enabled": False},
            "temporal": {"overlap": 0.0}},
 }

@@ -9,8 +9,9 @@ that records every parameter.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -41,6 +42,16 @@ if TYPE_CHECKING:
 
 class PlanError(IctalError):
     """A recording cannot be planned (missing stream, unreadable first frame, ...)."""
+
+
+@runtime_checkable
+class FrameConsensus(Protocol):
+    """A detector with its own rule for one detection from several frames' (the pose
+    detector's common body axis); other detectors get
+    :func:`~ictal.preprocess.detection.consensus` (per-side medians)."""
+
+    def consensus(self, frames: Sequence[Detections], width: int, height: int
+                  ) -> Detections: ...
 
 
 def plan_recording(
@@ -218,6 +229,15 @@ def _depth_crop(first_depth: np.ndarray, config: PreprocessConfig,
     return planes, volume
 
 
+def _consensus(detector: Detector, frames: Sequence[Detections], width: int, height: int
+               ) -> Detections:
+    """One detection from several frames' on a ``width x height`` picture: the detector's
+    own rule (:class:`FrameConsensus`), else per-side medians."""
+    if isinstance(detector, FrameConsensus):
+        return detector.consensus(frames, width, height)
+    return consensus(frames)
+
+
 def _detect_keyframes(
     src: VideoReader, dep_reader: VideoReader | None, prep: FramePrep,
     config: PreprocessConfig, detector: Detector | None, notes: list[str], *,
@@ -269,7 +289,7 @@ def _detect_keyframes(
             w, h = sizes[view]
             used = [c for c, _ in hits[view]]
             found = (Detections.empty() if not used else hits[view][0][1] if len(used) == 1
-                     else consensus([d for _, d in hits[view]]))
+                     else _consensus(detector, [d for _, d in hits[view]], w, h))
             decision = detection_crop_box(found, w, h, margin=dc.margin, min_score=dc.min_score)
             where = "" if view is None else f" (view {view})"
             if not decision.ok:

@@ -10,24 +10,33 @@ lying patient's body axis implies:
 
 * **person box**: the box of the 33 landmarks (joints, eyes, ears, fingers, heels; those
   hidden under a blanket included, as the model places them), grown on every side by
-  ``allowance`` (default 0.15) times its longest side, for the outline beyond the joints
-  (the top of the head, shoulders, hips, a blanket) -- on the phantom's RGB patients the
-  outline reaches a median 0.11 and a 90th percentile 0.20 of the longest side beyond the
-  landmarks, and the crop margin covers the rest;
-* **bed**: the body axis runs from the feet (ankles and heels) to the head (nose and ears),
-  length ``L`` in the picture; the bed is a rectangle along it from :data:`BED_FOOT` ``L``
-  beyond the feet to :data:`BED_HEAD` ``L`` beyond the nose (the pillow), and to either side
-  :data:`BED_HALF_WIDTH` ``L`` or :data:`BED_HALF_WIDTH_SHOULDERS` shoulder spans, whichever
-  is wider (the body length shrinks in the picture when the camera looks along the bed, the
-  shoulder span when it looks at a patient on their side); its box in the frame is the bed
-  box. These proportions are smaller than a mattress's (2.0 x 0.9 m around a nose-to-ankle
-  length of ~1.4 m would be 0.25 L, 0.15 L and 0.32 L): a bed seen in perspective shows its
-  near side below the mattress and hides half its far side, so the full mattress drawn around
-  the body axis overshoots the true bed box as often as it falls short, and a crop is tight
-  only when the merged box overshoots by less than ~8 % per side (the QC allows the margin plus
-  10 %). The smaller rectangle was chosen on a phantom held out from the QC figures
-  (``ictal phantom --preset clinic --seed 1``, 16 patients): 10 of 16 recordings contained
-  and tight against 7 with the full mattress; the crop margin covers the rest of the bed.
+  ``allowance`` times its longest side (variant ``2d``: 0.1), for the outline beyond the
+  joints (the top of the head, shoulders, hips, a blanket); the crop margin covers the rest;
+* **bed**: the body axis runs between the feet (ankles and heels) and the head (nose and
+  ears), length ``L`` in the picture; the bed is a rectangle along it reaching
+  :data:`BED_END` ``L`` beyond either end and, to either side, :data:`BED_HALF_WIDTH` ``L`` or
+  :data:`BED_HALF_WIDTH_SHOULDERS` shoulder spans, whichever is wider (the body length shrinks
+  in the picture when the camera looks along the bed, the shoulder span when it looks at a
+  patient on their side); its box in the frame is the bed box. Both ends get the same room
+  because under a blanket the model often lies the person the wrong way round: on the tuning
+  phantoms (``ictal phantom --preset clinic --seed 1`` and ``--seed 2``, 40 recordings) the
+  fitted feet-to-head axis pointed from the head to the feet on 135 of 261 frames of patients
+  under a blanket (6 % of frames without one). These proportions are smaller than a
+  mattress's (2.0 x 0.9 m around a nose-to-ankle length of ~1.4 m would be 0.2 L per end and
+  0.32 L to a side): a bed seen in perspective shows its near side below the mattress and
+  hides half its far side, so the full mattress drawn around the body axis overshoots the
+  true bed box as often as it falls short, and a crop is tight only when the merged box
+  overshoots by less than ~8 % per side (the QC allows the margin plus 10 %); the crop
+  margin covers the rest of the bed.
+
+**Several frames** (:meth:`PoseBoxDetector.consensus`, the first seconds of a recording): the
+person box is the per-side median of the frames' boxes, and the bed is derived once from the
+frames' common body axis (:func:`axis_consensus`): a fit often collapses -- the landmarks
+squeezed onto the head and chest when a blanket hides the rest, which shortens the axis -- but
+hardly ever runs beyond the body, so each end of the axis is the third most extreme of the
+frames' ends rather than their median. The proportions above, the rank of the ends and the
+0.1 allowance were chosen on clinic phantoms held out from the README's figures (seeds 1, 2
+and 3, 64 recordings; see the README).
 
 The seeds' rule (:func:`~ictal.preprocess.detection.detection_crop_box`) then merges the two
 boxes and grows the union by the margin.
@@ -35,22 +44,23 @@ boxes and grows the union by the margin.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ictal.landmarks import POSE_LANDMARKS, Pose, PoseDetection, PoseDetector, PoseLandmarker
-from ictal.landmarks.geometry import as_rgb
-from ictal.preprocess.detection import BED, PERSON, Detections
+from ictal.landmarks import POSE_LANDMARKS, Pose, PoseDetection, PoseDetector, PoseLandmarker, Roi
+from ictal.landmarks.geometry import as_rgb, crop_to_frame, warp_crop
+from ictal.preprocess.detection import BED, PERSON, Detections, consensus
 
 _L = {name: i for i, name in enumerate(POSE_LANDMARKS)}
 HEAD_POINTS = (_L["nose"], _L["left_ear"], _L["right_ear"])
 FEET_POINTS = (_L["left_ankle"], _L["right_ankle"], _L["left_heel"], _L["right_heel"])
 #: The bed around a lying patient, in body lengths ``L`` (nose to ankles) along and across the
-#: body axis (see the module docstring): beyond the nose, beyond the ankles, to either side.
-BED_HEAD = 0.2
-BED_FOOT = 0.1
+#: body axis (see the module docstring): beyond either end, to either side.
+BED_END = 0.1
 BED_HALF_WIDTH = 0.25
 #: ... or this many shoulder spans to either side, when wider.
 BED_HALF_WIDTH_SHOULDERS = 1.0
@@ -59,6 +69,13 @@ SHOULDERS = (_L["left_shoulder"], _L["right_shoulder"])
 MIN_AXIS_PX = 8.0
 #: How much the detector's windows enlarge the frame (:func:`search_windows`).
 ZOOM = 1.5
+#: The frame is also searched turned by this many degrees when nobody is found upright
+#: (:func:`turned_picture`; with the detector's quarter turns: every 45 degrees).
+TURN_DEGREES = 45.0
+#: Of several frames' body axes (:func:`axis_consensus`): each end is the n-th most extreme.
+AXIS_END_RANK = 3
+#: ... among the axes within this many degrees of their common direction.
+AXIS_TOLERANCE_DEGREES = 25.0
 
 PERSON_SOURCE = "pose landmarks"
 BED_SOURCE = "derived from the person's body axis"
@@ -90,42 +107,122 @@ def body_axis(landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return xy[list(FEET_POINTS)].mean(axis=0), xy[list(HEAD_POINTS)].mean(axis=0)
 
 
-def derived_bed_box(landmarks: np.ndarray, width: int, height: int, *,
-                    head: float = BED_HEAD, foot: float = BED_FOOT,
+def shoulder_span(landmarks: np.ndarray) -> float:
+    """The distance between the shoulders of ``(33, >=2)`` BlazePose landmarks, px."""
+    xy = np.asarray(landmarks, np.float64)[:, :2]
+    return float(np.hypot(*(xy[SHOULDERS[0]] - xy[SHOULDERS[1]])))
+
+
+def bed_around_axis(start: np.ndarray, end: np.ndarray, shoulders: float, width: int,
+                    height: int, *, beyond: float = BED_END,
                     half_width: float = BED_HALF_WIDTH,
                     half_width_shoulders: float = BED_HALF_WIDTH_SHOULDERS) -> np.ndarray | None:
-    """The box of the bed a lying person's body axis implies (see the module docstring).
+    """The box of the bed around a body axis from ``start`` to ``end`` (``(2,)`` px each, in
+    either order; see the module docstring).
 
     Args:
-        landmarks: ``(33, >=2)`` BlazePose landmarks, px.
+        shoulders: the shoulder span, px.
         width, height: of the frame (the box is clipped to it).
-        head, foot, half_width: the bed's extent beyond the head point, beyond the feet point
-            and to either side of the axis, in body lengths.
-        half_width_shoulders: the extent to either side in shoulder spans, when wider.
+        beyond: the bed's extent beyond either end of the axis, in body lengths.
+        half_width: its extent to either side of the axis, in body lengths ...
+        half_width_shoulders: ... or in shoulder spans, when wider.
 
     Returns:
         ``(4,)`` ``float32`` box px, or ``None`` when the axis is shorter than
         :data:`MIN_AXIS_PX`.
     """
-    feet, top = body_axis(landmarks)
-    length = float(np.hypot(*(top - feet)))
+    length = float(np.hypot(*(end - start)))
     if length < MIN_AXIS_PX:
         return None
-    u = (top - feet) / length
-    n = np.array([-u[1], u[0]])
-    xy = np.asarray(landmarks, np.float64)[:, :2]
-    shoulders = float(np.hypot(*(xy[SHOULDERS[0]] - xy[SHOULDERS[1]])))
-    ends = (feet - foot * length * u, top + head * length * u)
-    side = max(half_width * length, half_width_shoulders * shoulders) * n
+    u = (end - start) / length
+    side = max(half_width * length, half_width_shoulders * shoulders) * np.array([-u[1], u[0]])
+    ends = (start - beyond * length * u, end + beyond * length * u)
     corners = np.array([e + s for e in ends for s in (side, -side)])
     box = np.concatenate([corners.min(axis=0), corners.max(axis=0)])
     return np.clip(box, 0, [width, height, width, height]).astype(np.float32)
 
 
+def derived_bed_box(landmarks: np.ndarray, width: int, height: int, *,
+                    beyond: float = BED_END, half_width: float = BED_HALF_WIDTH,
+                    half_width_shoulders: float = BED_HALF_WIDTH_SHOULDERS) -> np.ndarray | None:
+    """The box of the bed one fit's body axis implies (:func:`bed_around_axis` from the feet
+    to the head of ``(33, >=2)`` BlazePose landmarks, px); ``None`` for an axis shorter than
+    :data:`MIN_AXIS_PX`."""
+    feet, head = body_axis(landmarks)
+    return bed_around_axis(feet, head, shoulder_span(landmarks), width, height, beyond=beyond,
+                           half_width=half_width, half_width_shoulders=half_width_shoulders)
+
+
+@dataclass(frozen=True)
+class BodyAxis:
+    """The body axis common to several fits (:func:`axis_consensus`).
+
+    Attributes:
+        start, end: ``(2,)`` px, the axis's two ends (which is the head is not decided).
+        shoulders: the median shoulder span of the fits used, px.
+        used: how many fits lie along it (the others turn away from it).
+    """
+
+    start: np.ndarray
+    end: np.ndarray
+    shoulders: float
+    used: int
+
+
+def axis_consensus(fits: Sequence[np.ndarray], *, rank: int = AXIS_END_RANK,
+                   tolerance_degrees: float = AXIS_TOLERANCE_DEGREES) -> BodyAxis | None:
+    """One body axis from several frames' fits of the same person.
+
+    The axes' common direction is their length-weighted mean orientation (doubled angles:
+    an axis and its reverse count alike, as a blanket makes the model confuse head and feet);
+    fits turned more than ``tolerance_degrees`` from it are left out when that keeps at least
+    half of them. Along the direction, the axis spans from the ``rank``-th lowest to the
+    ``rank``-th highest of the fits' ends (the most extreme when there are fewer fits): a
+    collapsed fit shortens its axis, a fit beyond the body is rare. Across it, the axis lies
+    at the median of the fits' centres.
+
+    Args:
+        fits: ``(33, >=2)`` BlazePose landmarks of each frame, px.
+
+    Returns:
+        The axis, or ``None`` when no fit has an axis of :data:`MIN_AXIS_PX` or more.
+    """
+    ends = [body_axis(f) for f in fits]
+    keep = [i for i, (a, b) in enumerate(ends) if np.hypot(*(b - a)) >= MIN_AXIS_PX]
+    if not keep:
+        return None
+    start = np.array([ends[i][0] for i in keep])
+    end = np.array([ends[i][1] for i in keep])
+    spans = np.array([shoulder_span(fits[i]) for i in keep])
+    d = end - start
+    lengths, angles = np.hypot(d[:, 0], d[:, 1]), np.arctan2(d[:, 1], d[:, 0])
+    mean = 0.5 * math.atan2(float((lengths * np.sin(2 * angles)).sum()),
+                            float((lengths * np.cos(2 * angles)).sum()))
+    along = np.abs(np.cos(angles - mean)) >= math.cos(math.radians(tolerance_degrees))
+    if 2 * int(along.sum()) >= len(along):
+        start, end, spans = start[along], end[along], spans[along]
+    u = np.array([math.cos(mean), math.sin(mean)])
+    n = np.array([-u[1], u[0]])
+    low = np.sort(np.minimum(start @ u, end @ u))
+    high = np.sort(np.maximum(start @ u, end @ u))[::-1]
+    k = min(rank, len(low)) - 1
+    offset = float(np.median((start + end) @ n / 2))
+    return BodyAxis(low[k] * u + offset * n, high[k] * u + offset * n, float(np.median(spans)),
+                    len(low))
+
+
+@dataclass(frozen=True)
+class PoseDetections(Detections):
+    """:class:`~ictal.preprocess.detection.Detections` of one frame with the pose they came
+    from: ``landmarks`` ``(33, 5)`` px (:meth:`PoseBoxDetector.consensus` needs them)."""
+
+    landmarks: np.ndarray | None = None
+
+
 def pose_detections(pose: Pose, width: int, height: int, *, allowance: float = 0.15,
-                    derive_bed: bool = True) -> Detections:
-    """The person (and derived bed) of one pose as :class:`Detections`, scored by the person
-    detector's score (the pose flag when the pose was tracked), with their sources."""
+                    derive_bed: bool = True) -> PoseDetections:
+    """The person (and derived bed) of one pose as :class:`PoseDetections`, scored by the
+    person detector's score (the pose flag when the pose was tracked), with their sources."""
     score = pose.detection.score if pose.detection is not None else pose.score
     boxes = [landmarks_box(pose.landmarks, width, height, allowance=allowance)]
     classes, sources = [PERSON], [f"{PERSON_SOURCE} + {allowance:g} of the longest side"]
@@ -133,11 +230,15 @@ def pose_detections(pose: Pose, width: int, height: int, *, allowance: float = 0
     if bed is not None:
         boxes.append(bed)
         classes.append(BED)
-        sources.append(f"{BED_SOURCE} ({BED_FOOT:g} L beyond the feet, {BED_HEAD:g} L beyond "
-                       f"the nose, {BED_HALF_WIDTH:g} L or {BED_HALF_WIDTH_SHOULDERS:g} "
-                       "shoulder span to either side)")
-    return Detections(np.stack(boxes).astype(np.float32),
-                      np.full(len(boxes), score, np.float32), tuple(classes), tuple(sources))
+        sources.append(_bed_source())
+    return PoseDetections(np.stack(boxes).astype(np.float32),
+                          np.full(len(boxes), score, np.float32), tuple(classes),
+                          tuple(sources), landmarks=pose.landmarks)
+
+
+def _bed_source() -> str:
+    return (f"{BED_SOURCE} ({BED_END:g} L beyond either end, {BED_HALF_WIDTH:g} L or "
+            f"{BED_HALF_WIDTH_SHOULDERS:g} shoulder span to either side)")
 
 
 def search_windows(width: int, height: int, zoom: float = ZOOM
@@ -153,6 +254,35 @@ def search_windows(width: int, height: int, zoom: float = ZOOM
     return [(0, y, width, y + part) for y in starts]
 
 
+def turned_picture(frame: np.ndarray, degrees: float = TURN_DEGREES, *,
+                   max_side: int = 1024) -> tuple[np.ndarray, Roi]:
+    """``frame`` turned by ``degrees`` (clockwise on the screen) in a square picture that holds
+    all of it, at most ``max_side`` px across; around the frame the picture has the frame's
+    median colour (black corners make the person detector miss people it finds otherwise).
+
+    Args:
+        frame: ``(H, W, 3)`` uint8 RGB or ``(H, W)`` uint8 grey.
+
+    Returns:
+        The picture ``(S, S, 3)`` uint8, and the region of the frame it shows: a point ``p``
+        px of the picture is ``crop_to_frame(p / S, roi)`` px of the frame.
+    """
+    rgb = as_rgb(frame)
+    h, w = rgb.shape[:2]
+    t = math.radians(degrees)
+    c, s = abs(math.cos(t)), abs(math.sin(t))
+    side = max(w * c + h * s, w * s + h * c)
+    size = min(max_side, math.ceil(side))
+    roi = Roi(w / 2, h / 2, side, side, t)
+    picture = np.clip(np.rint(warp_crop(rgb, roi, size)), 0, 255).astype(np.uint8)
+    grid = (np.arange(size) + 0.5) / size
+    source = crop_to_frame(np.stack(np.meshgrid(grid, grid), axis=-1), roi)
+    outside = ((source[..., 0] < 0) | (source[..., 0] >= w) | (source[..., 1] < 0)
+               | (source[..., 1] >= h))
+    picture[outside] = np.median(rgb.reshape(-1, 3), axis=0).astype(np.uint8)
+    return picture, roi
+
+
 class PoseBoxDetector:
     """Person and derived bed from the packaged pose model (:mod:`ictal.landmarks`).
 
@@ -165,7 +295,11 @@ class PoseBoxDetector:
     :class:`~ictal.landmarks.PoseTracker` re-detects. On the first 5 s of the clinic phantom's
     recordings (115 frames and views, 2026-12-02), the whole frame alone put the pose on the
     patient on 65 and elsewhere on 13; with the windows, on 100 and elsewhere on 4 (detector
-    threshold 0.4; 0.5: 94 and 4).
+    threshold 0.4; 0.5: 94 and 4). When nobody is found so, the same search runs on the frame
+    turned by :data:`TURN_DEGREES` (:func:`turned_picture`): the detector misses people lying
+    diagonally in the picture, and on the tuning phantoms' night infrared (seed 2: 16 views, 6
+    frames each) the turned search found the patient on 13 more frames (and a wrong place on 10
+    more) where the upright one found nobody.
 
     Args:
         root: models directory (default ``$ICTAL_MODELS_DIR`` or ``~/.cache/ictal/models``).
@@ -174,6 +308,7 @@ class PoseBoxDetector:
         min_score: person detector threshold (MediaPipe: 0.5; ours 0.4, see above).
         min_presence: pose-flag threshold of the landmark model (MediaPipe: 0.5).
         quarter_turns: turns of the frame the detector runs on.
+        turned: search the frame turned by :data:`TURN_DEGREES` when nobody is found upright.
         threads: interpreter threads of each model.
 
     Raises:
@@ -184,36 +319,53 @@ class PoseBoxDetector:
 
     def __init__(self, root: Path | None = None, *, allowance: float = 0.15,
                  derive_bed: bool = True, min_score: float = 0.4, min_presence: float = 0.5,
-                 quarter_turns: Sequence[int] = (0, 1, 2, 3), threads: int = 2) -> None:
+                 quarter_turns: Sequence[int] = (0, 1, 2, 3), turned: bool = True,
+                 threads: int = 2) -> None:
         self.detector = PoseDetector(root, threads=threads, min_score=min_score)
         self.landmarker = PoseLandmarker(root, threads=threads)
         self.allowance = allowance
         self.derive_bed = derive_bed
         self.min_presence = min_presence
         self.quarter_turns = tuple(quarter_turns)
+        self.turned = turned
 
     def pose(self, image: np.ndarray) -> Pose | None:
         """The person of ``(H, W, 3)`` or ``(H, W)`` ``uint8`` ``image``, or ``None``."""
         frame = as_rgb(image)
         h, w = frame.shape[:2]
-        return self._best(frame, [(0, 0, w, h), *search_windows(w, h)])
+        best = self._best(frame, frame, [(0, 0, w, h), *search_windows(w, h)])
+        if best is None and self.turned:
+            picture, roi = turned_picture(frame)
+            size = picture.shape[0]
+            best = self._best(frame, picture, [(0, 0, size, size), *search_windows(size, size)],
+                              lambda p: crop_to_frame(p / size, roi))
+        return best
 
-    def _best(self, frame: np.ndarray, windows: list[tuple[int, int, int, int]]
-              ) -> Pose | None:
+    def _best(self, frame: np.ndarray, picture: np.ndarray,
+              windows: list[tuple[int, int, int, int]],
+              to_frame: Callable[[np.ndarray], np.ndarray] | None = None) -> Pose | None:
+        """The best pose the detector finds in ``windows`` of ``picture`` (``frame`` itself,
+        or a picture of it whose points ``to_frame`` maps to the frame's), its landmarks
+        computed on ``frame``."""
         best: tuple[float, Pose] | None = None
         for x0, y0, x1, y1 in windows:
-            part = np.ascontiguousarray(frame[y0:y1, x0:x1])
+            part = np.ascontiguousarray(picture[y0:y1, x0:x1])
             seen: set[int] = set()
             for d in self.detector(part, self.quarter_turns):  # best first
                 if d.quarter_turns in seen:
                     continue
                 seen.add(d.quarter_turns)
                 shift = np.array([x0, y0], np.float32)
-                d = PoseDetection(d.score, d.box + np.tile(shift, 2), d.keypoints + shift,
+                box, keypoints = d.box + np.tile(shift, 2), d.keypoints + shift
+                if to_frame is not None:
+                    corners = to_frame(_corners(box))
+                    box = np.concatenate([corners.min(axis=0), corners.max(axis=0)])
+                    keypoints = to_frame(keypoints)
+                d = PoseDetection(d.score, box.astype(np.float32), keypoints.astype(np.float32),
                                   d.quarter_turns)
                 roi = d.roi()
                 values, flag = self.landmarker(frame, roi)
-                if flag < self.min_presence:
+                if flag < self.min_presence or not _centred_in(values[:33], frame):
                     continue
                 rank = d.score * float(values[:33, 3].mean())
                 if best is None or rank > best[0]:
@@ -221,9 +373,66 @@ class PoseBoxDetector:
         return None if best is None else best[1]
 
     def detect(self, image: np.ndarray, *, depth: np.ndarray | None = None) -> Detections:
-        """Person and bed on ``(H, W, 3)`` ``uint8`` RGB ``image``; ``depth`` is unused."""
+        """Person and bed on ``(H, W, 3)`` ``uint8`` RGB ``image`` (:class:`PoseDetections`
+        when somebody is found); ``depth`` is unused."""
         pose = self.pose(image)
         if pose is None:
             return Detections.empty()
         h, w = image.shape[:2]
         return pose_detections(pose, w, h, allowance=self.allowance, derive_bed=self.derive_bed)
+
+    def consensus(self, frames: Sequence[Detections], width: int, height: int) -> Detections:
+        """One detection from several frames' (:func:`pose_consensus`)."""
+        return pose_consensus(frames, width, height, derive_bed=self.derive_bed)
+
+
+def pose_consensus(frames: Sequence[Detections], width: int, height: int, *,
+                   derive_bed: bool = True) -> Detections:
+    """One detection from several frames' (:meth:`PoseBoxDetector.detect` on the first
+    seconds of a recording; see the module docstring): the person box is the per-side median
+    of the frames' (:func:`~ictal.preprocess.detection.consensus`), the bed is derived from the
+    frames' common body axis (:func:`axis_consensus`, of the frames that are
+    :class:`PoseDetections`) in a ``width x height`` frame.
+
+    Returns:
+        :class:`~ictal.preprocess.detection.Detections` of one person and one bed at most,
+        their sources saying how many frames made them.
+    """
+    found = consensus(frames)
+    fits = [f.landmarks for f in frames
+            if isinstance(f, PoseDetections) and f.landmarks is not None]
+    keep = [i for i, c in enumerate(found.classes) if c != BED]
+    boxes = [found.boxes[i] for i in keep]
+    scores = [float(found.scores[i]) for i in keep]
+    classes = [found.classes[i] for i in keep]
+    sources = [found.sources[i] for i in keep] if found.sources else [""] * len(keep)
+    axis = axis_consensus(fits) if derive_bed and fits else None
+    bed = None if axis is None else bed_around_axis(axis.start, axis.end, axis.shoulders,
+                                                    width, height)
+    if axis is not None and bed is not None:
+        boxes.append(bed)
+        scores.append(float(np.median([f.scores.max() for f in frames if len(f.scores)])))
+        classes.append(BED)
+        sources.append(f"{_bed_source()}; the body axis of {axis.used} of {len(fits)} "
+                       f"frames, each end the {_ordinal(AXIS_END_RANK)} most extreme")
+    if not boxes:
+        return Detections.empty()
+    return Detections(np.stack(boxes).astype(np.float32), np.asarray(scores, np.float32),
+                      tuple(classes), tuple(sources))
+
+
+def _centred_in(landmarks: np.ndarray, frame: np.ndarray) -> bool:
+    """Whether the median of the landmarks ``(N, >=2)`` px lies in the frame (a fit in the fill
+    around a turned frame does not)."""
+    x, y = np.median(landmarks[:, :2], axis=0)
+    return bool(0 <= x < frame.shape[1] and 0 <= y < frame.shape[0])
+
+
+def _corners(box: np.ndarray) -> np.ndarray:
+    """The 4 corners ``(4, 2)`` of box ``(x0, y0, x1, y1)``."""
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'st' if n == 1 else 'nd' if n == 2 else 'rd' if n == 3 else 'th'}"
