@@ -220,6 +220,9 @@ class TemporalConfig(_Model):
     label_rule: Literal["event", "gestures"] = "event"
     focal_label: str = "FOS"  # GESTURES Eq. 1 label 0
     generalised_label: str = "TCS"  # GESTURES Eq. 1 label 1
+    # events of these labels are no seizures (the phantom's pre- / post-ictal periods): under
+    # label_rule "gestures" they are left out, with a warning, instead of becoming FOS snippets
+    non_seizure_labels: tuple[str, ...] = ("NE",)
 
 
 class TopViewConfig(_Model):

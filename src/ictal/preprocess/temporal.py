@@ -60,16 +60,35 @@ def sliding_windows(n_frames: int, length: int, stride: int, *,
     return windows
 
 
+def exact_seconds(t: float | Fraction, fps: Fraction) -> Fraction:
+    """An annotated time in seconds as an exact fraction on the timeline of ``fps``.
+
+    A float within a millionth of a frame of a frame boundary is that boundary (``56 / 30``
+    stored as the float 1.8666666666666667 is exactly ``28 / 15``, frame 56 at 30 fps, the rule
+    of :func:`ictal.preprocess.windows.event_frames`); any other float is the decimal number it
+    prints as (``12.345`` is ``2469 / 200``, not the binary double nearest to it).
+    """
+    if isinstance(t, Fraction):
+        return t
+    x = Fraction(t) * fps
+    near = round(x)
+    if abs(x - near) < Fraction(1, 10**6):
+        return Fraction(near) / fps
+    return Fraction(repr(float(t)))
+
+
 def gestures_label(span: FrameSpan, t_g: float | Fraction | None) -> int:
     """Snippet label of GESTURES (seed 002, Eq. 1): 1 when the snippet's midpoint
     ``(t_k + t_{k+l}) / 2`` is at or after ``t_G``, else 0; ``t_G = None`` (a focal seizure
     that never generalises, ``t_G -> inf``) always gives 0.
 
-    ``span`` and ``t_g`` share one time origin (seconds from the recording's start).
+    ``span`` and ``t_g`` share one time origin (seconds from the recording's start); the
+    comparison is exact: ``t_g`` is read by :func:`exact_seconds` on the span's frame rate, so
+    a midpoint that falls on ``t_G`` is labelled 1 (generalised), as Eq. 1 says.
     """
     if t_g is None:
         return 0
-    return int(span.t_mid >= Fraction(t_g))
+    return int(span.t_mid >= exact_seconds(t_g, span.fps))
 
 
 def tsn_snippet_starts(

@@ -67,6 +67,22 @@ def _event_label(event: Event | None, span: FrameSpan, config: PreprocessConfig)
     return event.label
 
 
+def seizure_events(events: list[Event], config: PreprocessConfig) -> list[Event]:
+    """The events Eq. 1 of seed 002 may label: every event but those whose label is one of
+    ``temporal.non_seizure_labels`` (the phantom's pre- and post-ictal periods, ``NE``), which
+    would otherwise become focal (FOS) "seizures". What is left out is logged as a warning."""
+    skip = set(config.temporal.non_seizure_labels)
+    kept = [e for e in events if e.label not in skip]
+    dropped = [e for e in events if e.label in skip]
+    if dropped:
+        labels = ", ".join(sorted({e.label for e in dropped}))
+        log.warning("%s: %d non-seizure event(s) (label %s) left out: temporal.label_rule "
+                    "'gestures' labels seizures only (FOS before tG, TCS after); "
+                    "temporal.non_seizure_labels names such labels",
+                    dropped[0].recording, len(dropped), labels)
+    return kept
+
+
 def plan_windows(
     events: list[Event], n_frames: int, fps: Fraction, length: int, config: PreprocessConfig,
     *, windows: Literal["events", "sliding"] = "events", stride: int | None = None,
@@ -83,6 +99,8 @@ def plan_windows(
     tc = config.temporal
     out: list[SampleWindow] = []
     if windows == "events":
+        if tc.label_rule == "gestures":
+            events = seizure_events(events, config)
         for event in sorted(events, key=lambda e: (e.t0, e.id)):
             first, last = event_frames(event.t0, event.t1, fps)
             start, stop = min(first, n_frames), min(last, n_frames)
