@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -77,9 +78,12 @@ def parse_manifest(data: Any, *, source: str = "<manifest>", text: str = "",
         raise ManifestError(source, ["the file must be a YAML mapping with sections "
                                      "'labels', 'patients', 'recordings', 'events', 'mois'"])
     lines = _item_lines(text) if text else {}
-    files = StreamFiles(root, check_files=check_files, allow_outside_root=allow_outside_root)
     problems: list[str] = []
     head = {k: v for k, v in data.items() if k not in SECTIONS}
+    declared = head.pop("root", None)
+    root, found = _declared_root(declared, root)
+    problems += found
+    files = StreamFiles(root, check_files=check_files, allow_outside_root=allow_outside_root)
     try:
         manifest = Manifest.model_validate(head)
     except ValidationError as err:
@@ -104,11 +108,30 @@ def parse_manifest(data: Any, *, source: str = "<manifest>", text: str = "",
         rows[section] = parsed
     manifest = manifest.model_copy(update={s: [r for _, r in rows[s]] for s in SECTIONS})
     manifest.root = root
+    manifest.root_dir = declared if isinstance(declared, str) else None
     problems += files.check(rows["recordings"], rows["events"], probe_all=probe)
     problems += _cross_check(manifest, rows)
     if problems:
         raise ManifestError(source, problems)
     return manifest
+
+
+def _declared_root(declared: Any, folder: Path | None) -> tuple[Path | None, list[str]]:
+    """The dataset root a manifest's ``root:`` key names (absolute, or relative to the
+    manifest's ``folder``), or ``folder`` when it has none; problems of the key."""
+    if declared is None:
+        return folder, []
+    if not isinstance(declared, str) or not declared.strip():
+        return folder, [f"header: field 'root': {declared!r} is not a folder path; give the "
+                        "folder stream paths are relative to (absolute, or relative to the "
+                        "manifest's folder)"]
+    path = Path(declared)
+    if not path.is_absolute():
+        if folder is None:
+            return None, [f"header: field 'root': {declared!r} is relative, but this manifest "
+                          "has no folder to be relative to; give an absolute path"]
+        path = folder / path
+    return Path(os.path.normpath(path)), []
 
 
 def _cross_check(m: Manifest, rows: dict[str, list[Any]]) -> list[str]:
@@ -185,8 +208,13 @@ def load_manifest(path: Path | str, *, check_files: bool = True,
 
 
 def manifest_to_dict(m: Manifest) -> dict[str, Any]:
-    """Plain-data form of a manifest (what :func:`save_manifest` writes)."""
-    return m.model_dump(mode="json", by_alias=True, exclude_none=True)
+    """Plain-data form of a manifest (what :func:`save_manifest` writes); its ``root:`` key,
+    when it has one, right after the header's name."""
+    data = m.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if m.root_dir is None:
+        return data
+    head = {k: v for k, v in data.items() if k not in SECTIONS and k not in ("labels", "meta")}
+    return head | {"root": m.root_dir} | {k: v for k, v in data.items() if k not in head}
 
 
 def save_manifest(m: Manifest, path: Path | str) -> None:

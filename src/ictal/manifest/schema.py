@@ -207,7 +207,8 @@ class MoiAnnotation(_Row):
 
 
 class Manifest(BaseModel):
-    """A whole dataset. ``root`` is the directory stream paths are relative to (not saved)."""
+    """A whole dataset. ``root`` is the directory stream paths are relative to (not saved): the
+    folder named by the file's ``root:`` key (:attr:`root_dir`), else the manifest's folder."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -221,6 +222,11 @@ class Manifest(BaseModel):
     meta: dict[str, Any] = Field(default_factory=dict)
 
     root: Any = Field(default=None, exclude=True)
+    #: The file's own ``root:`` key as written (absolute, or relative to the manifest's folder):
+    #: the folder stream paths are relative to, instead of the manifest's folder. Exports of the
+    #: web platform name the server's storage root this way, so the manifest works wherever it
+    #: is saved. Written back by :func:`~ictal.manifest.io.manifest_to_dict`.
+    root_dir: str | None = Field(default=None, exclude=True)
 
     # lookup helpers -------------------------------------------------------------------------
     def patient(self, pid: str) -> Patient:
