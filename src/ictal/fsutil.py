@@ -10,6 +10,7 @@ named like that.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -88,3 +89,26 @@ def write_text_atomic(path: Path | str, text: str) -> None:
 def write_json_atomic(path: Path | str, obj: Any) -> None:
     """Write ``obj`` as indented JSON to ``path`` atomically."""
     write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
+
+
+#: Bytes read from each end of a file by :func:`file_fingerprint`.
+FINGERPRINT_SPAN = 1 << 20
+
+
+def file_fingerprint(path: Path | str) -> str:
+    """A cheap identity of a (possibly huge) file: ``"sz1:"`` + the SHA-256 of its size and of
+    its first and last :data:`FINGERPRINT_SPAN` bytes.
+
+    Two recordings of an EMU differ in their first MiB (container header, first frames) and in
+    their size; hashing whole multi-GB raw streams at every registration and prediction would
+    cost minutes. Used to tie a model run to the stream it was computed on.
+    """
+    p = Path(path)
+    size = p.stat().st_size
+    digest = hashlib.sha256(size.to_bytes(8, "little"))
+    with p.open("rb") as f:
+        digest.update(f.read(FINGERPRINT_SPAN))
+        if size > FINGERPRINT_SPAN:
+            f.seek(max(FINGERPRINT_SPAN, size - FINGERPRINT_SPAN))
+            digest.update(f.read(FINGERPRINT_SPAN))
+    return f"sz1:{digest.hexdigest()}"

@@ -136,7 +136,8 @@ def evaluate(
     sets: list[str] = typer.Option([], "--set", help=SET_HELP),
     protocol: str = typer.Option("grouped-kfold",
                                  help="grouped-kfold, loso, gestures-10fold or leaky-kfold."),
-    k: int = typer.Option(5, help="Number of folds."),
+    k: int | None = typer.Option(
+        None, help="Number of folds (default: 10 for gestures-10fold, as seed 002; else 5)."),
     selection: str = typer.Option("honest", help="honest or seed (as the seeds did)."),
     search_trials: int = typer.Option(0, help="Nested random hyper-parameter search trials."),
     seed: int = typer.Option(0, help="Random seed of the folds and the models."),
@@ -152,6 +153,8 @@ def evaluate(
 
     config = _config(model, sets)
     table = read_features(features)
+    if config.arch == "gestures-seizure":
+        _segments_note(Console(), table.attrs.get("events") or {}, config.n_segments)
     result = run_cross_validation(table, model_config=config, protocol=protocol, k=k,
                                   selection=selection, seed=seed, out_dir=out,  # type: ignore[arg-type]
                                   search_trials=search_trials, threads=threads,
@@ -163,6 +166,22 @@ def evaluate(
         from ictal.evaluation.tracking import log_cv_result
 
         Console().print(f"MLflow run {log_cv_result(result, tracking_uri=tracking_uri)}")
+
+
+def _segments_note(console: Console, events: dict[str, Any], n_segments: int) -> None:
+    """Seed 002's n_min from the data's largest generalisation ratio, beside the run's n."""
+    from ictal.models.gestures import generalisation_ratios, min_segments
+
+    r = generalisation_ratios(events)
+    if not len(r):
+        console.print("n_min: no seizure with a tG among the features' events")
+        return
+    n_min = min_segments(float(r.max()))
+    console.print(f"r = (tG - t0) / (t1 - t0) over {len(r)} TCS: mean {r.mean():.2f} "
+                  f"(sd {r.std():.2f}), r_max {r.max():.2f} -> n_min = ceil(1 / (1 - r_max)) "
+                  f"= {n_min} segments (seed 002: r_max 0.93, n_min 15); this run: n = "
+                  f"{n_segments}" + ("" if n_segments >= n_min else
+                                     " (fewer: some TCS may get no snippet after tG)"))
 
 
 def _print_summary(console: Console, result: Any) -> None:
@@ -253,7 +272,7 @@ def predict(
     from ictal.errors import IctalError
     from ictal.models.bundle import load_bundle
     from ictal.models.compat import check_recording, check_store, prediction_config
-    from ictal.models.predict import predict_recording, write_predictions
+    from ictal.models.predict import predict_recording, recording_source, write_predictions
 
     bundle = load_bundle(model)
     name = f"the bundle {model}"
@@ -314,6 +333,8 @@ def predict(
     for rec in wanted:
         try:
             doc = predict_recording(bundle, features_of(rec), rec)
+            if not is_features:  # the web platform checks a run against its recording
+                doc["source"] = recording_source(manifest, rec)
             write_predictions(doc, out)
         except (IctalError, KeyError) as err:
             batch.failed(rec, err)

@@ -23,8 +23,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ictal.server.db import Base, UTCDateTime, str_enum, utcnow
 from ictal.server.enums import PreviewStatus, Role, Sex, StreamKind
@@ -120,11 +121,43 @@ class Recording(Base):
     preview_error: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: ``ictal.fsutil.file_fingerprint`` of ``path`` (model runs are checked against it)
+    fingerprint: Mapped[str | None] = mapped_column(String(80))
     patient: Mapped[Patient] = relationship(lazy="joined")
 
 
+class RecordingStream(Base):
+    """Another stream of a recording (depth, RGB, joints...) beside its main one in
+    :class:`Recording`: same frame rate and length, or an explicit ``offset_frames`` (this
+    stream's frame 0 is the main stream's frame ``offset_frames``)."""
+
+    __tablename__ = "recording_streams"
+    __table_args__ = (UniqueConstraint("recording_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(
+        ForeignKey("recordings.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(Text)  # absolute, resolved, inside the storage root
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    fps: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    n_frames: Mapped[int] = mapped_column(Integer)
+    offset_frames: Mapped[int] = mapped_column(Integer, default=0)
+    fingerprint: Mapped[str | None] = mapped_column(String(80))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Event(Base):
-    """A labelled segment: onset ``t0``, offset ``t1``, generalisation ``tG`` (seconds)."""
+    """A labelled segment: onset ``t0``, offset ``t1``, generalisation ``tG`` (seconds).
+
+    ``layer`` ``annotator``: the event belongs to its author (``created_by``), who alone edits
+    it and its MOIs; ``consensus``: a reviewer's adjudication (``origin`` names the events and
+    MOIs it was taken from), edited by reviewers, and what the export gives by default.
+    """
 
     __tablename__ = "events"
 
@@ -143,8 +176,18 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    layer: Mapped[str] = mapped_column(String(16), default="annotator",
+                                       server_default="annotator")
+    origin: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+#: an event's author's username: a correlated subquery of the event's own SELECT (no query more)
+Event.author = column_property(  # type: ignore[attr-defined]
+    select(User.username).where(User.id == Event.created_by).correlate_except(User)
+    .scalar_subquery()
+)
 
 
 class MoiTerm(Base):
@@ -212,6 +255,9 @@ class ModelRun(Base):
     decision_probs: Mapped[list[float]] = mapped_column(JSON)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: what ``ictal predict`` says it ran on (``ictal.models.predict.recording_source``)
+    source_info: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Prediction(Base):
