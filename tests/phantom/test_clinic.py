@@ -259,7 +259,7 @@ def test_rerun_is_bit_identical_and_independent_of_patient_count(
     generate_dataset(clinic_tiny(n_patients=3), tmp_path, workers=1, progress=False)
     first, again = _digests(out), _digests(tmp_path)
     shared = [k for k in again if k != "manifest.yaml"]
-    assert len(shared) == 3 * 2  # a video and a ground truth per recording
+    assert len(shared) == 3 * 3  # a video, a ground truth and a face ground truth each
     assert all(first[k] == again[k] for k in shared)
     # resuming in the same folder skips every complete recording
     resumed = generate_dataset(clinic_tiny(), out, workers=1, progress=False)

@@ -43,7 +43,7 @@ def test_deterministic_and_independent_of_patient_count(
     generate_dataset(cfg2, tmp_path, workers=1, progress=False)
     first, second = _digests(out), _digests(tmp_path)
     shared = [k for k in second if k != "manifest.yaml"]
-    assert len(shared) == 2 * 3  # ir, depth, ground truth for 2 recordings
+    assert len(shared) == 2 * 4  # ir, depth, ground truth, face ground truth for 2 recordings
     assert all(first[k] == second[k] for k in shared)
 
 

@@ -9,6 +9,7 @@ Layout of ``DIR``::
     video/<recording>.mp4         the clinic camera instead (stream ``clinic``): H.264 yuv420p,
                                   colour by day (kind ``rgb``), grey infrared by night (``ir``)
     groundtruth/<recording>.npz   see ictal.manifest.groundtruth
+    groundtruth/<recording>.face.npz  23 facial landmarks, see ictal.phantom.face
 
 Determinism: every random draw comes from a ``numpy.random.Generator`` seeded with
 ``(seed, patient index, ...)`` -- patient ``k``'s scene, body and style from ``(seed, k, 0)``,
@@ -79,6 +80,7 @@ from ictal.phantom.clinic import (
     with_bandage,
 )
 from ictal.phantom.config import LABELS, PhantomConfig
+from ictal.phantom.face import face_truth, face_truth_path, save_face_truth
 from ictal.phantom.programmes import (
     PHASES,
     POST,
@@ -244,7 +246,8 @@ def recipe_hash(cfg: PhantomConfig, content_version: int = CONTENT_VERSION) -> s
 def is_complete(cfg: PhantomConfig, out: Path, rec_id: str) -> bool:
     """All files of a recording exist (each was written atomically) and its ground truth was
     made by this very recipe."""
-    paths = [*stream_paths(cfg, rec_id).values(), groundtruth_path(rec_id)]
+    paths = [*stream_paths(cfg, rec_id).values(), face_truth_path(rec_id),
+             groundtruth_path(rec_id)]
     if not all((out / p).is_file() for p in paths):
         return False
     return recipe_of(out / groundtruth_path(rec_id)) == recipe_hash(cfg)
@@ -434,6 +437,8 @@ def render_recording(cfg: PhantomConfig, script: RecordingScript, out: Path, *,
         bed_axis=scene.layout, K=cam.K, R=cam.R, t=cam.t, t0=tl.t0, t1=tl.t1, tG=tl.tG,
         jerks=script.motion.jerks, recipe=recipe_hash(cfg),
     )
+    save_face_truth(out / face_truth_path(script.id),
+                    [("", face_truth(p.shape, joints, frames, script.motion.dof, cam))])
     save_ground_truth(gt, out / groundtruth_path(script.id))
 
 
@@ -545,6 +550,9 @@ def render_clinic_recording(cfg: PhantomConfig, script: RecordingScript, out: Pa
         K=main.K, R=main.R, t=main.t, t0=tl.t0, t1=tl.t1, tG=tl.tG, jerks=script.motion.jerks,
         recipe=recipe_hash(cfg), view=main.name, views=tuple(truths[1:]),
     )
+    save_face_truth(out / face_truth_path(script.id), [
+        (view.name, face_truth(p.shape, joints, frames, script.motion.dof, view.camera))
+        for view in room.views])
     save_ground_truth(gt, out / groundtruth_path(script.id))
 
 
