@@ -74,3 +74,22 @@ def test_inner_split_is_grouped_and_errors_are_specific(
         make_splits(make_table(patients=3), "grouped-kfold", k=5)
     with pytest.raises(ConfigError, match="unknown protocol"):
         make_splits(t, "random")
+
+
+def test_gestures_protocol_defaults_to_ten_folds_and_stratifies_by_tg(
+        make_table: Callable[..., FeatureTable]) -> None:
+    from ictal.evaluation.splits import default_k
+
+    t = make_table(patients=20, events=1, samples=3, classes=("FOS", "TCS"))
+    assert default_k("gestures-10fold") == 10 and default_k("grouped-kfold") == 5
+    assert len(make_splits(t, "gestures-10fold")) == 10
+    assert len(make_splits(make_table(patients=10), "grouped-kfold")) == 5
+    # Eq. 1 labels: every snippet of the TCS is FOS, but its tG makes it a TCS: each of two
+    # folds holds one of the two TCS
+    t.label[:] = "FOS"
+    events = sorted(set(t.event.tolist()))
+    t.attrs["preprocess"] = {"temporal": {"label_rule": "gestures"}}
+    t.attrs["events"] = {e: {"t0": 0.0, "t1": 6.0, "tG": 5.9 if e in events[:2] else None}
+                         for e in events}
+    splits = make_splits(t, "gestures-10fold", k=2)
+    assert [len({e for e in t.event[test] if e in events[:2]}) for _, test in splits] == [1, 1]

@@ -43,6 +43,9 @@ def test_extract_writes_labelled_timed_features_and_resumes(phantom: Path, tmp_p
     # masked timesteps are the -1 pre-padding
     assert np.all(table.features[~table.mask] == -1.0)
     assert table.attrs["backbone"] == "motion" and table.attrs["preprocess"]["variant"] == "B"
+    # the store keeps every event's times, merged over the shards (seed 002: TCS = has a tG)
+    assert table.attrs["events"] == {e.id: {"t0": e.t0, "t1": e.t1, "tG": e.tG,
+                                            "label": e.label} for e in manifest.events}
 
     # a second run skips every recording; the features are bit-identical when redone
     again = extract_manifest(manifest, store, extractor, cfg, show_progress=False)

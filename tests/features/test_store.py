@@ -90,3 +90,16 @@ def test_clear_errors_for_missing_and_foreign_files(tmp_path: Path) -> None:
     (tmp_path / "junk.h5").write_bytes(b"not hdf5")
     with pytest.raises(FeatureStoreError, match="cannot read"):
         read_features(tmp_path / "junk.h5")
+
+
+def test_the_events_of_every_shard_are_merged_or_dropped(tmp_path: Path) -> None:
+    a, b = _table("R1", 2), _table("R2", 2, seed=1)
+    a.attrs["events"] = {"E1": {"t0": 0.0, "t1": 9.0, "tG": 5.0, "label": "TCS"}}
+    b.attrs["events"] = {"E2": {"t0": 1.0, "t1": 4.0, "tG": None, "label": "FOS"}}
+    write_features(shard_path(tmp_path, "R1"), a)
+    write_features(shard_path(tmp_path, "R2"), b)
+    assert read_features(tmp_path).attrs["events"] == {**a.attrs["events"], **b.attrs["events"]}
+    # a shard from before events were kept: the table holds none rather than a part
+    b.attrs.pop("events")
+    write_features(shard_path(tmp_path, "R2"), b)
+    assert "events" not in read_features(tmp_path).attrs

@@ -33,7 +33,13 @@ import torch
 from ictal.errors import ConfigError
 from ictal.evaluation.metrics import classification_metrics, pool_by_group, summarize_folds
 from ictal.evaluation.search import random_search
-from ictal.evaluation.splits import fold_sizes, inner_split, is_leaky, make_splits
+from ictal.evaluation.splits import (
+    default_k,
+    fold_sizes,
+    inner_split,
+    is_leaky,
+    make_splits,
+)
 from ictal.features.table import FeatureTable
 from ictal.fsutil import atomic_path, remove_temporaries, write_json_atomic
 from ictal.jsonutil import json_safe
@@ -199,7 +205,7 @@ def run_cross_validation(
     *,
     model_config: ModelConfig,
     protocol: str = "grouped-kfold",
-    k: int = 5,
+    k: int | None = None,
     selection: Selection = "honest",
     seed: int = 0,
     out_dir: Path | str,
@@ -214,7 +220,8 @@ def run_cross_validation(
 
     Args:
         protocol: ``grouped-kfold`` | ``loso`` | ``gestures-10fold`` | ``leaky-kfold``
-            (see :mod:`ictal.evaluation.splits`); ``k`` is ignored by ``loso``.
+            (see :mod:`ictal.evaluation.splits`); ``k`` is ignored by ``loso`` and
+            defaults to 10 for ``gestures-10fold``, 5 otherwise.
         selection: ``seed`` (select on the outer validation fold, as the seeds) or
             ``honest`` (select on an inner patient-grouped split of the training patients).
         search_trials: > 0 runs a random hyper-parameter search inside every outer fold on
@@ -233,6 +240,7 @@ def run_cross_validation(
     if "" in classes:
         raise ConfigError("some feature rows have no label",
                           hint="drop unlabelled rows before cross-validation")
+    k = default_k(protocol) if k is None else k
     config = _run_config(table, model_config, protocol, k, selection, seed, search_trials,
                          classes)
     splits = make_splits(table, protocol, k=k, seed=seed)  # refuses a bad protocol or k
@@ -318,7 +326,12 @@ def _run_fold(table: FeatureTable, i: int, train_rows: np.ndarray, test_rows: np
     if est.unit == "seizure":  # the units are seizures already
         seizure = metrics
     else:
-        _, y_s, p_s = pool_by_group(pred.y, pred.proba, pred.group, table.t_start[pred.rows])
+        groups, y_s, p_s = pool_by_group(pred.y, pred.proba, pred.group,
+                                         table.t_start[pred.rows])
+        truth = table.seizure_truth() or {}  # seed 002: a seizure is TCS when it has a tG
+        index = {c: j for j, c in enumerate(classes)}
+        y_s = np.asarray([index.get(truth.get(str(g), ""), y) for g, y in
+                          zip(groups.tolist(), y_s.tolist(), strict=True)], dtype=np.int64)
         seizure = classification_metrics(y_s, p_s, classes)
     sizes = {"train": fold_sizes(table, train_rows, classes),
              "fit": fold_sizes(table, fit_part, classes),

@@ -26,6 +26,12 @@ PROTOCOLS = ("grouped-kfold", "loso", "gestures-10fold", "leaky-kfold")
 Split = tuple[np.ndarray, np.ndarray]
 
 
+def default_k(protocol: str) -> int:
+    """Folds of ``protocol`` when none are asked for: 10 for ``gestures-10fold`` (seed 002's
+    stratified 10-fold), 5 otherwise (seed 000's patient-grouped 5-fold)."""
+    return 10 if protocol == "gestures-10fold" else 5
+
+
 def is_leaky(protocol: str) -> bool:
     """Whether results of ``protocol`` are inflated by patient leakage by design."""
     return protocol == "leaky-kfold"
@@ -83,8 +89,11 @@ def check_no_leak(splits: list[Split], groups: np.ndarray, what: str = "patient"
                 hint=f"split by {what} (protocol grouped-kfold or loso)")
 
 
-def make_splits(table: FeatureTable, protocol: str, *, k: int = 5, seed: int = 0) -> list[Split]:
-    """Folds of ``table`` for ``protocol`` (see the module docstring), checked for leakage."""
+def make_splits(table: FeatureTable, protocol: str, *, k: int | None = None,
+                seed: int = 0) -> list[Split]:
+    """Folds of ``table`` for ``protocol`` (see the module docstring), checked for leakage;
+    ``k`` defaults to :func:`default_k` (10 for ``gestures-10fold``)."""
+    k = default_k(protocol) if k is None else k
     if protocol != "loso" and k < 2:
         raise ConfigError(f"{protocol} needs k >= 2 folds, got {k}")
     rng = np.random.default_rng(seed)
@@ -109,6 +118,8 @@ def make_splits(table: FeatureTable, protocol: str, *, k: int = 5, seed: int = 0
     elif protocol == "gestures-10fold":
         unit = table.seizure_key()
         labels = _latest_labels(unit, table.label, table.t_start)
+        truth = table.seizure_truth() or {}
+        labels = {u: truth.get(u, lab) for u, lab in labels.items()}  # TCS when it has a tG
         dur = {u: float((table.t_stop[unit == u] - table.t_start[unit == u]).sum())
                for u in labels}
         if len(labels) < k:

@@ -235,6 +235,14 @@ def features_of_samples(samples: Iterable[Sample], extractor: Extractor, *, batc
     )
 
 
+def event_times(manifest: Manifest, recording_id: str) -> dict[str, dict[str, Any]]:
+    """Onset, offset, generalisation (seconds) and label of each event of a recording, kept
+    with its features: a seizure's class is whether it has a ``tG`` (seed 002), whatever
+    snippets were sampled from it."""
+    return {e.id: {"t0": e.t0, "t1": e.t1, "tG": e.tG, "label": e.label}
+            for e in manifest.events_of(recording_id)}
+
+
 def shard_is_current(path: Path, key: str) -> bool:
     """``True`` when ``path`` is a complete shard made with provenance key ``key``."""
     if not path.exists():
@@ -298,7 +306,8 @@ def extract_manifest(
             samples = iter_samples(manifest, plan, config, extractor.input_spec,
                                    windows=options.windows, stride=options.stride)  # type: ignore[arg-type]
             table = features_of_samples(samples, extractor, batch_size=options.batch_size,
-                                        attrs={**attrs, "plan": plan.to_dict()})
+                                        attrs={**attrs, "plan": plan.to_dict(),
+                                               "events": event_times(manifest, rid)})
             write_features(path, table)
         except (IctalError, KeyError, OSError, ValueError) as err:
             report.failed(rid, err)

@@ -13,7 +13,8 @@ Layout of a shard (N samples, T timesteps, F features)::
     /start_frame /stop_frame                      (N,) int64, source frames [start, stop)
     /fps /t_start /t_stop                         (N,) float64 (frames/s, seconds)
     attrs["provenance"]   JSON: backbone, weights sha256, input spec, preprocessing config and
-                          plan, package versions, creation time
+                          plan, the recording's events (``events``: id -> t0, t1, tG, label;
+                          merged over the shards of a store), package versions, creation time
     attrs["format"]       "ictal-features/1"
 """
 
@@ -133,6 +134,11 @@ def read_features(path: Path | str) -> FeatureTable:
             raise FeatureStoreError(f"{path}: shards have different feature shapes {shapes}")
         table = FeatureTable.concat([t for t in tables if len(t)] or tables[:1])
         table.attrs["shards"] = [p.name for p in shards]
+        events = [t.attrs.get("events") for t in tables]
+        if all(isinstance(e, dict) for e in events):  # every shard's events, merged
+            table.attrs["events"] = {k: v for e in events for k, v in e.items()}
+        else:  # a shard written before events were stored: none rather than some
+            table.attrs.pop("events", None)
         return table
     if not path.exists():
         raise FeatureStoreError(f"{path}: no such feature file or store",

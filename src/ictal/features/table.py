@@ -63,6 +63,25 @@ class FeatureTable:
         return np.where(self.event != "", self.event,
                         "rec:" + self.recording.astype(object)).astype(str)
 
+    def seizure_truth(self) -> dict[str, str] | None:
+        """Each seizure's class by seed 002's definition: ``temporal.generalised_label`` (TCS)
+        when the event has a ``tG``, else ``temporal.focal_label`` (FOS) - whichever snippets
+        were sampled from it (with TSN sampling a tonic-clonic seizure may have none after
+        ``tG``). Keys are event ids (:meth:`seizure_key`).
+
+        Only for features labelled by Eq. 1 (``temporal.label_rule: gestures``) whose store
+        kept the events' times (``attrs["events"]``, written by ``ictal extract``); ``None``
+        otherwise (the rows' own labels then decide).
+        """
+        temporal = (self.attrs.get("preprocess") or {}).get("temporal") or {}
+        events = self.attrs.get("events")
+        if temporal.get("label_rule") != "gestures" or not isinstance(events, dict):
+            return None
+        focal = str(temporal.get("focal_label", "FOS"))
+        generalised = str(temporal.get("generalised_label", "TCS"))
+        return {str(k): generalised if v.get("tG") is not None else focal
+                for k, v in events.items()}
+
     def subset(self, index: np.ndarray) -> FeatureTable:
         """Rows selected by an integer or boolean index, same attrs."""
         kw = {f.name: getattr(self, f.name)[index] for f in fields(self) if f.name != "attrs"}

@@ -3,12 +3,13 @@
 A *seizure* is one event seen from one view; its *snippets* are the feature rows of that event
 and view ordered by time. A snippet's label follows Eq. 1 - the rule lives in
 :func:`ictal.preprocess.temporal.gestures_label`, applied when the samples are cut, so the rows
-arrive labelled - and the seizure label is positive when the event generalises, i.e. when any
-of its snippets is labelled positive.
+arrive labelled - and the seizure label is TCS when the event has a ``tG`` (seed 002), read from
+the events the feature store keeps (:meth:`~ictal.features.table.FeatureTable.seizure_truth`).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from ictal.models.base import TorchSequenceClassifier, Unit, Units, torch_thread
 from ictal.models.config import ModelConfig, TrainConfig
 from ictal.models.loop import EpochCallback, History, train_loop
 from ictal.models.losses import class_weights, probabilities, weighted_loss
+
+log = logging.getLogger(__name__)
 
 
 def tsn_indices(n_snippets: int, n_segments: int, gamma: float | None,
@@ -46,6 +49,25 @@ def tsn_indices(n_snippets: int, n_segments: int, gamma: float | None,
         u = rng.beta(gamma, gamma, size=n_segments)
     pos = edges[:-1] + u * (edges[1:] - edges[:-1])
     return np.clip(np.floor(pos).astype(np.int64), 0, n_snippets - 1)
+
+
+def generalisation_ratios(events: dict[str, dict[str, Any]]) -> np.ndarray:
+    """``r = (tG - t0) / (t1 - t0)`` of every event with a ``tG`` (seed 002 §2.2: 0.56 ± 0.18
+    over its 77 TCS), from the ``{id: {t0, t1, tG}}`` a feature store keeps
+    (``attrs["events"]``); ``(n_TCS,)`` float64."""
+    r = [(e["tG"] - e["t0"]) / (e["t1"] - e["t0"]) for e in events.values()
+         if e.get("tG") is not None and e["t1"] > e["t0"]]
+    return np.asarray(r, dtype=np.float64)
+
+
+def min_segments(r_max: float) -> int:
+    """Seed 002 §3.2: the fewest TSN segments whose last segment lies wholly after ``tG`` (so
+    a snippet after ``tG`` is sampled, whatever the draw) in every seizure whose generalisation
+    ratio is at most ``r_max``: ``ceil(1 / (1 - r_max))`` (r_max 0.93 -> 15)."""
+    if not 0 <= r_max < 1:
+        raise ValueError(f"r_max must lie in [0, 1), got {r_max}")
+    # a hair of tolerance: 1 / (1 - 0.75) must be 4, not 4.000000000000001
+    return max(1, math.ceil(1.0 / (1.0 - r_max) - 1e-9))
 
 
 def pooled_features(features: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -82,11 +104,20 @@ class Seizures:
 def seizure_sequences(table: FeatureTable, *, positive: str, negative: str) -> Seizures:
     """Group a table's rows into seizures (event, view) ordered by ``t_start``.
 
-    Rows without an event are grouped by recording. The seizure label is ``positive`` when
-    any of its rows is labelled ``positive`` (the event generalises), else ``negative``.
+    Rows without an event are grouped by recording. The seizure label is seed 002's: TCS when
+    the event has a ``tG`` (:meth:`FeatureTable.seizure_truth`, for Eq. 1 features whose store
+    kept the events); without that record, ``positive`` when any of its rows is labelled
+    ``positive``, else ``negative`` (a warning says so for Eq. 1 features).
     """
     pooled = pooled_features(table.features, table.mask)
     unit = table.seizure_key()
+    truth = table.seizure_truth() or {}
+    missing = sorted({u for u in unit.tolist() if u not in truth})
+    if missing and (table.attrs.get("preprocess") or {}).get("temporal", {}).get(
+            "label_rule") == "gestures":
+        log.warning("%d seizure(s) (%s) without a stored tG: labelled %s when any snippet is; "
+                    "extract the features again (a new store) to keep the events' times",
+                    len(missing), ", ".join(missing[:3]), positive)
     keys: dict[tuple[str, str], list[int]] = {}
     for i, (u, v) in enumerate(zip(unit.tolist(), table.view.tolist(), strict=True)):
         keys.setdefault((u, v), []).append(i)
@@ -100,7 +131,10 @@ def seizure_sequences(table: FeatureTable, *, positive: str, negative: str) -> S
         vw.append(v)
         pat.append(table.patient[index[0]])
         rec.append(table.recording[index[0]])
-        lab.append(positive if np.any(table.label[index] == positive) else negative)
+        if u in truth:
+            lab.append(truth[u])
+        else:
+            lab.append(positive if np.any(table.label[index] == positive) else negative)
         dur.append(float(table.t_stop[index].max() - table.t_start[index].min()))
     return Seizures(seqs, np.asarray(ev, dtype=str), np.asarray(vw, dtype=str),
                     np.asarray(pat, dtype=str), np.asarray(rec, dtype=str),

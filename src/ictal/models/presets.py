@@ -66,9 +66,11 @@ PRESET_TABLE: tuple[Preset, ...] = (
            "i3d-head", {"dropout": 0.5, "loss": "cce",
                         "train": {"epochs": 2000, "batch_size": 500, "optimizer": "sgd",
                                   "lr": 1e-2, "momentum": 0.9}}),
-    Preset("gestures", "snippet classifier, weighted BCE, 400 epochs (GESTURES, seed 002)",
+    Preset("gestures", "snippet classifier, weighted BCE, AdamW, 400 epochs (GESTURES, "
+           "seed 002)",
            "gestures-snippet", {"loss": "bce", "dropout": 0.0,
                                 "train": {"epochs": 400, "batch_size": 1024, "lr": 1e-3,
+                                          "optimizer": "adamw", "weight_decay": 1e-2,
                                           "select_on": "loss"}}),
     Preset("gestures-seizure", "BLSTM over 16 TSN segments per seizure (GESTURES, seed 002)",
            "gestures-seizure", {"loss": "bce", "n_segments": 16, "gamma": 2.0,
