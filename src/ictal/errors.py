@@ -27,13 +27,14 @@ class ConfigError(IctalError):
 class ManifestError(IctalError):
     """A dataset manifest has problems; ``problems`` lists every one of them."""
 
-    def __init__(self, path: Path | str, problems: list[str]) -> None:
+    def __init__(self, path: Path | str, problems: list[str], *,
+                 hint: str | None = None, what: str = "the manifest") -> None:
         self.path = Path(path)
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(
-            f"{self.path}: {len(self.problems)} problem(s) in the manifest:\n{lines}",
-            hint="fix the rows named above; `ictal manifest check PATH` re-checks the file",
+            f"{self.path}: {len(self.problems)} problem(s) in {what}:\n{lines}",
+            hint=hint or "fix the rows named above; `ictal manifest check PATH` re-checks the file",
         )
 
 

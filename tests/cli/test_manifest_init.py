@@ -58,3 +58,36 @@ def test_input_errors_and_failed_files(tmp_path: Path, ictal) -> None:
     assert "manifest init: 1 done, 0 skipped, 1 failed" in text and "broken.mpg" in text
     assert [r["id"] for r in yaml.safe_load((tmp_path / "m.yaml").read_text())[
         "recordings"]] == ["good"]
+
+
+def test_a_seizure_log_labels_the_folder_and_round_trips(tmp_path: Path, ictal) -> None:
+    videos = tmp_path / "videos"
+    write_clip(videos / "P01" / "night.mp4", "libx264", "mp4", "yuv420p", n=50, fps=25)
+    write_clip(videos / "P02" / "day.avi", "mpeg4", "avi", "yuv420p", n=60, fps=30)
+    log = tmp_path / "log.csv"
+    log.write_text("file,label,onset,offset\nnight.mp4,FLE,0.4,1.6\nP02/day.avi,TLE,0:00.5,0:01.9\n")
+    out = tmp_path / "work" / "manifest.yaml"
+    made = ictal("manifest", "init", videos, "--out", out, "--events", log)
+    assert made.code == 0, made.text
+    assert "2 event(s) of FLE, TLE" in _err(made.out)
+    data = yaml.safe_load(out.read_text())
+    assert data["labels"] == ["FLE", "TLE"]
+    assert [(e["recording"], e["t0"], e["t1"]) for e in data["events"]] == [
+        ("P01-night", 0.4, 1.6), ("P02-day", 0.5, 1.9)]
+    assert ictal("manifest", "check", out, "--allow-outside-root").code == 0
+    # the events back as a log, and that log makes the same manifest
+    back = ictal("manifest", "events", out, "--out", tmp_path / "back.csv",
+                 "--allow-outside-root")
+    assert back.code == 0 and "2 event(s) of 2 recording(s)" in _err(back.out)
+    again = ictal("manifest", "init", videos, "--out", tmp_path / "again.yaml", "--events",
+                  tmp_path / "back.csv")
+    assert again.code == 0, again.text
+    assert yaml.safe_load((tmp_path / "again.yaml").read_text())["events"] == data["events"]
+    # a log with problems: all named, nothing written, exit 2
+    log.write_text("file,label,onset,offset\nnight.mp4,FLE,1.6,0.4\nnone.mp4,TLE,0,1\n")
+    bad = ictal("manifest", "init", videos, "--out", tmp_path / "bad.yaml", "--events", log)
+    assert bad.code == 2
+    text = _err(bad.err)
+    assert "2 problem(s) in the seizure log" in text and "line 2: offset" in text
+    assert "line 3: file 'none.mp4' names no readable video" in text
+    assert not (tmp_path / "bad.yaml").exists()

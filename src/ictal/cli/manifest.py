@@ -18,6 +18,7 @@ def register(app: typer.Typer) -> None:
                              "and summarise.", no_args_is_help=True)
     group.command("init")(init)
     group.command("check")(check)
+    group.command("events")(events)
     app.add_typer(group, name="manifest")
 
 
@@ -34,14 +35,21 @@ def init(
         "auto", help="Stream kind of the videos: rgb, ir, or auto (grey frames ir, colour "
                      "frames rgb)."),
     name: str | None = typer.Option(None, help="Dataset name (default: the folder's name)."),
+    events: Path | None = typer.Option(
+        None, "--events", metavar="LOG.csv", exists=True, dir_okay=False,
+        help="Seizure log: a CSV table with columns file (or recording), label, onset, "
+             "offset [, generalisation, seizure_types, semiology, id]; times in seconds from "
+             "the video's start or [hh:]mm:ss. Its rows become the manifest's events."),
     force: bool = typer.Option(False, "--force", help="Replace an existing manifest file."),
 ) -> None:
     """Write a manifest of every MP4 / MPG / AVI / MKV / ASF / WMV (and M4V, MOV, MPEG) file
     under FOLDER, one recording per file, probing each header for fps, size and frames.
 
     Recording ids are the files' paths under FOLDER without suffix (folders joined with
-    '-'). The manifest has no labels and no events: it serves `ictal preprocess`, `ictal
-    extract --windows sliding` and `ictal predict` as it is; add events to train on it.
+    '-'). Without --events the manifest has no labels and no events: it serves `ictal
+    preprocess`, `ictal extract --windows sliding` and `ictal predict` as it is; with a seizure
+    log it trains models too (a log with any problem is refused whole, every problem listed,
+    exit 2).
     Files that cannot be read are listed; the run then ends with exit code 1 (the manifest
     holds the others).
     """
@@ -57,7 +65,7 @@ def init(
                                                         "another --out")
     console = Console()
     scan = manifest_from_folder(folder, out.parent, patient_from=patient_from,
-                                kind=kind, name=name)  # type: ignore[arg-type]
+                                kind=kind, name=name, events=events)  # type: ignore[arg-type]
     batch = BatchReport("manifest init")
     failed = dict(scan.failed)
     for path in scan.files:
@@ -70,8 +78,10 @@ def init(
         save_manifest(scan.manifest, out)
         m = scan.manifest
         kinds = sorted({s.kind for r in m.recordings for s in r.streams})
+        labelled = (f"{len(m.events)} event(s) of {', '.join(m.labels)}" if m.events
+                    else "no events yet")
         console.print(f"{out}: {len(m.recordings)} recording(s) of {len(m.patients)} "
-                      f"patient(s), stream kind {', '.join(kinds)}; no events yet",
+                      f"patient(s), stream kind {', '.join(kinds)}; {labelled}",
                       markup=False, highlight=False, soft_wrap=True)
         if any(s.path.startswith("../") for r in m.recordings for s in r.streams):
             console.print("the videos lie outside the manifest's folder: pass "
@@ -126,3 +136,27 @@ def check(
         f"{summary['events']} events ({summary['event_seconds']:.1f} s), {summary['mois']} MOIs"
         + (f", {rec_s:.1f} s of recordings" if rec_s is not None else "")
     )
+
+
+def events(
+    path: Path = typer.Argument(..., help="manifest.yaml whose events to write."),
+    out: Path = out_file(Path("seizure-log.csv"), "--out", "-o",
+                         help="CSV file to write (the seizure-log format of `manifest init "
+                              "--events`)."),
+    outside_root: bool = allow_outside_root(),
+) -> None:
+    """Write a manifest's events as a seizure log (CSV): one row per event with its
+    recording, the recording's first video file, label, onset, offset, generalisation,
+    seizure types, semiology and id. `ictal manifest init FOLDER --events` reads it back, so
+    the events can be edited in a spreadsheet."""
+    from ictal.fsutil import write_text_atomic
+    from ictal.manifest import load_manifest
+    from ictal.manifest.seizurelog import seizure_log_text
+
+    manifest = load_manifest(path, check_files=False, allow_outside_root=outside_root)
+    files = {r.id: r.streams[0].path for r in manifest.recordings}
+    rows = [e.model_dump(exclude={"meta"}) for e in manifest.events]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out, seizure_log_text(rows, files))
+    Console().print(f"{out}: {len(rows)} event(s) of {len(manifest.recordings)} recording(s)",
+                    markup=False, highlight=False, soft_wrap=True)

@@ -4,7 +4,9 @@ Every MP4 / M4V / MOV / MPG / MPEG / AVI / MKV / ASF / WMV file under the folder
 hidden files and folders skipped) becomes a recording with one stream whose frame rate, size
 and frame count come from its header (:func:`ictal.io.probe`: no decoding beyond the first
 frame). The manifest has no labels and no events: it serves ``ictal preprocess``, ``ictal
-extract --windows sliding`` and ``ictal predict`` as it is, and events can be added later.
+extract --windows sliding`` and ``ictal predict`` as it is; with a seizure log (a CSV table,
+see :mod:`ictal.manifest.seizurelog`) its events and labels come from the log, and the manifest
+trains models.
 
 Ids (letters, digits, ``_``, ``-``, ``.``; any other character becomes ``_``):
 
@@ -32,6 +34,7 @@ from typing import Any, Literal
 from ictal.errors import ConfigError, IctalError
 from ictal.manifest.io import parse_manifest
 from ictal.manifest.schema import Manifest
+from ictal.manifest.seizurelog import event_rows, read_seizure_log
 
 #: Suffixes of the video files a folder scan takes (case-insensitive).
 FOLDER_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".mpg", ".mpeg", ".avi", ".mkv", ".asf",
@@ -114,7 +117,8 @@ def _recording_ids(files: list[Path], folder: Path) -> dict[Path, str]:
 
 def manifest_from_folder(folder: Path | str, manifest_dir: Path | str, *,
                          patient_from: str | None = None, kind: FolderKind = "auto",
-                         name: str | None = None) -> FolderScan:
+                         name: str | None = None,
+                         events: Path | str | None = None) -> FolderScan:
     """Scan ``folder`` for videos and build a manifest of them (nothing is written).
 
     Args:
@@ -125,6 +129,8 @@ def manifest_from_folder(folder: Path | str, manifest_dir: Path | str, *,
             module docstring); default: the parent folder's name.
         kind: ``rgb``, ``ir`` or ``auto`` (from each file's header).
         name: the manifest's name (default: the folder's name).
+        events: a seizure log (CSV, :mod:`ictal.manifest.seizurelog`) naming the files under
+            ``folder``: the manifest's events, and its labels in the order they first appear.
 
     Returns:
         The manifest of the files that could be probed, and the files that could not (a file
@@ -133,6 +139,7 @@ def manifest_from_folder(folder: Path | str, manifest_dir: Path | str, *,
     Raises:
         ConfigError: ``folder`` is not a folder, holds no video file, or ``patient_from`` is
             not a regular expression.
+        ManifestError: the seizure log has problems (all of them listed).
     """
     from ictal.io import probe  # PyAV is imported only when files are probed
 
@@ -153,6 +160,8 @@ def manifest_from_folder(folder: Path | str, manifest_dir: Path | str, *,
     ids = _recording_ids(files, folder)
     patients: list[str] = []
     recordings: list[dict[str, Any]] = []
+    names: dict[str, str] = {}  # path under the folder -> recording id
+    durations: dict[str, float | None] = {}
     for path in files:
         try:
             patient = patient_of(path, folder, pattern)
@@ -166,12 +175,17 @@ def manifest_from_folder(folder: Path | str, manifest_dir: Path | str, *,
         recordings.append({"id": ids[path], "patient": patient, "streams": [{
             "kind": stream_kind, "path": Path(rel).as_posix(), "fps": str(info.fps),
             "width": info.width, "height": info.height, "n_frames": info.n_frames}]})
+        names[path.relative_to(folder).as_posix()] = ids[path]
+        durations[ids[path]] = (float(info.n_frames / info.fps)
+                                if info.n_frames and info.fps else None)
         if patient not in patients:
             patients.append(patient)
+    log = read_seizure_log(events, files=names, durations=durations) if events else []
     if recordings:
-        data = {"name": name if name is not None else folder.resolve().name, "labels": [],
+        data = {"name": name if name is not None else folder.resolve().name,
+                "labels": list(dict.fromkeys(row.label for row in log)),
                 "patients": [{"id": p} for p in patients], "recordings": recordings,
-                "events": [], "mois": []}
+                "events": event_rows(log), "mois": []}
         # every file was just probed: validate the rows, not the files again
         scan.manifest = parse_manifest(data, source=str(manifest_dir / "manifest.yaml"),
                                        root=manifest_dir.resolve(), check_files=False,
