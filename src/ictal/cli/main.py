@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "ictal.cli.features",
     "ictal.cli.learn",
     "ictal.cli.serve",
+    "ictal.cli.monitor",
 )
 
 err_console = Console(stderr=True)

@@ -1,0 +1,168 @@
+"""From per-window probabilities to alarms: raised and cleared with hysteresis, with a reason.
+
+A window's **seizure score** is the sum of the probabilities of the seizure classes (every
+label of the bundle but the background ones, ``NE`` by default: the phantom's and seed 000's
+non-epileptic rest). Two rules, both per bed and deterministic functions of the window
+sequence (a restarted monitor rebuilds the state by replaying its journal):
+
+* ``k-of-n`` (default ``2`` of ``3`` at ``0.5``): raised when at least ``k`` of the last ``n``
+  assessable windows score ``>= threshold``; cleared when none of the last ``n`` does.
+* ``evidence``: the summed probability over time that the skeleton detector's author advises
+  (a CUSUM): ``E <- max(0, E + score - baseline)`` per window; raised when ``E >= threshold``,
+  cleared when ``E`` has been ``0`` for ``n`` windows. ``baseline`` is the score an ordinary
+  window may reach without accumulating.
+
+A window that is not assessable (a frame gap, the camera covered, lights switching, compute
+dropped it) leaves the state as it is: it neither raises nor clears. The alarm names the class
+with the highest mean probability over the windows that raised it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ictal.errors import ConfigError
+
+Rule = Literal["k-of-n", "evidence"]
+
+
+@dataclass(frozen=True)
+class AlarmConfig:
+    """How a bed's windows become alarms (module docstring).
+
+    Attributes:
+        rule: ``k-of-n`` or ``evidence``.
+        threshold: a window's score threshold (``k-of-n``) or the evidence to raise
+            (``evidence``, in summed probability).
+        k, n: windows (``k-of-n``); ``n`` is also the quiet windows that clear ``evidence``.
+        baseline: the score that does not accumulate (``evidence``).
+        background: labels that are not seizures.
+    """
+
+    rule: Rule = "k-of-n"
+    threshold: float = 0.5
+    k: int = 2
+    n: int = 3
+    baseline: float = 0.3
+    background: tuple[str, ...] = ("NE",)
+
+    def __post_init__(self) -> None:
+        if self.rule not in ("k-of-n", "evidence"):
+            raise ConfigError(f"alarm rule {self.rule!r} is not known",
+                              hint="use k-of-n:K/N@THRESHOLD or evidence:THRESHOLD@BASELINE")
+        if not 1 <= self.k <= self.n:
+            raise ConfigError(f"alarm rule {self.k} of {self.n}: k must lie in 1..n",
+                              hint="e.g. k-of-n:2/3@0.5")
+        if self.threshold <= 0:
+            raise ConfigError(f"alarm threshold {self.threshold} must be positive")
+
+    @classmethod
+    def parse(cls, text: str, background: Sequence[str] = ("NE",)) -> AlarmConfig:
+        """``k-of-n:2/3@0.5`` or ``evidence:1.5@0.3`` (threshold @ baseline, optional
+        ``/N`` quiet windows: ``evidence:1.5@0.3/3``)."""
+        rule, _, rest = text.partition(":")
+        try:
+            if rule == "k-of-n":
+                kn, _, thr = rest.partition("@")
+                k, _, n = kn.partition("/")
+                return cls("k-of-n", float(thr or 0.5), int(k or 2), int(n or 3),
+                           background=tuple(background))
+            if rule == "evidence":
+                thr, _, tail = rest.partition("@")
+                base, _, n = tail.partition("/")
+                return cls("evidence", float(thr or 1.5), 1, int(n or 3), float(base or 0.3),
+                           tuple(background))
+        except ValueError as err:
+            raise ConfigError(f"alarm rule {text!r}: {err}",
+                              hint="use k-of-n:K/N@THRESHOLD or evidence:THRESHOLD@BASELINE"
+                              ) from err
+        raise ConfigError(f"alarm rule {text!r} is not known",
+                          hint="use k-of-n:K/N@THRESHOLD or evidence:THRESHOLD@BASELINE")
+
+    def describe(self) -> str:
+        if self.rule == "k-of-n":
+            return f"k-of-n:{self.k}/{self.n}@{self.threshold:g}"
+        return f"evidence:{self.threshold:g}@{self.baseline:g}/{self.n}"
+
+
+def seizure_columns(labels: Sequence[str], background: Sequence[str]) -> list[int]:
+    """Columns of the seizure classes (every label not in ``background``)."""
+    cols = [i for i, label in enumerate(labels) if label not in background]
+    if not cols or len(cols) == len(labels):
+        raise ConfigError(
+            f"the model's labels {list(labels)} with background {list(background)} leave "
+            f"{'no seizure class' if not cols else 'no background class'}",
+            hint="a monitoring bundle needs a background class (--background names it) and at "
+                 "least one seizure class")
+    return cols
+
+
+@dataclass
+class AlarmState:
+    """The running state of one bed's rule (rebuilt by replaying windows)."""
+
+    config: AlarmConfig
+    labels: list[str]
+    active: bool = False
+    count: int = 0  # alarms raised so far (names the next one)
+    evidence: float = 0.0
+    quiet: int = 0
+    recent: deque[float] = field(default_factory=deque)
+    raised_probs: list[list[float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.columns = seizure_columns(self.labels, self.config.background)
+
+    def score(self, probs: Sequence[float]) -> float:
+        """The window's seizure score: summed seizure-class probability."""
+        return float(sum(probs[i] for i in self.columns))
+
+    def update(self, window: dict[str, Any]) -> dict[str, Any] | None:
+        """Take one journaled window (time order); return the alarm change it causes
+        (``{"action": "raised" | "cleared", ...}``) or ``None``."""
+        if window.get("state") != "scored":
+            return None
+        probs = window["probs"]
+        s = self.score(probs)
+        cfg = self.config
+        if cfg.rule == "k-of-n":
+            self.recent.append(s)
+            while len(self.recent) > cfg.n:
+                self.recent.popleft()
+            hits = sum(x >= cfg.threshold for x in self.recent)
+            raise_now = not self.active and hits >= cfg.k
+            clear_now = self.active and hits == 0
+            why = f"{hits} of the last {len(self.recent)} windows scored >= {cfg.threshold:g}"
+        else:
+            self.evidence = max(0.0, self.evidence + s - cfg.baseline)
+            self.quiet = self.quiet + 1 if self.evidence == 0 else 0
+            raise_now = not self.active and self.evidence >= cfg.threshold
+            clear_now = self.active and self.quiet >= cfg.n
+            why = (f"summed evidence {self.evidence:.2f} >= {cfg.threshold:g}" if raise_now
+                   else f"no evidence for {self.quiet} windows")
+        if self.active:
+            self.raised_probs.append(list(probs))
+        if raise_now:
+            self.active = True
+            self.count += 1
+            self.raised_probs = [list(probs)]
+            return {"action": "raised", "number": self.count, "label": self._label(),
+                    "score": s, "reason": why}
+        if clear_now:
+            self.active = False
+            label = self._label()
+            return {"action": "cleared", "number": self.count, "label": label, "score": s,
+                    "reason": why if cfg.rule == "evidence"
+                    else f"none of the last {len(self.recent)} windows scored >= "
+                         f"{cfg.threshold:g}"}
+        return None
+
+    def _label(self) -> str:
+        if not self.raised_probs:
+            return self.labels[self.columns[0]]
+        means = [sum(p[i] for p in self.raised_probs) / len(self.raised_probs)
+                 for i in self.columns]
+        return self.labels[self.columns[max(range(len(means)), key=means.__getitem__)]]
