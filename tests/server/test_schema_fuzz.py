@@ -113,7 +113,7 @@ def _seed(app: Any) -> dict[str, list[int]]:
     ds = _login(app, "fz_ds")
     for rid in ids["recording"][:2]:
         run = ds.post(f"/api/recordings/{rid}/model-runs", json={
-            "format": "ictal-predictions/1", "recording": "rec-1",
+            "format": "ictal-predictions/1", "recording": f"rec-{rid}",
             "model": {"name": "lstm", "bundle_sha256": "ab" * 32},
             "labels": ["FLE", "TLE"], "decision": {"label": "FLE", "probs": [0.6, 0.4]},
             "windows": [{"start_frame": 0, "stop_frame": 4, "t_start": 0.0, "t_stop": 0.4,

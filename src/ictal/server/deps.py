@@ -225,7 +225,9 @@ def require_role_streaming(*roles: Role) -> Callable[[User], Awaitable[User]]:
     return check
 
 
-Annotator = Annotated[User, Depends(require_role(Role.CLINICIAN, Role.ADMIN))]
-Uploader = Annotated[User, Depends(require_role_streaming(Role.CLINICIAN, Role.ADMIN))]
+Annotator = Annotated[User, Depends(require_role(Role.CLINICIAN, Role.REVIEWER, Role.ADMIN))]
+Uploader = Annotated[User, Depends(require_role_streaming(Role.CLINICIAN, Role.REVIEWER,
+                                                          Role.ADMIN))]
+Reviewer = Annotated[User, Depends(require_role(Role.REVIEWER, Role.ADMIN))]
 DataScientist = Annotated[User, Depends(require_role(Role.DATA_SCIENTIST, Role.ADMIN))]
 Admin = Annotated[User, Depends(require_role(Role.ADMIN))]

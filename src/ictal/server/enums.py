@@ -24,10 +24,12 @@ def as_stream_kind(value: str) -> StreamKind | None:
 
 
 class Role(StrEnum):
-    """What a user may do: label (clinician), export and import model runs (data scientist),
-    everything including users and clinics (admin)."""
+    """What a user may do: label (clinician), label and adjudicate between annotators into
+    the consensus layer (reviewer: a senior clinician), export and import model runs (data
+    scientist), everything including users and clinics (admin)."""
 
     CLINICIAN = "clinician"
+    REVIEWER = "reviewer"
     DATA_SCIENTIST = "data_scientist"
     ADMIN = "admin"
 

@@ -1,13 +1,24 @@
 """Labels out of the database as the manifest ictal trains from (the MLOps loop of seed 003).
 
 Patient ids are the pseudonymous codes; recordings, events and MOIs get ids ``rec-<n>``,
-``ev-<n>``, ``moi-<n>`` (``n`` = database id); stream paths are absolute server paths, so the
-manifest is used on the server where the raw files are.
+``ev-<n>``, ``moi-<n>`` (``n`` = database id). Every stream of a recording is written (its main
+stream and the depth / RGB / joints streams attached to it), with paths relative to the
+server's storage root, which the manifest names in its ``root:`` key: saved anywhere on the
+server, the manifest goes through ``ictal preprocess / extract / train / predict`` unchanged,
+without ``--allow-outside-root``.
+
+Which labels (``layers``): ``consensus`` (default) gives, per recording, the reviewer's
+consensus events, else the events of its only annotator; a recording several annotators
+labelled that no reviewer adjudicated is exported without events and listed in
+``meta.not_adjudicated``. ``all`` gives every layer. Each event carries ``meta.annotator``
+(username), ``meta.layer`` and ``meta.version``; each MOI its ``annotator``.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from fractions import Fraction
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -21,8 +32,11 @@ from ictal.manifest import (
     manifest_to_dict,
     parse_manifest,
 )
+from ictal.server import models
 from ictal.server.models import User
+from ictal.server.presenters import storage_relative
 from ictal.server.repositories.export import events_and_mois, recordings_for_export
+from ictal.server.repositories.streams import list_streams
 from ictal.server.schemas import ManifestExportRequest
 
 
@@ -30,11 +44,54 @@ def recording_manifest_id(recording_id: int) -> str:
     return f"rec-{recording_id}"
 
 
-def build_manifest(db: Session, user: User, req: ManifestExportRequest) -> Manifest:
-    """A validated :class:`~ictal.manifest.Manifest` of the requested recordings."""
+def chosen_events(events: list[models.Event], layers: str
+                  ) -> tuple[list[models.Event], list[int]]:
+    """The events an export with ``layers`` gives, and the recordings left without events
+    because several annotators labelled them and no reviewer adjudicated (module docstring)."""
+    if layers == "all":
+        return events, []
+    by_rec: dict[int, list[models.Event]] = defaultdict(list)
+    for e in events:
+        by_rec[e.recording_id].append(e)
+    out: list[models.Event] = []
+    pending: list[int] = []
+    for rid, evs in by_rec.items():
+        consensus = [e for e in evs if e.layer == "consensus"]
+        authors = {e.created_by for e in evs if e.layer != "consensus"}
+        if consensus:
+            out += consensus
+        elif len(authors) <= 1:
+            out += evs
+        else:
+            pending.append(rid)
+    keep = {e.id for e in out}
+    return [e for e in events if e.id in keep], sorted(pending)
+
+
+def _streams(rec: models.Recording, extra: list[models.RecordingStream],
+             storage: Path) -> list[Stream]:
+    main = Stream(kind=rec.kind, path=storage_relative(rec.path, storage), fps=Fraction(rec.fps),
+                  width=rec.width, height=rec.height, n_frames=rec.n_frames)
+    return [main] + [
+        Stream(kind=s.kind, path=storage_relative(s.path, storage), fps=Fraction(s.fps),
+               width=s.width, height=s.height, n_frames=s.n_frames)
+        for s in extra
+    ]
+
+
+def build_manifest(db: Session, user: User, req: ManifestExportRequest,
+                   storage: Path) -> Manifest:
+    """A validated :class:`~ictal.manifest.Manifest` of the requested recordings, its stream
+    paths relative to ``storage`` (the server's storage root, its ``root:``)."""
     recordings = recordings_for_export(db, user.clinic_ids, req)
-    events, mois = events_and_mois(db, [r.id for r in recordings])
+    all_events, all_mois = events_and_mois(db, [r.id for r in recordings])
+    events, pending = chosen_events(all_events, req.layers)
+    kept = {e.id for e in events}
+    mois = [m for m in all_mois if m.event_id in kept]
+    extra = list_streams(db, [r.id for r in recordings])
     patients = {r.patient.id: r.patient for r in recordings}
+    offsets = {r.id: {s.kind: s.offset_frames for s in extra[r.id] if s.offset_frames}
+               for r in recordings}
     manifest = Manifest(
         name=req.name,
         labels=sorted({e.label for e in events}),
@@ -46,16 +103,19 @@ def build_manifest(db: Session, user: User, req: ManifestExportRequest) -> Manif
         recordings=[
             Recording(
                 id=recording_manifest_id(r.id), patient=r.patient.code,
-                streams=[Stream(kind=r.kind, path=r.path, fps=Fraction(r.fps),
-                                width=r.width, height=r.height, n_frames=r.n_frames)],
-                meta={"server_recording_id": r.id, "clinic_id": r.clinic_id},
+                streams=_streams(r, extra[r.id], storage),
+                meta={"server_recording_id": r.id, "clinic_id": r.clinic_id}
+                | ({"stream_offsets": offsets[r.id]} if offsets[r.id] else {}),
             )
             for r in recordings
         ],
         events=[
             Event(id=f"ev-{e.id}", recording=recording_manifest_id(e.recording_id), t0=e.t0,
                   t1=e.t1, tG=e.tG, label=e.label, seizure_types=e.seizure_types,
-                  semiology=e.semiology, meta={"version": e.version})
+                  semiology=e.semiology,
+                  meta={"version": e.version, "layer": e.layer,
+                        "annotator": e.author or ""}
+                  | ({"origin": e.origin} if e.origin else {}))
             for e in events
         ],
         mois=[
@@ -64,7 +124,9 @@ def build_manifest(db: Session, user: User, req: ManifestExportRequest) -> Manif
                           annotator=m.annotator.username if m.annotator else "")
             for m in mois
         ],
-        meta={"exported_by": user.username, "source": "ictal server"},
+        meta={"exported_by": user.username, "source": "ictal server", "layers": req.layers}
+        | ({"not_adjudicated": [recording_manifest_id(i) for i in pending]} if pending else {}),
+        root_dir=str(storage),
     )
     # the same checks as `ictal manifest check` (files are on this server, checked at register)
     return parse_manifest(manifest_to_dict(manifest), source="export", check_files=False)

@@ -76,4 +76,5 @@ def run_public(run: ModelRun, n_windows: int) -> schemas.ModelRunPublic:
         model_name=run.model_name, bundle_sha256=run.bundle_sha256, model_info=run.model_info,
         labels=run.labels, decision_label=run.decision_label, decision_probs=run.decision_probs,
         n_windows=n_windows, created_by=run.created_by, created_at=run.created_at,
+        source_info=run.source_info, archived_at=run.archived_at,
     )

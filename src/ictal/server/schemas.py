@@ -248,7 +248,13 @@ class EventUpdate(_In):
         return self
 
 
+EventLayer = Literal["annotator", "consensus"]
+
+
 class EventPublic(_Out):
+    """``layer`` ``annotator``: ``author``'s own label (only they edit it); ``consensus``: a
+    reviewer's adjudication (``origin``: the events / MOIs it was taken from)."""
+
     id: int
     recording_id: int
     t0: float
@@ -261,6 +267,9 @@ class EventPublic(_Out):
     created_at: datetime
     updated_at: datetime
     version: int
+    layer: EventLayer = "annotator"
+    author: str | None = None  # username of created_by
+    origin: dict[str, Any] | None = None
 
 
 # --- vocabulary & MOIs ---------------------------------------------------------------------------
@@ -365,8 +374,34 @@ class PredictionDecision(_Body):
     probs: list[Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]]
 
 
+class PredictionSourceStream(_Body):
+    model_config = ConfigDict(extra="allow")
+
+    kind: Annotated[str, StringConstraints(max_length=16)]
+    fps: Annotated[str, StringConstraints(max_length=32)] | None = None
+    n_frames: Annotated[int, Field(ge=0, le=DB_INT_MAX)] | None = None
+    fingerprint: Annotated[str, StringConstraints(max_length=80)] | None = None
+
+
+class PredictionSource(_Body):
+    """What ``ictal predict`` ran on (``ictal.models.predict.recording_source``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    recording: Annotated[str, StringConstraints(max_length=4096)]
+    duration: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    streams: Annotated[list[PredictionSourceStream], Field(max_length=16)] = Field(
+        default_factory=list)
+
+
 class PredictionsImport(_Body):
-    """Exactly the JSON ``ictal predict`` writes (``format: ictal-predictions/1``)."""
+    """Exactly the JSON ``ictal predict`` writes (``format: ictal-predictions/1``).
+
+    It must be the prediction of the recording it is imported onto: its ``recording``
+    (``rec-<id>`` in an export of this server) must name it; ``source`` (written by ``ictal
+    predict`` on videos and manifests), when present, must match its length and one of its
+    streams' fingerprints.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -376,6 +411,7 @@ class PredictionsImport(_Body):
     labels: Annotated[list[Label], Field(min_length=1)]
     windows: Annotated[list[PredictionWindow], Field(max_length=1_000_000)]
     decision: PredictionDecision
+    source: PredictionSource | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -407,6 +443,8 @@ class ModelRunPublic(_Out):
     n_windows: int
     created_by: int | None
     created_at: datetime
+    source_info: dict[str, Any] | None = None
+    archived_at: datetime | None = None
 
 
 class PredictionPublic(_Out):
@@ -429,6 +467,11 @@ class ManifestExportRequest(_In):
     recording_ids: Annotated[list[DbId], Field(max_length=MAX_IDS)] = Field(default_factory=list)
     clinic_ids: Annotated[list[DbId], Field(max_length=MAX_IDS)] = Field(default_factory=list)
     name: Annotated[str, StringConstraints(max_length=200)] = "ictal-server-export"
+    #: ``consensus``: per recording, the reviewer's consensus events, else the events of its
+    #: only annotator; a recording labelled by several annotators and not adjudicated is
+    #: exported without events and listed in ``meta.not_adjudicated``. ``all``: every layer,
+    #: each event with ``meta.annotator`` / ``meta.layer`` (for ``ictal agreement``).
+    layers: Literal["consensus", "all"] = "consensus"
 
     @model_validator(mode="after")
     def _something(self) -> Self:
@@ -521,3 +564,107 @@ class InvalidRequest(BaseModel):
     do not fit the data (an unknown vocabulary code, an event past the end of its recording)."""
 
     detail: str | list[ValidationIssue]
+
+
+# --- team labelling: streams, layers, adjudication, agreement ------------------------------------
+StreamKindAll = Literal["rgb", "ir", "depth", "joints"]
+
+
+class StreamAttach(_In):
+    """Attach another stream (depth, RGB, joints...) of the same recording, from server storage.
+
+    Without ``offset_frames`` it must have the recording's frame rate and length; with it, this
+    stream's frame 0 is the recording's frame ``offset_frames`` and the lengths may differ.
+    A ``joints`` stream is a ``.npy`` array ``(T, J, C)``, at the recording's frame rate.
+    """
+
+    path: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+    kind: StreamKindAll
+    offset_frames: Annotated[int, Field(ge=-10**7, le=10**7)] | None = None
+
+
+class StreamPublic(_Out):
+    id: int
+    recording_id: int
+    kind: str
+    path: str  # relative to the storage root
+    fps: str
+    width: int | None
+    height: int | None
+    n_frames: int
+    offset_frames: int
+    created_at: datetime
+
+
+class ModelRunArchive(_In):
+    archived: bool
+
+
+class ConsensusCreate(_In):
+    """Adjudicate: copy ``event_id`` (of any layer) into the consensus layer, with the MOIs
+    ``moi_ids`` (of any event of the recording; default: the event's own MOIs)."""
+
+    event_id: DbId
+    moi_ids: Annotated[list[DbId], Field(max_length=MAX_IDS)] | None = None
+
+
+class AnnotatorProgress(BaseModel):
+    user_id: int | None
+    username: str
+    events: int
+    mois: int
+    last_edit: datetime | None
+
+
+class RecordingLabelling(BaseModel):
+    """Who labelled a recording, how much, and whether a reviewer adjudicated it."""
+
+    recording_id: int
+    annotators: list[AnnotatorProgress]
+    consensus_events: int
+
+
+class EventMatchPublic(BaseModel):
+    event_a: str
+    event_b: str
+    iou: float
+    onset_diff_s: float
+    offset_diff_s: float
+
+
+class PairAgreementPublic(BaseModel):
+    recording: str
+    annotator_a: str
+    annotator_b: str
+    matches: list[EventMatchPublic]
+    unmatched_a: list[str]
+    unmatched_b: list[str]
+    moi_iou: dict[str, float]
+    kappa: float | None
+    grid_points: int
+
+
+class MeanStd(BaseModel):
+    mean: float | None
+    std: float | None
+    n: int
+
+
+class AgreementSummary(BaseModel):
+    pairs: int
+    matched_events: int
+    unmatched_events: int
+    onset_abs_diff_s: MeanStd
+    offset_abs_diff_s: MeanStd
+    moi_iou: MeanStd
+    kappa: MeanStd
+    kappa_pooled: float | None
+
+
+class AgreementPublic(BaseModel):
+    """Agreement between the annotators (``ictal.manifest.agreement``); events are named
+    ``ev-<id>``, recordings ``rec-<id>`` as in an export."""
+
+    grid_s: float
+    pairs: list[PairAgreementPublic]
+    summary: AgreementSummary

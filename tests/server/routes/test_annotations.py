@@ -70,27 +70,32 @@ def test_moi_crud_vocabulary_and_annotator(world: World) -> None:
 
 
 def test_stale_version_is_409_with_current_state(world: World) -> None:
-    alice, bob = world.client("clin_a"), world.client("admin_a")
+    # the same clinician in two tabs: the stale one gets the row as it is now
+    alice, tab2 = world.client("clin_a"), world.client("clin_a")
+    bob = world.client("admin_a")
     rec = make_recording(alice)
     ev = make_event(alice, rec["id"])
     assert alice.patch(f"/api/events/{ev['id']}", json={"version": 1, "t1": 0.9}).status_code == 200
-    r = bob.patch(f"/api/events/{ev['id']}", json={"version": 1, "label": "TLE"})
+    r = tab2.patch(f"/api/events/{ev['id']}", json={"version": 1, "label": "TLE"})
     assert r.status_code == 409
     detail = r.json()["detail"]
     assert "version 1" in detail["message"] and detail["current"]["version"] == 2
     assert detail["current"]["t1"] == 0.9 and detail["current"]["label"] == "FLE"
     assert alice.get(f"/api/events/{ev['id']}").json()["label"] == "FLE"  # nothing overwritten
-    r = bob.delete(f"/api/events/{ev['id']}", params={"version": 1})
+    r = tab2.delete(f"/api/events/{ev['id']}", params={"version": 1})
     assert r.status_code == 409 and r.json()["detail"]["current"]["version"] == 2
     # MOIs the same way
     moi = alice.post(f"/api/events/{ev['id']}/mois", json={
         "region": "head", "term": "head-version", "start": 0.3, "end": 0.5}).json()
-    assert bob.patch(f"/api/mois/{moi['id']}", json={"version": 1, "end": 0.6}).status_code == 200
+    assert tab2.patch(f"/api/mois/{moi['id']}", json={"version": 1, "end": 0.6}).status_code == 200
     r = alice.patch(f"/api/mois/{moi['id']}", json={"version": 1, "start": 0.25})
     assert r.status_code == 409
     assert r.json()["detail"]["current"]["end"] == 0.6
-    assert r.json()["detail"]["current"]["annotator"] == "admin_a"
+    assert r.json()["detail"]["current"]["annotator"] == "clin_a"
     assert alice.delete(f"/api/mois/{moi['id']}", params={"version": 1}).status_code == 409
+    # another user (even an admin) never edits alice's layer: 403, nothing changed
+    assert bob.patch(f"/api/events/{ev['id']}", json={"version": 2, "t1": 0.8}).status_code == 403
+    assert bob.patch(f"/api/mois/{moi['id']}", json={"version": 2, "end": 0.4}).status_code == 403
     # patients too
     pid = rec["patient_id"]
     assert alice.patch(f"/api/patients/{pid}", json={"version": 1, "age": 35}).status_code == 200

@@ -63,15 +63,18 @@ def test_manifest_export_round_trips(world: World, tmp_path: Any) -> None:
     patient = clin.get(f"/api/patients/{rec['patient_id']}").json()
     assert data["patients"][0]["id"] == patient["code"]
     stream = data["recordings"][0]["streams"][0]
-    assert stream["path"].endswith("/ir/clip.mkv") and stream["path"].startswith("/")
+    assert stream["path"] == "ir/clip.mkv"  # relative to the storage root the manifest names
+    assert data["root"] == str(world.app.state.ictal.settings.storage)
     assert stream["n_frames"] == 12 and stream["fps"] == 10
     assert data["events"][0]["tG"] == 0.6 and data["labels"] == ["FLE"]
     assert data["mois"][0]["term"] == "oral-automatism" and data["mois"][0]["annotator"] == "clin_a"
     manifest = parse_manifest(data, check_files=True)
     save_manifest(manifest, tmp_path / "m.yaml")
-    # the export names files in the server storage, outside the folder of m.yaml
-    again = load_manifest(tmp_path / "m.yaml", allow_outside_root=True)
+    # saved anywhere, it loads without --allow-outside-root (its root: is the storage root)
+    again = load_manifest(tmp_path / "m.yaml")
     assert again.recordings[0].streams[0].path == stream["path"]
+    assert again.resolve(again.recordings[0].streams[0]).is_file()
+    assert data["events"][0]["meta"]["annotator"] == "clin_a"
     # clinicians cannot export; other clinics are not found
     assert clin.post("/api/exports/manifest", json={"clinic_ids": [world.clinic_a]}
                      ).status_code == 403

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from ictal.manifest.timing import describe, event_time_problems
 from ictal.server import schemas
 from ictal.server.db import utcnow
-from ictal.server.errors import InvalidError, NotFoundError
+from ictal.server.enums import Role
+from ictal.server.errors import ForbiddenError, InvalidError, NotFoundError
 from ictal.server.models import Event, Recording, User
 from ictal.server.presenters import event_public, snapshot
 from ictal.server.repositories.audit import add_audit
@@ -26,6 +27,22 @@ def check_event_times(rec: Recording, t0: float, t1: float, tG: float | None) ->
     problems = event_time_problems(t0, t1, tG, duration=rec.duration, recording=str(rec.id))
     if problems:
         raise InvalidError(describe(problems))
+
+
+def check_layer_owner(actor: User, ev: Event, what: str = "edit") -> None:
+    """:class:`ForbiddenError` unless ``actor`` may change ``ev`` and its MOIs: an annotator
+    event only by its author (authorship is never overwritten), a consensus event only by a
+    reviewer or an admin."""
+    if ev.layer == "consensus":
+        if actor.role not in (Role.REVIEWER, Role.ADMIN):
+            raise ForbiddenError(f"event {ev.id} is in the consensus layer: only a reviewer "
+                                 f"may {what} it")
+        return
+    if ev.created_by is not None and ev.created_by != actor.id:
+        owner = getattr(ev, "author", None) or f"user {ev.created_by}"
+        raise ForbiddenError(
+            f"event {ev.id} is {owner}'s label: you cannot {what} another annotator's layer; "
+            f"copy it into your own layer (POST /api/events/{ev.id}/copy) or add your own event")
 
 
 def create_event(db: Session, actor: User, rec: Recording, data: schemas.EventCreate) -> Event:
@@ -55,6 +72,7 @@ def get_event(db: Session, event_id: int, clinic_ids: Sequence[int]) -> Event:
 def update_event(db: Session, actor: User, ev: Event, data: schemas.EventUpdate) -> Event:
     """Apply the fields ``data`` carries; the times, merged with the row's, must still hold."""
     before = snapshot(event_public(ev))
+    check_layer_owner(actor, ev)
     check_version("event", ev.id, ev.version, data.version, before)
     changes = {f: getattr(data, f) for f in data.model_fields_set - {"version"}}
     merged = {"t0": ev.t0, "t1": ev.t1, "tG": ev.tG} | {
@@ -76,6 +94,7 @@ def update_event(db: Session, actor: User, ev: Event, data: schemas.EventUpdate)
 def delete_event(db: Session, actor: User, ev: Event, version: int) -> None:
     """Delete an event (its MOIs go with it)."""
     before = snapshot(event_public(ev))
+    check_layer_owner(actor, ev, "delete")
     check_version("event", ev.id, ev.version, version, before)
     db.delete(ev)
     flush_versioned(db, "event", ev, version, event_public)

@@ -17,6 +17,7 @@ from ictal.server.models import BodyRegion, Event, MoiAnnotation, MoiTerm, Recor
 from ictal.server.presenters import moi_public, snapshot
 from ictal.server.repositories import vocabulary
 from ictal.server.repositories.audit import add_audit
+from ictal.server.repositories.events import check_layer_owner
 from ictal.server.repositories.versioning import check_version, flush_versioned
 
 #: Loader options of MOI queries: the annotator (joined, for its username) without its clinics,
@@ -33,6 +34,7 @@ def check_moi_times(ev: Event, start: float, end: float) -> None:
 
 
 def create_moi(db: Session, actor: User, ev: Event, data: schemas.MoiCreate) -> MoiAnnotation:
+    check_layer_owner(actor, ev, "add MOIs to")
     check_moi_times(ev, data.start, data.end)
     region, term = vocabulary.region_and_term(db, data.region, data.term)
     now = utcnow()
@@ -93,8 +95,10 @@ def get_moi(db: Session, moi_id: int, clinic_ids: Sequence[int]) -> MoiAnnotatio
 
 def update_moi(db: Session, actor: User, moi: MoiAnnotation,
                data: schemas.MoiUpdate) -> MoiAnnotation:
-    """Apply the fields ``data`` carries; the updater becomes the MOI's annotator."""
+    """Apply the fields ``data`` carries; only the owner of the MOI's event may (its annotator
+    stays who created it)."""
     before = snapshot(moi_public(moi))
+    check_layer_owner(actor, moi.event)
     check_version("MOI", moi.id, moi.version, data.version, before)
     changes = {f: getattr(data, f) for f in data.model_fields_set - {"version"}}
     check_moi_times(moi.event, changes.get("start", moi.start), changes.get("end", moi.end))
@@ -107,7 +111,6 @@ def update_moi(db: Session, actor: User, moi: MoiAnnotation,
     for field in ("start", "end"):
         if field in changes:
             setattr(moi, field, changes[field])
-    moi.annotator = actor
     moi.updated_at = utcnow()
     flush_versioned(db, "MOI", moi, data.version, moi_public)
     add_audit(db, actor, "update", "moi", moi.id, moi.clinic_id, before=before,
@@ -117,6 +120,7 @@ def update_moi(db: Session, actor: User, moi: MoiAnnotation,
 
 def delete_moi(db: Session, actor: User, moi: MoiAnnotation, version: int) -> None:
     before = snapshot(moi_public(moi))
+    check_layer_owner(actor, moi.event, "delete")
     check_version("MOI", moi.id, moi.version, version, before)
     db.delete(moi)
     flush_versioned(db, "MOI", moi, version, moi_public)

@@ -9,10 +9,18 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ictal.fsutil import file_fingerprint
 from ictal.server.enums import PreviewStatus, StreamKind
 from ictal.server.errors import NotFoundError
 from ictal.server.models import Patient, Recording, User
 from ictal.server.repositories.audit import add_audit
+
+
+def _fingerprint_or_none(path: Path) -> str | None:
+    try:
+        return file_fingerprint(path)
+    except OSError:
+        return None
 
 
 def create_recording(db: Session, actor: User, patient: Patient, *, kind: StreamKind,
@@ -25,6 +33,7 @@ def create_recording(db: Session, actor: User, patient: Patient, *, kind: Stream
         duration=float(n_frames / fps), pix_fmt=pix_fmt,
         window_lo=window[0] if window else None, window_hi=window[1] if window else None,
         preview_status=PreviewStatus.PENDING, preview_progress=0.0, created_by=actor.id,
+        fingerprint=_fingerprint_or_none(path),
     )
     db.add(rec)
     db.flush()
