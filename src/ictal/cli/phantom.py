@@ -8,9 +8,10 @@ from typing import Any
 import typer
 
 from ictal.cli.options import out_folder
+from ictal.configutil import deep_merge
 from ictal.errors import ConfigError
 
-PRESETS = ("demo", "tiny", "clinic", "default")
+PRESETS = ("demo", "tiny", "clinic", "gestures", "default")
 
 
 def register(app: typer.Typer) -> None:
@@ -36,14 +37,22 @@ def phantom(
     out: Path = out_folder(..., "--out", help="Directory to write the dataset into."),
     preset: str = typer.Option("demo", help=f"Base recipe: {', '.join(PRESETS)} "
                                "('clinic' = the demo's patients under a 2D clinic camera: "
-                               "H.264 colour / night infrared, no depth; 'default' = real "
-                               "seizure durations)."),
+                               "H.264 colour / night infrared, no depth; 'gestures' = "
+                               "seed 002: FOS / TCS seizures, two cameras per bed in a "
+                               "picture-in-picture montage; 'default' = real seizure "
+                               "durations)."),
     config: Path | None = typer.Option(None, help="YAML recipe (PhantomConfig fields); "
-                                       "overrides the preset, options override it."),
+                                       "merged over the preset (a section names only the "
+                                       "fields it changes), options override it."),
     patients: int | None = typer.Option(None, help="Number of patients."),
     events_per_patient: str | None = typer.Option(
         None, help="Seizures (recordings) per patient: K or MIN,MAX."),
-    classes: str | None = typer.Option(None, help="Syndromes, e.g. FLE,TLE."),
+    classes: str | None = typer.Option(
+        None, help="Syndromes FLE,TLE (seeds 000/001) or seizure types FOS,TCS (seed 002: "
+                   "focal and focal to bilateral tonic-clonic seizures, its durations)."),
+    tcs_share: float | None = typer.Option(
+        None, "--tcs-share", min=0.0, max=1.0,
+        help="With FOS,TCS: the share of seizures that generalise (seed 002: 77/183 = 0.42)."),
     seconds: str | None = typer.Option(
         None, help="Length of the pre-ictal and of the post-ictal period (s): S or MIN,MAX."),
     duration_scale: float | None = typer.Option(
@@ -58,8 +67,9 @@ def phantom(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Generate a phantom EMU dataset: Kinect-v2-like IR / depth (and RGB) videos of patients in
-    bed, or (--preset clinic) ordinary 2D clinic video, a manifest (labels FLE, TLE, NE) and
-    per-frame ground truth. Existing complete recordings are kept (resume)."""
+    bed, or (--preset clinic) ordinary 2D clinic video, a manifest (labels FLE, TLE, NE; or
+    FOS, TCS, NE with --classes FOS,TCS / --preset gestures) and per-frame ground truth.
+    Existing complete recordings are kept (resume)."""
     import yaml
     from pydantic import ValidationError
 
@@ -84,6 +94,8 @@ def phantom(
         fields["events_per_patient"] = (int(lo), int(hi))
     if classes is not None:
         fields["classes"] = _names(classes)
+    if tcs_share is not None:
+        fields["seizure_types"] = {**(fields.get("seizure_types") or {}), "p_tcs": tcs_share}
     if seconds is not None:
         fields["pre_s"] = fields["post_s"] = _floats(seconds, "--seconds")
     for key, value in (("duration_scale", duration_scale), ("fps", fps), ("scale", scale),
@@ -98,10 +110,9 @@ def phantom(
         camera.update(frame_rates=[str(fps)], frame_rate_weights=[1.0])
         fields["clinic_camera"] = camera
     try:
-        if preset == "default":
-            cfg = PhantomConfig.model_validate(fields)
-        else:
-            cfg = getattr(PhantomConfig, preset)(**fields)
+        base = (PhantomConfig() if preset == "default" else getattr(PhantomConfig, preset)())
+        # sections merge over the preset's: `fle: {p_generalise: 0.5}` keeps its other fields
+        cfg = PhantomConfig.model_validate(deep_merge(base.model_dump(mode="python"), fields))
     except ValidationError as err:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
                              for e in err.errors())

@@ -11,6 +11,9 @@ Presets:
   ``duration_scale = 0.2``, 5 % atypical patients, 10 % generalising seizures and short
   pre/post-ictal periods, so that rendering takes about 2 minutes and the whole demo (render,
   decode, extract, cross-validate) stays within 15 minutes on 2 cores.
+* :meth:`PhantomConfig.gestures` -- seed 002's seizure types (FOS / TCS, its durations and
+  generalisation ratios, scaled by 0.1) under two clinic cameras per bed, every recording a
+  picture-in-picture montage.
 * :meth:`PhantomConfig.tiny` -- 4 patients, a few seconds each, 64x53 pixels, for tests.
 * :meth:`PhantomConfig.clinic` -- the demo's patients and seizures seen by an ordinary 2D clinic
   camera instead of the Kinect (stream ``clinic``, :class:`ClinicConfig`): H.264 MP4 at
@@ -29,8 +32,14 @@ from ictal.errors import ConfigError
 
 #: Manifest labels of the phantom, in this order (seed 000: FLE, TLE, non-epileptic).
 LABELS: tuple[str, str, str] = ("FLE", "TLE", "NE")
+#: Manifest labels of a phantom of seizure types (seed 002: focal onset seizures, focal to
+#: bilateral tonic-clonic seizures; NE for the periods before and after a seizure).
+SEIZURE_TYPE_LABELS: tuple[str, str, str] = ("FOS", "TCS", "NE")
 
-SeizureClass = Literal["FLE", "TLE"]
+#: ``FLE`` / ``TLE``: patients' syndromes (seeds 000 / 001); ``FOS`` / ``TCS``: seizure types
+#: (seed 002). A recipe's classes come from one of :data:`CLASS_SETS`.
+SeizureClass = Literal["FLE", "TLE", "FOS", "TCS"]
+CLASS_SETS: tuple[tuple[str, ...], ...] = (("FLE", "TLE"), ("FOS", "TCS"))
 #: ``ir`` / ``depth`` / ``rgb``: the Kinect's streams (and an RGB camera of the same pose);
 #: ``clinic``: the 2D clinic camera of :class:`ClinicConfig` (a recipe renders one or the other).
 StreamName = Literal["ir", "depth", "rgb", "clinic"]
@@ -99,6 +108,53 @@ class SeizureProgramme(_Model):
         if value[1] > value[0] or value[1] <= 0:
             raise ValueError(f"clonic_rate_hz {value} must be (start, end) with start >= end > 0 "
                              "(the clonic rate slows down, seed 002)")
+        return value
+
+
+class Spread(_Model):
+    """A log-normal duration: ``median`` seconds, log-scale spread ``sigma``, drawn again until
+    it falls within ``[low, high]`` (a truncated log-normal: no pile-up at the bounds)."""
+
+    median: float = Field(gt=0)
+    low: float = Field(gt=0)
+    high: float = Field(gt=0)
+    sigma: float = Field(0.7, gt=0)
+
+    @model_validator(mode="after")
+    def _inside(self) -> Spread:
+        if not self.low <= self.median <= self.high:
+            raise ValueError(f"median {self.median} must lie within [low {self.low}, "
+                             f"high {self.high}]")
+        return self
+
+
+class SeizureTypesConfig(_Model):
+    """Seed 002's seizure types, used when a recipe's classes are ``FOS`` / ``TCS``.
+
+    Patients alternate between the FLE and TLE movement repertoires (:attr:`fle`,
+    :attr:`tle` of the recipe give the focal semiology, hyperkinetic or automotor); each
+    seizure independently becomes focal to bilateral tonic-clonic with probability ``p_tcs``
+    (seed 002: 77 of 183 seizures). Durations ``t1 - t0`` are truncated log-normals with the
+    seed's median (range): FOS 53 (16, 701) s, TCS 93 (51, 1098) s, both times the recipe's
+    ``duration_scale``; they overlap, so duration alone does not give the class away. A TCS
+    generalises at ``r = (tG - t0) / (t1 - t0)`` drawn from a normal of mean ``ratio_mean``
+    and sd ``ratio_sd`` (seed 002: 0.56, 0.18) truncated to ``ratio_range`` (its largest r is
+    0.93); the tonic / clonic split and the clonic slowing come from the repertoire's
+    programme.
+    """
+
+    p_tcs: float = Field(77 / 183, ge=0, le=1)
+    fos_duration_s: Spread = Spread(median=53.0, low=16.0, high=701.0, sigma=0.8)
+    tcs_duration_s: Spread = Spread(median=93.0, low=51.0, high=1098.0, sigma=0.6)
+    ratio_mean: float = Field(0.56, gt=0, lt=1)
+    ratio_sd: float = Field(0.18, ge=0)
+    ratio_range: Range = (0.1, 0.93)
+
+    @field_validator("ratio_range")
+    @classmethod
+    def _ratio(cls, value: Range) -> Range:
+        if not 0 < value[0] <= value[1] < 1:
+            raise ValueError(f"ratio_range {value} must be (low, high) with 0 < low <= high < 1")
         return value
 
 
@@ -325,6 +381,7 @@ class PhantomConfig(_Model):
     nuisance: NuisanceConfig = NuisanceConfig()
     sensor: SensorConfig = SensorConfig()
     clinic_camera: ClinicConfig = ClinicConfig()
+    seizure_types: SeizureTypesConfig = SeizureTypesConfig()
 
     _ranges = field_validator("pre_s", "post_s")(_ordered)
 
@@ -342,6 +399,17 @@ class PhantomConfig(_Model):
             raise ValueError(f"{value} must be non-empty without repeats")
         return value
 
+    @field_validator("classes")
+    @classmethod
+    def _one_class_set(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not any(set(value) <= set(group) for group in CLASS_SETS):
+            raise ValueError(f"classes {list(value)} mix syndromes and seizure types: use "
+                             "FLE,TLE (seeds 000/001) or FOS,TCS (seed 002)")
+        if set(value) == {"FOS"} or set(value) == {"TCS"}:
+            raise ValueError("seizure types come together: classes FOS,TCS, with "
+                             "seizure_types.p_tcs the share of TCS (0 or 1 for one type)")
+        return value
+
     @model_validator(mode="after")
     def _streams_have_depth_or_ir(self) -> PhantomConfig:
         if self.width < 16 or self.height < 16:
@@ -353,16 +421,31 @@ class PhantomConfig(_Model):
         return self
 
     @property
+    def is_seizure_types(self) -> bool:
+        """The recipe's classes are seed 002's seizure types (FOS / TCS), not syndromes."""
+        return set(self.classes) <= {"FOS", "TCS"}
+
+    @property
+    def labels(self) -> tuple[str, str, str]:
+        """The manifest's and ground truth's label vocabulary (:data:`LABELS` or
+        :data:`SEIZURE_TYPE_LABELS`)."""
+        return SEIZURE_TYPE_LABELS if self.is_seizure_types else LABELS
+
+    @property
     def is_clinic(self) -> bool:
         """The recipe renders the 2D clinic camera (stream ``clinic``), not the Kinect."""
         return "clinic" in self.streams
 
     def recipe_fields(self) -> dict[str, object]:
         """The recipe as JSON-ready fields; a Kinect recipe leaves out the unused
-        ``clinic_camera`` block, so its manifests and recipe hashes are those of the code
-        before the clinic camera existed."""
-        return self.model_dump(mode="json",
-                               exclude=None if self.is_clinic else {"clinic_camera"})
+        ``clinic_camera`` block, and a recipe of syndromes the unused ``seizure_types`` one, so
+        their manifests and recipe hashes are those of the code before these blocks existed."""
+        exclude = set()
+        if not self.is_clinic:
+            exclude.add("clinic_camera")
+        if not self.is_seizure_types:
+            exclude.add("seizure_types")
+        return self.model_dump(mode="json", exclude=exclude or None)
 
     @property
     def width(self) -> int:
@@ -375,7 +458,8 @@ class PhantomConfig(_Model):
         return round(KINECT_HEIGHT * self.scale)
 
     def programme(self, cls_name: str) -> SeizureProgramme:
-        """The movement programme of ``"FLE"`` or ``"TLE"``."""
+        """The movement programme of ``"FLE"`` or ``"TLE"`` (a patient's repertoire; with
+        seizure types, patients alternate between the two)."""
         if cls_name == "FLE":
             return self.fle
         if cls_name == "TLE":
@@ -408,6 +492,24 @@ class PhantomConfig(_Model):
         sizes and frame rates, a quarter of them picture-in-picture montages."""
         base: dict[str, object] = dict(PhantomConfig.demo().model_dump(),
                                        streams=("clinic",), fps=25, name="phantom-clinic")
+        base.update(overrides)
+        return cls.model_validate(base)
+
+    @classmethod
+    def gestures(cls, **overrides: object) -> PhantomConfig:
+        """Seed 002's dataset in small: focal (FOS) and focal to bilateral tonic-clonic (TCS)
+        seizures with the seed's durations and generalisation ratios (:class:`SeizureTypesConfig`)
+        times ``duration_scale = 0.1``, one to three seizures per patient, two cameras of
+        different mounts per bed in every recording, written as the seed's picture-in-picture
+        montage (the second camera shrunk to 800/1920 of the width in the top-left corner),
+        H.264 at 30 fps, 640x360 (the seed resizes its 1920x1080 video to 320x180 before
+        anything; ``clinic_camera.sizes: [[1920, 1080]]`` renders at its size)."""
+        camera = dict(ClinicConfig().model_dump(), sizes=((640, 360),), size_weights=(1.0,),
+                      frame_rates=("30",), frame_rate_weights=(1.0,), p_montage=1.0)
+        base: dict[str, object] = dict(
+            PhantomConfig.clinic().model_dump(), classes=("FOS", "TCS"),
+            events_per_patient=(1, 3), fps=30, duration_scale=0.1, name="phantom-gestures",
+            clinic_camera=camera)
         base.update(overrides)
         return cls.model_validate(base)
 

@@ -79,18 +79,21 @@ from ictal.phantom.clinic import (
     sample_settings,
     with_bandage,
 )
-from ictal.phantom.config import LABELS, PhantomConfig
+from ictal.phantom.config import PhantomConfig
 from ictal.phantom.face import face_truth, face_truth_path, save_face_truth
 from ictal.phantom.programmes import (
+    CLONIC,
     PHASES,
     POST,
     PRE,
+    TONIC,
     Motion,
     PatientStyle,
     Timeline,
     recording_motion,
     sample_style,
     sample_timeline,
+    sample_type_timeline,
 )
 from ictal.phantom.render import (
     Buffers,
@@ -162,7 +165,9 @@ def recording_id(k: int, e: int) -> str:
 def plan_patient(cfg: PhantomConfig, k: int) -> PatientPlan:
     """Draw patient ``k`` (independent of every other patient)."""
     rng = np.random.default_rng([cfg.seed, k, 0])
-    syndrome = cfg.classes[k % len(cfg.classes)]
+    # seizure types (seed 002): patients alternate between the two focal repertoires
+    syndrome = ("FLE", "TLE")[k % 2] if cfg.is_seizure_types else cfg.classes[k % len(
+        cfg.classes)]
     scene = sample_scene(cfg, rng)
     nz = cfg.nuisance
     shape = BodyShape(height=float(rng.uniform(*nz.body_height_m)),
@@ -184,8 +189,8 @@ def script_recording(cfg: PhantomConfig, patient: PatientPlan, e: int) -> Record
     rng = np.random.default_rng([cfg.seed, patient.index, e + 1, 1])
     prog = cfg.programme(patient.syndrome)
     room = patient.room
-    tl = sample_timeline(cfg, prog, patient.style, rng,
-                         fps=None if room is None else float(room.fps))
+    sample = sample_type_timeline if cfg.is_seizure_types else sample_timeline
+    tl = sample(cfg, prog, patient.style, rng, fps=None if room is None else float(room.fps))
     motion = recording_motion(cfg, patient.style, tl, rng)
     bed = patient.scene.bed
     placement = rest_placement(patient.shape, bed.length, bed.top, bed.head_sign, rng)
@@ -254,6 +259,27 @@ def is_complete(cfg: PhantomConfig, out: Path, rec_id: str) -> bool:
 
 
 # ---- manifest ---------------------------------------------------------------------------------
+def seizure_label(cfg: PhantomConfig, syndrome: str, t_g: float | None) -> str:
+    """A seizure event's label: the patient's syndrome (FLE / TLE), or with seizure types
+    (seed 002) TCS when it generalises, else FOS."""
+    if cfg.is_seizure_types:
+        return "TCS" if t_g is not None else "FOS"
+    return syndrome
+
+
+def frame_labels(cfg: PhantomConfig, syndrome: str, phase: np.ndarray) -> np.ndarray:
+    """``(T,)`` uint8 index into ``cfg.labels`` per frame: NE before and after the seizure;
+    the syndrome during it, or with seizure types seed 002's ``y_k``: FOS before ``tG``,
+    TCS from it (the tonic and clonic phases)."""
+    labels = cfg.labels
+    if cfg.is_seizure_types:
+        ictal = np.where(np.isin(phase, (TONIC, CLONIC)), labels.index("TCS"),
+                         labels.index("FOS"))
+    else:
+        ictal = np.full(phase.shape, labels.index(syndrome))
+    return np.where(np.isin(phase, (PRE, POST)), labels.index("NE"), ictal).astype(np.uint8)
+
+
 def build_manifest(cfg: PhantomConfig, scripts: list[RecordingScript]) -> Manifest:
     """The manifest of the dataset (seed 000's structure: pre-ictal NE, seizure, post-ictal NE)."""
     patients: dict[str, Patient] = {}
@@ -295,7 +321,7 @@ def build_manifest(cfg: PhantomConfig, scripts: list[RecordingScript]) -> Manife
                 bed=f"bed-{p.id}", meta=meta))
         semiology = " -> ".join(dict.fromkeys(m.term for m in script.motion.mois))
         sz = Event(id=f"{script.id}-sz", recording=script.id, t0=tl.t0, t1=tl.t1, tG=tl.tG,
-                   label=p.syndrome,
+                   label=seizure_label(cfg, p.syndrome, tl.tG),
                    seizure_types="focal to bilateral tonic-clonic" if tl.tG is not None
                    else "focal", semiology=semiology,
                    meta={"dystonia": tl.dystonia is not None})
@@ -308,7 +334,7 @@ def build_manifest(cfg: PhantomConfig, scripts: list[RecordingScript]) -> Manife
             mois.append(MoiAnnotation(id=f"{script.id}-m{j + 1}", event=sz.id, region=m.region,
                                       term=m.term, start=round(m.start, 6), end=round(m.end, 6),
                                       annotator="phantom"))
-    return Manifest(name=cfg.name, labels=list(LABELS), patients=list(patients.values()),
+    return Manifest(name=cfg.name, labels=list(cfg.labels), patients=list(patients.values()),
                     recordings=recordings, events=events, mois=mois,
                     meta={"generator": "ictal.phantom", "config": cfg.recipe_fields()})
 
@@ -424,12 +450,11 @@ def render_recording(cfg: PhantomConfig, script: RecordingScript, out: Path, *,
     # at low resolution thin solids (fingers) can fall between pixel rays: the box also holds
     # every joint inside the frame
     patient_box = _with_points(patient_box, joints_2d, cfg.width, cfg.height)
-    label = np.where(np.isin(script.motion.phase, (PRE, POST)), LABELS.index("NE"),
-                     LABELS.index(p.syndrome)).astype(np.uint8)
+    label = frame_labels(cfg, p.syndrome, script.motion.phase)
     gt = GroundTruth(
         recording=script.id, fps=Fraction(cfg.fps), width=cfg.width, height=cfg.height,
         joint_names=JOINT_NAMES, joints_3d=joints_c.astype(np.float32),
-        joints_2d=joints_2d.astype(np.float32), labels=LABELS, label=label,
+        joints_2d=joints_2d.astype(np.float32), labels=cfg.labels, label=label,
         phase_names=PHASES, phase=script.motion.phase, patient_box=patient_box,
         bed_box=np.tile(np.array(_box(bed_box), np.int32), (T, 1)), staff_boxes=staff_boxes,
         staff_present=np.array([tr[3] for tr in tracks], bool).reshape(len(tracks), T),
@@ -538,12 +563,11 @@ def render_clinic_recording(cfg: PhantomConfig, script: RecordingScript, out: Pa
             bed_corners=cam.to_camera(room.scene.bed.corners()),
             bed_axis=bed_axis(cam, room.scene), K=cam.K, R=cam.R, t=cam.t))
     main = truths[0]
-    label = np.where(np.isin(script.motion.phase, (PRE, POST)), LABELS.index("NE"),
-                     LABELS.index(p.syndrome)).astype(np.uint8)
+    label = frame_labels(cfg, p.syndrome, script.motion.phase)
     gt = GroundTruth(
         recording=script.id, fps=room.fps, width=room.width, height=room.height,
         joint_names=JOINT_NAMES, joints_3d=main.joints_3d, joints_2d=main.joints_2d,
-        labels=LABELS, label=label, phase_names=PHASES, phase=script.motion.phase,
+        labels=cfg.labels, label=label, phase_names=PHASES, phase=script.motion.phase,
         patient_box=main.patient_box, bed_box=main.bed_box, staff_boxes=main.staff_boxes,
         staff_present=np.array([tr[3] for tr in tracks], bool).reshape(S, T),
         bed_plane=main.bed_plane, bed_corners=main.bed_corners, bed_axis=main.bed_axis,

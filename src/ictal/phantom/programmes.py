@@ -28,6 +28,7 @@ arrays, a per-frame phase code (:data:`PHASES`) and the MOI annotations generate
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -149,12 +150,65 @@ def sample_timeline(cfg: PhantomConfig, prog: SeizureProgramme, style: PatientSt
                     dur - focal - 1)
         tG, tonic_end = g / fps, c / fps
     f0, f1 = pre, pre + dur
-    dystonia = None
-    if rng.random() < prog.p_dystonia:
-        focal = (round(tG * fps) if tG is not None else f1) - f0
-        length = max(round(rng.uniform(*prog.dystonia_fraction) * focal), 1)
-        start = f0 + int(rng.integers(0, max(focal - length, 0) + 1))
-        dystonia = (start / fps, (start + length) / fps, style.side)
+    dystonia = _draw_dystonia(prog, style, rng, fps, f0, f1, tG)
+    return Timeline(fps=fps, n_frames=pre + dur + post, t0=f0 / fps, t1=f1 / fps, tG=tG,
+                    tonic_end=tonic_end, dystonia=dystonia)
+
+
+def _draw_dystonia(prog: SeizureProgramme, style: PatientStyle, rng: np.random.Generator,
+                   fps: float, f0: int, f1: int, tG: float | None,
+                   ) -> tuple[float, float, int] | None:
+    """With probability ``p_dystonia``, an arm's dystonic window inside the focal part
+    (frames ``f0`` to ``tG`` or ``f1``)."""
+    if rng.random() >= prog.p_dystonia:
+        return None
+    focal = (round(tG * fps) if tG is not None else f1) - f0
+    length = max(round(rng.uniform(*prog.dystonia_fraction) * focal), 1)
+    start = f0 + int(rng.integers(0, max(focal - length, 0) + 1))
+    return (start / fps, (start + length) / fps, style.side)
+
+
+def _truncated(draw: Callable[[], float], low: float, high: float) -> float:
+    """A draw within ``[low, high]``: ``draw()`` again until one falls inside (the last
+    one clipped after 1000 tries)."""
+    x = draw()
+    for _ in range(1000):
+        if low <= x <= high:
+            return x
+        x = draw()
+    return min(max(x, low), high)
+
+
+def sample_type_timeline(cfg: PhantomConfig, prog: SeizureProgramme, style: PatientStyle,
+                         rng: np.random.Generator, *, fps: float | None = None) -> Timeline:
+    """A recording of seed 002's seizure types (:class:`SeizureTypesConfig`): TCS with
+    probability ``p_tcs``; the duration ``t1 - t0`` from the type's truncated log-normal times
+    ``duration_scale``; a TCS generalises at ``r (t1 - t0)`` after onset, ``r`` from a
+    truncated normal; tonic / clonic split and dystonia from the repertoire's ``prog``.
+    Times are quantised to frames of ``fps`` (default ``cfg.fps``)."""
+    fps = cfg.fps if fps is None else fps
+    st = cfg.seizure_types
+
+    def q(seconds: float) -> int:
+        return max(1, round(seconds * fps))
+
+    pre = q(rng.uniform(*cfg.pre_s))
+    tcs = bool(rng.random() < st.p_tcs)
+    spread = st.tcs_duration_s if tcs else st.fos_duration_s
+    seconds = _truncated(lambda: float(rng.lognormal(np.log(spread.median), spread.sigma)),
+                         spread.low, spread.high)
+    dur = max(q(seconds * cfg.duration_scale), 4)
+    post = q(rng.uniform(*cfg.post_s))
+    tG = tonic_end = None
+    if tcs:
+        r = _truncated(lambda: float(rng.normal(st.ratio_mean, st.ratio_sd)), *st.ratio_range)
+        focal = min(max(round(r * dur), 1), dur - 2)
+        g = pre + focal
+        c = g + min(max(round(rng.uniform(*prog.tonic_fraction) * (dur - focal)), 1),
+                    dur - focal - 1)
+        tG, tonic_end = g / fps, c / fps
+    f0, f1 = pre, pre + dur
+    dystonia = _draw_dystonia(prog, style, rng, fps, f0, f1, tG)
     return Timeline(fps=fps, n_frames=pre + dur + post, t0=f0 / fps, t1=f1 / fps, tG=tG,
                     tonic_end=tonic_end, dystonia=dystonia)
 
