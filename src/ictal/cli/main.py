@@ -27,8 +27,10 @@ COMMAND_MODULES = (
     "ictal.cli.preprocess",
     "ictal.cli.backbones",
     "ictal.cli.landmarks",
+    "ictal.cli.keypoints",
     "ictal.cli.features",
     "ictal.cli.learn",
+    "ictal.cli.explain",
     "ictal.cli.serve",
     "ictal.cli.monitor",
 )

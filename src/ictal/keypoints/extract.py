@@ -1,0 +1,135 @@
+"""``ictal keypoints``: every recording of a manifest through one source into a keypoint store.
+
+One shard per recording, written atomically; a re-run skips shards made with the same source
+key (:meth:`~ictal.keypoints.source.KeypointSource.key`) and 3D setting, so an interrupted run
+resumes. A store holds one source: shards of another are refused before anything is written,
+unless ``overwrite``. A failing recording is reported and the others go on; bad input
+(:class:`~ictal.keypoints.source.KeypointInputError`) writes nothing for its recording.
+
+3D: with ``lift`` (default), a recording whose ``depth`` stream has the keypoints' frame size
+(Kinect v2: infrared and depth share the sensor) gets ``body_3d`` / ``face_3d`` by
+:func:`~ictal.keypoints.depth.lift_track`, unless its source already gave 3D (phantom, Kinect
+joints); otherwise the shard stays 2D and its provenance says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ictal import __version__
+from ictal.batch import BatchReport
+from ictal.errors import ConfigError, IctalError
+from ictal.fsutil import remove_temporaries
+from ictal.keypoints.depth import LiftOptions, lift_track
+from ictal.keypoints.layout import BODY_JOINTS, FACE_LANDMARKS
+from ictal.keypoints.source import KeypointInputError, KeypointSource, video_of
+from ictal.keypoints.store import (
+    KeypointTrack,
+    list_shards,
+    read_provenance,
+    shard_path,
+    write_track,
+)
+from ictal.manifest import Manifest, Recording
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class KeypointReport(BatchReport):
+    """The batch report, plus which failures were bad input (exit code 2)."""
+
+    input_errors: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all done, 2 some input was malformed, 1 other failures."""
+        if self.input_errors:
+            return 2
+        return 1 if self.failures else 0
+
+
+def _setting(source: KeypointSource, lift: bool) -> dict[str, Any]:
+    return {**source.key(), "lift": lift}
+
+
+def _same(prov: dict[str, Any] | None, setting: dict[str, Any]) -> bool:
+    return prov is not None and all(prov.get(k) == v for k, v in setting.items())
+
+
+def maybe_lift(manifest: Manifest, rec: Recording, track: KeypointTrack,
+               options: LiftOptions) -> KeypointTrack:
+    """``track`` with 3D from the recording's depth where it is registered (see the module
+    docstring); the provenance's ``three_d`` says what was done."""
+    if track.has_3d:
+        return track
+    if not rec.has_stream("depth"):
+        track.attrs["three_d"] = "none: the recording has no depth stream"
+        return track
+    depth = video_of(manifest, rec, "depth")
+    if (depth.width, depth.height) != (track.width, track.height):
+        track.attrs["three_d"] = (f"none: the depth ({depth.width}x{depth.height}) is not "
+                                  f"registered to the keypoints' {track.width}x{track.height} "
+                                  "frames")
+        return track
+    return lift_track(track, depth.path, options=options, depth_fps=depth.stream.fps)
+
+
+def extract_keypoints(manifest: Manifest, out: Path | str, source: KeypointSource, *,
+                      recordings: Sequence[str] | None = None, overwrite: bool = False,
+                      lift: bool = True, lift_options: LiftOptions = LiftOptions()
+                      ) -> KeypointReport:
+    """Keypoints of every recording (or ``recordings``) of ``manifest`` into the store ``out``.
+
+    Raises:
+        ConfigError: unknown recording ids, or a store of another source without
+            ``overwrite`` (before anything is written).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    remove_temporaries(out)
+    recs = manifest.recordings
+    if recordings:
+        known = {r.id for r in recs}
+        unknown = [r for r in recordings if r not in known]
+        if unknown:
+            raise ConfigError(f"no recording {', '.join(unknown)} in the manifest",
+                              hint="use ids from the manifest's recordings")
+        recs = [r for r in recs if r.id in set(recordings)]
+    setting = _setting(source, lift)
+    others = [p for p in list_shards(out) if not _same(read_provenance(p), setting)]
+    if others and not overwrite:
+        raise ConfigError(
+            f"{out}: the store holds {len(others)} shard(s) made by another source or setting "
+            f"({', '.join(p.name for p in others[:3])}{', ...' if len(others) > 3 else ''})",
+            hint="write to another folder, or pass --overwrite to replace them")
+    report = KeypointReport(job="keypoints")
+    for rec in recs:
+        path = shard_path(out, rec.id)
+        if _same(read_provenance(path), setting):
+            report.skipped(rec.id, "up to date")
+            continue
+        try:
+            track = source(manifest, rec)
+            if lift:
+                track = maybe_lift(manifest, rec, track, lift_options)
+            track.attrs.update({
+                **setting, "recording": rec.id, "patient": rec.patient,
+                "body_joints": list(BODY_JOINTS), "face_landmarks": list(FACE_LANDMARKS),
+                "pixels": "integer coordinates at pixel centres",
+                "ictal_version": __version__, "created": datetime.now(UTC).isoformat()})
+            write_track(path, track)
+        except KeypointInputError as err:
+            report.input_errors.append(rec.id)
+            report.failed(rec.id, err)
+            continue
+        except (IctalError, OSError, ValueError) as err:
+            report.failed(rec.id, err)
+            continue
+        report.ok(rec.id)
+    return report
