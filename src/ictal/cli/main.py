@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "ictal.cli.keypoints",
     "ictal.cli.features",
     "ictal.cli.learn",
+    "ictal.cli.team",
     "ictal.cli.explain",
     "ictal.cli.serve",
     "ictal.cli.monitor",
