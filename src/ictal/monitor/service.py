@@ -6,7 +6,8 @@ score them (:class:`~ictal.monitor.bed.Scorer`), one window of a bed at a time, 
 turn. **Back-pressure is explicit**: a bed holds at most ``max_pending`` windows waiting for
 compute; when a new one would pass that, the oldest waiting window is dropped -- journaled with
 the state ``dropped`` and the reason, counted in ``ictal_monitor_windows_dropped_total`` and
-logged -- never a silent lag. Results are journaled in window order
+logged -- never a silent lag. A replay for evaluation (a file at ``speed=0``) waits for
+compute instead, so that every window is scored. Results are journaled in window order
 (:class:`~ictal.monitor.journal.BedJournal`), then go through the bed's alarm rule
 (:class:`~ictal.monitor.alarms.AlarmState`) and out to listeners (the HTTP server's
 server-sent events, :mod:`~ictal.monitor.http`).
@@ -154,14 +155,17 @@ class Bed:
     # ---- the reader thread -----------------------------------------------------------------
     def read(self) -> None:
         """Follow the feed until it ends or the monitor stops (the reader thread's body)."""
+        final = False
         try:
             for item in self.source.items(self.windower.first_frame):
                 if isinstance(item, SourceNote):
                     self._on_note(item)
+                    final = item.kind == "ended" and item.final
                     continue
                 self._on_frame(item)
-            for win in self.windower.finish():
-                self._queue(win)
+            if final:  # the feed's last frames: a shorter window, as ictal predict scores
+                for win in self.windower.finish():
+                    self._queue(win)
         except IctalError as err:
             self._note("ended", f"bed {self.name}: feed failed ({err})")
         except Exception as err:  # a bug must not take the other beds down
@@ -218,6 +222,8 @@ class Bed:
 
     def _enqueue(self, win: WindowFrames) -> None:
         with self.monitor._cond:
+            while not self.source.live and len(self.pending) >= self.monitor.settings.max_pending:
+                self.monitor._cond.wait(0.5)  # a replay for evaluation waits for compute
             self.pending.append(win)
             dropped = None
             if len(self.pending) > self.monitor.settings.max_pending:

@@ -74,12 +74,16 @@ class SourceNote:
         message: what happened, in words (file / URL and reason).
         frame: the timeline frame it concerns, when there is one.
         missing: frames lost, for ``gap``.
+        final: for ``ended``: the feed has no more frames ever (a file's end), so a last,
+            shorter window is scored; ``False`` when the source was stopped (a restart will
+            continue it).
     """
 
     kind: NoteKind
     message: str
     frame: int | None = None
     missing: int = 0
+    final: bool = False
 
 
 Item = Frame | SourceNote
@@ -90,6 +94,9 @@ class Source(ABC):
 
     #: what the source reads (path or URL), for notes and logs
     name: str
+    #: a live feed does not wait for compute (windows are dropped when it is behind); a
+    #: replay for evaluation (``speed=0``) waits, so that every window is scored
+    live: bool = True
 
     def __init__(self) -> None:
         self._stop = threading.Event()
@@ -155,6 +162,7 @@ class FileSource(Source):
         self.name = str(self.path)
         self.info = probe(self.path)
         self.speed = speed
+        self.live = speed > 0
 
     @property
     def fps(self) -> Fraction:
@@ -177,7 +185,7 @@ class FileSource(Source):
                     break
                 yield Frame(index, pixels, time.monotonic())
         yield SourceNote("ended", f"{self.name}: end of file" if not self.stopped
-                         else f"{self.name}: stopped")
+                         else f"{self.name}: stopped", final=not self.stopped)
 
 
 #: Suffixes of the segments a recorder writes.
@@ -191,6 +199,8 @@ class SegmentFolderSource(Source):
         folder: the recorder's output folder (it may not exist yet, or be empty).
         fps: the recorder's frame rate (the segments' own is checked against it); ``None``:
             the first segment's.
+        live: ``False`` for an evaluation replay of a finished folder (compute is waited
+            for instead of dropping windows).
         settle_s: a newest segment that has not grown for this long is complete.
         end_after_s: the source ends when no new frame came for this long (``None``: it
             waits forever, as a bed's feed does).
@@ -201,8 +211,9 @@ class SegmentFolderSource(Source):
 
     def __init__(self, folder: Path | str, *, fps: Fraction | str | float | None = None,
                  settle_s: float = 5.0, end_after_s: float | None = None, poll_s: float = 0.5,
-                 speed: float = 0.0) -> None:
+                 speed: float = 0.0, live: bool = True) -> None:
         super().__init__()
+        self.live = live
         self.folder = Path(folder)
         self.name = str(self.folder)
         self._fps = None if fps is None else as_fps(fps)
@@ -320,7 +331,8 @@ class SegmentFolderSource(Source):
             if not progressed and self._sleep(self.poll_s):
                 break
         yield SourceNote("ended", f"{self.name}: {'stopped' if self.stopped else 'no new frames'}"
-                                  f" after frame {next_index - 1}", next_index)
+                                  f" after frame {next_index - 1}", next_index,
+                         final=not self.stopped)
 
     def _settled(self, seg: Path) -> bool:
         try:
@@ -497,7 +509,7 @@ def open_source(spec: str, *, speed: float = 1.0, fps: str | None = None,
     path = Path(spec)
     if path.is_dir() or not path.suffix:
         return SegmentFolderSource(path, fps=fps, settle_s=settle_s, end_after_s=end_after_s,
-                                   speed=speed)
+                                   speed=speed, live=speed > 0 or end_after_s is None)
     if not path.exists():
         raise ConfigError(f"{path}: no such video file or folder",
                           hint="give a video file, a recorder's segment folder, a stream URL "
