@@ -207,13 +207,14 @@ def test_conflicting_edit_is_reported(
     moi = alice_api.post(f"/api/events/{event['id']}/mois", json={
         "region": "left-arm", "term": "tonic", "start": 1.0, "end": 2.0}).json()
 
+    # alice in two browser windows (another clinician may not edit alice's labels at all)
     pages = {}
-    for user in ("alice", "bob"):
+    for tab in ("alice", "bob"):
         page = browser.new_context(viewport=VIEWPORT).new_page()
-        _log_in(page, live_server, user)
+        _log_in(page, live_server, "alice")
         page.goto(f"{live_server.url}/#/recordings/{rec['id']}")
         page.get_by_role("button", name=re.compile(r"^Edit MOI Tonic")).click()
-        pages[user] = page
+        pages[tab] = page
 
     # alice saves first
     alice = pages["alice"]
@@ -221,7 +222,7 @@ def test_conflicting_edit_is_reported(
     alice.get_by_role("button", name="Save MOI").click()
     expect(alice.get_by_text(re.compile("MOI saved: Tonic"))).to_be_visible()
 
-    # bob's edit is based on the old version: the conflict dialog reports it
+    # the second window's edit is based on the old version: the conflict dialog reports it
     bob = pages["bob"]
     bob.get_by_role("form", name="Edit MOI").get_by_label("End", exact=True).fill("0:02.500")
     bob.get_by_role("button", name="Save MOI").click()
@@ -299,11 +300,11 @@ def test_conflicting_event_edit_can_overwrite(
     page = browser.new_context(viewport=VIEWPORT).new_page()
     page_errors: list[str] = []
     page.on("pageerror", lambda err: page_errors.append(str(err)))
-    _log_in(page, live_server, "bob")
+    _log_in(page, live_server, "alice")
     page.goto(f"{live_server.url}/#/recordings/{rec['id']}")
     expect(page.get_by_test_id("event-times")).to_contain_text("onset 0:00.500")
 
-    # alice changes the class behind bob's back
+    # alice changes the class from another client, behind this page's back
     r = alice_api.patch(f"/api/events/{event['id']}", json={"version": 1, "label": "FLE"})
     assert r.status_code == 200, r.text
 

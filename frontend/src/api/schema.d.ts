@@ -131,6 +131,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/clinics/{clinic_id}/agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Team Agreement
+         * @description The same over every recording of a clinic (the team's figures in ``summary``).
+         */
+        get: operations["team_agreement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/events/{event_id}": {
         parameters: {
             query?: never;
@@ -151,6 +171,46 @@ export interface paths {
         head?: never;
         /** Update Event */
         patch: operations["update_event"];
+        trace?: never;
+    };
+    "/api/events/{event_id}/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy Event
+         * @description A copy of the event (and its MOIs) in the caller's own layer, to edit freely.
+         */
+        post: operations["copy_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{event_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Event History
+         * @description Who created, changed and deleted the event and its MOIs, with before / after.
+         */
+        get: operations["event_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/events/{event_id}/mois": {
@@ -183,7 +243,9 @@ export interface paths {
         /**
          * Export Manifest
          * @description The labels of the chosen recordings / clinics as an ictal manifest (plain data, the
-         *     form ``ictal.manifest.manifest_to_dict`` gives; save it as YAML to train from it).
+         *     form ``ictal.manifest.manifest_to_dict`` gives; save it as YAML to train from it): every
+         *     stream of each recording, paths relative to the storage root that its ``root:`` names,
+         *     the consensus layer by default (``layers``; see ``ictal.server.export``).
          */
         post: operations["export_manifest"];
         delete?: never;
@@ -212,6 +274,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/labelling-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Labelling Status
+         * @description Per recording of the user's clinics: events and MOIs of each annotator, and the
+         *     consensus events (the recordings list's 'labelled by' column).
+         */
+        get: operations["labelling_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/model-runs/{run_id}": {
         parameters: {
             query?: never;
@@ -226,6 +309,30 @@ export interface paths {
         get: operations["get_model_run"];
         put?: never;
         post?: never;
+        /**
+         * Delete Model Run
+         * @description Delete a run and its windows (e.g. imported onto the wrong recording); audited.
+         */
+        delete: operations["delete_model_run"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/model-runs/{run_id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Archive Model Run
+         * @description Archive a run (hidden from the timeline, kept) or bring it back; audited.
+         */
+        post: operations["archive_model_run"];
         delete?: never;
         options?: never;
         head?: never;
@@ -352,6 +459,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/recordings/{recording_id}/agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recording Agreement
+         * @description Agreement of every pair of annotators of the recording (``ictal.manifest.agreement``:
+         *     onset / offset differences, MOI IoU per region, Cohen's κ on a ``grid_s`` grid).
+         */
+        get: operations["recording_agreement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/recordings/{recording_id}/consensus": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Adjudicate
+         * @description A reviewer takes an event of any layer (and MOIs of any layer) into the consensus layer,
+         *     which the export gives by default; edit it afterwards like any event.
+         */
+        post: operations["adjudicate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/recordings/{recording_id}/events": {
         parameters: {
             query?: never;
@@ -377,7 +526,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Model Runs */
+        /**
+         * List Model Runs
+         * @description The recording's model runs (the archived ones too with ``archived=true``).
+         */
         get: operations["list_model_runs"];
         put?: never;
         /**
@@ -450,6 +602,48 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/recordings/{recording_id}/streams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Streams
+         * @description The streams attached to a recording besides its main one.
+         */
+        get: operations["list_streams"];
+        put?: never;
+        /**
+         * Attach Stream
+         * @description Attach another stream of the same recording from server storage (same frame rate and
+         *     length, or an explicit ``offset_frames``); the export writes every stream.
+         */
+        post: operations["attach_stream"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/recordings/{recording_id}/streams/{stream_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove Stream */
+        delete: operations["remove_stream"];
         options?: never;
         head?: never;
         patch?: never;
@@ -558,6 +752,46 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * AgreementPublic
+         * @description Agreement between the annotators (``ictal.manifest.agreement``); events are named
+         *     ``ev-<id>``, recordings ``rec-<id>`` as in an export.
+         */
+        AgreementPublic: {
+            /** Grid S */
+            grid_s: number;
+            /** Pairs */
+            pairs: components["schemas"]["PairAgreementPublic"][];
+            summary: components["schemas"]["AgreementSummary"];
+        };
+        /** AgreementSummary */
+        AgreementSummary: {
+            kappa: components["schemas"]["MeanStd"];
+            /** Kappa Pooled */
+            kappa_pooled: number | null;
+            /** Matched Events */
+            matched_events: number;
+            moi_iou: components["schemas"]["MeanStd"];
+            offset_abs_diff_s: components["schemas"]["MeanStd"];
+            onset_abs_diff_s: components["schemas"]["MeanStd"];
+            /** Pairs */
+            pairs: number;
+            /** Unmatched Events */
+            unmatched_events: number;
+        };
+        /** AnnotatorProgress */
+        AnnotatorProgress: {
+            /** Events */
+            events: number;
+            /** Last Edit */
+            last_edit: string | null;
+            /** Mois */
+            mois: number;
+            /** User Id */
+            user_id: number | null;
+            /** Username */
+            username: string;
+        };
+        /**
          * ApiError
          * @description Body of a 4xx answer: what went wrong and, where it helps, what to do.
          */
@@ -630,6 +864,17 @@ export interface components {
             /** Name */
             name: string;
         };
+        /**
+         * ConsensusCreate
+         * @description Adjudicate: copy ``event_id`` (of any layer) into the consensus layer, with the MOIs
+         *     ``moi_ids`` (of any event of the recording; default: the event's own MOIs).
+         */
+        ConsensusCreate: {
+            /** Event Id */
+            event_id: number;
+            /** Moi Ids */
+            moi_ids?: number[] | null;
+        };
         /** EventConflict */
         EventConflict: {
             detail: components["schemas"]["EventConflictDetail"];
@@ -664,8 +909,27 @@ export interface components {
             /** Tg */
             tG?: number | null;
         };
-        /** EventPublic */
+        /** EventMatchPublic */
+        EventMatchPublic: {
+            /** Event A */
+            event_a: string;
+            /** Event B */
+            event_b: string;
+            /** Iou */
+            iou: number;
+            /** Offset Diff S */
+            offset_diff_s: number;
+            /** Onset Diff S */
+            onset_diff_s: number;
+        };
+        /**
+         * EventPublic
+         * @description ``layer`` ``annotator``: ``author``'s own label (only they edit it); ``consensus``: a
+         *     reviewer's adjudication (``origin``: the events / MOIs it was taken from).
+         */
         EventPublic: {
+            /** Author */
+            author?: string | null;
             /**
              * Created At
              * Format: date-time
@@ -677,6 +941,16 @@ export interface components {
             id: number;
             /** Label */
             label: string;
+            /**
+             * Layer
+             * @default annotator
+             * @enum {string}
+             */
+            layer?: "annotator" | "consensus";
+            /** Origin */
+            origin?: {
+                [key: string]: unknown;
+            } | null;
             /** Recording Id */
             recording_id: number;
             /** Seizure Types */
@@ -756,6 +1030,12 @@ export interface components {
             /** Clinic Ids */
             clinic_ids?: number[];
             /**
+             * Layers
+             * @default consensus
+             * @enum {string}
+             */
+            layers?: "consensus" | "all";
+            /**
              * Name
              * @default ictal-server-export
              */
@@ -763,8 +1043,24 @@ export interface components {
             /** Recording Ids */
             recording_ids?: number[];
         };
+        /** MeanStd */
+        MeanStd: {
+            /** Mean */
+            mean: number | null;
+            /** N */
+            n: number;
+            /** Std */
+            std: number | null;
+        };
+        /** ModelRunArchive */
+        ModelRunArchive: {
+            /** Archived */
+            archived: boolean;
+        };
         /** ModelRunDetail */
         ModelRunDetail: {
+            /** Archived At */
+            archived_at?: string | null;
             /** Bundle Sha256 */
             bundle_sha256: string;
             /**
@@ -792,6 +1088,10 @@ export interface components {
             n_windows: number;
             /** Recording Id */
             recording_id: number;
+            /** Source Info */
+            source_info?: {
+                [key: string]: unknown;
+            } | null;
             /** Source Recording */
             source_recording: string;
             /** Windows */
@@ -799,6 +1099,8 @@ export interface components {
         };
         /** ModelRunPublic */
         ModelRunPublic: {
+            /** Archived At */
+            archived_at?: string | null;
             /** Bundle Sha256 */
             bundle_sha256: string;
             /**
@@ -826,6 +1128,10 @@ export interface components {
             n_windows: number;
             /** Recording Id */
             recording_id: number;
+            /** Source Info */
+            source_info?: {
+                [key: string]: unknown;
+            } | null;
             /** Source Recording */
             source_recording: string;
         };
@@ -927,6 +1233,29 @@ export interface components {
             term?: string;
             /** Version */
             version: number;
+        };
+        /** PairAgreementPublic */
+        PairAgreementPublic: {
+            /** Annotator A */
+            annotator_a: string;
+            /** Annotator B */
+            annotator_b: string;
+            /** Grid Points */
+            grid_points: number;
+            /** Kappa */
+            kappa: number | null;
+            /** Matches */
+            matches: components["schemas"]["EventMatchPublic"][];
+            /** Moi Iou */
+            moi_iou: {
+                [key: string]: number;
+            };
+            /** Recording */
+            recording: string;
+            /** Unmatched A */
+            unmatched_a: string[];
+            /** Unmatched B */
+            unmatched_b: string[];
         };
         /** PasswordChange */
         PasswordChange: {
@@ -1044,6 +1373,33 @@ export interface components {
             /** T Stop */
             t_stop: number;
         };
+        /**
+         * PredictionSource
+         * @description What ``ictal predict`` ran on (``ictal.models.predict.recording_source``).
+         */
+        PredictionSource: {
+            /** Duration */
+            duration?: number | null;
+            /** Recording */
+            recording: string;
+            /** Streams */
+            streams?: components["schemas"]["PredictionSourceStream"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** PredictionSourceStream */
+        PredictionSourceStream: {
+            /** Fingerprint */
+            fingerprint?: string | null;
+            /** Fps */
+            fps?: string | null;
+            /** Kind */
+            kind: string;
+            /** N Frames */
+            n_frames?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** PredictionWindow */
         PredictionWindow: {
             /** Probs */
@@ -1060,6 +1416,11 @@ export interface components {
         /**
          * PredictionsImport
          * @description Exactly the JSON ``ictal predict`` writes (``format: ictal-predictions/1``).
+         *
+         *     It must be the prediction of the recording it is imported onto: its ``recording``
+         *     (``rec-<id>`` in an export of this server) must name it; ``source`` (written by ``ictal
+         *     predict`` on videos and manifests), when present, must match its length and one of its
+         *     streams' fingerprints.
          */
         PredictionsImport: {
             decision: components["schemas"]["PredictionDecision"];
@@ -1073,6 +1434,7 @@ export interface components {
             model: components["schemas"]["PredictionModel"];
             /** Recording */
             recording: string;
+            source?: components["schemas"]["PredictionSource"] | null;
             /** Windows */
             windows: components["schemas"]["PredictionWindow"][];
         };
@@ -1091,6 +1453,18 @@ export interface components {
             /** Recording Id */
             recording_id: number;
             status: components["schemas"]["PreviewStatus"];
+        };
+        /**
+         * RecordingLabelling
+         * @description Who labelled a recording, how much, and whether a reviewer adjudicated it.
+         */
+        RecordingLabelling: {
+            /** Annotators */
+            annotators: components["schemas"]["AnnotatorProgress"][];
+            /** Consensus Events */
+            consensus_events: number;
+            /** Recording Id */
+            recording_id: number;
         };
         /** RecordingPublic */
         RecordingPublic: {
@@ -1152,11 +1526,12 @@ export interface components {
         };
         /**
          * Role
-         * @description What a user may do: label (clinician), export and import model runs (data scientist),
-         *     everything including users and clinics (admin).
+         * @description What a user may do: label (clinician), label and adjudicate between annotators into
+         *     the consensus layer (reviewer: a senior clinician), export and import model runs (data
+         *     scientist), everything including users and clinics (admin).
          * @enum {string}
          */
-        Role: "clinician" | "data_scientist" | "admin";
+        Role: "clinician" | "reviewer" | "data_scientist" | "admin";
         /**
          * SessionPublic
          * @description Answer to login and ``GET /api/auth/me``: the user and the CSRF token to echo.
@@ -1183,6 +1558,51 @@ export interface components {
             entries: components["schemas"]["StorageEntry"][];
             /** Path */
             path: string;
+        };
+        /**
+         * StreamAttach
+         * @description Attach another stream (depth, RGB, joints...) of the same recording, from server storage.
+         *
+         *     Without ``offset_frames`` it must have the recording's frame rate and length; with it, this
+         *     stream's frame 0 is the recording's frame ``offset_frames`` and the lengths may differ.
+         *     A ``joints`` stream is a ``.npy`` array ``(T, J, C)``, at the recording's frame rate.
+         */
+        StreamAttach: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "rgb" | "ir" | "depth" | "joints";
+            /** Offset Frames */
+            offset_frames?: number | null;
+            /** Path */
+            path: string;
+        };
+        /** StreamPublic */
+        StreamPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Fps */
+            fps: string;
+            /** Height */
+            height: number | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** N Frames */
+            n_frames: number;
+            /** Offset Frames */
+            offset_frames: number;
+            /** Path */
+            path: string;
+            /** Recording Id */
+            recording_id: number;
+            /** Width */
+            width: number | null;
         };
         /** UserCreate */
         UserCreate: {
@@ -1780,6 +2200,84 @@ export interface operations {
             };
         };
     };
+    team_agreement: {
+        parameters: {
+            query?: {
+                grid_s?: number;
+            };
+            header?: never;
+            path: {
+                clinic_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgreementPublic"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
     get_event: {
         parameters: {
             query?: never;
@@ -2008,6 +2506,158 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EventConflict"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    copy_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPublic"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    event_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPublic"][];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
             /** @description the request body is larger than the server's limit */
@@ -2286,6 +2936,80 @@ export interface operations {
             };
         };
     };
+    labelling_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordingLabelling"][];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
     get_model_run: {
         parameters: {
             query?: never;
@@ -2304,6 +3028,160 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelRunDetail"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    delete_model_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    archive_model_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelRunArchive"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelRunPublic"];
                 };
             };
             /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
@@ -3241,6 +4119,164 @@ export interface operations {
             };
         };
     };
+    recording_agreement: {
+        parameters: {
+            query?: {
+                grid_s?: number;
+            };
+            header?: never;
+            path: {
+                recording_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgreementPublic"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    adjudicate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsensusCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPublic"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
     list_events: {
         parameters: {
             query?: never;
@@ -3399,7 +4435,9 @@ export interface operations {
     };
     list_model_runs: {
         parameters: {
-            query?: never;
+            query?: {
+                archived?: boolean;
+            };
             header?: never;
             path: {
                 recording_id: number;
@@ -3818,6 +4856,237 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PreviewStatusPublic"];
                 };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    list_streams: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamPublic"][];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    attach_stream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StreamAttach"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamPublic"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    remove_stream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: number;
+                stream_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
             400: {

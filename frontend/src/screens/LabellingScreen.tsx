@@ -18,6 +18,7 @@ import { useRecordingData } from "../hooks/useRecordingData";
 import { useShortcuts } from "../hooks/useShortcuts";
 import { useVersionedEdit } from "../hooks/useVersionedEdit";
 import { useVideoPlayer } from "../hooks/useVideoPlayer";
+import { presenceText, useLiveRecording } from "../hooks/useLiveRecording";
 import type { ShortcutAction } from "../lib/shortcuts";
 import { formatTime, nextRate, parseFps, snapToFrame } from "../lib/time";
 import { useApiErrors } from "../lib/useApiErrors";
@@ -72,6 +73,9 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
   useEffect(() => {
     void reload();
   }, [reload]);
+  // a colleague saved: reload the labels (the selection and the view stay)
+  const live = useLiveRecording(recordingId, () => void load());
+  const viewing = presenceText(live.viewers, user.username);
 
   const perform = (action: ShortcutAction) => {
     switch (action.kind) {
@@ -154,6 +158,11 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
           <span className="muted">
             patient {recording.patient_code} · {recording.kind} · {recording.width}×{recording.height} · {fps.toFixed(2)} fps · {formatTime(duration)}
           </span>
+          {viewing && (
+            <span className="muted" data-testid="presence" role="status">
+              {" "}· {viewing}
+            </span>
+          )}
         </div>
         <div className="labelling">
           <div>

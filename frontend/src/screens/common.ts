@@ -13,5 +13,5 @@ export interface ScreenProps {
 
 /** Roles that may create and edit labels and patients (the back-end's `Annotator`). */
 export function canAnnotate(user: UserPublic): boolean {
-  return user.role === "clinician" || user.role === "admin";
+  return user.role === "clinician" || user.role === "reviewer" || user.role === "admin";
 }
