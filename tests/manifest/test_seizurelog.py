@@ -43,7 +43,7 @@ def test_a_log_names_files_by_any_unique_tail(tmp_path: Path) -> None:
                          "P01/night1.mp4,TCS,00:01:00,00:01:40,00:01:20,automatisms -> TCS\n"
                          "\n"
                          "night2.mp4,FOS,10,25.5,,\n"
-                         "./p02/NIGHT1.mp4,FOS,5,9,,\n")
+                         "/emu/recorder/p02/NIGHT1.mp4,FOS,5,9,,\n")
     with pytest.raises(ManifestError, match="names 2 videos"):
         read_seizure_log(_log(tmp_path, "file,label,onset,offset\nnight1.mp4,FOS,1,2\n", "a.csv"),
                          files=FILES, durations=DURATIONS)

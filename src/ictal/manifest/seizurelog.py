@@ -9,8 +9,9 @@ Columns (a header row is required; names are case-insensitive; other columns are
 ==================  ========  =========================================================
 column              required  meaning
 ==================  ========  =========================================================
-``file``            yes [1]_  the video, as a path under the scanned folder (or any tail
-                              of it that names one file, e.g. just ``night1.mp4``)
+``file``            yes [1]_  the video: its path under the scanned folder, any tail of
+                              it that names one file (``night1.mp4``), or a longer path
+                              ending in one (``/recorder/P07/night1.mp4``)
 ``recording``       yes [1]_  the recording id instead of ``file``
 ``label``           yes       the class (``FLE``, ``TLE``, ``FOS``, ``TCS``, ...)
 ``onset``           yes       seconds from the video's start, or ``[hh:]mm:ss[.fff]``
@@ -158,7 +159,11 @@ def read_seizure_log(path: Path | str, *, files: dict[str, str],
         rec = cell("recording")
         if not rec:
             name = re.sub(r"^(\./)+", "", cell("file").replace("\\", "/")).lower()
-            found = index.get(name, []) if name else []
+            parts = PurePosixPath(name).parts
+            # the longest tail of the logged path that names a video (a log may give the
+            # path on the recorder, a path under the folder, or just the file name)
+            found = next((index[t] for t in ("/".join(parts[i:]) for i in range(len(parts)))
+                          if t in index), [])
             if not name:
                 problems.append(f"{where}: no file (nor recording) given")
                 continue
