@@ -8,7 +8,8 @@ frame: ``x`` right, ``y`` down, ``z`` forward) with the Kinect v2 intrinsics of
 ``cy = 212`` at 512 px wide, scaled with the width; override them with the camera's own).
 
 Robust to holes and edges (:func:`surface_depth`): the depth is read in a window of
-``(2 r + 1)^2`` pixels around the keypoint, invalid pixels (0) left out; of the valid ones,
+``(2 r + 1)^2`` pixels (``r`` = 3 at 512 px wide) around the keypoint, invalid pixels (0) left
+out; of the valid ones,
 those within ``band`` mm behind the nearest (its 10th percentile, so one noisy pixel does not
 decide) are the body's surface -- a wrist held in front of the wall keeps the wrist's depth, not
 the wall's behind it -- and their median is the keypoint's depth. A keypoint with fewer than
@@ -33,13 +34,14 @@ class LiftOptions:
     """How keypoints are lifted (see the module docstring).
 
     Attributes:
-        radius: half-width of the depth window (px).
+        radius: half-width of the depth window (px); default 3 px at 512 px wide, scaled
+            with the frame's width (at least 1).
         band: depth band behind the nearest surface kept (mm).
         min_valid: fewest surface pixels for a depth.
         intrinsics: the depth camera (default Kinect v2, scaled to the frame's width).
     """
 
-    radius: int = 3
+    radius: int | None = None
     band: float = 60.0
     min_valid: int = 3
     intrinsics: Intrinsics | None = None
@@ -57,7 +59,7 @@ def surface_depth(depth: np.ndarray, uv: np.ndarray, options: LiftOptions = Lift
         ``(K,)`` float64 mm, NaN where unknown.
     """
     h, w = depth.shape
-    r = options.radius
+    r = options.radius if options.radius is not None else max(1, round(3 * w / 512))
     out = np.full(len(uv), np.nan)
     ok = np.isfinite(uv).all(1)
     if not ok.any():
@@ -125,5 +127,6 @@ def lift_track(track: KeypointTrack, depth_path: Path | str, *,
     attrs = {**track.attrs, "three_d": {
         "method": "depth back-projection", "depth": str(path),
         "intrinsics": {"fx": intr.fx, "fy": intr.fy, "cx": intr.cx, "cy": intr.cy},
-        "radius_px": options.radius, "band_mm": options.band}}
+        "radius_px": options.radius or max(1, round(3 * track.width / 512)),
+        "band_mm": options.band}}
     return replace(track, body_3d=body_3d, face_3d=face_3d, attrs=attrs)
