@@ -259,7 +259,7 @@ def test_model_run_probabilities_on_the_timeline(
         for i, p in enumerate([0.9, 0.7, 0.2, 0.1])
     ]
     r = live_server.login("carol").post(f"/api/recordings/{rec['id']}/model-runs", json={
-        "format": "ictal-predictions/1", "recording": "bed3/seizure_03.mp4",
+        "format": "ictal-predictions/1", "recording": f"rec-{rec['id']}",
         "model": {"name": "lstm-fle-tle", "bundle_sha256": "ab" * 32},
         "labels": ["FLE", "TLE"], "windows": windows,
         "decision": {"label": "FLE", "probs": [0.475, 0.525]}})
