@@ -26,7 +26,7 @@ def test_model_run_import_and_timeline(world: World) -> None:
     clin = world.client("clin_a")
     rec = make_recording(clin)
     ds = world.client("ds_a")
-    body = predictions(["FLE", "TLE"], 3)
+    body = predictions(["FLE", "TLE"], 3) | {"recording": f"rec-{rec['id']}"}
     assert clin.post(f"/api/recordings/{rec['id']}/model-runs", json=body).status_code == 403
     r = ds.post(f"/api/recordings/{rec['id']}/model-runs", json=body)
     assert r.status_code == 201, r.text
@@ -42,6 +42,7 @@ def test_model_run_import_and_timeline(world: World) -> None:
     bad = [predictions(["FLE", "TLE"], 1) | {"format": "ictal-predictions/2"},
            predictions(["FLE"], 1), predictions(["FLE", "TLE"], 4),
            predictions(["FLE", "TLE"], 1) | {"extra": 1}]
+    bad = [b | {"recording": f"rec-{rec['id']}"} for b in bad]
     for b in bad:
         assert ds.post(f"/api/recordings/{rec['id']}/model-runs", json=b).status_code == 422
 

@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 from serverkit import PASSWORD, World, make_event, make_recording, write_ir_video
 
 from ictal.fsutil import file_fingerprint
-from ictal.server.routes import team
 
 
 def _user(world: World, name: str, role: str) -> TestClient:
@@ -220,25 +219,3 @@ def test_model_runs_are_tied_to_their_recording(world: World, storage_root: Path
     audit = world.client("admin_a").get("/api/audit").json()
     assert [a["action"] for a in audit if a["entity"] == "model_run"][:3] == [
         "delete", "archive", "create"]
-
-
-def test_live_updates_and_presence(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(team, "LIVE_POLL_S", 0.05)
-    dr_a = world.client("clin_a")
-    rec = make_recording(dr_a)
-    dr_b = _user(world, "dr_b", "clinician")
-    with dr_a.websocket_connect(f"/api/recordings/{rec['id']}/live") as ws_a:
-        assert ws_a.receive_json() == {"type": "presence", "viewers": ["clin_a"]}
-        with dr_b.websocket_connect(f"/api/recordings/{rec['id']}/live") as ws_b:
-            assert ws_a.receive_json() == {"type": "presence", "viewers": ["clin_a", "dr_b"]}
-            assert ws_b.receive_json()["viewers"] == ["clin_a", "dr_b"]
-            make_event(dr_b, rec["id"])
-            assert ws_a.receive_json() == {"type": "changed"}
-        assert ws_a.receive_json() == {"type": "presence", "viewers": ["clin_a"]}
-    # no session, or another clinic's recording: closed before it opens
-    from starlette.websockets import WebSocketDisconnect
-
-    for client in (world.client(), world.client("clin_b")):
-        with pytest.raises(WebSocketDisconnect), \
-                client.websocket_connect(f"/api/recordings/{rec['id']}/live") as ws:
-            ws.receive_json()
