@@ -82,7 +82,7 @@ def run(
     from ictal.monitor.service import Monitor, MonitorSettings
     from ictal.monitor.sources import open_source
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     rule = AlarmConfig.parse(alarm, background)
     bundle = load_bundle(model)
     from ictal.monitor.alarms import seizure_columns
@@ -115,9 +115,10 @@ def run(
     def on_signal(signum: int, frame: Any) -> None:
         stop.set()
 
+    previous = {}
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, on_signal)
-        signal.signal(signal.SIGTERM, on_signal)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, on_signal)
     mon.start()
     deadline = None if duration is None else time.monotonic() + duration
     try:
@@ -131,6 +132,8 @@ def run(
         if server is not None:
             server.close()
         mon.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     for name, b in mon.beds.items():
         m = b.metrics
         share = m.seconds_not_assessable / m.seconds_total if m.seconds_total else 0.0
