@@ -187,11 +187,17 @@ def _segments_note(console: Console, events: dict[str, Any], n_segments: int) ->
 def _print_summary(console: Console, result: Any) -> None:
     s = result.summary
     z = result.seizure_summary
-    table = Table("metric", f"{result.unit} level", "seizure level",
-                  title=result.label)
-    for name in ("f1_macro", "precision_macro", "recall_macro", "accuracy", "roc_auc",
-                 "pr_auc"):
-        table.add_row(name, _pm(s.get(name)), _pm(z.get(name)))
+    names = ("f1_macro", "precision_macro", "recall_macro", "accuracy", "roc_auc", "pr_auc")
+    if result.unit == "seizure":  # its units are the seizures: one level
+        table = Table("metric", "seizure level (one prediction per seizure)",
+                      title=result.label)
+        for name in names:
+            table.add_row(name, _pm(z.get(name)))
+    else:
+        table = Table("metric", "sample level", "seizure level (mean over its samples)",
+                      title=result.label)
+        for name in names:
+            table.add_row(name, _pm(s.get(name)), _pm(z.get(name)))
     console.print(table)
 
 
@@ -201,32 +207,63 @@ def _pm(stat: dict[str, float] | None) -> str:
     return f"{stat['mean']:.3f} ± {stat['std']:.3f}"
 
 
+def compare_level(units: list[str], level: str | None) -> str:
+    """The level runs are compared at: ``level`` when given, else the runs' unit when they
+    share it (``sample`` / ``seizure``), else ``seizure`` (the level every run has).
+
+    Raises:
+        ConfigError: ``level`` is ``sample`` and some runs predict seizures: their fold
+            metrics are seizure-level, and would be set against snippet-level ones.
+    """
+    if level is not None and level not in ("sample", "seizure"):
+        raise ConfigError(f"--level {level!r}", hint="use --level sample or --level seizure")
+    if level == "sample" and "seizure" in units and "sample" in units:
+        raise ConfigError(
+            "--level sample mixes levels: the seizure-level runs have no sample-level "
+            "metrics (their units are seizures)",
+            hint="compare at --level seizure (sample-level runs pooled per seizure), or "
+                 "compare the runs of each level separately")
+    if level is not None:
+        return level
+    return units[0] if len(set(units)) == 1 else "seizure"
+
+
 def compare(
     runs: list[Path] = typer.Argument(..., help="Run folders of `ictal evaluate`."),
     metric: str = typer.Option("f1_macro", help="Fold metric to compare."),
-    level: str = typer.Option("sample", help="sample or seizure."),
+    level: str | None = typer.Option(
+        None, help="sample or seizure (default: the runs' own unit; seizure when they "
+                   "differ, as a seizure-level model has no sample level)."),
     alpha: float = typer.Option(0.05, help="Significance level before Bonferroni."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """One-tailed Mann-Whitney U over fold metrics, Bonferroni alpha / (e (e - 1))."""
+    """One-tailed Mann-Whitney U over fold metrics, Bonferroni alpha / (e (e - 1)); runs are
+    numbered, their full names listed above the table."""
     from ictal.evaluation.cv import CVResult
     from ictal.evaluation.stats import compare_configurations
 
     results = [CVResult.load(r) for r in runs]
+    chosen = compare_level([r.unit for r in results], level)
     labels = [f"{r.label} [{p}]" if [x.label for x in results].count(r.label) > 1 else r.label
               for r, p in zip(results, runs, strict=True)]
-    scores = {lab: r.fold_scores(metric, level) for lab, r in zip(labels, results, strict=True)}
+    scores = {lab: r.fold_scores(metric, chosen) for lab, r in zip(labels, results, strict=True)}
     comps = compare_configurations(scores, metric=metric, alpha=alpha)
     if as_json:
-        typer.echo(json.dumps([c.to_dict() for c in comps], indent=2))
+        typer.echo(json.dumps([{**c.to_dict(), "level": chosen} for c in comps], indent=2))
         return
+    console = Console()
+    number = {lab: i + 1 for i, lab in enumerate(labels)}
+    for lab, r in zip(labels, results, strict=True):  # full names, never cut to the terminal
+        console.print(f"#{number[lab]} {lab} — {r.unit}-level model", markup=False,
+                      highlight=False, soft_wrap=True)
     table = Table("A", "B", "median A", "median B", "U", "p (A > B)", "significant",
-                  title=f"{metric} ({level}), alpha_Bonferroni = "
+                  title=f"{metric} ({chosen} level), alpha_Bonferroni = "
                         f"{comps[0].alpha_bonferroni if comps else alpha:.4g}")
     for c in comps:
-        table.add_row(c.a, c.b, f"{c.median_a:.3f}", f"{c.median_b:.3f}", f"{c.u:.1f}",
-                      f"{c.p:.4f}", "yes" if c.significant else "no")
-    Console().print(table)
+        table.add_row(f"#{number[c.a]}", f"#{number[c.b]}", f"{c.median_a:.3f}",
+                      f"{c.median_b:.3f}", f"{c.u:.1f}", f"{c.p:.4f}",
+                      "yes" if c.significant else "no")
+    console.print(table)
 
 
 def report(

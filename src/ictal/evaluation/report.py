@@ -2,10 +2,13 @@
 
 The report holds: a results table laid out like Table 2 of seed 000 (rows: dataset /
 architecture / class; columns: macro F1, precision, recall, then per-class specificity and
-sensitivity, as mean +/- std over folds), seizure-level results, the published Table 2 of seed
-000 for comparison, the protocol and selection mode of every number, fold sizes (patients and
-samples per class per fold), confusion matrices per fold and pooled, ROC and PR curves, per-
-fold metric bars; and the same metrics as JSON (embedded, and in ``<report>.json``).
+sensitivity, as mean +/- std over folds), seizure-level results (pooled samples for
+sample-level models, kept apart from seizure-level models), the published Table 2 of seed
+000 beside runs of its kind, seed 002's Table 1, confusion counts and Fig. 2 beside FOS / TCS
+runs (:mod:`ictal.evaluation.seed002`), the protocol and selection mode of every number, fold
+sizes (patients and samples, or seizures, per class per fold), confusion matrices per fold and
+pooled, ROC and PR curves, per-fold metric bars; and the same metrics as JSON (embedded, and
+in ``<report>.json``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from typing import Any
 import numpy as np
 
 from ictal.evaluation.cv import CVResult
+from ictal.evaluation.seed002 import is_seizure_type_run
+from ictal.evaluation.seed002 import section_html as seed002_section
 from ictal.fsutil import atomic_path, write_json_atomic, write_text_atomic
 
 #: Seed 000, Table 2: 5-fold CV results (mean +/- std), per dataset / classes / architecture.
@@ -233,9 +238,13 @@ def _published() -> str:
 
 
 def _fold_sizes(result: CVResult) -> str:
-    head = ("<tr><th>fold</th><th>train patients</th><th>train samples</th>"
-            "<th>validation (selection) samples</th><th>test patients</th>"
-            "<th>test samples</th><th>epochs run / kept</th></tr>")
+    """Patients and units per class and fold: samples, or seizures for a seizure-level
+    model (runs written before seizures were counted show samples)."""
+    unit = "seizures" if result.unit == "seizure" and all(
+        "seizures" in f.sizes["test"] for f in result.folds) else "samples"
+    head = (f"<tr><th>fold</th><th>train patients</th><th>train {unit}</th>"
+            f"<th>validation (selection) {unit}</th><th>test patients</th>"
+            f"<th>test {unit}</th><th>epochs run / kept</th></tr>")
 
     def per_class(d: dict[str, int]) -> str:
         return ", ".join(f"{c} {v}" for c, v in d.items())
@@ -246,8 +255,8 @@ def _fold_sizes(result: CVResult) -> str:
         runs = len(f.history.get("train_loss", []))
         rows.append(
             f"<tr><td>{f.fold}</td><td>{per_class(tr['patients'])}</td>"
-            f"<td>{per_class(tr['samples'])}</td><td>{per_class(va['samples'])}</td>"
-            f"<td>{per_class(te['patients'])}</td><td>{per_class(te['samples'])}</td>"
+            f"<td>{per_class(tr[unit])}</td><td>{per_class(va[unit])}</td>"
+            f"<td>{per_class(te['patients'])}</td><td>{per_class(te[unit])}</td>"
             f"<td>{runs} / {f.history.get('best_epoch', -1) + 1}</td></tr>")
     return f"<table>{head}{''.join(rows)}</table>"
 
@@ -294,16 +303,28 @@ def write_report(results: list[CVResult], path: Path | str) -> Path:
         m.pop("model_config", None)
     json_text = json.dumps(metrics, default=str, allow_nan=False).replace("</", "<\\/")
     sections = "".join(_section(r) for r in results)
+    sample_runs = [r for r in results if r.unit == "sample"]
+    seizure_runs = [r for r in results if r.unit == "seizure"]
+    # seed 000's published table only beside runs of its kind (not FOS / TCS ones)
+    seed000 = [r for r in results if not is_seizure_type_run(r)]
+    levels = ""
+    if sample_runs:
+        levels += "<h3>Sample level</h3>" + _table2_rows(sample_runs, "sample")
+        levels += ("<h3>Seizure level of the sample-level models (mean probability over "
+                   "each seizure's samples)</h3>" + _table2_rows(sample_runs, "seizure"))
+    if seizure_runs:
+        levels += ("<h3>Seizure-level models (one prediction per seizure, its views "
+                   "averaged)</h3>" + _table2_rows(seizure_runs, "seizure"))
+    published = ""
+    if seed000:
+        published = ("<h3>Published: seed 000, Table 2 (5-fold CV, real patients)</h3>"
+                     '<p class="note">Reference numbers from the paper, for comparison '
+                     "only.</p>" + _published())
     page = (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>ictal report</title>"
         f"<style>{_CSS}</style></head><body><h1>ictal cross-validation report</h1>"
         "<h2>Results (layout of seed 000, Table 2; mean ± std over folds)</h2>"
-        "<h3>Sample level</h3>" + _table2_rows(results, "sample")
-        + "<h3>Seizure level (mean probability over each seizure's samples)</h3>"
-        + _table2_rows(results, "seizure")
-        + "<h3>Published: seed 000, Table 2 (5-fold CV, real patients)</h3>"
-        + '<p class="note">Reference numbers from the paper, for comparison only.</p>'
-        + _published() + sections
+        + levels + published + seed002_section(results) + sections
         + f'<script type="application/json" id="metrics">{json_text}</script></body></html>'
     )
     write_text_atomic(path, page)

@@ -117,9 +117,7 @@ def make_splits(table: FeatureTable, protocol: str, *, k: int | None = None,
         check_no_leak(splits, table.patient)
     elif protocol == "gestures-10fold":
         unit = table.seizure_key()
-        labels = _latest_labels(unit, table.label, table.t_start)
-        truth = table.seizure_truth() or {}
-        labels = {u: truth.get(u, lab) for u, lab in labels.items()}  # TCS when it has a tG
+        labels = seizure_classes(table)  # seed 002: TCS when it has a tG
         dur = {u: float((table.t_stop[unit == u] - table.t_start[unit == u]).sum())
                for u in labels}
         if len(labels) < k:
@@ -175,13 +173,25 @@ def inner_split(table: FeatureTable, train_rows: np.ndarray, *, fraction: float 
     return split
 
 
+def seizure_classes(table: FeatureTable) -> dict[str, str]:
+    """The class of every seizure (:meth:`FeatureTable.seizure_key`): seed 002's (TCS when it
+    has a tG) when the table knows its events' times, else that of its latest row."""
+    unit = table.seizure_key()
+    labels = _latest_labels(unit, table.label, table.t_start)
+    truth = table.seizure_truth() or {}
+    return {u: truth.get(u, lab) for u, lab in labels.items()}
+
+
 def fold_sizes(table: FeatureTable, rows: np.ndarray, classes: list[str]) -> dict[str, object]:
-    """Patients and samples per class of the given rows (for the report)."""
+    """Patients, samples and seizures per class of the given rows (for the report; a
+    seizure-level model's units are the seizures)."""
     sub_label = table.label[rows]
     sub_patient = table.patient[rows]
+    seizures = Counter(seizure_classes(table.subset(rows)).values())
     return {
         "patients": {c: len(np.unique(sub_patient[sub_label == c])) for c in classes},
         "samples": {c: int((sub_label == c).sum()) for c in classes},
+        "seizures": {c: int(seizures.get(c, 0)) for c in classes},
         "n_patients": len(np.unique(sub_patient)),
         "n_samples": len(rows),
     }

@@ -212,6 +212,9 @@ class TemporalConfig(_Model):
 
     sampling: Literal["fixed", "tsn"] = "fixed"
     length: int | None = Field(None, ge=1)  # None = the backbone's InputSpec.frames
+    # frame rate of the sample timeline; None = the backbone's (InputSpec.fps) or the stream's.
+    # GESTURES resamples to 15 fps (variant gestures), whatever the backbone
+    fps: float | None = Field(None, gt=0, le=120)
     overlap: float = Field(0.0, ge=0, lt=1)  # 0.5 for dataset B0.5
     min_leftover: int = Field(10, ge=1)
     tsn_segments: int = Field(16, ge=1)
@@ -282,6 +285,13 @@ VARIANTS: dict[str, dict[str, Any]] = {
                          "consensus_frames": 11, "pose": {"allowance": 0.1}},
            "lowlight": {"enabled": True}, "topview": {"enabled": False},
            "temporal": {"overlap": 0.0}},
+    # gestures (seed 002 §3): the whole picture, no spatial crop (a montage split into its
+    # views), 15 fps, 320x180 with 5 % of the columns dropped on each side and padded square,
+    # snippets labelled by Eq. 1 (pre- / post-ictal events left out)
+    "gestures": {"source": "auto", "depth_crop": {"enabled": False},
+                 "detection": {"enabled": False}, "lowlight": {"enabled": False},
+                 "topview": {"enabled": False}, "frames": {"style": "gestures"},
+                 "temporal": {"overlap": 0.0, "fps": 15.0, "label_rule": "gestures"}},
 }
 
 
@@ -368,7 +378,7 @@ def resolve_config(path: Path | str | None = None, variant: str | None = None
 
     Args:
         path: YAML config file (every key optional), or ``None`` for the defaults.
-        variant: ``A``, ``B``, ``B0.5``, ``B+top`` or ``2d``, or ``None``.
+        variant: ``A``, ``B``, ``B0.5``, ``B+top``, ``2d`` or ``gestures``, or ``None``.
 
     Raises:
         ConfigError: unreadable or invalid file, unknown variant, the file and ``variant``

@@ -30,6 +30,7 @@ from ictal.preprocess.plan import KeyframeCrop, RecordingPlan
 from ictal.preprocess.sample import Sample
 from ictal.preprocess.topview import TopView
 from ictal.preprocess.windows import SampleWindow, plan_windows
+from ictal.timebase import as_fps
 
 if TYPE_CHECKING:
     from ictal.io.reader import VideoReader
@@ -51,8 +52,9 @@ def iter_samples(
     """Stream the samples of one planned recording, ready for the backbone ``spec``.
 
     Each sample holds ``(C, T, size, size)`` ``float32`` frames normalised as ``spec`` asks,
-    its exact :class:`~ictal.timebase.FrameSpan` (in the source's frame rate, or in
-    ``spec.fps`` when the backbone resamples, e.g. GESTURES' 15 fps; a stream faster than
+    its exact :class:`~ictal.timebase.FrameSpan` (in ``config.temporal.fps`` when set, e.g.
+    GESTURES' 15 fps, else in the source's frame rate, or in ``spec.fps`` when the backbone
+    resamples; a stream faster than
     30 fps is resampled to 30, :meth:`~ictal.inputspec.InputSpec.timeline_fps`), patient,
     recording, event, label, crop box and provenance. ``T`` is ``config.temporal.length``, or
     the backbone's sample duration at the timeline's rate
@@ -68,7 +70,8 @@ def iter_samples(
     from ictal.io import open_video
     from ictal.io.resample import resample_indices
 
-    fps = spec.timeline_fps(plan.fps)
+    fps = (as_fps(config.temporal.fps) if config.temporal.fps is not None
+           else spec.timeline_fps(plan.fps))
     length = config.temporal.length or spec.frames_at(fps)  # 2 s at 25, 29.97 or 30 fps
     # timeline frame j shows source frame index_map[j]
     index_map = (np.arange(plan.n_frames, dtype=np.int64) if fps == plan.fps
