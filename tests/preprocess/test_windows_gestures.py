@@ -60,3 +60,27 @@ def test_pre_and_post_ictal_events_are_left_out_with_a_warning(
         {"temporal": {"label_rule": "gestures", "non_seizure_labels": ["TCS"]}})
     assert {w.event.id for w in plan_windows(_events(), 300, FPS, 30, other)
             if w.event} == {"R-pre", "R-post"}
+
+
+def test_variant_gestures_resamples_to_15_fps_for_any_backbone(manifest_with) -> None:
+    from ictal.inputspec import InputSpec
+    from ictal.preprocess.config import resolve_config
+    from ictal.preprocess.pipeline import iter_samples
+    from ictal.preprocess.planner import plan_recording
+
+    manifest = manifest_with([
+        Event(id="pre", recording="R1", t0=0.0, t1=1.0, label="NE"),
+        Event(id="sz", recording="R1", t0=1.0, t1=100 / 30, tG=2.0, label="TCS")])
+    config = resolve_config(variant="gestures")
+    assert config.frames.style == "gestures" and config.temporal.label_rule == "gestures"
+    assert not config.detection.enabled and not config.depth_crop.enabled
+    config = config.model_copy(update={"temporal": config.temporal.model_copy(
+        update={"length": 8})})
+    spec = InputSpec(frames=60, size=32)  # a backbone that keeps the stream's 30 fps
+    plan = plan_recording(manifest, "R1", config)
+    samples = list(iter_samples(manifest, plan, config, spec))
+    assert {s.span.fps for s in samples} == {Fraction(15)}
+    assert all(s.event == "sz" and s.frames.shape == (3, 8, 32, 32) for s in samples)
+    # frames 15-50 at 15 fps: snippets [15, 23), [23, 31), [31, 39), [39, 47); tG = frame 30
+    assert [(s.span.start, s.label) for s in samples] == [
+        (15, "FOS"), (23, "FOS"), (31, "TCS"), (39, "TCS")]
