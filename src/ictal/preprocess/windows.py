@@ -76,10 +76,9 @@ def seizure_events(events: list[Event], config: PreprocessConfig) -> list[Event]
     dropped = [e for e in events if e.label in skip]
     if dropped:
         labels = ", ".join(sorted({e.label for e in dropped}))
-        log.warning("%s: %d non-seizure event(s) (label %s) left out: temporal.label_rule "
-                    "'gestures' labels seizures only (FOS before tG, TCS after); "
-                    "temporal.non_seizure_labels names such labels",
-                    dropped[0].recording, len(dropped), labels)
+        log.warning("%s: %d non-seizure event(s) (label %s) left out: Eq. 1 labels seizures "
+                    "only (temporal.non_seizure_labels)", dropped[0].recording, len(dropped),
+                    labels)
     return kept
 
 
