@@ -20,6 +20,8 @@ class BatchReport:
     succeeded: list[str] = field(default_factory=list)
     skipped_items: list[tuple[str, str]] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
+    #: lines printed under the counts (e.g. a cluster run's throughput per stage)
+    notes: list[str] = field(default_factory=list)
 
     def ok(self, item: str) -> None:
         self.succeeded.append(item)
@@ -42,5 +44,6 @@ class BatchReport:
             f"{self.job}: {len(self.succeeded)} done, {len(self.skipped_items)} skipped, "
             f"{len(self.failures)} failed"
         )
-        lines = [head] + [f"  FAILED {item}: {msg}" for item, msg in self.failures]
+        lines = [head, *(f"  {note}" for note in self.notes)]
+        lines += [f"  FAILED {item}: {msg}" for item, msg in self.failures]
         return "\n".join(lines)

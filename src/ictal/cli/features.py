@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from ictal.cli.executor import executor_config_option, executor_option, ray_address_option
 from ictal.cli.options import allow_outside_root, out_folder
 from ictal.cli.options import device as device_option
 
@@ -44,6 +45,9 @@ def extract(
         help="Replace the store's shards made with another backbone, weights or "
              "preprocessing (deleted); without it such a store is refused."),
     outside_root: bool = allow_outside_root(),
+    executor: str | None = executor_option(),
+    ray_address: str | None = ray_address_option(),
+    executor_config: Path | None = executor_config_option(),
 ) -> None:
     """Extract backbone features of every recording into an HDF5 feature store.
 
@@ -52,8 +56,15 @@ def extract(
     one is refused before anything is written (exit code 2), unless --overwrite. A failing
     recording is reported and skipped; the run ends with a summary and exit code 1 when any
     failed.
+
+    With --executor ray, recordings are decoded and cropped by CPU tasks across the cluster
+    and the backbone runs in a pool of actors (on GPUs when the cluster has them); the store
+    is the same as a local run's.
     """
+    from functools import partial
+
     from ictal.backbones import load_backbone
+    from ictal.cli.executor import open_cli_executor
     from ictal.errors import ConfigError
     from ictal.features.extract import ExtractOptions, extract_manifest
     from ictal.manifest import load_manifest
@@ -63,11 +74,18 @@ def extract(
         raise ConfigError(f"--windows must be 'events' or 'sliding', not {windows!r}")
     manifest = load_manifest(manifest_path, allow_outside_root=outside_root)
     cfg = resolve_config(config, variant)
-    extractor = load_backbone(backbone, weights=weights, device=device, in_channels=in_channels)
-    report = extract_manifest(
-        manifest, out, extractor, cfg,
-        options=ExtractOptions(batch_size=batch_size, windows=windows, stride=stride),
-        plans_dir=plans, recordings=recording or None, overwrite=overwrite,
-    )
+    with open_cli_executor(executor, ray_address, executor_config) as ex:
+        local = ex.config.is_local
+        # on a cluster this copy only describes the backbone; the actors load their own
+        extractor = load_backbone(backbone, weights=weights, device=device if local else "cpu",
+                                  in_channels=in_channels)
+        loader = partial(load_backbone, backbone, weights=weights, in_channels=in_channels,
+                         device="cuda" if ex.actor_gpus() > 0 else "cpu")
+        report = extract_manifest(
+            manifest, out, extractor, cfg,
+            options=ExtractOptions(batch_size=batch_size, windows=windows, stride=stride),
+            plans_dir=plans, recordings=recording or None, overwrite=overwrite,
+            executor=ex, loader=loader,
+        )
     Console().print(report.summary(), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(report.exit_code)

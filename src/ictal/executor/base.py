@@ -75,6 +75,13 @@ class Executor(ABC):
         """GPUs of the cluster (0 locally: the local executor runs where the command runs)."""
         return 0.0
 
+    def actor_gpus(self) -> float:
+        """GPUs each actor of :meth:`actor_pool` holds by default (``gpus_per_actor``, or 1
+        on a cluster with GPUs, else 0)."""
+        if self.config.gpus_per_actor is not None:
+            return self.config.gpus_per_actor
+        return 1.0 if self.gpus >= 1 else 0.0
+
     def describe(self) -> str:
         """One line: where the work runs."""
         return f"{self.kind} executor, {self.workers} worker(s)"

@@ -26,9 +26,10 @@ from ictal.executor.config import ExecutorConfig
 log = logging.getLogger(__name__)
 
 
-def _call(task: TaskSpec) -> Any:
-    """What a Ray worker runs: the task's function on its arguments."""
-    return task.fn(*task.args, **task.kwargs)
+def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """What a Ray worker runs: the task's function on its arguments (object-store handles
+    among them, from :meth:`RayExecutor.put`, arrive resolved)."""
+    return fn(*args, **kwargs)
 
 
 class RayActorPool(ActorPool):
@@ -127,7 +128,8 @@ class RayExecutor(Executor):
         while queue or pending:
             while queue and len(pending) < window:
                 task = queue.pop()
-                ref = remote.options(name=f"ictal:{task.fn.__name__}").remote(task)
+                ref = remote.options(name=f"ictal:{task.fn.__name__}").remote(task.fn, *task.args,
+                                                                          **task.kwargs)
                 pending[ref] = task.key
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
@@ -155,9 +157,7 @@ class RayExecutor(Executor):
                    gpus: float | None = None, cpus: float | None = None) -> ActorPool:
         import ray
 
-        gpus = self.config.gpus_per_actor if gpus is None else gpus
-        if gpus is None:
-            gpus = 1.0 if self._gpus >= 1 else 0.0
+        gpus = self.actor_gpus() if gpus is None else gpus
         if size is None:
             size = self.config.actors or (max(1, int(self._gpus // gpus)) if gpus else 1)
         if gpus and gpus * size > self._gpus:

@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 import platform
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -45,6 +45,7 @@ from ictal.preprocess.sample import Sample
 from ictal.progress import track
 
 if TYPE_CHECKING:
+    from ictal.executor import Executor
     from ictal.preprocess.config import PreprocessConfig
 
 log = logging.getLogger(__name__)
@@ -182,30 +183,49 @@ def check_store(store: Path, attrs: dict[str, Any], *, overwrite: bool = False) 
              "(they are deleted)")
 
 
+def batch_features(extractor: Extractor, clips: np.ndarray, tops: np.ndarray | None,
+                   rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """The backbone on one batch: ``clips`` ``(N, C, T, H, W)`` float32 at ``rate`` frames/s
+    (and their top views, same layout, or ``None``) -> ``(features (N, t, F or 2 F) float32,
+    mask (N, t) bool)``; with a top view the infrared crop's features come first, then the top
+    view's averaged over the bed's mirror images."""
+    import torch
+
+    from ictal.preprocess.topview import mirror_average
+
+    feats, mask = extractor(torch.from_numpy(clips), fps=rate)
+    if tops is not None:
+        top_feats, _ = mirror_average(partial(extractor, fps=rate), torch.from_numpy(tops))
+        feats = np.concatenate([np.asarray(feats), np.asarray(top_feats)], axis=2)
+    return np.asarray(feats, dtype=np.float32), np.asarray(mask, dtype=bool)
+
+
+#: ``(clips, tops, rate) -> (features, mask)``: one batch through a backbone, here or in an
+#: inference actor (:class:`BackboneWorker`).
+Infer = Callable[[np.ndarray, "np.ndarray | None", float], tuple[np.ndarray, np.ndarray]]
+
+
 def features_of_samples(samples: Iterable[Sample], extractor: Extractor, *, batch_size: int,
-                        attrs: dict[str, Any]) -> FeatureTable:
+                        attrs: dict[str, Any], infer: Infer | None = None) -> FeatureTable:
     """Run ``extractor`` over ``samples`` and collect a :class:`FeatureTable`.
 
     Features are produced batch by batch; only the (small) feature rows are kept in memory.
     The backbone is told the samples' frame rate (the motion backbone's bands are in Hz).
     Samples with a top view (:mod:`ictal.preprocess.topview`) get ``2 F`` features per
     timestep: the infrared crop's, then the top view's averaged over the bed's mirror images.
+    ``infer`` runs the batches elsewhere (an actor pool) with the same result; ``extractor``
+    then only describes the backbone (timesteps, features).
     """
-    import torch
-
-    from ictal.preprocess.topview import mirror_average
-
+    run = infer if infer is not None else partial(batch_features, extractor)
     rows: dict[str, list[Any]] = {k: [] for k in (
         "features", "mask", "patient", "recording", "event", "label", "view",
         "start_frame", "stop_frame", "fps", "t_start", "t_stop")}
     for batch in batched(samples, batch_size):
-        clips = torch.from_numpy(np.stack([s.frames for s in batch]))
-        rate = float(batch[0].span.fps)
-        feats, mask = extractor(clips, fps=rate)
-        if batch[0].topview is not None:
-            tops = torch.from_numpy(np.stack([s.topview for s in batch]))  # type: ignore[misc]
-            top_feats, _ = mirror_average(partial(extractor, fps=rate), tops)
-            feats = np.concatenate([np.asarray(feats), np.asarray(top_feats)], axis=2)
+        clips = np.stack([s.frames for s in batch])
+        tops = (np.stack([s.topview for s in batch])  # type: ignore[misc]
+                if batch[0].topview is not None else None)
+        feats, mask = run(clips, tops, float(batch[0].span.fps))
+        del clips, tops
         rows["features"].append(np.asarray(feats, dtype=np.float32))
         rows["mask"].append(np.asarray(mask, dtype=bool))
         release_freed_memory()  # long 1080p runs: the freed frames stay resident otherwise
@@ -257,6 +277,7 @@ def extract_manifest(
     manifest: Manifest, out_dir: Path, extractor: Extractor, config: PreprocessConfig, *,
     options: ExtractOptions | None = None, plans_dir: Path | None = None,
     recordings: list[str] | None = None, show_progress: bool = True, overwrite: bool = False,
+    executor: Executor | None = None, loader: Callable[[], Extractor] | None = None,
 ) -> BatchReport:
     """Extract features of every recording of ``manifest`` into the store ``out_dir``.
 
@@ -267,9 +288,13 @@ def extract_manifest(
         overwrite: replace shards made with another setting (deleted first, every one of
             them, so that the store again holds one setting); without it such a store is
             refused (:func:`check_store`).
+        executor: where the work runs (default: here, one recording after the other); on a
+            Ray executor see :mod:`ictal.features.cluster` (``loader`` then builds the
+            backbone in each inference actor, ``extractor`` only describes it).
 
     Returns:
-        A :class:`BatchReport`: finished, skipped (already extracted) and failed recordings.
+        A :class:`BatchReport`: finished, skipped (already extracted) and failed recordings;
+        its ``throughput`` lines per stage on a cluster.
 
     Raises:
         FeatureStoreError: the store holds another setting's shards and ``overwrite`` is false
@@ -289,6 +314,9 @@ def extract_manifest(
     out_dir.mkdir(parents=True, exist_ok=True)
     report = BatchReport(job=f"extract {extractor.name}")
     ids = recordings if recordings is not None else [r.id for r in manifest.recordings]
+    if executor is not None and not executor.config.is_local:
+        return _extract_on_cluster(manifest, out_dir, extractor, config, options, attrs,
+                                   plans_dir, ids, executor, loader, report, show_progress)
     for rid in track(ids, f"extract {extractor.name}", disable=not show_progress):
         path = shard_path(out_dir, rid)
         if shard_is_current(path, attrs["key"]):
@@ -314,4 +342,65 @@ def extract_manifest(
             continue
         log.info("%s: %d samples -> %s", rid, len(table), path)
         report.ok(rid)
+    return report
+
+
+#: Per-recording errors that make a recording fail (reported) instead of stopping the run.
+RECORDING_ERRORS = (IctalError, KeyError, OSError, ValueError)
+
+
+def _extract_on_cluster(manifest: Manifest, out_dir: Path, extractor: Extractor,
+                        config: PreprocessConfig, options: ExtractOptions,
+                        attrs: dict[str, Any], plans_dir: Path | None, ids: list[str],
+                        executor: Executor, loader: Callable[[], Extractor] | None,
+                        report: BatchReport, show_progress: bool) -> BatchReport:
+    """:func:`extract_manifest` on a cluster: decode + crop tasks, an inference actor pool,
+    shards written here (see :mod:`ictal.features.cluster`)."""
+    import time
+
+    from ictal.executor import TaskSpec, Throughput
+    from ictal.features.cluster import BackboneShape, BackboneWorker, recording_features
+    from ictal.progress import make_progress
+
+    if loader is None:
+        raise IctalError("extraction on a cluster needs a loader of the backbone",
+                         hint="pass loader=functools.partial(load_backbone, NAME, ...)")
+    todo = []
+    for rid in ids:
+        if shard_is_current(shard_path(out_dir, rid), attrs["key"]):
+            report.skipped(rid, "already extracted")
+        else:
+            remove_temporaries(out_dir, stem=rid)  # left by a killed run
+            todo.append(rid)
+    throughput = Throughput()
+    if not todo:
+        return report
+    pool = executor.actor_pool(BackboneWorker, (loader, options.batch_size))
+    shared = [executor.put(x) for x in (manifest, config, BackboneShape.of(extractor), options,
+                                        attrs)]
+    tasks = [TaskSpec(rid, recording_features, (shared[0], rid, *shared[1:3], shared[3],
+                                                shared[4], plans_dir, pool)) for rid in todo]
+    with make_progress(disable=not show_progress) as bar:
+        task = bar.add_task(f"extract {extractor.name} ({executor.kind})", total=len(todo))
+        for outcome in executor.run(tasks, catch=RECORDING_ERRORS):
+            bar.advance(task)
+            if not outcome.ok:
+                report.failed(outcome.key, outcome.error or "failed")
+                continue
+            table, stats = outcome.value
+            throughput.add_all(stats)
+            t = time.perf_counter()
+            try:
+                write_features(shard_path(out_dir, outcome.key), table)
+            except OSError as err:
+                report.failed(outcome.key, err)
+                continue
+            throughput.add("write (driver)", len(table), time.perf_counter() - t, "windows")
+            log.info("%s: %d samples -> %s", outcome.key, len(table),
+                     shard_path(out_dir, outcome.key))
+            report.ok(outcome.key)
+    for i, actor in enumerate(pool.stats()):
+        throughput.add(f"inference (actor {i}, {actor['device']})", actor["windows"],
+                       actor["seconds"], "windows")
+    report.notes.extend(throughput.lines())
     return report
