@@ -9,8 +9,7 @@ header). Cases of operations with an id in their path mostly aim at seeded rows 
 clinic and of the other one), the rest are whatever the schema allows (huge ids, long strings,
 ...). Error answers must not show the server's folders either.
 
-Derandomized (the same cases every run), shrinking off: 6 x 832 requests, 1-2.5 minutes on a
-busy 2-core machine for both databases.
+Derandomized (the same cases every run), shrinking off.
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ from ictal.server.app import create_app
 from ictal.server.bootstrap import ensure_first_admin
 from ictal.server.config import ServerSettings
 from ictal.server.deps import AppState
-from ictal.server.enums import PreviewStatus
+from ictal.server.enums import PreviewStatus, Role
 from ictal.server.models import User
 from ictal.server.repositories import recordings
 from ictal.server.security import CSRF_HEADER
@@ -57,7 +56,8 @@ log = logging.getLogger(__name__)
 EXAMPLES = 25
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
-ROLES = {"admin": "fz_admin", "clinician": "fz_clin", "data_scientist": "fz_ds"}
+ROLES = {"admin": "fz_admin", "clinician": "fz_clin", "data_scientist": "fz_ds",
+         "reviewer": "fz_rev"}
 BASE_URL = "http://testserver"
 
 
@@ -84,6 +84,8 @@ def _seed(app: Any) -> dict[str, list[int]]:
     root = _login(app, "fz_root")
     other = root.post("/api/clinics", json={"name": "Fuzz clinic B"}).json()["id"]
     mine = next(c["id"] for c in root.get("/api/clinics").json() if c["id"] != other)
+    ids: dict[str, list[int]] = {k: [] for k in ("clinic", "patient", "recording", "event",
+                                                 "moi", "run", "stream", "user")}
     for role, name in ROLES.items():
         r = root.post("/api/users", json={"username": name, "password": PASSWORD, "role": role,
                                           "clinic_ids": [mine]})
@@ -91,8 +93,12 @@ def _seed(app: Any) -> dict[str, list[int]]:
     r = root.post("/api/users", json={"username": "fz_other", "password": PASSWORD,
                                       "role": "clinician", "clinic_ids": [other]})
     assert r.status_code == 201, r.text
-    ids: dict[str, list[int]] = {k: [] for k in
-                                 ("clinic", "patient", "recording", "event", "moi", "run")}
+    ids["user"] = [r.json()["id"]]
+    for name in ("fz_spare", "fz_spare2"):  # users the admin's fuzz may demote / deactivate
+        r = root.post("/api/users", json={"username": name, "password": PASSWORD,
+                                          "role": "clinician", "clinic_ids": [mine]})
+        assert r.status_code == 201, r.text
+        ids["user"].append(r.json()["id"])
     ids["clinic"] = [mine, other]
     for username in ("fz_clin", "fz_other"):
         clin = _login(app, username)
@@ -104,6 +110,10 @@ def _seed(app: Any) -> dict[str, list[int]]:
             assert rec.status_code == 201, rec.text
             rid = rec.json()["id"]
             ids["recording"].append(rid)
+            stream = clin.post(f"/api/recordings/{rid}/streams",
+                               json={"path": "depth/clip.mkv", "kind": "depth"})
+            assert stream.status_code == 201, stream.text
+            ids["stream"].append(stream.json()["id"])
             ev = clin.post(f"/api/recordings/{rid}/events",
                            json={"t0": 0.1, "t1": 1.0, "tG": 0.5, "label": "FLE"}).json()
             ids["event"].append(ev["id"])
@@ -132,7 +142,9 @@ def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     base = tmp_path_factory.mktemp(f"fuzz-{request.param}")
     storage = base / "storage"
     (storage / "ir").mkdir(parents=True)
+    (storage / "depth").mkdir()
     write_ir_video(storage / "ir" / "clip.mkv")
+    write_ir_video(storage / "depth" / "clip.mkv")  # a second stream of the same length
     url, drop = None, None
     if request.param == "postgres":
         server = postgres_url_or_skip()
@@ -181,15 +193,22 @@ def _preview_done(seeded: Seeded) -> None:
         db.commit()
 
 
+#: Which seeded rows a path parameter names.
+PATH_KINDS = {"patient_id": "patient", "recording_id": "recording", "event_id": "event",
+              "moi_id": "moi", "run_id": "run", "clinic_id": "clinic", "stream_id": "stream",
+              "user_id": "user"}
+
+
 def _path_ids(operation: Any, ids: dict[str, list[int]]) -> list[dict[str, int]]:
-    """Path parameters naming seeded rows (``recording_id`` -> each seeded recording ...)."""
+    """Path parameters naming seeded rows (``recording_id`` -> each seeded recording ...; with
+    two parameters, the i-th row of each: recording i with its stream i)."""
     names = [p.name for p in operation.path_parameters]
     if not names:
         return []
-    name = names[0]
-    kind = {"patient_id": "patient", "recording_id": "recording", "event_id": "event",
-            "moi_id": "moi", "run_id": "run"}[name]
-    return [{name: i} for i in ids[kind]]
+    unknown = [n for n in names if n not in PATH_KINDS]
+    assert not unknown, f"{operation.label}: add {unknown} to PATH_KINDS (which seeded rows)"
+    columns = [ids[PATH_KINDS[n]] for n in names]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=False)]
 
 
 @dataclass
@@ -248,8 +267,20 @@ def _fuzz_operation(seeded: Seeded, client: ASGIClient, operation: Any, run: Run
     send()
 
 
+def _restore_users(seeded: Seeded) -> None:
+    """The fuzz users active and in their roles again (the admin's fuzz of PATCH
+    /api/users/{id} may have demoted or deactivated any of them)."""
+    state: AppState = seeded.app.state.ictal
+    with state.database.writes() as db:
+        for role, name in ROLES.items():
+            user = db.query(User).filter(User.username == name).one()
+            user.role, user.active = Role(role), True
+        db.commit()
+
+
 def _fuzz(seeded: Seeded, role: str) -> Run:
     """Every operation of the schema, as ``role``."""
+    _restore_users(seeded)
     schema = schemathesis.openapi.from_dict(seeded.app.openapi())
     operations = [result.ok() for result in schema.get_all_operations()]
     # reads first (a write such as POST .../preview changes what they find), logout last (it

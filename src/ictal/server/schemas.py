@@ -98,6 +98,14 @@ class UserCreate(_In):
     clinic_ids: Annotated[list[DbId], Field(min_length=1, max_length=MAX_IDS)]
 
 
+class UserUpdate(_In):
+    """An admin changes a user's role or (de)activates them; an inactive user cannot log in
+    and their sessions end."""
+
+    role: Role | None = None
+    active: bool | None = None
+
+
 class UserPublic(_Out):
     """A user as every route returns it: never the password hash."""
 

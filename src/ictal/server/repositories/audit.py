@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -25,10 +26,23 @@ def add_audit(
     ))
 
 
-def list_audit(db: Session, clinic_ids: Sequence[int], *, limit: int, before_id: int | None
+def list_audit(db: Session, clinic_ids: Sequence[int], *, limit: int, before_id: int | None,
+               username: str | None = None, action: str | None = None,
+               entity: str | None = None, entity_id: int | None = None,
+               since: datetime | None = None, until: datetime | None = None
                ) -> list[AuditEntry]:
-    """Entries of ``clinic_ids``, newest first, ``limit`` of them older than ``before_id``."""
+    """Entries of ``clinic_ids``, newest first, ``limit`` of them older than ``before_id``;
+    only those of ``username`` / ``action`` / ``entity`` (exact) / ``entity_id``, at or after
+    ``since`` and before ``until`` when given."""
     q = select(AuditEntry).where(AuditEntry.clinic_id.in_(clinic_ids))
     if before_id is not None:
         q = q.where(AuditEntry.id < before_id)
+    for column, value in ((AuditEntry.username, username), (AuditEntry.action, action),
+                          (AuditEntry.entity, entity), (AuditEntry.entity_id, entity_id)):
+        if value is not None:
+            q = q.where(column == value)
+    if since is not None:
+        q = q.where(AuditEntry.at >= since)
+    if until is not None:
+        q = q.where(AuditEntry.at < until)
     return list(db.scalars(q.order_by(AuditEntry.id.desc()).limit(limit)))

@@ -61,6 +61,28 @@ def list_users(db: Session, clinic_ids: Sequence[int]) -> list[User]:
     return list(db.scalars(q))
 
 
+def update_user(db: Session, actor: User, user: User, *, role: Role | None,
+                active: bool | None) -> User:
+    """Change ``user``'s role and / or active flag (audited per clinic, before / after);
+    deactivating ends their sessions. An admin cannot demote or deactivate themselves (the
+    platform would be left without the admin who did it)."""
+    if user.id == actor.id and ((role is not None and role != user.role) or active is False):
+        raise InvalidError("an admin cannot change their own role or deactivate themselves: "
+                           "ask another admin")
+    before = {"role": user.role.value, "active": user.active}
+    if role is not None:
+        user.role = role
+    if active is not None:
+        user.active = active
+    if not user.active:
+        db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    after = {"role": user.role.value, "active": user.active}
+    if after != before:
+        for cid in [*user.clinic_ids] or [None]:
+            add_audit(db, actor, "update", "user", user.id, cid, before=before, after=after)
+    return user
+
+
 def set_password(db: Session, user: User, password_hash: str) -> None:
     """A new password hash; every session of the user ends."""
     user.password_hash = password_hash

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
 from ictal.server.db import commit
 from ictal.server.deps import Admin, CurrentUser, DbSession, State
+from ictal.server.errors import NotFoundError
 from ictal.server.presenters import user_public
 from ictal.server.repositories import audit, clinics, users, vocabulary
 from ictal.server.routes.responses import COMMON
@@ -22,6 +24,7 @@ from ictal.server.schemas import (
     MoiTermPublic,
     UserCreate,
     UserPublic,
+    UserUpdate,
     Vocabulary,
 )
 from ictal.server.security import hash_password
@@ -58,6 +61,17 @@ def create_user(body: UserCreate, admin: Admin, db: DbSession, state: State) -> 
     return user_public(user)
 
 
+@router.patch("/users/{user_id}", response_model=UserPublic)
+def update_user(user_id: DbId, body: UserUpdate, admin: Admin, db: DbSession) -> UserPublic:
+    """Change a user's role or (de)activate them (a user sharing a clinic with the admin)."""
+    user = next((u for u in users.list_users(db, admin.clinic_ids) if u.id == user_id), None)
+    if user is None:
+        raise NotFoundError(f"user {user_id} not found")
+    users.update_user(db, admin, user, role=body.role, active=body.active)
+    commit(db)
+    return user_public(user)
+
+
 @router.get("/vocabulary", response_model=Vocabulary, tags=["vocabulary"])
 def get_vocabulary(user: CurrentUser, db: DbSession) -> Vocabulary:
     """The MOI terms (ILAE semiology) and body regions an MOI may use."""
@@ -86,7 +100,17 @@ def create_region(body: BodyRegionCreate, admin: Admin, db: DbSession) -> BodyRe
 @router.get("/audit", response_model=list[AuditPublic])
 def list_audit(admin: Admin, db: DbSession,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-               before_id: DbId | None = None) -> list[AuditPublic]:
-    """The audit log of the admin's clinics, newest first (page with ``before_id``)."""
-    rows = audit.list_audit(db, admin.clinic_ids, limit=limit, before_id=before_id)
+               before_id: DbId | None = None,
+               username: Annotated[str | None, Query(max_length=64)] = None,
+               action: Annotated[str | None, Query(max_length=64)] = None,
+               entity: Annotated[str | None, Query(max_length=64)] = None,
+               entity_id: DbId | None = None,
+               since: datetime | None = None, until: datetime | None = None
+               ) -> list[AuditPublic]:
+    """The audit log of the admin's clinics, newest first (page with ``before_id``); filtered
+    by who (``username``), what (``action``, ``entity``, ``entity_id``) and when (``since`` <=
+    at < ``until``)."""
+    rows = audit.list_audit(db, admin.clinic_ids, limit=limit, before_id=before_id,
+                            username=username, action=action, entity=entity,
+                            entity_id=entity_id, since=since, until=until)
     return [AuditPublic.model_validate(r) for r in rows]
