@@ -31,7 +31,7 @@ from ictal.server.jobs import TranscodeJobs
 from ictal.server.media import resolve_inside
 from ictal.server.middleware import BodyLimit, SecurityHeaders
 from ictal.server.migrate import upgrade_head
-from ictal.server.routes import admin, auth, mlops, patients, recordings, team
+from ictal.server.routes import admin, auth, mlops, monitor, patients, recordings, team
 from ictal.server.routes import annotations as annotation_routes
 from ictal.server.schemas import Health
 from ictal.server.security import LoginRateLimiter
@@ -173,7 +173,8 @@ def create_app(settings: ServerSettings | None = None, *,
     # each area mounted directly under /api (not through an intermediate /api router): every
     # level of nesting is one more list of routes FastAPI walks to match each request
     for router in (_health_router(), auth.router, admin.router, patients.router,
-                   recordings.router, annotation_routes.router, mlops.router, team.router):
+                   recordings.router, annotation_routes.router, mlops.router, team.router,
+                   monitor.router):
         app.include_router(router, prefix="/api")
     _static_routes(app, settings.static_dir or Path(__file__).resolve().parent / "static")
     return app
