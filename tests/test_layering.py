@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
     "demo": 10,
     "server": 10,
     "monitor": 10,
+    "explain": 10,
     "cli": 11,
     "__main__": 12,
 }
