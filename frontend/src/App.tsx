@@ -11,6 +11,8 @@ import { parseRoute, type Route, routeHash } from "./lib/route";
 import { LabellingScreen } from "./screens/LabellingScreen";
 import { LandingScreen } from "./screens/LandingScreen";
 import { LoginScreen } from "./screens/LoginScreen";
+import { AdminScreen } from "./team/AdminScreen";
+import { ReviewScreen } from "./team/ReviewScreen";
 
 export function App() {
   const { notify } = useToast();
@@ -74,6 +76,8 @@ export function App() {
     );
   }
   const common = { api, user: session.user, onLogout: logout, onSessionLost, navigate };
+  if (route.screen === "review") return <ReviewScreen key={`review-${route.recordingId}`} recordingId={route.recordingId} {...common} />;
+  if (route.screen === "admin") return <AdminScreen {...common} />;
   return route.screen === "labelling" ? (
     <LabellingScreen key={route.recordingId} recordingId={route.recordingId} {...common} />
   ) : (

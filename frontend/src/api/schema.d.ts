@@ -13,7 +13,9 @@ export interface paths {
         };
         /**
          * List Audit
-         * @description The audit log of the admin's clinics, newest first (page with ``before_id``).
+         * @description The audit log of the admin's clinics, newest first (page with ``before_id``); filtered
+         *     by who (``username``), what (``action``, ``entity``, ``entity_id``) and when (``since`` <=
+         *     at < ``until``).
          */
         get: operations["list_audit"];
         put?: never;
@@ -358,6 +360,48 @@ export interface paths {
         patch: operations["update_moi"];
         trace?: never;
     };
+    "/api/monitor/beds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Beds
+         * @description Every bed ``ictal monitor`` journals under the data folder: the last ``seconds`` of
+         *     windows (class probabilities or why not assessable), its alarms and their answers.
+         */
+        get: operations["list_beds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/monitor/beds/{bed}/alarms/{alarm_id}/acks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge
+         * @description Answer an alarm: acknowledged (seen), confirmed (a seizure) or rejected (a false
+         *     alarm); who and when are recorded with it and in the audit log.
+         */
+        post: operations["acknowledge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/patients": {
         parameters: {
             query?: never;
@@ -693,6 +737,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update User
+         * @description Change a user's role or (de)activate them (a user sharing a clinic with the admin).
+         */
+        patch: operations["update_user"];
+        trace?: never;
+    };
     "/api/vocabulary": {
         parameters: {
             query?: never;
@@ -752,6 +816,23 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * AckRequest
+         * @description An answer to an alarm.
+         */
+        AckRequest: {
+            /**
+             * Decision
+             * @default acknowledged
+             * @enum {string}
+             */
+            decision?: "acknowledged" | "confirmed" | "rejected";
+            /**
+             * Note
+             * @default
+             */
+            note?: string;
+        };
+        /**
          * AgreementPublic
          * @description Agreement between the annotators (``ictal.manifest.agreement``); events are named
          *     ``ev-<id>``, recordings ``rec-<id>`` as in an export.
@@ -777,6 +858,28 @@ export interface components {
             pairs: number;
             /** Unmatched Events */
             unmatched_events: number;
+        };
+        /**
+         * AlarmAck
+         * @description A staff member's answer to an alarm.
+         */
+        AlarmAck: {
+            /** At */
+            at: string;
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "acknowledged" | "confirmed" | "rejected";
+            /**
+             * Note
+             * @default
+             */
+            note?: string;
+            /** Role */
+            role: string;
+            /** User */
+            user: string;
         };
         /** AnnotatorProgress */
         AnnotatorProgress: {
@@ -1234,6 +1337,81 @@ export interface components {
             /** Version */
             version: number;
         };
+        /**
+         * MonitorAlarm
+         * @description An alarm of a bed: raised (and cleared) with its reason, and the answers to it.
+         */
+        MonitorAlarm: {
+            /**
+             * Acks
+             * @default []
+             */
+            acks?: components["schemas"]["AlarmAck"][];
+            /** Cleared T */
+            cleared_t?: number | null;
+            /** Id */
+            id: string;
+            /** Label */
+            label: string;
+            /** Raised At */
+            raised_at: string;
+            /** Raised T */
+            raised_t: number;
+            /** Reason */
+            reason: string;
+            /** Score */
+            score: number;
+        };
+        /**
+         * MonitorBed
+         * @description A bed's live state.
+         */
+        MonitorBed: {
+            /** Alarm Active */
+            alarm_active: boolean;
+            /** Alarm Rule */
+            alarm_rule: string;
+            /** Alarms */
+            alarms: components["schemas"]["MonitorAlarm"][];
+            /** Labels */
+            labels: string[];
+            /** Last Note */
+            last_note?: string | null;
+            /** Name */
+            name: string;
+            /** Not Assessable Share */
+            not_assessable_share?: number | null;
+            /** Windows */
+            windows: components["schemas"]["MonitorWindow"][];
+        };
+        /**
+         * MonitorBeds
+         * @description Every bed the monitor journals (``beds`` empty when none runs).
+         */
+        MonitorBeds: {
+            /** Beds */
+            beds: components["schemas"]["MonitorBed"][];
+        };
+        /**
+         * MonitorWindow
+         * @description One window of a bed: probabilities per label, or why it could not be assessed.
+         */
+        MonitorWindow: {
+            /** N */
+            n: number;
+            /** Probs */
+            probs?: number[] | null;
+            /** Reason */
+            reason?: string | null;
+            /** Score */
+            score?: number | null;
+            /** State */
+            state: string;
+            /** T Start */
+            t_start: number;
+            /** T Stop */
+            t_stop: number;
+        };
         /** PairAgreementPublic */
         PairAgreementPublic: {
             /** Annotator A */
@@ -1635,6 +1813,16 @@ export interface components {
             username: string;
         };
         /**
+         * UserUpdate
+         * @description An admin changes a user's role or (de)activates them; an inactive user cannot log in
+         *     and their sessions end.
+         */
+        UserUpdate: {
+            /** Active */
+            active?: boolean | null;
+            role?: components["schemas"]["Role"] | null;
+        };
+        /**
          * ValidationIssue
          * @description One field of the request that does not fit the schema.
          */
@@ -1667,6 +1855,12 @@ export interface operations {
             query?: {
                 limit?: number;
                 before_id?: number | null;
+                username?: string | null;
+                action?: string | null;
+                entity?: string | null;
+                entity_id?: number | null;
+                since?: string | null;
+                until?: string | null;
             };
             header?: never;
             path?: never;
@@ -3468,6 +3662,163 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MoiConflict"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    list_beds: {
+        parameters: {
+            query?: {
+                seconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorBeds"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    acknowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bed: string;
+                alarm_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AckRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorAlarm"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
             /** @description the request body is larger than the server's limit */
@@ -5309,6 +5660,86 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    update_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,7 +4,7 @@
  * (one line per class). Click to seek, click a segment to edit its MOI; zoom with the
  * buttons, `z` / `x`, or Ctrl + mouse wheel.
  */
-import { type MouseEvent, useEffect, useRef, useState } from "react";
+import { type MouseEvent, type ReactNode, useEffect, useRef, useState } from "react";
 import {
   type Interval,
   layoutLanes,
@@ -33,6 +33,21 @@ export interface Prediction {
   rows: ProbabilityRow[];
 }
 
+/** Where things are on the drawn timeline, for layers drawn over it (`extra`). */
+export interface TimelineGeometry {
+  /** x pixel (in the SVG) of time `t` (s). */
+  x: (t: number) => number;
+  /** Time (s) under a pointer at `clientX` (clamped to the view). */
+  timeAt: (clientX: number) => number;
+  /** The SVG's height, and the y where the lanes start (under the axis). */
+  height: number;
+  top: number;
+  /** Each drawn MOI segment's box (its id as given in `mois`). */
+  segments: { id: string; x: number; y: number; width: number; height: number }[];
+  /** Whether `t` is inside the view. */
+  visible: (t: number) => boolean;
+}
+
 interface TimelineProps {
   view: View;
   currentTime: number;
@@ -46,6 +61,8 @@ interface TimelineProps {
   onSeek: (t: number) => void;
   onSelectMoi: (id: string) => void;
   onZoom: (factor: number, anchor: number) => void;
+  /** Drawn last, over everything (drag handles of team/EdgeHandles). */
+  extra?: (geometry: TimelineGeometry) => ReactNode;
 }
 
 const LABEL_W = 110;
@@ -114,11 +131,23 @@ export function Timeline(props: TimelineProps) {
     if (px >= 0) props.onSeek(xToTime(px, view, plotW));
   };
 
+  const svgRef = useRef<SVGSVGElement>(null);
+  const geometry: TimelineGeometry = {
+    x,
+    timeAt: (clientX) => xToTime(clientX - (svgRef.current?.getBoundingClientRect().left ?? 0) - LABEL_W, view, plotW),
+    height,
+    top: AXIS_H,
+    segments: lanes.flatMap((lane, i) =>
+      lane.segments.map((seg) => ({ id: seg.item.id, x: LABEL_W + seg.x, y: laneTops[i]! + LANE_PAD + seg.row * ROW_H + 1, width: seg.width, height: ROW_H - 2 })),
+    ),
+    visible: visibleX,
+  };
   const lines = prediction ? probabilityPolylines(prediction.rows, prediction.labels.length, view, plotW, PRED_H) : [];
 
   return (
     <div ref={wrapRef} className="timeline-plot">
       <svg
+        ref={svgRef}
         width={width}
         height={height}
         role="group"
@@ -225,6 +254,7 @@ export function Timeline(props: TimelineProps) {
             )),
         )}
         {visibleX(currentTime) && <line className="playhead" x1={x(currentTime)} x2={x(currentTime)} y1={0} y2={height} />}
+        {props.extra?.(geometry)}
       </svg>
     </div>
   );

@@ -12,3 +12,13 @@ describe("routes", () => {
     }
   });
 });
+
+describe("team routes", () => {
+  it("parses the review and admin routes and round-trips", () => {
+    for (const route of [{ screen: "review", recordingId: 7 }, { screen: "admin" }] as const) {
+      expect(parseRoute(routeHash(route))).toEqual(route);
+    }
+    expect(parseRoute("#/recordings/7/review")).toEqual({ screen: "review", recordingId: 7 });
+    expect(parseRoute("#/recordings/7/other")).toEqual({ screen: "landing" });
+  });
+});

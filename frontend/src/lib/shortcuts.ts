@@ -13,6 +13,9 @@ export type ShortcutAction =
   | { kind: "moiBound"; bound: "start" | "end" }
   | { kind: "newMoi" }
   | { kind: "zoom"; direction: 1 | -1 }
+  | { kind: "nudge"; frames: number }
+  | { kind: "undo" }
+  | { kind: "redo" }
   | { kind: "help" };
 
 /** The subset of a KeyboardEvent the mapping looks at (plain data, so it is testable). */
@@ -46,6 +49,9 @@ export const SHORTCUT_HELP: readonly ShortcutHelp[] = [
   { keys: ["s"], description: "Set the MOI form's start to the current time" },
   { keys: ["e"], description: "Set the MOI form's end to the current time" },
   { keys: ["z", "x"], description: "Zoom the timeline in / out" },
+  { keys: [",", "."], description: "Nudge the selected edge (click a marker or MOI edge) one frame earlier / later" },
+  { keys: ["<", ">"], description: "Nudge the selected edge ten frames earlier / later" },
+  { keys: ["Ctrl+Z", "Ctrl+Shift+Z"], description: "Undo / redo your last edit" },
   { keys: ["?"], description: "Show or hide this help" },
 ];
 
@@ -55,6 +61,11 @@ export const SHORTCUT_HELP: readonly ShortcutHelp[] = [
  * the browser (copy, reload, ...).
  */
 export function resolveShortcut(input: KeyInput): ShortcutAction | null {
+  if (!input.inEditable && (input.ctrlKey || input.metaKey) && !input.altKey) {
+    const k = input.key.toLowerCase();
+    if (k === "z") return input.shiftKey ? { kind: "redo" } : { kind: "undo" };
+    if (k === "y" && !input.shiftKey) return { kind: "redo" };
+  }
   if (input.inEditable || input.ctrlKey || input.metaKey || input.altKey) return null;
   switch (input.key) {
     case " ":
@@ -73,6 +84,14 @@ export function resolveShortcut(input: KeyInput): ShortcutAction | null {
       return { kind: "rate", direction: 1 };
     case "?":
       return { kind: "help" };
+    case ",":
+      return { kind: "nudge", frames: -1 };
+    case ".":
+      return { kind: "nudge", frames: 1 };
+    case "<":
+      return { kind: "nudge", frames: -10 };
+    case ">":
+      return { kind: "nudge", frames: 10 };
   }
   if (input.shiftKey) return null;
   switch (input.key.toLowerCase()) {

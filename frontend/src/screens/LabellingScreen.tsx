@@ -29,6 +29,13 @@ import { labellingMenus, ZOOM_STEP } from "./labelling/menus";
 import { PlayerPanel } from "./labelling/PlayerPanel";
 import { TimelinePanel } from "./labelling/TimelinePanel";
 import { useAnnotations } from "./labelling/useAnnotations";
+import { unwrap } from "../api/client";
+import { EdgeHandles } from "../team/EdgeHandles";
+import { layersOf, mayEdit, visibleEvents } from "../team/layers";
+import { RunProvenance } from "../team/RunProvenance";
+import { AgreementPanel, EditBar, LayersPanel, NewEventForm } from "../team/TeamPanels";
+import { useEditing } from "../team/useEditing";
+import { eventFields } from "../team/useEditing";
 import { useExports } from "./labelling/useExports";
 import { useModelRun } from "./labelling/useModelRun";
 
@@ -51,9 +58,11 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
   const edit = useVersionedEdit(report);
   const modelRun = useModelRun(api, report, notify);
   const { exportLabels, exportManifest } = useExports(api, recordingId, data, report, notify);
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const editing = useEditing({ api, recordingId, events: data?.events ?? [], mois: data?.mois ?? [], fps, duration, updateEvents, updateMois, report, notify });
   const annotations = useAnnotations({
     api, recordingId, events: data?.events ?? [], mois: data?.mois ?? [], updateEvents, updateMois,
-    duration, enabled: annotator && data !== null, send: edit.send, report, notify, labels,
+    duration, enabled: annotator && data !== null, send: edit.send, report, notify, labels, onEdit: editing.onEdit,
   });
   const { event, draft } = annotations;
   /** The current time on its frame's start: what markers and MOI bounds are set to. */
@@ -97,6 +106,12 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
         return player.zoom(action.direction > 0 ? ZOOM_STEP : 1 / ZOOM_STEP);
       case "help":
         return setHelpOpen((h) => !h);
+      case "nudge":
+        return void editing.nudgeSelected(action.frames);
+      case "undo":
+        return void editing.undo();
+      case "redo":
+        return void editing.redo();
     }
   };
   useShortcuts(perform);
@@ -142,6 +157,48 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
   }
 
   const { recording, vocabulary } = data;
+  // annotator layers: the shown ones, and of those the user's own (editable) events and MOIs
+  const shownEvents = visibleEvents(data.events, hidden);
+  const shownIds = new Set(shownEvents.map((e) => e.id));
+  const shownMois = data.mois.filter((m) => shownIds.has(m.event_id));
+  const ownEvents = shownEvents.filter((e) => mayEdit(e, user.username, user.role));
+  const ownIds = new Set(ownEvents.map((e) => e.id));
+  const foreign = event !== null && !mayEdit(event, user.username, user.role) ? event : null;
+  const createEvent = async (fields: { label: string; t0: number; t1: number }): Promise<boolean> => {
+    try {
+      const ev = await unwrap(api.POST("/api/recordings/{recording_id}/events", { params: { path: { recording_id: recordingId } }, body: fields }));
+      updateEvents((all) => [...all, ev].sort((a, b) => a.t0 - b.t0));
+      annotations.selectEvent(ev.id);
+      editing.onEdit({ kind: "create", target: "event", id: ev.id, fields: eventFields(ev), parentId: null, label: `event ${ev.id} created` });
+      notify("success", `${ev.label} event created: ${formatTime(ev.t0)} – ${formatTime(ev.t1)}`);
+      return true;
+    } catch (err) {
+      report(err, "Creating the event");
+      return false;
+    }
+  };
+  const copyEvent = async (ev: { id: number }) => {
+    try {
+      const copy = await unwrap(api.POST("/api/events/{event_id}/copy", { params: { path: { event_id: ev.id } } }));
+      await load();
+      annotations.selectEvent(copy.id);
+      notify("success", `Copied into your layer as event ${copy.id}`);
+    } catch (err) {
+      report(err, "Copying the event");
+    }
+  };
+  const manageRun = async (runId: number, how: "archive" | "delete") => {
+    try {
+      if (how === "archive") await unwrap(api.POST("/api/model-runs/{run_id}/archive", { params: { path: { run_id: runId } }, body: { archived: true } }));
+      else await unwrap(api.DELETE("/api/model-runs/{run_id}", { params: { path: { run_id: runId } } }));
+      await modelRun.choose(null);
+      await load();
+      notify("success", `Model run ${runId} ${how === "archive" ? "archived" : "deleted"}`);
+    } catch (err) {
+      report(err, how === "archive" ? "Archiving the model run" : "Deleting the model run");
+    }
+  };
+  const lastOf = <T,>(list: T[]) => list[list.length - 1];
   const seekInto = (t: number) => player.seek(t + 0.5 / fps); // mid-frame: the frame at t is shown
   const editMoi = (m: MoiPublic) => {
     annotations.selectMoi(m);
@@ -182,8 +239,8 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
               duration={duration}
               vocabulary={vocabulary}
               labels={labels}
-              events={data.events}
-              mois={data.mois}
+              events={shownEvents}
+              mois={shownMois}
               selectedEventId={annotations.eventId}
               selectedMoiId={annotations.moiId}
               showEmptyLanes={showEmptyLanes}
@@ -191,13 +248,50 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
               run={modelRun.run}
               onChooseRun={(runId) => void modelRun.choose(runId)}
               onSelectMoi={editMoi}
+              extra={
+                annotator
+                  ? (geometry) => (
+                      <EdgeHandles
+                        geometry={geometry}
+                        events={ownEvents}
+                        mois={shownMois.filter((m) => ownIds.has(m.event_id))}
+                        fps={fps}
+                        duration={duration}
+                        selected={editing.edge}
+                        onSelect={editing.selectEdge}
+                        onMove={(e, t) => void editing.moveEdge(e, t)}
+                      />
+                    )
+                  : undefined
+              }
+              runDetails={
+                modelRun.run && (
+                  <RunProvenance
+                    run={modelRun.run}
+                    mayManage={user.role === "data_scientist" || user.role === "admin"}
+                    onArchive={(r) => void manageRun(r.id, "archive")}
+                    onDelete={(r) => void manageRun(r.id, "delete")}
+                  />
+                )
+              }
             />
           </div>
           <aside className="sidebar">
+            {annotator && (
+              <EditBar
+                edge={editing.edge}
+                canUndo={lastOf(editing.history.past)?.label ?? null}
+                canRedo={lastOf(editing.history.future)?.label ?? null}
+                busy={editing.busy}
+                onNudge={(n) => void editing.nudgeSelected(n)}
+                onUndo={() => void editing.undo()}
+                onRedo={() => void editing.redo()}
+              />
+            )}
             <EventPanel
-              events={data.events}
+              events={shownEvents}
               event={event}
-              annotator={annotator}
+              annotator={annotator && foreign === null}
               onSelect={annotations.selectEvent}
               onSetClass={(ev, label) => void annotations.patchEvent(ev, { label }, `Event class set to ${label}`)}
               onGoToOnset={(ev) => seekInto(ev.t0)}
@@ -216,6 +310,25 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
               onEdit={editMoi}
               onDelete={(m) => void annotations.deleteMoi(m)}
             />
+            {annotator && <NewEventForm now={snapToFrame(player.time, fps)} duration={duration} onCreate={createEvent} />}
+            <LayersPanel
+              api={api}
+              layers={layersOf(data.events, user.username)}
+              username={user.username}
+              hidden={hidden}
+              onToggle={(layer) => setHidden((h) => (h.has(layer) ? new Set([...h].filter((x) => x !== layer)) : new Set([...h, layer])))}
+              foreign={foreign}
+              selected={event}
+              mayCopy={annotator}
+              onCopy={(ev) => void copyEvent(ev)}
+              report={report}
+            />
+            <AgreementPanel api={api} recordingId={recordingId} stamp={data.events.map((e) => `${e.id}.${e.version}`).join() + `|${data.mois.map((m) => `${m.id}.${m.version}`).join()}`} report={report} />
+            {user.role === "reviewer" && (
+              <button type="button" onClick={() => navigate({ screen: "review", recordingId })}>
+                Adjudicate (consensus)…
+              </button>
+            )}
           </aside>
         </div>
       </main>

@@ -17,6 +17,8 @@ import { filterRecordings, NO_FILTER, type RecordingFilter } from "../lib/filter
 import { formatTime } from "../lib/time";
 import { useApiErrors } from "../lib/useApiErrors";
 import { canAnnotate, type ScreenProps } from "./common";
+import { labellingText, type RecordingLabelling } from "../team/layers";
+import { StreamsDialog } from "../team/StreamsDialog";
 
 const STATUS_TEXT: Record<string, string> = { pending: "queued", running: "preparing", done: "ready", failed: "failed" };
 const KIND_TEXT: Record<string, string> = { ir: "infrared", rgb: "RGB", depth: "depth" };
@@ -36,6 +38,8 @@ export function LandingScreen({ api, user, onLogout, onSessionLost, navigate }: 
   const [loading, setLoading] = useState<RecordingPublic | null>(null);
   const [prompt, setPrompt] = useState<PatientPrompt | null>(null);
   const [storageOpen, setStorageOpen] = useState(false);
+  const [labelling, setLabelling] = useState<Map<number, RecordingLabelling>>(new Map());
+  const [streamsOf, setStreamsOf] = useState<RecordingPublic | null>(null);
   const { send, conflict, closeConflict } = useVersionedEdit(report);
   const annotator = canAnnotate(user);
 
@@ -44,6 +48,8 @@ export function LandingScreen({ api, user, onLogout, onSessionLost, navigate }: 
       const [recs, pats] = await Promise.all([unwrap(api.GET("/api/recordings")), unwrap(api.GET("/api/patients"))]);
       setRecordings(recs);
       setPatients(pats);
+      const status = await unwrap(api.GET("/api/labelling-status"));
+      setLabelling(new Map(status.map((s) => [s.recording_id, s])));
     } catch (err) {
       report(err, "Loading the recordings");
       setRecordings((r) => r ?? []);
@@ -107,6 +113,7 @@ export function LandingScreen({ api, user, onLogout, onSessionLost, navigate }: 
       items: [
         { label: "Load from server storage…", onSelect: () => setStorageOpen(true), disabled: !annotator },
         { label: "Refresh list", onSelect: () => void refresh() },
+        ...(user.role === "admin" ? [{ label: "Administration…", onSelect: () => navigate({ screen: "admin" }) }] : []),
         { label: "Log out", onSelect: onLogout },
       ],
     },
@@ -195,6 +202,7 @@ export function LandingScreen({ api, user, onLogout, onSessionLost, navigate }: 
               <th scope="col">Duration</th>
               <th scope="col">Video</th>
               <th scope="col">Status</th>
+              <th scope="col">Labelled by</th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
               </th>
@@ -214,6 +222,9 @@ export function LandingScreen({ api, user, onLogout, onSessionLost, navigate }: 
                   <span className={`badge badge-${rec.preview_status}`}>{STATUS_TEXT[rec.preview_status] ?? rec.preview_status}</span>
                   {rec.preview_status === "running" && <span className="muted"> {Math.round(rec.preview_progress)} %</span>}
                 </td>
+                <td className="muted" data-testid={`labelling-${rec.id}`}>
+                  {labellingText(labelling.get(rec.id))}
+                </td>
                 <td>
                   <div className="actions">
                     <button type="button" aria-label={`Open recording ${rec.path}`} onClick={() => open(rec)}>
@@ -229,6 +240,9 @@ export function LandingScreen({ api, user, onLogout, onSessionLost, navigate }: 
                       }}
                     >
                       Patient data
+                    </button>
+                    <button type="button" className="button-quiet" aria-label={`Streams of ${rec.path}`} onClick={() => setStreamsOf(rec)}>
+                      Streams
                     </button>
                   </div>
                 </td>
@@ -281,6 +295,7 @@ export function LandingScreen({ api, user, onLogout, onSessionLost, navigate }: 
         onSave={(fields) => (prompt ? savePatient(prompt.patient, fields, prompt.patient.version) : Promise.resolve())}
       />
       <ConflictDialog conflict={conflict} onDone={closeConflict} />
+      {streamsOf && <StreamsDialog api={api} recording={streamsOf} mayEdit={annotator} onClose={() => setStreamsOf(null)} onError={report} notify={notify} />}
     </>
   );
 }

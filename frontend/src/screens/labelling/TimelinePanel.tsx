@@ -3,7 +3,8 @@
  * timeline itself (events, MOI lanes, prediction lane) and the legend of the prediction classes.
  */
 import type { EventPublic, ModelRunDetail, ModelRunPublic, MoiPublic, Vocabulary } from "../../api/types";
-import { classColour, Timeline } from "../../components/Timeline";
+import type { ReactNode } from "react";
+import { classColour, Timeline, type TimelineGeometry } from "../../components/Timeline";
 import type { VideoPlayer } from "../../hooks/useVideoPlayer";
 import { predictionOf, type VocabularyLabels } from "./labels";
 import { ZOOM_STEP } from "./menus";
@@ -22,6 +23,9 @@ interface TimelinePanelProps {
   run: ModelRunDetail | null;
   onChooseRun: (runId: number | null) => void;
   onSelectMoi: (moi: MoiPublic) => void;
+  /** Drawn over the timeline (drag handles), and shown under the legend (the run's provenance). */
+  extra?: (geometry: TimelineGeometry) => ReactNode;
+  runDetails?: ReactNode;
 }
 
 export function TimelinePanel(props: TimelinePanelProps) {
@@ -73,6 +77,7 @@ export function TimelinePanel(props: TimelinePanelProps) {
           if (m) props.onSelectMoi(m);
         }}
         onZoom={(factor, anchor) => player.zoom(factor, anchor)}
+        extra={props.extra}
       />
       {prediction && (
         <div className="legend" aria-label="Prediction classes">
@@ -84,6 +89,7 @@ export function TimelinePanel(props: TimelinePanelProps) {
           <span>decision: {run?.decision_label}</span>
         </div>
       )}
+      {props.runDetails}
     </section>
   );
 }

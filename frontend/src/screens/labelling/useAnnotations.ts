@@ -12,6 +12,8 @@ import type { ToastKind } from "../../components/Toasts";
 import type { RecordingDataState } from "../../hooks/useRecordingData";
 import type { VersionedEdit } from "../../hooks/useVersionedEdit";
 import { formatTime } from "../../lib/time";
+import { type Edit, pick } from "../../team/editing";
+import { eventFields, moiFields } from "../../team/useEditing";
 import {
   byOnset,
   DEFAULT_EVENT_LABEL,
@@ -41,10 +43,13 @@ export interface AnnotationsContext {
   report: (err: unknown, action: string) => void;
   notify: (kind: ToastKind, message: string) => void;
   labels: VocabularyLabels;
+  /** Each saved edit of the user's, for undo / redo (team/useEditing). */
+  onEdit?: (edit: Edit) => void;
 }
 
 export function useAnnotations(ctx: AnnotationsContext) {
   const { api, events, mois, updateEvents, updateMois, duration, enabled, send, report, notify, labels } = ctx;
+  const onEdit = ctx.onEdit ?? (() => undefined);
   const [eventId, setEventId] = useState<number | null>(null);
   const [moiId, setMoiId] = useState<number | null>(null);
   const [draft, setDraft] = useState<MoiDraft | null>(null);
@@ -66,6 +71,7 @@ export function useAnnotations(ctx: AnnotationsContext) {
       );
       updateEvents((all) => byOnset([...all, ev]));
       setEventId(ev.id);
+      onEdit({ kind: "create", target: "event", id: ev.id, fields: eventFields(ev), parentId: null, label: `event ${ev.id} created` });
       notify("success", `Seizure event created: ${formatTime(t0)} – ${formatTime(t1)}`);
       return ev;
     } catch (err) {
@@ -81,6 +87,7 @@ export function useAnnotations(ctx: AnnotationsContext) {
       mine: { ...changes },
       onSaved: (saved) => {
         replaceEvent(saved);
+        onEdit({ kind: "patch", target: "event", id: ev.id, before: pick(ev, Object.keys(changes)), after: pick(saved, Object.keys(changes)), label: what });
         notify("success", what);
       },
       onReload: (current) => {
@@ -106,6 +113,10 @@ export function useAnnotations(ctx: AnnotationsContext) {
       what: `Seizure event ${ev.id}`,
       mine: { deleted: true },
       onSaved: () => {
+        for (const m of mois.filter((x) => x.event_id === ev.id)) {
+          onEdit({ kind: "delete", target: "moi", id: m.id, fields: moiFields(m), parentId: ev.id, label: `MOI ${m.id} deleted` });
+        }
+        onEdit({ kind: "delete", target: "event", id: ev.id, fields: eventFields(ev), parentId: null, label: `event ${ev.id} deleted` });
         updateEvents((all) => all.filter((e) => e.id !== ev.id));
         updateMois((all) => all.filter((m) => m.event_id !== ev.id));
         setEventId(null);
@@ -148,6 +159,7 @@ export function useAnnotations(ctx: AnnotationsContext) {
     try {
       const m = await unwrap(api.POST("/api/events/{event_id}/mois", { params: { path: { event_id: target.id } }, body: fields }));
       updateMois((all) => [...all, m]);
+      onEdit({ kind: "create", target: "moi", id: m.id, fields: moiFields(m), parentId: m.event_id, label: `MOI ${m.id} added` });
       setMoiId(m.id);
       setDraft(null);
       notify("success", `MOI added: ${labels.term(m.term)} (${labels.region(m.region)}) ${formatTime(m.start)} – ${formatTime(m.end)}`);
@@ -163,6 +175,7 @@ export function useAnnotations(ctx: AnnotationsContext) {
       mine: { ...fields },
       onSaved: (saved) => {
         replaceMoi(saved);
+        onEdit({ kind: "patch", target: "moi", id: m.id, before: pick(m, Object.keys(fields)), after: pick(saved, Object.keys(fields)), label: `MOI ${m.id} saved` });
         setDraft(null);
         notify("success", `MOI saved: ${labels.term(saved.term)} ${formatTime(saved.start)} – ${formatTime(saved.end)}`);
       },
@@ -193,6 +206,7 @@ export function useAnnotations(ctx: AnnotationsContext) {
       what: `MOI ${m.id}`,
       mine: { deleted: true },
       onSaved: () => {
+        onEdit({ kind: "delete", target: "moi", id: m.id, fields: moiFields(m), parentId: m.event_id, label: `MOI ${m.id} deleted` });
         updateMois((all) => all.filter((x) => x.id !== m.id));
         setDraft((d) => (d?.id === m.id ? null : d));
         notify("success", `MOI deleted: ${labels.term(m.term)} at ${formatTime(m.start)}`);
