@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ictal.errors import ConfigError
@@ -26,10 +27,21 @@ from ictal.executor.config import ExecutorConfig
 log = logging.getLogger(__name__)
 
 
-def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+@dataclass(frozen=True)
+class _Failed:
+    """A task's listed error, sent back as text: many exception types do not survive pickling
+    (keyword-only arguments), and a returned value is never retried."""
+
+    message: str
+
+
+def _call(catch: tuple[type[BaseException], ...], fn: Any, *args: Any, **kwargs: Any) -> Any:
     """What a Ray worker runs: the task's function on its arguments (object-store handles
     among them, from :meth:`RayExecutor.put`, arrive resolved)."""
-    return fn(*args, **kwargs)
+    try:
+        return fn(*args, **kwargs)
+    except catch as err:
+        return _Failed(str(err))
 
 
 class RayActorPool(ActorPool):
@@ -116,7 +128,13 @@ class RayExecutor(Executor):
     def run(self, tasks: Sequence[TaskSpec], *, catch: tuple[type[BaseException], ...],
             cpus: float | None = None) -> Iterator[Outcome]:
         import ray
-        from ray.exceptions import RayError, RayTaskError
+        from ray.exceptions import (
+            NodeDiedError,
+            OutOfMemoryError,
+            RayError,
+            RayTaskError,
+            WorkerCrashedError,
+        )
 
         remote = ray.remote(
             num_cpus=self.config.cpus_per_task if cpus is None else cpus,
@@ -128,8 +146,8 @@ class RayExecutor(Executor):
         while queue or pending:
             while queue and len(pending) < window:
                 task = queue.pop()
-                ref = remote.options(name=f"ictal:{task.fn.__name__}").remote(task.fn, *task.args,
-                                                                          **task.kwargs)
+                named = remote.options(name=f"ictal:{task.fn.__name__}")
+                ref = named.remote(catch, task.fn, *task.args, **task.kwargs)
                 pending[ref] = task.key
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
@@ -145,13 +163,20 @@ class RayExecutor(Executor):
                     else:
                         raise cause from err
                     continue
-                except RayError as err:  # the worker died more than max_retries times
-                    first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+                except (WorkerCrashedError, OutOfMemoryError, NodeDiedError) as err:
+                    # the worker died more than max_retries times
                     yield Outcome(key, error=(
                         f"its worker died {self.config.max_retries + 1} time(s) "
-                        f"({type(err).__name__}: {first}); not retried further"))
+                        f"({type(err).__name__}); not retried further"))
                     continue
-                yield Outcome(key, value)
+                except RayError as err:
+                    first = (str(err).strip().splitlines() or [""])[0]
+                    yield Outcome(key, error=f"{type(err).__name__}: {first}")
+                    continue
+                if isinstance(value, _Failed):
+                    yield Outcome(key, error=value.message)
+                else:
+                    yield Outcome(key, value)
 
     def actor_pool(self, cls: type, args: tuple[Any, ...] = (), *, size: int | None = None,
                    gpus: float | None = None, cpus: float | None = None) -> ActorPool:
