@@ -25,7 +25,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import torch
@@ -47,6 +47,9 @@ from ictal.models.config import ModelConfig
 from ictal.models.registry import unit_of
 from ictal.progress import make_progress
 from ictal.training.fit import fit_selected, predict_rows
+
+if TYPE_CHECKING:
+    from ictal.executor import Executor
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +218,7 @@ def run_cross_validation(
     threads: int | None = 1,
     device: str = "cpu",
     progress: bool = True,
+    executor: Executor | None = None,
 ) -> CVResult:
     """Cross-validate ``model_config`` on ``table`` and write the run folder ``out_dir``.
 
@@ -230,6 +234,10 @@ def run_cross_validation(
             :class:`~ictal.models.base.TorchSequenceClassifier`; ``None`` keeps torch's).
         device: torch device that trains the models (``"cpu"``, ``"cuda"``).
         progress: show rich progress bars over folds and epochs.
+        executor: where folds run (default: here, one after the other). On a cluster
+            (``--executor ray``) the nested search's trials of every unfinished fold run in
+            parallel, then the folds; each is seeded as locally, so the metrics are the same.
+            The fold files are written here, by this process.
     """
     if selection not in ("seed", "honest"):
         raise ConfigError(f"unknown selection mode {selection!r}", hint="use seed or honest")
@@ -248,8 +256,33 @@ def run_cross_validation(
     for folder in (out, out / "folds"):  # what a killed run was writing
         remove_temporaries(folder)
     folds: list[FoldResult] = []
+    if executor is not None and not executor.config.is_local:
+        folds = _run_folds_on_cluster(
+            executor, table, splits, model_config, classes, out / "folds", progress=progress,
+            protocol_name=protocol, selection=selection, seed=seed,
+            search_trials=search_trials, search_epochs=search_epochs,
+            search_batch=search_batch, threads=threads, device=device)
+    else:
+        folds = _run_folds_here(
+            table, splits, model_config, classes, out / "folds", progress=progress,
+            protocol_name=protocol, selection=selection, seed=seed,
+            search_trials=search_trials, search_epochs=search_epochs,
+            search_batch=search_batch, threads=threads, device=device)
+    result = CVResult(model_config.name, protocol, selection, len(splits), seed, classes,
+                      config["model_config"], folds, config["table"], out)
+    write_json_atomic(out / "metrics.json", result.to_json())
+    return result
+
+
+def _run_folds_here(table: FeatureTable, splits: list[tuple[np.ndarray, np.ndarray]],
+                    model_config: ModelConfig, classes: list[str], folder: Path, *,
+                    progress: bool, **kw: Any) -> list[FoldResult]:
+    """Every fold in this process, in order (finished ones reused)."""
+    out = folder.parent
+    folds: list[FoldResult] = []
     with make_progress(transient=True, disable=not progress) as bar:
-        fold_task = bar.add_task(f"{model_config.name} {protocol}", total=len(splits))
+        fold_task = bar.add_task(f"{model_config.name} {kw['protocol_name']}",
+                                 total=len(splits))
         epoch_task = bar.add_task("epochs", total=model_config.train.epochs)
         for i, (train_rows, test_rows) in enumerate(splits):
             cached = _cached_fold(out / "folds", i)
@@ -264,17 +297,66 @@ def run_cross_validation(
                 bar.update(epoch_task, completed=epoch + 1, total=total)
 
             fold = _run_fold(table, i, train_rows, test_rows, model_config, classes,
-                             protocol_name=protocol, selection=selection, seed=seed,
-                             search_trials=search_trials,
-                             search_epochs=search_epochs, search_batch=search_batch,
-                             threads=threads, device=device, on_epoch=on_epoch,
-                             out=out / "folds")
+                             on_epoch=on_epoch, out=out / "folds", **kw)
             folds.append(fold)
             bar.advance(fold_task)
-    result = CVResult(model_config.name, protocol, selection, len(splits), seed, classes,
-                      config["model_config"], folds, config["table"], out)
-    write_json_atomic(out / "metrics.json", result.to_json())
-    return result
+    return folds
+
+
+def _run_folds_on_cluster(executor: Executor, table: FeatureTable,
+                          splits: list[tuple[np.ndarray, np.ndarray]],
+                          model_config: ModelConfig, classes: list[str], folder: Path, *,
+                          progress: bool, protocol_name: str, selection: str, seed: int,
+                          search_trials: int, search_epochs: tuple[int, int],
+                          search_batch: tuple[int, int], threads: int | None,
+                          device: str) -> list[FoldResult]:
+    """The unfinished folds on ``executor``: all their search trials at once, then all the
+    folds at once; each finished fold is saved as soon as it arrives (a killed run resumes
+    from it)."""
+    from ictal.evaluation.search import plan_search, trial_score
+    from ictal.executor import TaskSpec
+
+    done: dict[int, FoldResult] = {}
+    for i in range(len(splits)):
+        cached = _cached_fold(folder, i)
+        if cached is not None:
+            log.info("fold %d: reusing the finished result in %s", i, folder)
+            done[i] = cached
+    todo = [i for i in range(len(splits)) if i not in done]
+    shared = executor.put(table)
+    chosen: dict[int, tuple[ModelConfig, dict[str, Any] | None]] = {
+        i: (model_config, None) for i in todo}
+    n_trials = len(todo) * search_trials
+    with make_progress(transient=True, disable=not progress) as bar:
+        if n_trials:
+            task = bar.add_task(f"search ({executor.kind})", total=n_trials)
+            plans = {i: plan_search(table, splits[i][0], model_config, n_trials=search_trials,
+                                    seed=seed * 1000 + i, epochs=search_epochs,
+                                    batch=search_batch) for i in todo}
+            tasks = [TaskSpec(f"{i}/{j}", trial_score, (
+                shared, plans[i].fit_part, plans[i].val_part, cfg, classes),
+                {"seed": seed * 1000 + i, "threads": threads, "device": device})
+                for i in todo for j, cfg in enumerate(plans[i].configs)]
+            values: dict[str, float] = {}
+            for outcome in executor.run(tasks, catch=()):
+                values[outcome.key] = outcome.value
+                bar.advance(task)
+            for i in todo:
+                found = plans[i].finish([values[f"{i}/{j}"] for j in range(search_trials)])
+                chosen[i] = (found.best_config, {
+                    "best_value": found.best_value, "trials": found.trials,
+                    "best_config": found.best_config.model_dump(mode="json")})
+        task = bar.add_task(f"{model_config.name} {protocol_name} ({executor.kind})",
+                            total=len(splits), completed=len(done))
+        fits = [TaskSpec(str(i), _fit_fold, (shared, i, *splits[i], *chosen[i], classes), {
+            "protocol_name": protocol_name, "selection": selection, "seed": seed,
+            "threads": threads, "device": device}) for i in todo]
+        for outcome in executor.run(fits, catch=()):
+            fold, state = outcome.value
+            _save_fold(folder, fold, state)
+            done[fold.fold] = fold
+            bar.advance(task)
+    return [done[i] for i in range(len(splits))]
 
 
 def _check_or_write_config(out: Path, config: dict[str, Any]) -> None:
@@ -304,7 +386,6 @@ def _run_fold(table: FeatureTable, i: int, train_rows: np.ndarray, test_rows: np
     start = time.perf_counter()
     fold_seed = seed * 1000 + i
     config = model_config
-    protocol = protocol_name
     search_info = None
     if search_trials > 0:
         found = random_search(table, train_rows, model_config, classes=classes,
@@ -313,6 +394,23 @@ def _run_fold(table: FeatureTable, i: int, train_rows: np.ndarray, test_rows: np
         config = found.best_config
         search_info = {"best_value": found.best_value, "trials": found.trials,
                        "best_config": config.model_dump(mode="json")}
+    fold, state = _fit_fold(table, i, train_rows, test_rows, config, search_info, classes,
+                            protocol_name=protocol_name, selection=selection, seed=seed,
+                            threads=threads, device=device, on_epoch=on_epoch, start=start)
+    _save_fold(out, fold, state)
+    return fold
+
+
+def _fit_fold(table: FeatureTable, i: int, train_rows: np.ndarray, test_rows: np.ndarray,
+              config: ModelConfig, search_info: dict[str, Any] | None, classes: list[str], *,
+              protocol_name: str, selection: str, seed: int, threads: int | None,
+              device: str, on_epoch: Any = None, start: float | None = None,
+              ) -> tuple[FoldResult, dict[str, Any]]:
+    """Fit fold ``i`` with ``config`` (the search's choice, if any) and score it; returns the
+    fold and its fitted model's state. Writes nothing (it may run on a cluster worker)."""
+    start = time.perf_counter() if start is None else start
+    fold_seed = seed * 1000 + i
+    protocol = protocol_name
     if selection == "honest":
         fit_part, val_part = inner_split(table, train_rows, seed=fold_seed,
                                          grouped=not is_leaky(protocol))
@@ -342,13 +440,18 @@ def _run_fold(table: FeatureTable, i: int, train_rows: np.ndarray, test_rows: np
         sorted(set(table.patient[test_rows].tolist())), sizes, metrics, seizure,
         history, pred.y, pred.proba, pred.rows, pred.group.astype(str),
         search_info, time.perf_counter() - start)
+    return fold, est.state()
+
+
+def _save_fold(out: Path, fold: FoldResult, state: dict[str, Any]) -> None:
+    """Write a fold's model, arrays and JSON (the JSON last: it marks a finished fold)."""
+    i = fold.fold
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / f"fold_{i:02d}.pt") as tmp, tmp.open("wb") as fh:
-        torch.save(est.state(), fh)  # a file object: no temporary name inside the archive
+        torch.save(state, fh)  # a file object: no temporary name inside the archive
     with atomic_path(out / f"fold_{i:02d}.npz") as tmp, tmp.open("wb") as fh:
         np.savez(fh, y=fold.y, proba=fold.proba, rows=fold.rows,
                  group=fold.group.astype(str))
     write_json_atomic(out / f"fold_{i:02d}.json", fold.to_json())
-    log.info("fold %d: macro F1 %.3f (%d test units, %.1f s)", i, metrics["f1_macro"],
-             len(pred.y), fold.seconds)
-    return fold
+    log.info("fold %d: macro F1 %.3f (%d test units, %.1f s)", i, fold.metrics["f1_macro"],
+             len(fold.y), fold.seconds)
