@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ictal.cli.executor import executor_config_option, executor_option, ray_address_option
 from ictal.cli.options import allow_outside_root, out_file, out_folder
 from ictal.cli.options import device as device_option
 from ictal.errors import ConfigError
@@ -145,8 +146,15 @@ def evaluate(
     device: str = device_option(),
     tracking: bool = typer.Option(True, "--mlflow/--no-mlflow", help="Log to MLflow."),
     tracking_uri: str | None = typer.Option(None, "--tracking-uri", help=TRACKING_HELP),
+    executor: str | None = executor_option(),
+    ray_address: str | None = ray_address_option(),
+    executor_config: Path | None = executor_config_option(),
 ) -> None:
-    """Cross-validate a model: run folder with metrics, figures, fold models, report.html."""
+    """Cross-validate a model: run folder with metrics, figures, fold models, report.html.
+
+    With --executor ray the folds (and a nested search's trials) run in parallel on the
+    cluster, with the same metrics; the run folder is written here."""
+    from ictal.cli.executor import open_cli_executor
     from ictal.evaluation.cv import run_cross_validation
     from ictal.evaluation.report import write_figures, write_report
     from ictal.features.store import read_features
@@ -155,10 +163,11 @@ def evaluate(
     table = read_features(features)
     if config.arch == "gestures-seizure":
         _segments_note(Console(), table.attrs.get("events") or {}, config.n_segments)
-    result = run_cross_validation(table, model_config=config, protocol=protocol, k=k,
-                                  selection=selection, seed=seed, out_dir=out,  # type: ignore[arg-type]
-                                  search_trials=search_trials, threads=threads,
-                                  device=device)
+    with open_cli_executor(executor, ray_address, executor_config) as ex:
+        result = run_cross_validation(
+            table, model_config=config, protocol=protocol, k=k, selection=selection,
+            seed=seed, out_dir=out, search_trials=search_trials,  # type: ignore[arg-type]
+            threads=threads, device=device, executor=ex)
     write_figures(result, out / "figures")
     write_report([result], out / "report.html")
     _print_summary(Console(), result)
