@@ -12,6 +12,8 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: false,
     chunkSizeWarningLimit: 400,
+    // two pages: the clinician app and the live bedside page (monitor.html)
+    rollupOptions: { input: { main: "index.html", monitor: "monitor.html" } },
   },
   server: {
     proxy: { "/api": process.env.ICTAL_API ?? "http://127.0.0.1:8000" },

@@ -47,7 +47,7 @@ if ! cmp -s "$tmp/schema.d.ts" "$FRONT/src/api/schema.d.ts"; then
 fi
 
 # 3. bundle
-inputs_hash="$(cd "$FRONT" && find src index.html vite.config.ts tsconfig.json package.json package-lock.json -type f \
+inputs_hash="$(cd "$FRONT" && find src index.html monitor.html vite.config.ts tsconfig.json package.json package-lock.json -type f \
   -not -name '*.test.ts' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1)"
 if [ -f "$STATIC/index.html" ] && [ "$(cat "$STATIC/.build-inputs.sha256" 2>/dev/null)" = "$inputs_hash" ]; then
   echo "build-frontend: up to date"

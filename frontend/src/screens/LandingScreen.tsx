@@ -123,6 +123,7 @@ export function LandingScreen({ api, user, onLogout, onSessionLost, navigate }: 
       items: [
         { label: "Only ready recordings", onSelect: () => setFilter({ ...filter, status: "done" }) },
         { label: "All recordings", onSelect: () => setFilter({ ...filter, status: null }) },
+        { label: "Live beds (monitor)", onSelect: () => window.location.assign("/monitor.html") },
       ],
     },
     {

@@ -1,0 +1,162 @@
+/**
+ * The live bedside page (`/monitor.html`): a grid of the beds `ictal monitor` follows, each
+ * with its class probabilities as a scrolling trace over the last two minutes, the spans it
+ * could not assess, and its alarm state. An alarm can be acknowledged, confirmed as a seizure
+ * or rejected as a false alarm (who and when are recorded and audited). Polls every second.
+ */
+import { useCallback, useEffect, useState } from "react";
+import { useToast } from "../components/Toasts";
+import { type Decision, fetchBeds, HttpError, me, type MonitorAlarm, type MonitorBed, answerAlarm } from "./api";
+import { classPoints, clock, notAssessed } from "./trace";
+
+const SECONDS = 120;
+const WIDTH = 600;
+const HEIGHT = 100;
+const COLOURS = ["#1f5fa8", "#b3261e", "#1e7a46", "#8a4fbf", "#9a6700", "#17becf"];
+const DECISIONS: [Decision, string][] = [
+  ["acknowledged", "Acknowledge"],
+  ["confirmed", "Confirm seizure"],
+  ["rejected", "Reject (false alarm)"],
+];
+
+function BedCard({ bed, canAnswer, onAnswer }: { bed: MonitorBed; canAnswer: boolean; onAnswer: (a: MonitorAlarm, d: Decision) => void }) {
+  const open = bed.alarms.filter((a) => a.cleared_t === null || a.acks.length === 0);
+  const last = bed.windows[bed.windows.length - 1];
+  const current = last?.state === "scored" && last.probs ? bed.labels.map((l, i) => `${l} ${Math.round(100 * (last.probs![i] ?? 0))} %`).join(", ") : (last?.reason ?? "waiting for windows");
+  return (
+    <section className={`bed${bed.alarm_active ? " alarm" : ""}`} aria-label={`Bed ${bed.name}`} data-testid={`bed-${bed.name}`}>
+      <header>
+        <h2>{bed.name}</h2>
+        <span className="state" data-testid="bed-state">
+          {bed.alarm_active ? "ALARM" : "monitoring"} · {last ? clock(last.t_stop) : "--:--"} · {current}
+        </span>
+      </header>
+      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} preserveAspectRatio="none" role="img" aria-label={`Class probabilities of bed ${bed.name}, last ${SECONDS} s`}>
+        {notAssessed(bed.windows, SECONDS, WIDTH).map((s, i) => (
+          <rect key={i} x={s.x0} y={0} width={Math.max(1, s.x1 - s.x0)} height={HEIGHT} fill="#999" opacity={0.3}>
+            <title>{s.reason}</title>
+          </rect>
+        ))}
+        {bed.labels.map((label, i) => (
+          <polyline key={label} points={classPoints(bed.windows, i, SECONDS, WIDTH, HEIGHT)} fill="none" stroke={COLOURS[i % COLOURS.length]} strokeWidth={1.5} vectorEffect="non-scaling-stroke" />
+        ))}
+      </svg>
+      <div className="legend" aria-label="Classes">
+        {bed.labels.map((label, i) => (
+          <span key={label}>
+            <i style={{ background: COLOURS[i % COLOURS.length] }} />
+            {label}
+          </span>
+        ))}
+        <span>
+          <i style={{ background: "#999", opacity: 0.5 }} />
+          not assessable ({bed.not_assessable_share === null ? "-" : `${Math.round(100 * bed.not_assessable_share)} %`})
+        </span>
+      </div>
+      {open.map((a) => (
+        <div className="alarm-banner" role="alert" key={a.id} data-testid={`alarm-${a.id}`}>
+          <strong>
+            {a.cleared_t === null ? "Alarm" : "Cleared alarm"} {a.label}
+          </strong>
+          <span>
+            at {clock(a.raised_t)} ({a.reason})
+          </span>
+          {canAnswer && DECISIONS.map(([d, text]) => (
+            <button type="button" key={d} className={d === "rejected" ? "button-danger" : d === "acknowledged" ? "button-quiet" : undefined} onClick={() => onAnswer(a, d)}>
+              {text}
+            </button>
+          ))}
+        </div>
+      ))}
+      <ul className="alarms" aria-label="Alarm history">
+        {bed.alarms
+          .filter((a) => a.acks.length > 0)
+          .slice(-5)
+          .map((a) => (
+            <li key={a.id}>
+              {a.id} {a.label} at {clock(a.raised_t)}: {a.acks.map((k) => `${k.decision} by ${k.user} (${k.at})`).join("; ")}
+            </li>
+          ))}
+      </ul>
+      {bed.last_note && <p className="state">{bed.last_note}</p>}
+    </section>
+  );
+}
+
+export function MonitorPage() {
+  const { notify } = useToast();
+  const [user, setUser] = useState<{ username: string; role: string } | null | undefined>(undefined);
+  const [beds, setBeds] = useState<MonitorBed[] | null>(null);
+
+  useEffect(() => {
+    me()
+      .then((s) => setUser(s.user))
+      .catch(() => setUser(null));
+  }, []);
+
+  const refresh = useCallback(async () => {
+    try {
+      setBeds(await fetchBeds(SECONDS));
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 401) setUser(null);
+    }
+  }, []);
+
+  useEffect(() => {
+    if (!user) return undefined;
+    void refresh();
+    const timer = window.setInterval(() => void refresh(), 1000);
+    return () => window.clearInterval(timer);
+  }, [user, refresh]);
+
+  const onAnswer = async (bed: MonitorBed, alarm: MonitorAlarm, decision: Decision) => {
+    try {
+      await answerAlarm(bed.name, alarm.id, decision);
+      notify("success", `${alarm.id}: ${decision}`);
+      await refresh();
+    } catch (err) {
+      notify("error", `Answering ${alarm.id} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+
+  if (user === undefined) return <p className="empty">Loading…</p>;
+  if (user === null) {
+    return (
+      <main>
+        <h1>Live beds</h1>
+        <p>
+          Please <a href="/">log in</a> first, then come back to this page.
+        </p>
+      </main>
+    );
+  }
+  const canAnswer = ["clinician", "reviewer", "admin"].includes(user.role);
+  return (
+    <>
+      <div className="menustrip">
+        <span className="brand">ictal</span>
+        <a className="button button-quiet" href="/">
+          Recordings
+        </a>
+        <span className="spacer" />
+        <span className="user-label">
+          {user.username} ({user.role})
+        </span>
+      </div>
+      <main>
+        <h1>Live beds</h1>
+        {beds === null ? (
+          <p className="muted">Loading…</p>
+        ) : beds.length === 0 ? (
+          <p className="muted">No bed is monitored: run `ictal monitor run --out $ICTAL_DATA_DIR/monitor ...`.</p>
+        ) : (
+          <div className="beds">
+            {beds.map((b) => (
+              <BedCard key={b.name} bed={b} canAnswer={canAnswer} onAnswer={(a, d) => void onAnswer(b, a, d)} />
+            ))}
+          </div>
+        )}
+      </main>
+    </>
+  );
+}
