@@ -12,6 +12,7 @@ share of frames with a skeleton and of those on the patient, the face found, and
 Usage::
 
     .venv/bin/python benchmarks/bench_keypoints.py [--patients 3] [--keep DIR]
+    .venv/bin/python benchmarks/bench_keypoints.py --night --patients 2   # clinic by night only
 
 Figures depend on the machine and on what else runs on it; the phantom is not photographic, so
 the accuracy is the models' on the phantom, not on patients.
@@ -94,8 +95,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--patients", type=int, default=3)
     ap.add_argument("--keep", type=Path, default=None)
+    ap.add_argument("--night", action="store_true",
+                    help="only the clinic camera, every recording by night (infrared)")
     args = ap.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="ictal-bench-kp-"))
+    if args.night:
+        cfg = PhantomConfig.clinic(n_patients=2 * args.patients, seed=11, **SHORT)
+        cfg = cfg.model_copy(update={
+            "clinic_camera": cfg.clinic_camera.model_copy(update={"p_night": 1.0})})
+        night = _dataset(cfg, root / "clinic-night")
+        rows = run(night, lambda rec: f"clinic-{rec.streams[0].kind}")
+        print(json.dumps([summary(k, v) for k, v in sorted(rows.items())], indent=1))
+        return
     kinect = _dataset(PhantomConfig.tiny(n_patients=args.patients, seed=11, scale=1.0,
                                          **SHORT), root / "kinect")
     clinic = _dataset(PhantomConfig.clinic(n_patients=2 * args.patients, seed=11, **SHORT),

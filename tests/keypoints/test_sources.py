@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
+from ictal.fsutil import file_fingerprint
 from ictal.keypoints.files import FileSource
 from ictal.keypoints.kinect import KinectSource, write_joints
 from ictal.keypoints.layout import BODY_JOINTS, B
@@ -283,6 +284,12 @@ def test_cli_phantom_store_resumes_and_refuses_another_source(phantom: Manifest,
     assert set(tracks) == {rec.id for rec in phantom.recordings}
     t = tracks[phantom.recordings[0].id]
     assert t.attrs["source"] == "phantom" and t.attrs["body_joints"] == list(BODY_JOINTS)
+    # what the web platform checks an import against: the files it was computed on
+    rec = phantom.recordings[0]
+    src = t.attrs["recording_source"]
+    assert src["recording"] == rec.id and src["duration"] == pytest.approx(rec.duration)
+    assert [s["fingerprint"] for s in src["streams"]] == [
+        file_fingerprint(phantom.resolve(s)) for s in rec.streams]
     again = ictal("keypoints", manifest, "--out", store, "--source", "phantom")
     assert "0 done, 2 skipped" in again.text
     r = ictal("keypoints", manifest, "--out", store, "--source", "kinect")

@@ -14,6 +14,7 @@ from ictal.keypoints.store import (
     read_provenance,
     read_store,
     read_track,
+    read_track_bytes,
     shard_path,
     write_track,
 )
@@ -63,3 +64,13 @@ def test_unreadable_files_are_named(tmp_path: Path) -> None:
     assert read_provenance(bad) is None
     with pytest.raises(KeypointStoreError, match="no shard"):
         read_store(tmp_path / "empty")
+
+
+def test_a_shard_in_memory_reads_like_its_file(tmp_path: Path) -> None:
+    path = write_track(shard_path(tmp_path, "R1"), _track())
+    back = read_track_bytes(path.read_bytes())
+    np.testing.assert_array_equal(back.body, read_track(path).body)
+    assert back.attrs == _track().attrs
+    # errors name what the caller calls it, never a temporary path
+    with pytest.raises(KeypointStoreError, match=r"^upload: not a readable ictal keypoint"):
+        read_track_bytes(b"not hdf5", "upload")

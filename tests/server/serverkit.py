@@ -137,3 +137,37 @@ def seed_event(database: Database, storage_root: Path) -> tuple[int, int]:
                                                                     label="FLE"))
         db.commit()
         return user.id, ev.id
+
+
+def keypoint_shard(recording: str, *, n_frames: int = 12, width: int = 64, height: int = 48,
+                   fps: Fraction = Fraction(10), source: dict[str, Any] | None = None,
+                   gaps: tuple[int, ...] = (5,)) -> bytes:
+    """An ``ictal keypoints`` shard (HDF5 bytes) of a phantom-like skeleton lying in a
+    ``width`` x ``height`` frame: the left wrist circles at 2.5 Hz (the other joints still),
+    the face is seen on even frames only, frames ``gaps`` have no skeleton at all. Body joint
+    ``j`` of frame ``f`` is at x = 10 + 4 j (+ the wrist's circle), y = 20 + f."""
+    import math
+    import tempfile
+
+    from ictal.keypoints.store import KeypointTrack, write_track
+
+    body = np.zeros((n_frames, 11, 3), np.float32)
+    for f in range(n_frames):
+        for j in range(11):
+            body[f, j] = (10 + 4 * j, 20 + f, 0.9)
+        ang = 2 * math.pi * 2.5 * f / float(fps)
+        body[f, 6, :2] += (4 * math.cos(ang), 4 * math.sin(ang))
+    face = np.full((n_frames, 23, 3), np.nan, np.float32)
+    face[..., 2] = 0
+    face[::2, :, :2] = (30.0, 10.0)
+    face[::2, :, 2] = 0.5
+    for g in gaps:
+        body[g, :, :2], body[g, :, 2] = np.nan, 0
+    attrs: dict[str, Any] = {"source": "phantom", "recording": recording}
+    if source is not None:
+        attrs["recording_source"] = source
+    track = KeypointTrack(recording=recording, fps=fps, width=width, height=height,
+                          frames=np.arange(n_frames), body=body, face=face, attrs=attrs)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_track(Path(tmp) / "shard.h5", track)
+        return path.read_bytes()

@@ -37,7 +37,14 @@ from schemathesis.checks import (
 )
 from schemathesis.core.failures import FailureGroup
 from schemathesis.python.asgi import ASGIClient
-from serverkit import CHEAP_ARGON2, PASSWORD, FakeJobs, postgres_url_or_skip, write_ir_video
+from serverkit import (
+    CHEAP_ARGON2,
+    PASSWORD,
+    FakeJobs,
+    keypoint_shard,
+    postgres_url_or_skip,
+    write_ir_video,
+)
 from sqlalchemy import create_engine, text
 
 from ictal.server.app import create_app
@@ -85,7 +92,8 @@ def _seed(app: Any) -> dict[str, list[int]]:
     other = root.post("/api/clinics", json={"name": "Fuzz clinic B"}).json()["id"]
     mine = next(c["id"] for c in root.get("/api/clinics").json() if c["id"] != other)
     ids: dict[str, list[int]] = {k: [] for k in ("clinic", "patient", "recording", "event",
-                                                 "moi", "run", "stream", "user")}
+                                                 "moi", "run", "stream", "user",
+                                                 "keypoint_set")}
     for role, name in ROLES.items():
         r = root.post("/api/users", json={"username": name, "password": PASSWORD, "role": role,
                                           "clinic_ids": [mine]})
@@ -130,6 +138,10 @@ def _seed(app: Any) -> dict[str, list[int]]:
                          "probs": [0.6, 0.4]}]})
         assert run.status_code == 201, run.text
         ids["run"].append(run.json()["id"])
+        kp = ds.post(f"/api/recordings/{rid}/keypoints", content=keypoint_shard(f"rec-{rid}"),
+                     headers={"Content-Type": "application/x-hdf5"})
+        assert kp.status_code == 201, kp.text
+        ids["keypoint_set"].append(kp.json()["id"])
     return ids
 
 
@@ -196,7 +208,7 @@ def _preview_done(seeded: Seeded) -> None:
 #: Which seeded rows a path parameter names.
 PATH_KINDS = {"patient_id": "patient", "recording_id": "recording", "event_id": "event",
               "moi_id": "moi", "run_id": "run", "clinic_id": "clinic", "stream_id": "stream",
-              "user_id": "user"}
+              "user_id": "user", "keypoint_set_id": "keypoint_set"}
 
 
 def _path_ids(operation: Any, ids: dict[str, list[int]]) -> list[dict[str, int]]:

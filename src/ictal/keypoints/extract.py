@@ -10,6 +10,11 @@ unless ``overwrite``. A failing recording is reported and the others go on; bad 
 (Kinect v2: infrared and depth share the sensor) gets ``body_3d`` / ``face_3d`` by
 :func:`~ictal.keypoints.depth.lift_track`, unless its source already gave 3D (phantom, Kinect
 joints); otherwise the shard stays 2D and its provenance says why.
+
+The provenance's ``recording_source`` says which files the keypoints were computed on (the
+recording's id, duration and each stream's frame rate, length and
+:func:`~ictal.fsutil.file_fingerprint`), so that the web platform can refuse a shard imported
+onto another recording, as it refuses model runs.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any
 from ictal import __version__
 from ictal.batch import BatchReport
 from ictal.errors import ConfigError, IctalError
-from ictal.fsutil import remove_temporaries
+from ictal.fsutil import file_fingerprint, remove_temporaries
 from ictal.keypoints.depth import LiftOptions, lift_track
 from ictal.keypoints.layout import BODY_JOINTS, FACE_LANDMARKS
 from ictal.keypoints.source import KeypointInputError, KeypointSource, video_of
@@ -80,6 +85,21 @@ def maybe_lift(manifest: Manifest, rec: Recording, track: KeypointTrack,
     return lift_track(track, depth.path, options=options, depth_fps=depth.stream.fps)
 
 
+def recording_source(manifest: Manifest, rec: Recording) -> dict[str, Any]:
+    """What a shard was computed on: ``{"recording": str, "duration": float | None,
+    "streams": [{"kind", "fps" "num/den", "n_frames", "fingerprint" (None when unreadable)}]}``
+    -- the form ``ictal predict`` writes as ``source`` (``ictal.models.predict``)."""
+    streams = []
+    for s in rec.streams:
+        try:
+            fingerprint: str | None = file_fingerprint(manifest.resolve(s))
+        except OSError:
+            fingerprint = None
+        streams.append({"kind": s.kind, "fps": str(s.fps), "n_frames": s.n_frames,
+                        "fingerprint": fingerprint})
+    return {"recording": rec.id, "duration": rec.duration, "streams": streams}
+
+
 def extract_keypoints(manifest: Manifest, out: Path | str, source: KeypointSource, *,
                       recordings: Sequence[str] | None = None, overwrite: bool = False,
                       lift: bool = True, lift_options: LiftOptions = LiftOptions()
@@ -122,7 +142,8 @@ def extract_keypoints(manifest: Manifest, out: Path | str, source: KeypointSourc
                 **setting, "recording": rec.id, "patient": rec.patient,
                 "body_joints": list(BODY_JOINTS), "face_landmarks": list(FACE_LANDMARKS),
                 "pixels": "integer coordinates at pixel centres",
-                "ictal_version": __version__, "created": datetime.now(UTC).isoformat()})
+                "ictal_version": __version__, "created": datetime.now(UTC).isoformat(),
+                "recording_source": recording_source(manifest, rec)})
             write_track(path, track)
         except KeypointInputError as err:
             report.input_errors.append(rec.id)

@@ -27,7 +27,9 @@ from ictal.keypoints.semiology import windows_table
 from ictal.keypoints.store import KeypointTrack
 
 
-def _points(rows: np.ndarray) -> list[Any]:
+def frame_points(rows: np.ndarray) -> list[Any]:
+    """``(T, K, 3)`` rows as JSON: per frame ``[[x, y, c] | None] x K`` (0.1 px, confidence to
+    3 places), ``None`` for a frame without any keypoint."""
     out: list[Any] = []
     for frame in rows:
         if not (frame[:, 2] > 0).any():
@@ -68,6 +70,6 @@ def overlay_payload(track: KeypointTrack, *, window_s: float = 1.0) -> dict[str,
         "face_outlines": [list(c) for c in FACE_OUTLINES],
         "source": track.attrs.get("source"),
         "frames": [int(f) for f in track.frames],
-        "body": _points(track.body), "face": _points(track.face),
+        "body": frame_points(track.body), "face": frame_points(track.face),
         "lanes": activity_lanes(track, window_s),
     }

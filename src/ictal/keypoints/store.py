@@ -124,6 +124,21 @@ def write_track(path: Path | str, track: KeypointTrack) -> Path:
     return path
 
 
+def _track_of(h5: Any, name: str) -> KeypointTrack:
+    if h5.attrs.get("format") != FORMAT:
+        raise KeypointStoreError(
+            f"{name}: not an ictal keypoint file (format {h5.attrs.get('format')!r})",
+            hint="create it with `ictal keypoints`")
+    arrays = {k: h5[k][()] for k in ("frame", "body", "face", "body_3d", "face_3d") if k in h5}
+    num, den = (int(x) for x in str(h5.attrs["fps"]).split("/"))
+    return KeypointTrack(
+        recording=str(h5.attrs["recording"]), fps=Fraction(num, den),
+        width=int(h5.attrs["width"]), height=int(h5.attrs["height"]),
+        frames=arrays["frame"], body=arrays["body"], face=arrays["face"],
+        body_3d=arrays.get("body_3d"), face_3d=arrays.get("face_3d"),
+        view=str(h5.attrs.get("view", "")), attrs=json.loads(h5.attrs["provenance"]))
+
+
 def read_track(path: Path | str) -> KeypointTrack:
     """Read one shard; :class:`KeypointStoreError` names the file when it is not one."""
     import h5py
@@ -134,24 +149,33 @@ def read_track(path: Path | str) -> KeypointTrack:
                                  hint="run `ictal keypoints MANIFEST --out STORE` first")
     try:
         with h5py.File(path, "r") as h5:
-            if h5.attrs.get("format") != FORMAT:
-                raise KeypointStoreError(
-                    f"{path}: not an ictal keypoint file (format {h5.attrs.get('format')!r})",
-                    hint="create it with `ictal keypoints`")
-            arrays = {k: h5[k][()] for k in ("frame", "body", "face", "body_3d", "face_3d")
-                      if k in h5}
-            num, den = (int(x) for x in str(h5.attrs["fps"]).split("/"))
-            return KeypointTrack(
-                recording=str(h5.attrs["recording"]), fps=Fraction(num, den),
-                width=int(h5.attrs["width"]), height=int(h5.attrs["height"]),
-                frames=arrays["frame"], body=arrays["body"], face=arrays["face"],
-                body_3d=arrays.get("body_3d"), face_3d=arrays.get("face_3d"),
-                view=str(h5.attrs.get("view", "")),
-                attrs=json.loads(h5.attrs["provenance"]))
-    except (OSError, KeyError, ValueError) as err:
+            return _track_of(h5, str(path))
+    except (OSError, KeyError, ValueError, TypeError) as err:
         raise KeypointStoreError(f"{path}: cannot read the keypoint file ({err})",
                                  hint="re-run `ictal keypoints`; it rewrites damaged shards"
                                  ) from err
+
+
+def read_track_bytes(data: bytes, name: str = "the keypoint file") -> KeypointTrack:
+    """Read one shard held in memory (an upload); errors name it ``name``, never a path.
+
+    Raises:
+        KeypointStoreError: not an HDF5 file, not an ictal keypoint shard, or inconsistent
+            arrays.
+    """
+    import io
+
+    import h5py
+
+    try:
+        with h5py.File(io.BytesIO(data), "r") as h5:
+            return _track_of(h5, name)
+    except KeypointStoreError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError) as err:
+        raise KeypointStoreError(
+            f"{name}: not a readable ictal keypoint file ({type(err).__name__})",
+            hint="send a shard `ictal keypoints` wrote (<recording>.h5), unchanged") from err
 
 
 def read_provenance(path: Path | str) -> dict[str, Any] | None:

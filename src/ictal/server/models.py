@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -274,6 +275,53 @@ class Prediction(Base):
     t_start: Mapped[float] = mapped_column(Float)
     t_stop: Mapped[float] = mapped_column(Float)
     probs: Mapped[list[float]] = mapped_column(JSON)
+
+
+class KeypointSet(Base):
+    """An imported ``ictal keypoints`` shard of a recording (format ``ictal-keypoints/1``):
+    its description here, its frames in :class:`KeypointChunk` rows, the per-limb activity
+    lanes (``ictal.keypoints.overlay.activity_lanes``) computed once at import."""
+
+    __tablename__ = "keypoint_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(
+        ForeignKey("recordings.id", ondelete="CASCADE"), index=True
+    )
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    source_recording: Mapped[str] = mapped_column(Text)  # the shard's ``recording``
+    source: Mapped[str] = mapped_column(String(32))  # model / kinect / file / phantom
+    fps: Mapped[str] = mapped_column(String(32))  # exact rational, the recording's
+    width: Mapped[int] = mapped_column(Integer)  # pixel space of the keypoints
+    height: Mapped[int] = mapped_column(Integer)
+    n_rows: Mapped[int] = mapped_column(Integer)  # frames in the shard
+    first_frame: Mapped[int] = mapped_column(Integer)
+    last_frame: Mapped[int] = mapped_column(Integer)
+    body_frames: Mapped[int] = mapped_column(Integer)  # frames with a skeleton
+    face_frames: Mapped[int] = mapped_column(Integer)  # frames with face landmarks
+    has_3d: Mapped[bool] = mapped_column(Boolean)
+    sha256: Mapped[str] = mapped_column(String(64))  # of the imported file
+    provenance: Mapped[dict[str, Any]] = mapped_column(JSON)
+    lanes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class KeypointChunk(Base):
+    """Consecutive rows of a keypoint set (``ictal.server.repositories.keypoints``): frames
+    ``[start_frame, stop_frame)`` hold rows ``frame`` (n,) int64, ``body`` (n, 11, 3) and
+    ``face`` (n, 23, 3) float32 ``(x px, y px, confidence)``, an ``.npz`` in ``data``."""
+
+    __tablename__ = "keypoint_chunks"
+    __table_args__ = (UniqueConstraint("set_id", "index"),
+                      Index("ix_keypoint_chunks_set_frames", "set_id", "start_frame"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("keypoint_sets.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column(Integer)
+    start_frame: Mapped[int] = mapped_column(Integer)
+    stop_frame: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AuditEntry(Base):
