@@ -47,15 +47,18 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--patients", type=int, default=12)
     ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=1)
     args = ap.parse_args()
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     manifest_path = out / "phantom" / "manifest.yaml"
     if not manifest_path.exists():
-        generate_dataset(PhantomConfig.demo(n_patients=args.patients, seed=args.seed),
-                         out / "phantom", workers=args.workers, progress=False)
+        result = generate_dataset(PhantomConfig.demo(n_patients=args.patients,
+                                                     seed=args.seed),
+                                  out / "phantom", workers=args.workers, progress=False)
+        if result.report.exit_code:
+            raise SystemExit(result.report.summary())
     manifest = load_manifest(manifest_path)
     print(f"phantom ready ({time.perf_counter() - t0:.0f} s)", flush=True)
     config = variant_config("B")
