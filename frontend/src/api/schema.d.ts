@@ -276,6 +276,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/keypoint-sets/{keypoint_set_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Keypoints
+         * @description One keypoint set: what it was computed from, and the layout to draw it with.
+         */
+        get: operations["get_keypoints"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Keypoints
+         * @description Delete a keypoint set (e.g. imported onto the wrong recording); audited.
+         */
+        delete: operations["delete_keypoints"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keypoint-sets/{keypoint_set_id}/frames": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Keypoint Frames
+         * @description The skeleton and face points of frames ``[start, stop)`` (at most
+         *     ``MAX_FRAMES_PER_REQUEST`` = 3000 frames): the frames the set holds there, each with 11
+         *     body and 23 face points ``[x px, y px, confidence]``; ``null`` for a gap.
+         */
+        get: operations["keypoint_frames"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keypoint-sets/{keypoint_set_id}/lanes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Keypoint Lanes
+         * @description Per-limb activity lanes (1 s windows of the limb's speed and its level in [0, 1]).
+         */
+        get: operations["keypoint_lanes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/labelling-status": {
         parameters: {
             query?: never;
@@ -557,6 +623,35 @@ export interface paths {
         put?: never;
         /** Create Event */
         post: operations["create_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/recordings/{recording_id}/keypoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Keypoints
+         * @description The keypoint sets imported onto the recording, oldest first.
+         */
+        get: operations["list_keypoints"];
+        put?: never;
+        /**
+         * Import Keypoints
+         * @description Import one shard of ``ictal keypoints`` (``<recording>.h5``, format
+         *     ``ictal-keypoints/1``) as the raw request body, within the server's request size limit.
+         *
+         *     Refused (422, naming both) unless it is of this recording: its ``recording`` (``rec-<id>``
+         *     in an export of this server), the duration and stream fingerprints it carries, the
+         *     recording's frame rate, pixel size and frames.
+         */
+        post: operations["import_keypoints"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1117,6 +1212,115 @@ export interface components {
         InvalidRequest: {
             /** Detail */
             detail: string | components["schemas"]["ValidationIssue"][];
+        };
+        /**
+         * KeypointFrames
+         * @description Frames ``[start, stop)`` of a keypoint set: the frames it holds in that range, in order,
+         *     and per frame its body (11) and face (23) points.
+         */
+        KeypointFrames: {
+            /** Body */
+            body: ((number[] | null)[] | null)[];
+            /** Face */
+            face: ((number[] | null)[] | null)[];
+            /** Frames */
+            frames: number[];
+            /** Keypoint Set Id */
+            keypoint_set_id: number;
+            /** Start */
+            start: number;
+            /** Stop */
+            stop: number;
+        };
+        /**
+         * KeypointLanes
+         * @description Per-limb activity lanes of a keypoint set (``ictal.keypoints.overlay.activity_lanes``).
+         */
+        KeypointLanes: {
+            /** Keypoint Set Id */
+            keypoint_set_id: number;
+            /** Limbs */
+            limbs: components["schemas"]["LimbLane"][];
+            /** Unit */
+            unit: string;
+            /** Window S */
+            window_s: number;
+        };
+        /**
+         * KeypointSetPublic
+         * @description An imported keypoint shard of a recording, with what a viewer needs to draw it.
+         */
+        KeypointSetPublic: {
+            /** Body Frames */
+            body_frames: number;
+            /** Bones */
+            bones: number[][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: number | null;
+            /** Face Frames */
+            face_frames: number;
+            /** Face Outlines */
+            face_outlines: number[][];
+            /** First Frame */
+            first_frame: number;
+            /** Fps */
+            fps: string;
+            /** Has 3D */
+            has_3d: boolean;
+            /** Height */
+            height: number;
+            /** Id */
+            id: number;
+            /** Joints */
+            joints: string[];
+            /** Landmarks */
+            landmarks: string[];
+            /** Last Frame */
+            last_frame: number;
+            /** N Rows */
+            n_rows: number;
+            /** Provenance */
+            provenance: {
+                [key: string]: unknown;
+            };
+            /** Recording Id */
+            recording_id: number;
+            /** Sha256 */
+            sha256: string;
+            /** Source */
+            source: string;
+            /** Source Recording */
+            source_recording: string;
+            /** Width */
+            width: number;
+        };
+        /**
+         * LaneWindow
+         * @description One window of a limb's activity lane: frames ``[start_frame, stop_frame)``, the limb's
+         *     mean speed (``unit``; ``None`` where it was not measured) and ``level`` in ``[0, 1]`` (the
+         *     speed over the 95th percentile of every limb's window speeds of the recording, clipped).
+         */
+        LaneWindow: {
+            /** Level */
+            level: number | null;
+            /** Speed */
+            speed: number | null;
+            /** Start Frame */
+            start_frame: number;
+            /** Stop Frame */
+            stop_frame: number;
+        };
+        /** LimbLane */
+        LimbLane: {
+            /** Limb */
+            limb: string;
+            /** Windows */
+            windows: components["schemas"]["LaneWindow"][];
         };
         /** LoginRequest */
         LoginRequest: {
@@ -3130,6 +3334,311 @@ export interface operations {
             };
         };
     };
+    get_keypoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                keypoint_set_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeypointSetPublic"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    delete_keypoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                keypoint_set_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    keypoint_frames: {
+        parameters: {
+            query: {
+                start: number;
+                stop: number;
+            };
+            header?: never;
+            path: {
+                keypoint_set_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeypointFrames"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    keypoint_lanes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                keypoint_set_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeypointLanes"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
     labelling_status: {
         parameters: {
             query?: never;
@@ -4726,6 +5235,163 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EventPublic"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    list_keypoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeypointSetPublic"][];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    import_keypoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "application/x-hdf5": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeypointSetPublic"];
                 };
             };
             /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */

@@ -38,6 +38,9 @@ import { useEditing } from "../team/useEditing";
 import { eventFields } from "../team/useEditing";
 import { useExports } from "./labelling/useExports";
 import { useModelRun } from "./labelling/useModelRun";
+import { KeypointsPanel } from "../keypoints/KeypointsPanel";
+import { SkeletonOverlay } from "../keypoints/SkeletonOverlay";
+import { useKeypoints } from "../keypoints/useKeypoints";
 
 interface LabellingScreenProps extends ScreenProps {
   recordingId: number;
@@ -57,6 +60,7 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
   const player = useVideoPlayer(fps, duration, report);
   const edit = useVersionedEdit(report);
   const modelRun = useModelRun(api, report, notify);
+  const keypoints = useKeypoints(api, recordingId, report);
   const { exportLabels, exportManifest } = useExports(api, recordingId, data, report, notify);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const editing = useEditing({ api, recordingId, events: data?.events ?? [], mois: data?.mois ?? [], fps, duration, updateEvents, updateMois, report, notify });
@@ -233,6 +237,21 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
               onMarker={(marker) => void annotations.setMarker(marker, frameTime())}
               onHelp={() => setHelpOpen(true)}
               onVideoError={() => notify("error", "The video could not be loaded: is its preview ready?")}
+              overlay={
+                keypoints.chosen &&
+                keypoints.showSkeleton && (
+                  <SkeletonOverlay
+                    videoRef={player.videoRef}
+                    fps={fps}
+                    set={keypoints.chosen}
+                    showFace={keypoints.showFace}
+                    frameData={keypoints.frameData}
+                    ensure={keypoints.ensure}
+                    loadedStamp={keypoints.loadedStamp}
+                    time={player.time}
+                  />
+                )
+              }
             />
             <TimelinePanel
               player={player}
@@ -275,6 +294,7 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
                 )
               }
             />
+            <KeypointsPanel keypoints={keypoints} player={player} fps={fps} />
           </div>
           <aside className="sidebar">
             {annotator && (

@@ -2,6 +2,7 @@
  * The video with its transport (step one second / one frame, play / pause, speed, the current
  * time and frame) and the seizure marker buttons (onset, offset, tG) under it.
  */
+import type { ReactNode } from "react";
 import type { EventPublic, RecordingPublic } from "../../api/types";
 import type { VideoPlayer } from "../../hooks/useVideoPlayer";
 import { formatTime, frameAt, PLAYBACK_RATES } from "../../lib/time";
@@ -18,12 +19,14 @@ interface PlayerPanelProps {
   onMarker: (marker: Marker) => void;
   onHelp: () => void;
   onVideoError: () => void;
+  /** Drawn over the video (keypoints/SkeletonOverlay), a sibling of the <video>. */
+  overlay?: ReactNode;
 }
 
-export function PlayerPanel({ recording, fps, duration, player, event, annotator, onMarker, onHelp, onVideoError }: PlayerPanelProps) {
+export function PlayerPanel({ recording, fps, duration, player, event, annotator, onMarker, onHelp, onVideoError, overlay }: PlayerPanelProps) {
   const { playing, time } = player;
   return (
-    <section className="panel player" aria-label="Video player">
+    <section className="panel player" aria-label="Video player" style={{ position: "relative" }}>
       {recording.preview_status === "done" ? (
         <video
           ref={player.videoRef}
@@ -38,6 +41,7 @@ export function PlayerPanel({ recording, fps, duration, player, event, annotator
       ) : (
         <p className="empty">The video is not ready yet ({recording.preview_status}); open it from the recordings list to follow its progress.</p>
       )}
+      {recording.preview_status === "done" && overlay}
       <div className="transport">
         <button type="button" aria-label="Step back one second (Shift+←)" onClick={() => player.stepSeconds(-1)}>
           « 1 s
