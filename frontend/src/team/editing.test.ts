@@ -30,8 +30,10 @@ describe("frame-exact edges", () => {
     expect(Math.round(t * FPS) / FPS).toBe(t);
     for (let i = 0; i < 59; i++) t = nudge(t, -1, FPS, 100, free);
     expect(t).toBe(0.48);
-    const ntsc = 30000 / 1001; // 1.0 s is not a frame start: the nearest (30) is moved
-    expect(nudge(1.0, 10, ntsc, 100, free)).toBe(40 / ntsc);
+    const ntsc = 30000 / 1001; // 1.0 s lies in frame 29 (29.97 frames / s): 10 frames on is 39
+    expect(nudge(1.0, 10, ntsc, 100, free)).toBe(39 / ntsc);
+    expect(nudge(0.5, 1, FPS, 100, free)).toBe(0.52); // mid-frame 12: onto frame 13's start
+    expect(nudge(0.5, -1, FPS, 100, free)).toBe(0.44);
   });
   it("keeps markers in order one frame apart", () => {
     const ev = { t0: 1, t1: 3, tG: 2 };

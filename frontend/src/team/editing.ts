@@ -49,9 +49,12 @@ export function landOnFrame(t: number, fps: number, duration: number, limits: Ed
   return frameStart(Math.min(maxFrame, Math.max(minFrame, frame)), fps);
 }
 
-/** `t` (s) moved by `frames` whole frames (negative: earlier), kept within `limits`. */
+/**
+ * `t` (s) moved by `frames` whole frames from the frame it lies in (negative: earlier), on that
+ * frame's start, kept within `limits`.
+ */
 export function nudge(t: number, frames: number, fps: number, duration: number, limits: EdgeLimits): number {
-  const frame = Math.round(t * fps) + frames;
+  const frame = frameAt(Math.max(0, t), fps) + frames;
   return landOnFrame(frameStart(frame, fps) + 1e-7, fps, duration, limits);
 }
 
