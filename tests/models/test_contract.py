@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 from tests.evaluation.synthetic import synthetic_table
+from tests.models.semiology_data import semiology_table
 
 from ictal.features.table import FeatureTable
 from ictal.models.base import Estimator
@@ -22,17 +23,25 @@ from ictal.training.fit import fit_rows, predict_rows
 CLASSES = ["FLE", "TLE"]
 
 
+#: Seed 004's architectures read the streams of a seizure-level semiology table.
+_STREAM_ARCHS = ("agcn", "tcn", "agcn-kd")
+
+
 def _small(name: str) -> ModelConfig:
     """The preset with tiny layers and a few epochs (its architecture and loss unchanged)."""
     cfg = preset(name)
     return cfg.model_copy(update={
         "lstm_units": (6, 4), "fc_units": (4, 4), "aggregation_units": 4, "n_segments": 4,
+        "agcn_channels": (8, 8, 16), "agcn_strides": (1, 2, 1), "tcn_channels": (8, 8),
         "train": cfg.train.model_copy(update={"epochs": 4, "batch_size": 16}),
     })
 
 
-def _table() -> FeatureTable:
-    """Six patients, two events each, every event seen from two views."""
+def _table(arch: str = "lstm") -> FeatureTable:
+    """Six patients, two events each, every event seen from two views (seed 004's models:
+    one seizure clip per row with its four streams)."""
+    if arch in _STREAM_ARCHS:
+        return semiology_table(labels=("FLE", "TLE"))
     base = synthetic_table(patients=6, events=2, samples=5, timesteps=3, features=5)
     other = replace(base, features=base.features + np.float32(0.25), view=np.full(len(base), "b"))
     return FeatureTable.concat([replace(base, view=np.full(len(base), "a")), other])
@@ -58,7 +67,7 @@ def test_every_architecture_has_one_estimator_and_every_preset_one_row() -> None
 @pytest.mark.parametrize("name", PRESETS)
 def test_estimator_meets_the_contract(name: str) -> None:
     cfg = _small(name)
-    table = _table()
+    table = _table(cfg.arch)
     train, validation, test = _parts(table)
     est = build_estimator(cfg, seed=3)
     assert type(est).unit == unit_of(cfg.arch) and type(est).unit in ("sample", "seizure")
@@ -98,7 +107,7 @@ def test_estimator_meets_the_contract(name: str) -> None:
 @pytest.mark.parametrize("name", PRESETS)
 def test_fit_rows_and_predict_rows_go_through_the_contract(name: str) -> None:
     cfg = _small(name).model_copy(update={"train": TrainConfig(epochs=2, batch_size=16)})
-    table = _table()
+    table = _table(cfg.arch)
     train_rows = np.flatnonzero(table.patient != "P05")
     test_rows = np.flatnonzero(table.patient == "P05")
     est = fit_rows(table, train_rows, None, cfg, CLASSES, seed=1)

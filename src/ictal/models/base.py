@@ -203,6 +203,13 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
     def _n_outputs(self, n_classes: int) -> int:
         return 1 if n_classes == 2 else n_classes
 
+    def _batch_loss(self, output: torch.Tensor, y: torch.Tensor, weights: torch.Tensor,
+                    index: torch.Tensor) -> torch.Tensor:
+        """Training loss of a batch: the module's ``output`` (training mode) for the training
+        rows at ``index`` with labels ``y``; the class-weighted loss of the logits by default
+        (multi-stream and distilled models add terms)."""
+        return weighted_loss(self.loss_, output, y, weights)
+
     # -- scikit-learn API ----------------------------------------------------------------
     def fit(self, X: FeatureTable | np.ndarray, y: np.ndarray | None = None, *,
             mask: np.ndarray | None = None,
@@ -251,7 +258,7 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
             def step_loss(index: torch.Tensor) -> torch.Tensor:
                 index = index.to(dev)
                 logits = self.module_(xt[index], mt[index])
-                loss = weighted_loss(self.loss_, logits, yt[index], wt)
+                loss = self._batch_loss(logits, yt[index], wt, index)
                 penalty = getattr(self.module_, "penalty", None)
                 return loss + penalty() if penalty is not None else loss
 

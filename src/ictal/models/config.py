@@ -11,7 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Arch = Literal["lstm", "lstm-extended", "i3d-head", "gestures-snippet", "gestures-seizure"]
+Arch = Literal["lstm", "lstm-extended", "i3d-head", "gestures-snippet", "gestures-seizure",
+               "agcn", "tcn", "agcn-kd"]
 Loss = Literal["auto", "mse", "bce", "cce"]
 
 
@@ -79,6 +80,22 @@ class ModelConfig(BaseModel):
     aggregation_units: int = Field(64, ge=1)
     positive_label: str | None = None
     standardize: bool = False  # LSTM: z-score features with training-row statistics
+    # seed 004 (ictal.models.agcn / tcn / distill): the stream of a semiology table a model
+    # reads (body, face: keypoints; body_app, face_app: appearance) and its teacher's
+    stream: str = "body"
+    teacher_stream: str = "body_app"
+    agcn_channels: tuple[int, ...] = (64, 64, 64, 64, 128, 128, 128, 256, 256, 256)
+    agcn_strides: tuple[int, ...] = (1, 1, 1, 1, 2, 1, 1, 2, 1, 1)
+    agcn_embedding: int = Field(4, ge=1)
+    agcn_adaptive: bool = True  # learned B_k
+    agcn_data_dependent: bool = True  # data-dependent C_k
+    agcn_inputs: tuple[str, ...] = ("joint", "bone")
+    temporal_kernel: int = Field(9, ge=1)
+    tcn_channels: tuple[int, ...] = (64, 64, 64, 64)
+    tcn_kernel: int = Field(3, ge=2)
+    tcn_causal: bool = False
+    kd_temperature: float = Field(4.0, gt=0)
+    kd_alpha: float = Field(0.5, ge=0, le=1)  # weight of the soft (teacher) term
     train: TrainConfig = Field(default_factory=TrainConfig)
 
     @model_validator(mode="before")

@@ -8,11 +8,14 @@ here (and its name in :data:`~ictal.models.config.Arch`, its presets in
 from __future__ import annotations
 
 from ictal.errors import ConfigError
+from ictal.models.agcn import AGCNClassifier
 from ictal.models.base import Estimator, Unit
 from ictal.models.config import ModelConfig
+from ictal.models.distill import DistilledAGCNClassifier
 from ictal.models.gestures import SeizureClassifier, SnippetClassifier
 from ictal.models.i3d_head import I3DHeadClassifier
 from ictal.models.lstm import LSTMClassifier
+from ictal.models.tcn import TCNClassifier
 
 #: Architecture (every name of :data:`~ictal.models.config.Arch`) -> estimator class; its
 #: ``from_config`` reads the config's fields.
@@ -22,6 +25,9 @@ ESTIMATORS: dict[str, type[Estimator]] = {
     "i3d-head": I3DHeadClassifier,
     "gestures-snippet": SnippetClassifier,
     "gestures-seizure": SeizureClassifier,
+    "agcn": AGCNClassifier,
+    "tcn": TCNClassifier,
+    "agcn-kd": DistilledAGCNClassifier,
 }
 
 
