@@ -61,7 +61,7 @@ JAW_DROP = 0.025  # m at full opening, as the jaw solid moves
 
 
 def face_points(shape: BodyShape, joints: np.ndarray, r_head: np.ndarray,
-                jaw: np.ndarray | None = None) -> np.ndarray:
+                jaw: np.ndarray | None = None, offsets: np.ndarray | None = None) -> np.ndarray:
     """The 23 landmarks ``(T, 23, 3)`` float64 in world coordinates (m).
 
     Args:
@@ -69,10 +69,15 @@ def face_points(shape: BodyShape, joints: np.ndarray, r_head: np.ndarray,
         joints: ``(T, 25, 3)`` world joints of :func:`~ictal.phantom.body.forward_kinematics`.
         r_head: ``(T, 3, 3)`` the head's world rotation (its ``frames["R_head"]``).
         jaw: ``(T,)`` jaw opening in ``[0, 1]`` (default closed).
+        offsets: ``(T, 23, 3)`` displacements of the landmarks on the face (up the head,
+            towards the patient's right, out of the face; metres at 1.75 m), e.g. a facial
+            expression (:mod:`ictal.phantom.hkn`); default none.
     """
     T = joints.shape[0]
     s = shape.height / 1.75
     local = np.broadcast_to(_LOCAL, (T, *_LOCAL.shape)).copy()
+    if offsets is not None:
+        local += np.asarray(offsets, float)
     if jaw is not None:
         local[:, LIP_BOTTOM, 0] -= JAW_DROP * np.clip(np.asarray(jaw, float), 0, 1) / s
     x, y = local[..., 0] / _HEAD_SEMI[0], local[..., 1] / _HEAD_SEMI[1]
