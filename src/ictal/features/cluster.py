@@ -28,12 +28,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ictal.executor import ActorPool
-from ictal.features.extract import Extractor, batch_features, event_times, features_of_samples
 from ictal.features.table import FeatureTable
 from ictal.inputspec import InputSpec
 
-if TYPE_CHECKING:
-    from ictal.features.extract import ExtractOptions
+if TYPE_CHECKING:  # extract imports this module in its functions: no module-level import back
+    from ictal.features.extract import ExtractOptions, Extractor
     from ictal.manifest import Manifest
     from ictal.preprocess.config import PreprocessConfig
 
@@ -103,6 +102,8 @@ class BackboneWorker:
             return
         clips = np.concatenate([c for c, _, _ in queue])
         tops = None if queue[0][1] is None else np.concatenate([t for _, t, _ in queue])
+        from ictal.features.extract import batch_features
+
         start = time.perf_counter()
         try:
             feats, mask = batch_features(self.extractor, clips, tops, float(key[1]))
@@ -135,6 +136,7 @@ def recording_features(manifest: Manifest, rid: str, config: PreprocessConfig,
     ``extractor`` describes the backbone (input spec, feature shape); the weights live in the
     actors.
     """
+    from ictal.features.extract import event_times, features_of_samples
     from ictal.preprocess.pipeline import iter_samples
     from ictal.preprocess.plan import RecordingPlan
     from ictal.preprocess.planner import plan_recording
