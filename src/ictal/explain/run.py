@@ -24,7 +24,9 @@ Output folder::
                   "probs", "contribution" (D - D without the window), "explained",
                   ...explained windows: "method", "seconds", "scale", "peak" {"t", "x", "y"
                   (sample px), "frame", "u", "v" (source)}, "frame_mass" [T],
+                  "heat" {"box" (crop, source px), "grid" (rows x cols in [0, 1])},
                   "timesteps" {"values", "frames"}, "strip", "truth", "baseline_truth"}],
+     "fps" (source frame rate, exact), "frame_size" [width, height],
      "video": {"path", "fps", "frames": [[window, source frame], ...]} | null,
      "sanity": {...randomisation check} | null, "pixels_note": str | null}
 """
@@ -232,7 +234,7 @@ def _base_document(bundle: Bundle, table: FeatureTable, recording: str, target: 
     out = {"format": FORMAT, "recording": recording, "model": doc["model"],
            "labels": doc["labels"], "decision": doc["decision"], "target": tgt,
            "method": None, "windows": windows, "video": None, "sanity": None,
-           "pixels_note": None}
+           "pixels_note": None, "fps": None, "frame_size": None}
     return out, part, tgt
 
 
@@ -308,6 +310,8 @@ def explain_recording(bundle: Bundle, manifest: Manifest, recording: str, extrac
     table = _stream_features(samples, extractor, bundle, keeper, attrs, options.batch_size,
                              head, progress)
     doc, part, target = _base_document(bundle, table, recording, None, options)
+    doc["fps"] = str(plan.fps)
+    doc["frame_size"] = [plan.width, plan.height]
     doc["method"] = method if head is not None else "leave-one-window-out"
     chosen = _chosen(doc, options)
     out.mkdir(parents=True, exist_ok=True)
@@ -391,6 +395,7 @@ def _describe_window(w: dict[str, Any], wmap: WindowMap, part: FeatureTable, i: 
     except ShapeError:
         pass
     steps = timestep_attribution(head, part.features[i], part.mask[i], target)
+    w["heat"] = _heat_grid(wmap, sample, plan)
     w.update({
         "explained": True, "method": wmap.method, "seconds": round(wmap.seconds, 3),
         "prob": wmap.prob, "signed_total": wmap.signed_total, "peak": peak,
@@ -399,6 +404,36 @@ def _describe_window(w: dict[str, Any], wmap: WindowMap, part: FeatureTable, i: 
                       "frames": _timestep_frames(w["start_frame"], w["stop_frame"],
                                                  part.mask[i])},
     })
+
+
+#: Cells per side of a window's heat grid in ``explanation.json`` (the platform's overlay).
+HEAT_CELLS = 28
+
+
+def _heat_grid(wmap: WindowMap, sample: Sample, plan: Any) -> dict[str, Any] | None:
+    """The window's map summed over its frames, on the crop's picture (padding cut off),
+    pooled to at most :data:`HEAT_CELLS` cells a side and scaled to its maximum:
+    ``{"box": crop box in source pixels, "grid": rows of values in [0, 1]}`` (``None`` when
+    the geometry is unknown). The platform lays it over the video, its opacity following
+    the window's ``frame_mass``."""
+    import torch.nn.functional as F
+
+    try:
+        geo = SampleGeometry.of(sample.crop_box, sample.provenance.get("geometry", {}),
+                                sample.frames.shape[-1], (plan.width, plan.height))
+    except ShapeError:
+        return None
+    x0, y0, x1, y1 = (round(v) for v in geo.visible())
+    spatial = wmap.spatial()[y0:y1, x0:x1]
+    if spatial.size == 0:
+        return None
+    rows = min(HEAT_CELLS, spatial.shape[0])
+    cols = min(HEAT_CELLS, spatial.shape[1])
+    pooled = F.adaptive_avg_pool2d(torch.from_numpy(np.ascontiguousarray(spatial))[None],
+                                   (rows, cols))[0].numpy()
+    top = float(pooled.max())
+    grid = pooled / top if top > 0 else pooled
+    return {"box": list(geo.crop_box), "grid": np.round(grid, 3).tolist()}
 
 
 def _finish(doc: dict[str, Any], out: Path, strips: dict[int, str]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from ictal.server.middleware import BodyLimit, SecurityHeaders
 from ictal.server.migrate import upgrade_head
 from ictal.server.routes import admin, auth, mlops, monitor, patients, recordings, team
 from ictal.server.routes import annotations as annotation_routes
+from ictal.server.routes import explain as explain_routes
 from ictal.server.routes import keypoints as keypoint_routes
 from ictal.server.schemas import Health
 from ictal.server.security import LoginRateLimiter
@@ -175,7 +176,7 @@ def create_app(settings: ServerSettings | None = None, *,
     # level of nesting is one more list of routes FastAPI walks to match each request
     for router in (_health_router(), auth.router, admin.router, patients.router,
                    recordings.router, annotation_routes.router, mlops.router, team.router,
-                   monitor.router, keypoint_routes.router):
+                   monitor.router, keypoint_routes.router, explain_routes.router):
         app.include_router(router, prefix="/api")
     _static_routes(app, settings.static_dir or Path(__file__).resolve().parent / "static")
     return app
