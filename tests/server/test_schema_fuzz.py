@@ -138,7 +138,7 @@ def _seed(app: Any) -> dict[str, list[int]]:
                          "probs": [0.6, 0.4]}]})
         assert run.status_code == 201, run.text
         ids["run"].append(run.json()["id"])
-        kp = ds.post(f"/api/recordings/{rid}/keypoints", content=keypoint_shard(f"rec-{rid}"),
+        kp = ds.post(f"/api/recordings/{rid}/keypoints", data=keypoint_shard(f"rec-{rid}"),
                      headers={"Content-Type": "application/x-hdf5"})
         assert kp.status_code == 201, kp.text
         ids["keypoint_set"].append(kp.json()["id"])
