@@ -629,6 +629,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/recordings/{recording_id}/explanation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Explanation
+         * @description The recording's explanation (404 when none was imported).
+         */
+        get: operations["get_explanation"];
+        put?: never;
+        /**
+         * Import Explanation
+         * @description Import ``explanation.json`` of ``ictal explain`` onto the recording (replacing the one
+         *     before). Refused (422) unless its format is ``ictal-explanation/1``, its windows lie
+         *     within the recording's frames and its frame rate, when it names one, is the
+         *     recording's.
+         */
+        post: operations["import_explanation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/recordings/{recording_id}/keypoints": {
         parameters: {
             query?: never;
@@ -1192,6 +1219,64 @@ export interface components {
             /** Version */
             version: number;
         };
+        /**
+         * ExplanationPublic
+         * @description The explanation of a recording as the labelling screen draws it.
+         */
+        ExplanationPublic: {
+            /** Decision */
+            decision: string;
+            /** Decision Probs */
+            decision_probs: number[];
+            /** Imported At */
+            imported_at?: string | null;
+            /** Imported By */
+            imported_by?: string | null;
+            /** Labels */
+            labels: string[];
+            /** Method */
+            method?: string | null;
+            /** Model */
+            model?: string | null;
+            /** Recording Id */
+            recording_id: number;
+            /** Target */
+            target: string;
+            /** Windows */
+            windows: components["schemas"]["ExplanationWindow"][];
+        };
+        /**
+         * ExplanationWindow
+         * @description One window: its source frames ``[start_frame, stop_frame)``, times (s), class
+         *     probabilities, how much it raised the decision's probability (leave one window out),
+         *     and, when explained, the share of its map's mass per frame and its heat grid.
+         */
+        ExplanationWindow: {
+            /** Contribution */
+            contribution: number;
+            /**
+             * Explained
+             * @default false
+             */
+            explained?: boolean;
+            /** Frame Mass */
+            frame_mass?: number[] | null;
+            heat?: components["schemas"]["HeatGrid"] | null;
+            /** Index */
+            index: number;
+            /** Method */
+            method?: string | null;
+            /** Probs */
+            probs?: number[] | null;
+            /** Start Frame */
+            start_frame: number;
+            /** Stop Frame */
+            stop_frame: number;
+            /** T Start */
+            t_start: number;
+            /** T Stop */
+            t_stop: number;
+        };
         /** Health */
         Health: {
             /** Database */
@@ -1203,6 +1288,17 @@ export interface components {
             status: "ok";
             /** Version */
             version: string;
+        };
+        /**
+         * HeatGrid
+         * @description A window's map summed over its frames, on its crop: ``box`` ``[x0, y0, x1, y1]`` in
+         *     the recording's pixels, ``grid`` rows of values in ``[0, 1]``.
+         */
+        HeatGrid: {
+            /** Box */
+            box: number[];
+            /** Grid */
+            grid: number[][];
         };
         /**
          * InvalidRequest
@@ -5235,6 +5331,164 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EventPublic"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    get_explanation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExplanationPublic"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    import_explanation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExplanationPublic"];
                 };
             };
             /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */

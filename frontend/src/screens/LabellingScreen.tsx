@@ -38,6 +38,9 @@ import { useEditing } from "../team/useEditing";
 import { eventFields } from "../team/useEditing";
 import { useExports } from "./labelling/useExports";
 import { useModelRun } from "./labelling/useModelRun";
+import { ExplanationPanel } from "../explain/ExplanationPanel";
+import { SaliencyOverlay } from "../explain/SaliencyOverlay";
+import { useExplanation } from "../explain/useExplanation";
 import { KeypointsPanel } from "../keypoints/KeypointsPanel";
 import { SkeletonOverlay } from "../keypoints/SkeletonOverlay";
 import { useKeypoints } from "../keypoints/useKeypoints";
@@ -61,6 +64,7 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
   const edit = useVersionedEdit(report);
   const modelRun = useModelRun(api, report, notify);
   const keypoints = useKeypoints(api, recordingId, report);
+  const explain = useExplanation(api, recordingId, report);
   const { exportLabels, exportManifest } = useExports(api, recordingId, data, report, notify);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const editing = useEditing({ api, recordingId, events: data?.events ?? [], mois: data?.mois ?? [], fps, duration, updateEvents, updateMois, report, notify });
@@ -238,19 +242,23 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
               onHelp={() => setHelpOpen(true)}
               onVideoError={() => notify("error", "The video could not be loaded: is its preview ready?")}
               overlay={
-                keypoints.chosen &&
-                keypoints.showSkeleton && (
-                  <SkeletonOverlay
-                    videoRef={player.videoRef}
-                    fps={fps}
-                    set={keypoints.chosen}
-                    showFace={keypoints.showFace}
-                    frameData={keypoints.frameData}
-                    ensure={keypoints.ensure}
-                    loadedStamp={keypoints.loadedStamp}
-                    time={player.time}
-                  />
-                )
+                <>
+                  {keypoints.chosen && keypoints.showSkeleton && (
+                    <SkeletonOverlay
+                      videoRef={player.videoRef}
+                      fps={fps}
+                      set={keypoints.chosen}
+                      showFace={keypoints.showFace}
+                      frameData={keypoints.frameData}
+                      ensure={keypoints.ensure}
+                      loadedStamp={keypoints.loadedStamp}
+                      time={player.time}
+                    />
+                  )}
+                  {explain.explanation && explain.showSaliency && (
+                    <SaliencyOverlay videoRef={player.videoRef} fps={fps} explanation={explain.explanation} frameW={recording.width} frameH={recording.height} time={player.time} />
+                  )}
+                </>
               }
             />
             <TimelinePanel
@@ -295,6 +303,7 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
               }
             />
             <KeypointsPanel keypoints={keypoints} player={player} fps={fps} />
+            <ExplanationPanel state={explain} player={player} />
           </div>
           <aside className="sidebar">
             {annotator && (
