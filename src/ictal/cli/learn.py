@@ -149,6 +149,14 @@ def evaluate(
     executor: str | None = executor_option(),
     ray_address: str | None = ray_address_option(),
     executor_config: Path | None = executor_config_option(),
+    task: str | None = typer.Option(
+        None, help="Seed 004 semiology task (dystonia, emotion, lateralisation): FEATURES is "
+                   "then a keypoint store, labelled by --manifest's events' signs."),
+    manifest: Path | None = typer.Option(None, help="Manifest of the keypoint store (--task)."),
+    appearance: Path | None = typer.Option(
+        None, help="Appearance store folder (--task; needed by tcn-* and *-kd models)."),
+    coords: str = typer.Option("2d", help="Keypoint channels with --task: 2d or 3d."),
+    frames: int = typer.Option(64, help="Timesteps per seizure clip with --task."),
 ) -> None:
     """Cross-validate a model: run folder with metrics, figures, fold models, report.html.
 
@@ -160,7 +168,10 @@ def evaluate(
     from ictal.features.store import read_features
 
     config = _config(model, sets)
-    table = read_features(features)
+    if task is not None:
+        table = _semiology_table(features, task, manifest, appearance, coords, frames)
+    else:
+        table = read_features(features)
     if config.arch == "gestures-seizure":
         _segments_note(Console(), table.attrs.get("events") or {}, config.n_segments)
     with open_cli_executor(executor, ray_address, executor_config) as ex:
@@ -175,6 +186,20 @@ def evaluate(
         from ictal.evaluation.tracking import log_cv_result
 
         Console().print(f"MLflow run {log_cv_result(result, tracking_uri=tracking_uri)}")
+
+
+def _semiology_table(store: Path, task: str, manifest: Path | None, appearance: Path | None,
+                     coords: str, frames: int) -> Any:
+    """Seed 004's seizure-level table of a keypoint store (ictal.features.semiology)."""
+    from ictal.features.semiology import SemiologyInputs, semiology_table
+    from ictal.manifest.io import load_manifest
+
+    if manifest is None:
+        raise ConfigError("--task needs --manifest (the events and their signs)",
+                          hint="ictal evaluate KEYPOINTS --task dystonia --manifest M.yaml")
+    m = load_manifest(manifest, check_files=False)
+    return semiology_table(SemiologyInputs(m, store, appearance), task, frames=frames,
+                           coords=coords)
 
 
 def _segments_note(console: Console, events: dict[str, Any], n_segments: int) -> None:
