@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from ictal.cli.executor import executor_config_option, executor_option, ray_address_option
 from ictal.cli.options import allow_outside_root, out_folder
 
 
@@ -32,12 +33,20 @@ def preprocess(
     overwrite: bool = typer.Option(False, "--overwrite", help="Redo finished recordings."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress."),
     outside_root: bool = allow_outside_root(),
+    executor: str | None = executor_option(),
+    ray_address: str | None = ray_address_option(),
+    executor_config: Path | None = executor_config_option(),
 ) -> None:
     """Plan every recording (depth planes, detection box, IR window) and write its plan JSON,
-    QC contact sheet and a summary; success rates are scored against phantom ground truth."""
+    QC contact sheet and a summary; success rates are scored against phantom ground truth.
+
+    With --executor ray, each recording is planned and scored by a CPU task on the cluster
+    (which must read the videos) and this process writes its outputs: the same files as a
+    local run."""
     from rich.console import Console
     from rich.table import Table
 
+    from ictal.cli.executor import open_cli_executor
     from ictal.manifest import load_manifest
     from ictal.preprocess.config import resolve_config
     from ictal.preprocess.dataset import preprocess_dataset
@@ -48,11 +57,13 @@ def preprocess(
     config = resolve_config(config_path, variant)
     manifest = load_manifest(manifest_path, allow_outside_root=outside_root)
     n = len(recording) if recording else len(manifest.recordings)
-    with make_progress(disable=not progress) as bar:
-        task = bar.add_task("preprocessing", total=n)
+    with open_cli_executor(executor, ray_address, executor_config) as ex, \
+            make_progress(disable=not progress) as bar:
+        task = bar.add_task("preprocessing" if ex.config.is_local
+                            else f"preprocessing ({ex.kind})", total=n)
         result = preprocess_dataset(
             manifest, out, config, recordings=recording, ground_truth=ground_truth,
-            overwrite=overwrite, on_progress=lambda _: bar.advance(task),
+            overwrite=overwrite, on_progress=lambda _: bar.advance(task), executor=ex,
         )
     table = Table(title=f"variant {config.variant}")
     table.add_column("recording", no_wrap=True)

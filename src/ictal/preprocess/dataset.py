@@ -27,14 +27,15 @@ import csv
 import io
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ictal.batch import BatchReport
 from ictal.errors import ConfigError, IctalError
-from ictal.fsutil import remove_temporaries, write_json_atomic, write_text_atomic
+from ictal.fsutil import atomic_path, remove_temporaries, write_json_atomic, write_text_atomic
 from ictal.manifest.groundtruth import load_ground_truth
 from ictal.manifest.schema import Manifest, Recording
 from ictal.preprocess.config import PreprocessConfig
@@ -43,10 +44,12 @@ from ictal.preprocess.planner import plan_recording
 from ictal.preprocess.qc import (
     contact_sheet,
     read_qc_frames,
-    save_contact_sheet,
     score_recording,
     success_rate,
 )
+
+if TYPE_CHECKING:
+    from ictal.executor import Executor
 
 log = logging.getLogger(__name__)
 
@@ -155,12 +158,32 @@ def _crop_text(plan: RecordingPlan) -> str:
     return "; ".join(f"{v.view}: {' '.join(str(c) for c in v.crop_box)}" for v in key.views)
 
 
-def process_recording(
-    manifest: Manifest, rec: Recording, out: Path, config: PreprocessConfig,
+@dataclass
+class RecordingOutputs:
+    """One recording's outputs, computed but not yet written (what a cluster task sends back
+    to the driver, which alone writes them).
+
+    Attributes:
+        plan: its crop plan (``plan.json``).
+        scores: its QC scores against ground truth (``qc.json``), ``None`` without it.
+        sheet: its contact sheet, PNG bytes (``qc.png``).
+        seconds: time spent planning and scoring it.
+    """
+
+    plan: RecordingPlan
+    scores: dict[str, Any] | None
+    sheet: bytes
+    seconds: float = 0.0
+
+
+def plan_and_score(
+    manifest: Manifest, rec_id: str, out: Path, config: PreprocessConfig,
     ground_truth: Path | None = None,
-) -> dict[str, Any]:
-    """Plan one recording, write its plan, contact sheet and QC scores; return its summary row."""
-    folder = out / rec.id
+) -> RecordingOutputs:
+    """Plan the recording ``rec_id``, draw its contact sheet and score it against ground truth
+    (when there is one); writes nothing (see :func:`write_outputs`)."""
+    started = time.perf_counter()
+    rec = manifest.recording(rec_id)
     plan = plan_recording(manifest, rec.id, config)
     frames = read_qc_frames(plan, config)
     gt_path = find_ground_truth(manifest, rec, out, ground_truth)
@@ -174,11 +197,31 @@ def process_recording(
             log.warning("%s: ground truth %s is for a %dx%d camera, the %s stream is %dx%d: "
                         "not scored", rec.id, gt_path, gt.width, gt.height, plan.source,
                         plan.width, plan.height)
-    save_contact_sheet(contact_sheet(frames, plan, results=scores["frames"] if scores else None),
-                       folder / "qc.png")
-    write_json_atomic(folder / "qc.json", {"recording": rec.id, "scores": scores})
-    plan.save(folder / "plan.json")  # last: its presence marks a finished recording
-    return _row(plan, scores, "done")
+    sheet = io.BytesIO()
+    contact_sheet(frames, plan, results=scores["frames"] if scores else None).save(
+        sheet, format="PNG")
+    return RecordingOutputs(plan, scores, sheet.getvalue(), time.perf_counter() - started)
+
+
+def write_outputs(out: Path, outputs: RecordingOutputs) -> dict[str, Any]:
+    """Write a recording's contact sheet, QC scores and plan (last: its presence marks a
+    finished recording), each atomically; return its summary row."""
+    plan = outputs.plan
+    folder = out / plan.recording
+    with atomic_path(folder / "qc.png") as tmp:
+        tmp.write_bytes(outputs.sheet)
+    write_json_atomic(folder / "qc.json", {"recording": plan.recording,
+                                           "scores": outputs.scores})
+    plan.save(folder / "plan.json")
+    return _row(plan, outputs.scores, "done")
+
+
+def process_recording(
+    manifest: Manifest, rec: Recording, out: Path, config: PreprocessConfig,
+    ground_truth: Path | None = None,
+) -> dict[str, Any]:
+    """Plan one recording, write its plan, contact sheet and QC scores; return its summary row."""
+    return write_outputs(out, plan_and_score(manifest, rec.id, out, config, ground_truth))
 
 
 def _finished(folder: Path) -> bool:
@@ -196,10 +239,15 @@ def _resumed_row(folder: Path, config: PreprocessConfig) -> dict[str, Any]:
     return _row(plan, scores, "resumed")
 
 
+#: Per-recording errors that make a recording fail (reported) instead of stopping the run.
+RECORDING_ERRORS = (IctalError, OSError, ValueError, KeyError)
+
+
 def preprocess_dataset(
     manifest: Manifest, out: Path | str, config: PreprocessConfig, *,
     recordings: list[str] | None = None, ground_truth: Path | None = None,
     overwrite: bool = False, on_progress: Callable[[str], None] | None = None,
+    executor: Executor | None = None,
 ) -> DatasetResult:
     """Run :func:`process_recording` on every recording (or those named), resumably.
 
@@ -207,6 +255,13 @@ def preprocess_dataset(
     recorded in the report and the others go on. Writes ``config.json`` and ``summary.csv``.
     Temporary files a killed run left in ``out`` and in the folders of the recordings it
     processes are removed (one run at a time per ``out``).
+
+    ``executor``: where the work runs (default: here, one recording after the other). On a
+    cluster (``--executor ray``) each unfinished recording is one task
+    (:func:`plan_and_score`: it must read the recording's files) returning its outputs; this
+    process alone writes them (:func:`write_outputs`) as they arrive, so the files, the
+    summary's rows and the report's order are those of the local run, and a killed run
+    resumes from the recordings it finished. The report then ends with per-stage throughput.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -214,29 +269,102 @@ def preprocess_dataset(
     write_json_atomic(out / "config.json", config.model_dump(mode="json"))
     result = DatasetResult(BatchReport("preprocess"))
     wanted = set(recordings) if recordings else None
-    for rec in manifest.recordings:
-        if wanted is not None and rec.id not in wanted:
-            continue
-        folder = out / rec.id
-        remove_temporaries(folder)
-        try:
-            if _finished(folder) and not overwrite:
-                result.rows.append(_resumed_row(folder, config))
-                result.report.skipped(rec.id, "outputs exist")
-            else:
-                result.rows.append(process_recording(manifest, rec, out, config, ground_truth))
-                result.report.ok(rec.id)
-        except (IctalError, OSError, ValueError, KeyError) as err:
-            result.report.failed(rec.id, err)
-            result.rows.append({"recording": rec.id, "patient": rec.patient,
-                                "status": "failed", "notes": str(err).splitlines()[0]})
-        if on_progress is not None:
-            on_progress(rec.id)
+    recs = [rec for rec in manifest.recordings if wanted is None or rec.id in wanted]
+    if executor is not None and not executor.config.is_local:
+        _on_cluster(manifest, recs, out, config, ground_truth, overwrite, on_progress,
+                    executor, result)
+    else:
+        for rec in recs:
+            folder = out / rec.id
+            remove_temporaries(folder)
+            try:
+                if _finished(folder) and not overwrite:
+                    result.rows.append(_resumed_row(folder, config))
+                    result.report.skipped(rec.id, "outputs exist")
+                else:
+                    result.rows.append(process_recording(manifest, rec, out, config,
+                                                         ground_truth))
+                    result.report.ok(rec.id)
+            except RECORDING_ERRORS as err:
+                result.report.failed(rec.id, err)
+                result.rows.append(_failed_row(rec, str(err)))
+            if on_progress is not None:
+                on_progress(rec.id)
     for name, column in QC_COLUMNS.items():
         verdicts = [r.get(column) for r in result.rows]
         result.rates[name] = success_rate([v if isinstance(v, bool) else None for v in verdicts])
     write_text_atomic(out / "summary.csv", summary_csv(result.rows))
     return result
+
+
+def _failed_row(rec: Recording, message: str) -> dict[str, Any]:
+    return {"recording": rec.id, "patient": rec.patient, "status": "failed",
+            "notes": message.splitlines()[0] if message else ""}
+
+
+def _on_cluster(manifest: Manifest, recs: list[Recording], out: Path, config: PreprocessConfig,
+                ground_truth: Path | None, overwrite: bool,
+                on_progress: Callable[[str], None] | None, executor: Executor,
+                result: DatasetResult) -> None:
+    """:func:`preprocess_dataset`'s loop on a cluster: finished recordings resumed here, the
+    others one task each; rows and report put back in manifest order at the end."""
+    from ictal.executor import TaskSpec, Throughput
+
+    rows: dict[str, dict[str, Any]] = {}
+    events: dict[str, tuple[str, str]] = {}  # id -> (ok | skipped | failed, message)
+    todo = []
+    for rec in recs:
+        folder = out / rec.id
+        remove_temporaries(folder)
+        try:
+            if _finished(folder) and not overwrite:
+                rows[rec.id] = _resumed_row(folder, config)
+                events[rec.id] = ("skipped", "outputs exist")
+                if on_progress is not None:
+                    on_progress(rec.id)
+                continue
+        except RECORDING_ERRORS as err:
+            rows[rec.id], events[rec.id] = _failed_row(rec, str(err)), ("failed", str(err))
+            if on_progress is not None:
+                on_progress(rec.id)
+            continue
+        todo.append(rec)
+    throughput = Throughput()
+    if todo:
+        shared = executor.put(manifest)
+        tasks = [TaskSpec(rec.id, plan_and_score, (shared, rec.id, out, config, ground_truth))
+                 for rec in todo]
+        by_id = {rec.id: rec for rec in todo}
+        for outcome in executor.run(tasks, catch=RECORDING_ERRORS):
+            rec = by_id[outcome.key]
+            if outcome.ok:
+                outputs: RecordingOutputs = outcome.value
+                throughput.add("plan + QC (CPU tasks)", 1, outputs.seconds, "recordings")
+                started = time.perf_counter()
+                try:
+                    rows[rec.id] = write_outputs(out, outputs)
+                    events[rec.id] = ("ok", "")
+                except OSError as err:
+                    rows[rec.id], events[rec.id] = _failed_row(rec, str(err)), ("failed",
+                                                                                str(err))
+                throughput.add("write (driver)", 1, time.perf_counter() - started,
+                               "recordings")
+            else:
+                message = outcome.error or "failed"
+                rows[rec.id], events[rec.id] = _failed_row(rec, message), ("failed", message)
+            if on_progress is not None:
+                on_progress(rec.id)
+    for rec in recs:  # the local run's order
+        result.rows.append(rows[rec.id])
+        state, message = events[rec.id]
+        if state == "ok":
+            result.report.ok(rec.id)
+        elif state == "skipped":
+            result.report.skipped(rec.id, message)
+        else:
+            result.report.failed(rec.id, message)
+    if todo:
+        result.report.notes.extend(throughput.lines())
 
 
 def summary_csv(rows: list[dict[str, Any]]) -> str:
