@@ -198,15 +198,25 @@ def test_compute_behind_drops_windows_visibly(bundle: Path, tmp_path: Path) -> N
 @pytest.mark.slow
 def test_three_beds_in_real_time(bundle: Path, tmp_path: Path) -> None:
     mon = _monitor(bundle, tmp_path / "out")
+    fast = _monitor(bundle, tmp_path / "fast")
     for k in range(3):
         video = write_scene(tmp_path / f"v{k}.mkv", pattern([(2.0 * (k + 1), False),
                                                              (6.0, True), (2.0, False)]),
                             seed=k)
         mon.add_bed(f"bed{k}", FileSource(video, speed=1.0))
+        fast.add_bed(f"bed{k}", FileSource(video, speed=0))
     _run(mon)
+    _run(fast)
     for k in range(3):
         windows = list(read_jsonl(tmp_path / "out" / f"bed{k}" / "windows.jsonl"))
         assert [w["n"] for w in windows] == list(range(k + 5))
         assert all(w["state"] == "scored" for w in windows)
         alarms = list(read_jsonl(tmp_path / "out" / f"bed{k}" / "alarms.jsonl"))
         assert alarms and alarms[0]["action"] == "raised"
+        # the replay for evaluation gives what the real-time one gave
+        replay = list(read_jsonl(tmp_path / "fast" / f"bed{k}" / "windows.jsonl"))
+        assert [(w["n"], w["state"], w["probs"]) for w in replay] == [
+            (w["n"], w["state"], w["probs"]) for w in windows]
+        assert [(a["action"], a["n"]) for a in read_jsonl(
+            tmp_path / "fast" / f"bed{k}" / "alarms.jsonl")] == [
+            (a["action"], a["n"]) for a in alarms]
