@@ -57,6 +57,9 @@ def test_a_rendered_night_is_a_segment_folder_with_its_truth(tmp_path: Path) -> 
     mtime = (folder / "night.json").stat().st_mtime_ns
     render_nights(nc, tmp_path, workers=1)
     assert (folder / "night.json").stat().st_mtime_ns == mtime
+    with pytest.raises(ConfigError, match="another recipe"):
+        render_nights(NightsConfig(n_nights=1, hours=80 / 3600, seizures=0, segment_s=20.0,
+                                   scale=0.125, fps=10), tmp_path, workers=1)
     (folder / "night.json").write_text(json.dumps({"format": "x"}))
     with pytest.raises(ConfigError, match="unknown format"):
         load_night(folder)

@@ -256,11 +256,18 @@ def _render_segment(nc_json: str, k: int, j: int, out: str) -> dict[str, Any]:
 def render_nights(nc: NightsConfig, out: Path | str, *, workers: int = 2) -> list[Path]:
     """Render every night into ``out/N01``, ``out/N02``, ... (resumable); returns their
     folders. Segments are rendered in parallel; ``night.json`` is written last."""
+    from ictal.errors import ConfigError
     from ictal.progress import track
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     nc_json = json.dumps(nc.__dict__)
+    recipe = out / "nights-recipe.json"
+    if recipe.exists() and json.loads(recipe.read_text()) != nc.__dict__:
+        # segments are skipped by name when resuming: another recipe's would be kept
+        raise ConfigError(f"{out} holds nights of another recipe ({recipe.read_text().strip()})",
+                          hint="render into another folder, or delete this one")
+    write_json_atomic(recipe, nc.__dict__)
     folders = []
     jobs = []
     for k in range(nc.n_nights):
