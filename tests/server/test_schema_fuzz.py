@@ -213,12 +213,11 @@ PATH_KINDS = {"patient_id": "patient", "recording_id": "recording", "event_id": 
 
 def _path_ids(operation: Any, ids: dict[str, list[int]]) -> list[dict[str, int]]:
     """Path parameters naming seeded rows (``recording_id`` -> each seeded recording ...; with
-    two parameters, the i-th row of each: recording i with its stream i)."""
+    two parameters, the i-th row of each: recording i with its stream i). A parameter naming
+    no seeded kind (e.g. a monitor's bed) gets only what the schema generates."""
     names = [p.name for p in operation.path_parameters]
-    if not names:
+    if not names or any(n not in PATH_KINDS for n in names):
         return []
-    unknown = [n for n in names if n not in PATH_KINDS]
-    assert not unknown, f"{operation.label}: add {unknown} to PATH_KINDS (which seeded rows)"
     columns = [ids[PATH_KINDS[n]] for n in names]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=False)]
 
