@@ -4,8 +4,10 @@ phantom dataset -> preprocessing plans and visual QC -> backbone features (the w
 ``motion`` backbone, or I3D when its checkpoint is present) -> LSTM classifier ->
 patient-grouped 5-fold cross-validation for FLE / TLE / non-epileptic (honest model selection on
 an inner split of the training patients) next to a deliberately leaky sample-level split ->
-one HTML report. Every stage writes into ``out`` and is skipped when its output is already
-there, so a second run only redoes what changed.
+one HTML report, with the ground-truth oracle (the same protocol on figures of the phantom's
+true 3D joints, :mod:`ictal.evaluation.oracle`) beside the video features. Every stage writes
+into ``out`` and is skipped when its output is already there, so a second run only redoes what
+changed.
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ class DemoResult:
     backbone: str
     grouped_f1: tuple[float, float]
     leaky_f1: tuple[float, float]
+    #: the ground-truth oracle (same protocol on features of the phantom's true 3D joints,
+    #: :mod:`ictal.evaluation.oracle`): patient-grouped macro F1 (mean, std over folds)
+    oracle_f1: tuple[float, float]
     qc_rates: dict[str, float | None]
     seconds: dict[str, float]
     failures: list[BatchReport]
@@ -151,10 +156,22 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> DemoResult:
             progress=progress,
         ))
         stage(protocol)
-    report = write_report(results, out / "report.html")
+    # the ground-truth oracle: the same rows, model and patient-grouped protocol on figures of
+    # the phantom's true 3D joints (how much the phantom's movements separate at all)
+    from ictal.evaluation.oracle import oracle_table
+
+    t0 = time.perf_counter()
+    oracle = run_cross_validation(
+        oracle_table(table, manifest), model_config=model_cfg, protocol="grouped-kfold",
+        k=cfg.k, selection="honest", seed=cfg.seed,
+        out_dir=out / "runs" / f"oracle-{cfg.variant}-grouped-kfold", progress=progress)
+    stage("oracle")
+    report = write_report([*results, oracle], out / "report.html")
     grouped, leaky = (r.summary["f1_macro"] for r in results)
+    orc = oracle.summary["f1_macro"]
     return DemoResult(report=report, manifest=gen.manifest_path, backbone=backbone,
                       qc_rates={k: v[2] for k, v in pre.rates.items()},
                       grouped_f1=(grouped["mean"], grouped["std"]),
-                      leaky_f1=(leaky["mean"], leaky["std"]), seconds=seconds,
+                      leaky_f1=(leaky["mean"], leaky["std"]),
+                      oracle_f1=(orc["mean"], orc["std"]), seconds=seconds,
                       failures=failures)

@@ -52,6 +52,10 @@ def demo(
                   f"{folds}-fold CV, 3 classes (FLE / TLE / NE)")
     console.print(f"  patient-grouped macro F1 (honest selection): {g[0]:.3f} ± {g[1]:.3f}")
     console.print(f"  leaky sample-level macro F1 (for contrast):  {lk[0]:.3f} ± {lk[1]:.3f}")
+    o = result.oracle_f1
+    ratio = g[0] / o[0] if o[0] > 0 else float("nan")
+    console.print(f"  ground-truth oracle macro F1 (true 3D joints, same protocol): "
+                  f"{o[0]:.3f} ± {o[1]:.3f}; video / oracle = {ratio:.2f}")
     qc = ", ".join(f"{k} {v:.2f} %" for k, v in result.qc_rates.items() if v is not None)
     if qc:
         console.print(f"  crop QC success vs ground truth: {qc}")

@@ -372,10 +372,11 @@ class PhantomConfig(_Model):
     rgb_size: tuple[int, int] = (640, 360)
     seed: int = Field(0, ge=0)
     name: str = "phantom"
+    # rates: seed 000's TLE 0.4-1.8 Hz, FLE "slightly faster" (see ictal.phantom.calibration)
     fle: SeizureProgramme = SeizureProgramme(
-        duration_s=(10.0, 60.0), rate_hz=(1.6, 3.0), amplitude=(0.7, 1.0), p_generalise=0.2)
+        duration_s=(10.0, 60.0), rate_hz=(0.6, 2.4), amplitude=(0.7, 1.0), p_generalise=0.2)
     tle: SeizureProgramme = SeizureProgramme(
-        duration_s=(30.0, 120.0), rate_hz=(0.5, 1.6), amplitude=(0.6, 1.0), p_generalise=0.2)
+        duration_s=(30.0, 120.0), rate_hz=(0.4, 1.8), amplitude=(0.6, 1.0), p_generalise=0.2)
     rest: RestProgramme = RestProgramme()
     staff: StaffConfig = StaffConfig()
     nuisance: NuisanceConfig = NuisanceConfig()
@@ -477,9 +478,9 @@ class PhantomConfig(_Model):
             # evaluation learns from patients. 5 % atypical patients instead of 25 % and 10 %
             # generalising seizures (whose tonic-clonic phase looks the same in both classes)
             # instead of 20 %, so that 24 patients hold enough typical focal semiology.
-            fle=SeizureProgramme(duration_s=(30.0, 45.0), rate_hz=(1.6, 3.0),
+            fle=SeizureProgramme(duration_s=(30.0, 45.0), rate_hz=(0.6, 2.4),
                                  amplitude=(0.7, 1.0), p_generalise=0.1, p_atypical=0.05),
-            tle=SeizureProgramme(duration_s=(40.0, 60.0), rate_hz=(0.5, 1.6),
+            tle=SeizureProgramme(duration_s=(40.0, 60.0), rate_hz=(0.4, 1.8),
                                  amplitude=(0.6, 1.0), p_generalise=0.1, p_atypical=0.05),
         )
         base.update(overrides)

@@ -229,7 +229,7 @@ def groundtruth_path(rec_id: str) -> str:
 
 #: Version of what the code makes of a recipe: bump it whenever the movement programmes, the
 #: scene or the renderer change the content of a recording, so that resuming re-renders.
-CONTENT_VERSION = 2
+CONTENT_VERSION = 3
 #: The same for what only the clinic camera's recordings hold (its room, camera and sensors).
 CLINIC_CONTENT_VERSION = 1
 
