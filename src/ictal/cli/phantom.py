@@ -34,7 +34,8 @@ def _names(text: str) -> list[str]:
 
 
 def phantom(
-    out: Path = out_folder(..., "--out", help="Directory to write the dataset into."),
+    out: Path | None = out_folder(None, "--out", help="Directory to write the dataset into "
+                                  "(required unless --describe)."),
     preset: str = typer.Option("demo", help=f"Base recipe: {', '.join(PRESETS)} "
                                "('clinic' = the demo's patients under a 2D clinic camera: "
                                "H.264 colour / night infrared, no depth; 'gestures' = "
@@ -65,11 +66,17 @@ def phantom(
     seed: int | None = typer.Option(None, help="Random seed (bit-identical output per seed)."),
     workers: int = typer.Option(2, min=1, help="Processes rendering recordings in parallel."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    describe: bool = typer.Option(
+        False, "--describe", help="Print the recipe's movement statistics measured from the "
+        "ground-truth skeleton of every recording (no rendering) beside their published ranges "
+        "(ictal.phantom.calibration), and exit non-zero when one falls outside; with --out, "
+        "also write calibration.json / calibration.md there."),
 ) -> None:
     """Generate a phantom EMU dataset: Kinect-v2-like IR / depth (and RGB) videos of patients in
     bed, or (--preset clinic) ordinary 2D clinic video, a manifest (labels FLE, TLE, NE; or
-    FOS, TCS, NE with --classes FOS,TCS / --preset gestures) and per-frame ground truth.
-    Existing complete recordings are kept (resume)."""
+    FOS, TCS, NE with --classes FOS,TCS / --preset gestures), per-frame ground truth and the
+    measured calibration table (calibration.md). Existing complete recordings are kept
+    (resume). --describe prints the calibration without rendering."""
     import yaml
     from pydantic import ValidationError
 
@@ -118,6 +125,25 @@ def phantom(
                              for e in err.errors())
         raise ConfigError(f"invalid phantom recipe: {problems}",
                           hint="see `ictal phantom --help` and ictal.phantom.config") from err
+    if describe:
+        from ictal.phantom.calibration import describe as measure
+        from ictal.phantom.calibration import write_calibration
+
+        info = measure(cfg)
+        typer.echo(f"phantom {cfg.name}, seed {cfg.seed}: measured from the ground-truth "
+                   f"skeleton (durations at real time, / duration_scale {cfg.duration_scale})")
+        typer.echo(info["markdown"])
+        if out is not None:
+            for p in write_calibration(out, cfg):
+                typer.echo(f"-> {p}")
+        failed = [s for s in info["summary"] if not s["ok"]]
+        for s in failed:
+            typer.echo(f"outside its range: {s['cls']} {s['phase']} {s['statistic']} "
+                       f"({s['inside']:.2f} inside, {s['min_inside']:.2f} required)", err=True)
+        raise typer.Exit(1 if failed else 0)
+    if out is None:
+        raise ConfigError("ictal phantom needs --out (the folder to render into)",
+                          hint="or --describe to print the recipe's measured statistics")
     result = generate_dataset(cfg, out, workers=workers, progress=progress)
     report = result.report
     typer.echo(report.summary())

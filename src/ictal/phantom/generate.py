@@ -603,7 +603,10 @@ def generate_dataset(cfg: PhantomConfig, out: Path | str, *, workers: int = 2,
 
     ``workers`` processes render recordings in parallel (``1`` renders in this process).
     Recordings already complete are skipped. The manifest is written last, listing only the
-    recordings that are complete. Temporary files left by a killed run are removed first.
+    recordings that are complete, then ``calibration.json`` / ``calibration.md``: the movement
+    statistics of those recordings measured from their ground-truth skeletons beside the
+    published ranges (:func:`ictal.phantom.calibration.write_calibration`). Temporary files
+    left by a killed run are removed first.
     """
     from ictal.progress import make_progress
 
@@ -651,5 +654,10 @@ def generate_dataset(cfg: PhantomConfig, out: Path | str, *, workers: int = 2,
     manifest = build_manifest(cfg, [p for p in scripts if p.id not in failed])
     path = out / "manifest.yaml"
     save_manifest(manifest, path)
+    # the phantom's movement statistics measured from these recordings' ground-truth skeletons,
+    # beside their published ranges (issue 21; ictal.phantom.calibration)
+    from ictal.phantom.calibration import write_calibration
+
+    write_calibration(out, cfg, [p for p in scripts if p.id not in failed])
     return GenerateResult(manifest=manifest, manifest_path=path, report=report,
                           n_frames=sum(p.timeline.n_frames for p in scripts))
