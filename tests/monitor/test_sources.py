@@ -212,3 +212,55 @@ def test_an_http_stream_cut_is_reconnected_and_its_gap_recorded(tmp_path: Path) 
     gaps = [n for n in notes if n.kind == "gap"]
     assert gaps and sum(g.missing for g in gaps) == indices[-1] + 1 - len(frames)
     assert src.reconnects == 2 and frames[0].pixels.shape == (72, 96, 3)
+
+
+PUBLISHER = r'''
+import sys, time
+import av
+import numpy as np
+sys.path.insert(0, sys.argv[2])
+from tests.monitor.conftest import pattern, scene
+out = av.open(sys.argv[1], "w", format="rtsp", options={"rtsp_transport": "tcp"})
+st = out.add_stream("mjpeg", rate=10)
+st.width, st.height, st.pix_fmt = 96, 72, "yuvj420p"
+for i, img in enumerate(scene(pattern([(float(sys.argv[3]), True)]))):
+    f = av.VideoFrame.from_ndarray(np.repeat(img[:, :, None], 3, 2), format="rgb24")
+    f.pts = i
+    for p in st.encode(f):
+        out.mux(p)
+    time.sleep(0.1)
+for p in st.encode():
+    out.mux(p)
+out.close()
+'''
+
+
+def test_an_rtsp_stream_cut_is_reconnected_and_its_gap_recorded(tmp_path: Path) -> None:
+    from tests.monitor.rtsp_relay import RtspRelay
+
+    # connection 1 is the frame-rate probe; the monitor's connection 2 is cut after 20 packets
+    relay = RtspRelay(cut_after=20, cut_connection=2)
+    repo = str(Path(__file__).resolve().parents[2])
+    camera = subprocess.Popen([sys.executable, "-c", PUBLISHER, relay.url, repo, "8"])
+    try:
+        src = StreamSource(relay.url, options={"rtsp_transport": "tcp"}, backoff=(0.5, 1.0),
+                           timeout_s=3.0)
+        assert src.fps == FPS
+        items: list[Frame | SourceNote] = []
+        for item in src.items():
+            items.append(item)
+            if isinstance(item, SourceNote) and item.kind == "lost" and camera.poll() is not None:
+                src.stop()
+        assert camera.wait(30) == 0
+    finally:
+        relay.close()
+        if camera.poll() is None:
+            camera.kill()
+    frames, notes = _split(items)
+    kinds = [n.kind for n in notes]
+    assert kinds[:3] == ["connected", "lost", "connected"], kinds
+    indices = [f.index for f in frames]
+    assert indices == sorted(set(indices)) and len(frames) >= 25
+    gaps = [n for n in notes if n.kind == "gap"]
+    assert gaps and sum(g.missing for g in gaps) == indices[-1] - indices[0] + 1 - len(frames)
+    assert frames[0].pixels.shape == (72, 96, 3)
