@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.ray_cluster import ray_address, ray_phantom  # noqa: F401 - shared fixtures
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -1,5 +1,10 @@
 """A local Ray cluster for the ``--executor ray`` tests: 2 CPUs (so at least 2 worker
-processes), started once per test module, and helpers that kill its processes."""
+processes), started ONCE per test session, lazily, by the first test that asks for the
+``ray_address`` fixture (tests/conftest.py), and shared by all of them (starting one costs
+15-40 s here); a tiny phantom they share; helpers that kill its processes.
+
+Tests on the shared cluster must leave it as they found it: no ``ray.shutdown()`` (executors
+they open join it and do not own it), processes they kill are Ray's to restart."""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 
 def start_cluster() -> Iterator[str]:
@@ -22,6 +29,23 @@ def start_cluster() -> Iterator[str]:
         yield str(context.address_info["gcs_address"])
     finally:
         ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def ray_address() -> Iterator[str]:
+    """The session's one local 2-CPU Ray cluster (its GCS address), started on first use."""
+    yield from start_cluster()
+
+
+@pytest.fixture(scope="session")
+def ray_phantom(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny phantom of two recordings (``P001-S1``, ``P002-S1``: infrared + depth, ground
+    truth) shared by the Ray tests: its ``manifest.yaml``. Tests copy it before changing it."""
+    from ictal.phantom import PhantomConfig, generate_dataset
+
+    out = tmp_path_factory.mktemp("ray-phantom")
+    generate_dataset(PhantomConfig.tiny(n_patients=2, seed=3), out, workers=1, progress=False)
+    return out / "manifest.yaml"
 
 
 def processes(title: str) -> list[int]:

@@ -1,6 +1,6 @@
-"""``ictal evaluate --executor ray`` on a local 2-CPU Ray cluster: folds and nested-search
-trials in parallel give the local run's metrics, predictions and models; a killed driver's
-rerun reuses the finished folds."""
+"""``ictal evaluate --executor ray`` on the session's local 2-CPU Ray cluster: folds and
+nested-search trials in parallel give the local run's metrics, predictions and models; a killed
+driver's rerun reuses the finished folds."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from tests.ray_cluster import start_cluster
 
 from ictal.evaluation.cv import run_cross_validation
 from ictal.executor import ExecutorConfig, open_executor
@@ -25,11 +24,6 @@ from ictal.models.config import ModelConfig, TrainConfig
 from ictal.models.presets import preset
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def ray_address() -> Iterator[str]:
-    yield from start_cluster()
 
 
 def _small() -> ModelConfig:
@@ -60,8 +54,8 @@ def assert_same_run(a: Path, b: Path, k: int) -> None:
 
 def test_folds_and_trials_in_parallel_give_the_local_metrics(
         ray_address: str, make_table: Callable[..., FeatureTable], tmp_path: Path) -> None:
-    t = make_table(patients=6, samples=3, signal=3.0)
-    kw = {"model_config": _small(), "k": 3, "search_trials": 2, "search_epochs": (2, 3),
+    t = make_table(patients=4, samples=3, signal=3.0)
+    kw = {"model_config": _small(), "k": 2, "search_trials": 2, "search_epochs": (2, 3),
           "search_batch": (8, 16), "progress": False}
     local = run_cross_validation(t, out_dir=tmp_path / "local", **kw)
     with open_executor(ExecutorConfig(kind="ray")) as ex:
@@ -69,15 +63,15 @@ def test_folds_and_trials_in_parallel_give_the_local_metrics(
     assert [f.search["trials"] for f in ray_run.folds] == [f.search["trials"]
                                                            for f in local.folds]
     assert ray_run.summary == local.summary
-    assert_same_run(tmp_path / "local", tmp_path / "ray", 3)
+    assert_same_run(tmp_path / "local", tmp_path / "ray", 2)
 
 
 def test_a_killed_driver_reruns_only_the_unfinished_folds(
         ray_address: str, make_table: Callable[..., FeatureTable], tmp_path: Path) -> None:
-    t = make_table(patients=6, samples=3, signal=3.0)
+    t = make_table(patients=4, samples=3, signal=3.0)
     store = tmp_path / "features.h5"
     write_features(store, t)
-    k = 3
+    k = 2
     config = tmp_path / "model.yaml"
     config.write_text(json.dumps(_small().model_dump(mode="json")))
     cmd = [sys.executable, "-m", "ictal", "evaluate", str(store), "--model", str(config),
@@ -86,7 +80,10 @@ def test_a_killed_driver_reruns_only_the_unfinished_folds(
     run_cross_validation(read_features(store), model_config=_small(), k=k,
                          out_dir=tmp_path / "local", progress=False)
     run = tmp_path / "ray"
-    ray_cmd = [*cmd, "--out", str(run), "--executor", "ray", "--ray-address", ray_address]
+    one_at_a_time = tmp_path / "executor.yaml"  # the second fold starts after the first
+    one_at_a_time.write_text("executor:\n  max_in_flight: 1\n")
+    ray_cmd = [*cmd, "--out", str(run), "--executor", "ray", "--ray-address", ray_address,
+               "--executor-config", str(one_at_a_time)]
     driver = subprocess.Popen(ray_cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     end = time.monotonic() + 300
     folds = run / "folds"
