@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from ictal.cli.executor import executor_config_option, executor_option, ray_address_option
 from ictal.cli.options import allow_outside_root, out_folder
 
 SOURCES = ("model", "kinect", "file", "phantom")
@@ -61,6 +62,9 @@ def keypoints(
     overwrite: bool = typer.Option(False, "--overwrite",
                                    help="Replace shards made by another source or setting."),
     outside_root: bool = allow_outside_root(),
+    executor: str | None = executor_option(),
+    ray_address: str | None = ray_address_option(),
+    executor_config: Path | None = executor_config_option(),
 ) -> None:
     """Body (11 joints) and face (23 landmarks) keypoints of every recording into an HDF5
     keypoint store, one shard per recording.
@@ -69,7 +73,11 @@ def keypoints(
     reported and skipped; the run ends with a summary and exit code 2 when an input file was
     malformed (the message names the file and the row; nothing is written for it), 1 when
     anything else failed.
+
+    With --executor ray, each recording is one CPU task on the cluster (which must read its
+    files) and this process writes its shard: the same store as a local run.
     """
+    from ictal.cli.executor import open_cli_executor
     from ictal.errors import ConfigError
     from ictal.keypoints.depth import LiftOptions
     from ictal.keypoints.extract import extract_keypoints
@@ -98,9 +106,12 @@ def keypoints(
         from ictal.keypoints.model import ModelOptions, ModelSource
 
         src = ModelSource(models, options=ModelOptions(face=not no_face), kind=kind)
-    report = extract_keypoints(manifest, out, src,  # type: ignore[arg-type]
-                               recordings=recording or None, overwrite=overwrite, lift=lift,
-                               lift_options=LiftOptions(intrinsics=_intrinsics(intrinsics)))
+    lift_options = LiftOptions(intrinsics=_intrinsics(intrinsics))
+    with open_cli_executor(executor, ray_address, executor_config) as ex:
+        report = extract_keypoints(manifest, out, src,  # type: ignore[arg-type]
+                                   recordings=recording or None, overwrite=overwrite,
+                                   lift=lift, lift_options=lift_options, executor=ex,
+                                   show_progress=not ex.config.is_local)
     Console().print(report.summary(), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(report.exit_code)
 

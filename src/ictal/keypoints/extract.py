@@ -20,11 +20,12 @@ onto another recording, as it refuses model runs.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ictal import __version__
 from ictal.batch import BatchReport
@@ -41,6 +42,9 @@ from ictal.keypoints.store import (
     write_track,
 )
 from ictal.manifest import Manifest, Recording
+
+if TYPE_CHECKING:
+    from ictal.executor import Executor
 
 log = logging.getLogger(__name__)
 
@@ -100,11 +104,56 @@ def recording_source(manifest: Manifest, rec: Recording) -> dict[str, Any]:
     return {"recording": rec.id, "duration": rec.duration, "streams": streams}
 
 
+@dataclass(frozen=True)
+class BadInput:
+    """A recording's malformed input (:class:`KeypointInputError`), as text: what
+    :func:`recording_keypoints` returns for it, so that a cluster run tells it from other
+    failures (exit code 2) as a local one does."""
+
+    message: str
+
+
+def recording_keypoints(manifest: Manifest, rec_id: str, source: KeypointSource,
+                        setting: dict[str, Any], lift: bool,
+                        lift_options: LiftOptions) -> tuple[KeypointTrack | BadInput, float]:
+    """The keypoints of one recording with their provenance, ready to write, or its bad input;
+    and the seconds it took. Writes nothing: on a cluster this is one task, whose track the
+    driver writes (:func:`extract_keypoints`)."""
+    started = time.perf_counter()
+    rec = manifest.recording(rec_id)
+    try:
+        track = source(manifest, rec)
+        if lift:
+            track = maybe_lift(manifest, rec, track, lift_options)
+    except KeypointInputError as err:
+        return BadInput(str(err)), time.perf_counter() - started
+    track.attrs.update({
+        **setting, "recording": rec.id, "patient": rec.patient,
+        "body_joints": list(BODY_JOINTS), "face_landmarks": list(FACE_LANDMARKS),
+        "pixels": "integer coordinates at pixel centres",
+        "ictal_version": __version__, "created": datetime.now(UTC).isoformat(),
+        "recording_source": recording_source(manifest, rec)})
+    return track, time.perf_counter() - started
+
+
+#: Per-recording errors that make a recording fail (reported) instead of stopping the run.
+RECORDING_ERRORS = (IctalError, OSError, ValueError)
+
+
 def extract_keypoints(manifest: Manifest, out: Path | str, source: KeypointSource, *,
                       recordings: Sequence[str] | None = None, overwrite: bool = False,
-                      lift: bool = True, lift_options: LiftOptions = LiftOptions()
+                      lift: bool = True, lift_options: LiftOptions = LiftOptions(),
+                      executor: Executor | None = None, show_progress: bool = False
                       ) -> KeypointReport:
     """Keypoints of every recording (or ``recordings``) of ``manifest`` into the store ``out``.
+
+    ``executor``: where the work runs (default: here, one recording after the other). On a
+    cluster (``--executor ray``) each recording still to do is one CPU task
+    (:func:`recording_keypoints`, which reads its files and, for the ``model`` source, loads
+    the models once per recording: seconds against minutes of frames) and this process alone
+    writes each shard as it arrives: the store is the local run's, and a killed run resumes
+    from the shards it wrote. Its report ends with per-stage throughput; ``show_progress``
+    shows one bar over the cluster's recordings.
 
     Raises:
         ConfigError: unknown recording ids, or a store of another source without
@@ -129,28 +178,69 @@ def extract_keypoints(manifest: Manifest, out: Path | str, source: KeypointSourc
             f"({', '.join(p.name for p in others[:3])}{', ...' if len(others) > 3 else ''})",
             hint="write to another folder, or pass --overwrite to replace them")
     report = KeypointReport(job="keypoints")
+    todo = []
     for rec in recs:
-        path = shard_path(out, rec.id)
-        if _same(read_provenance(path), setting):
+        if _same(read_provenance(shard_path(out, rec.id)), setting):
             report.skipped(rec.id, "up to date")
-            continue
-        try:
-            track = source(manifest, rec)
-            if lift:
-                track = maybe_lift(manifest, rec, track, lift_options)
-            track.attrs.update({
-                **setting, "recording": rec.id, "patient": rec.patient,
-                "body_joints": list(BODY_JOINTS), "face_landmarks": list(FACE_LANDMARKS),
-                "pixels": "integer coordinates at pixel centres",
-                "ictal_version": __version__, "created": datetime.now(UTC).isoformat(),
-                "recording_source": recording_source(manifest, rec)})
-            write_track(path, track)
-        except KeypointInputError as err:
-            report.input_errors.append(rec.id)
-            report.failed(rec.id, err)
-            continue
-        except (IctalError, OSError, ValueError) as err:
-            report.failed(rec.id, err)
-            continue
-        report.ok(rec.id)
+        elif executor is not None and not executor.config.is_local:
+            todo.append(rec.id)
+        else:
+            try:
+                result, _ = recording_keypoints(manifest, rec.id, source, setting, lift,
+                                                lift_options)
+                _write(out, rec.id, result, report)
+            except RECORDING_ERRORS as err:
+                report.failed(rec.id, err)
+    if todo and executor is not None:
+        _on_cluster(manifest, todo, out, source, setting, lift, lift_options, executor,
+                    report, show_progress)
     return report
+
+
+def _write(out: Path, rec_id: str, result: KeypointTrack | BadInput,
+           report: KeypointReport) -> None:
+    """Write one recording's shard (or report its bad input)."""
+    if isinstance(result, BadInput):
+        report.input_errors.append(rec_id)
+        report.failed(rec_id, result.message)
+        return
+    write_track(shard_path(out, rec_id), result)
+    report.ok(rec_id)
+
+
+def _on_cluster(manifest: Manifest, todo: list[str], out: Path, source: KeypointSource,
+                setting: dict[str, Any], lift: bool, lift_options: LiftOptions,
+                executor: Executor, report: KeypointReport, show_progress: bool) -> None:
+    """:func:`extract_keypoints`'s recordings as tasks of ``executor``; shards written here,
+    the report in the manifest's order."""
+    from ictal.executor import TaskSpec, Throughput
+    from ictal.progress import make_progress
+
+    throughput = Throughput()
+    shared = [executor.put(x) for x in (manifest, source)]
+    tasks = [TaskSpec(rid, recording_keypoints, (shared[0], rid, shared[1], setting, lift,
+                                                 lift_options)) for rid in todo]
+    arrived = KeypointReport(job=report.job)
+    with make_progress(disable=not show_progress) as bar:
+        task = bar.add_task(f"keypoints ({executor.kind})", total=len(todo))
+        for outcome in executor.run(tasks, catch=RECORDING_ERRORS):
+            bar.advance(task)
+            if not outcome.ok:
+                arrived.failed(outcome.key, outcome.error or "failed")
+                continue
+            result, seconds = outcome.value
+            if isinstance(result, KeypointTrack):
+                throughput.add("keypoints (CPU tasks)", len(result), seconds, "frames")
+            started = time.perf_counter()
+            try:
+                _write(out, outcome.key, result, arrived)
+            except RECORDING_ERRORS as err:
+                arrived.failed(outcome.key, err)
+            if isinstance(result, KeypointTrack):
+                throughput.add("write (driver)", len(result), time.perf_counter() - started,
+                               "frames")
+    order = {rid: i for i, rid in enumerate(todo)}
+    report.succeeded.extend(sorted(arrived.succeeded, key=order.__getitem__))
+    report.failures.extend(sorted(arrived.failures, key=lambda f: order[f[0]]))
+    report.input_errors.extend(sorted(arrived.input_errors, key=order.__getitem__))
+    report.notes.extend(throughput.lines())
