@@ -220,3 +220,26 @@ def test_three_beds_in_real_time(bundle: Path, tmp_path: Path) -> None:
         assert [(a["action"], a["n"]) for a in read_jsonl(
             tmp_path / "fast" / f"bed{k}" / "alarms.jsonl")] == [
             (a["action"], a["n"]) for a in alarms]
+
+
+def test_a_bumped_camera_is_noticed_and_the_crop_planned_again(bundle: Path,
+                                                               tmp_path: Path) -> None:
+    from tests.monitor.conftest import FPS, scene
+
+    from ictal.io import write_video
+
+    frames = scene(pattern([(24.0, False)]), seed=2)
+    bumped = [f if i < 100 else np.roll(f, (9, 22), axis=(0, 1)) for i, f in enumerate(frames)]
+    video = write_video(tmp_path / "bumped.mkv", bumped, FPS)
+    mon = _monitor(bundle, tmp_path / "out")
+    bed = mon.add_bed("b", FileSource(video, speed=0))
+    _run(mon)
+    notes = [n for n in read_jsonl(tmp_path / "out" / "b" / "notes.jsonl")
+             if n["kind"] in ("calibrated", "scene-changed")]
+    assert [n["kind"] for n in notes] == ["calibrated", "scene-changed", "calibrated"]
+    assert notes[1]["frame"] == 100  # windows 5, 6, 7 differ: noticed on window 7
+    assert "recalibrating" in notes[1]["message"] and "clip-002.mkv" in notes[2]["message"]
+    assert (tmp_path / "out" / "b" / "calibration" / "clip-002.mkv").exists()
+    windows = list(read_jsonl(tmp_path / "out" / "b" / "windows.jsonl"))
+    assert len(windows) == 12 and all(w["state"] == "scored" for w in windows)
+    assert not bed.scorer.recalibrating

@@ -179,11 +179,12 @@ class Scorer:
         fps: the bed's frame rate.
         folder: the bed's folder (calibration clips are written under ``calibration/``).
         bed: the bed's name (the recording id of its samples).
-        note: called with ``(kind, message)`` for calibrations and scene changes.
+        note: called with ``(kind, message, frame)`` for calibrations and scene changes.
     """
 
     def __init__(self, bundle: Any, extractor: Any, config: Any, fps: Fraction, folder: Path,
-                 bed: str, note: Callable[[str, str], None] = lambda kind, msg: None) -> None:
+                 bed: str, note: Callable[..., None] = lambda kind, msg, frame=None: None
+                 ) -> None:
         if bundle.estimator.unit != "sample":
             raise ConfigError(f"{bundle.path}: a seizure-level model decides once per seizure; "
                               "a bed needs a probability per window",
@@ -207,6 +208,7 @@ class Scorer:
         self._reference: np.ndarray | None = None
         self._outside: np.ndarray | None = None
         self._changed = 0
+        self._changed_from = 0
         self.recalibrating = False
 
     @property
@@ -285,14 +287,17 @@ class Scorer:
             return
         diff = np.abs(thumbnail(last.pixels) - self._reference) > SCENE_LEVELS
         share = float(diff[self._outside].mean())
+        if share > SCENE_SHARE and self._changed == 0:
+            self._changed_from = win.start
         self._changed = self._changed + 1 if share > SCENE_SHARE else 0
         if self._changed >= SCENE_WINDOWS:
             self.recalibrating = True
             self._calib = []
             self.note("scene-changed", f"bed {self.bed}: {share:.0%} of the picture outside "
                                        f"the crop changed for {self._changed} windows (bed "
-                                       f"moved or camera bumped) from frame {win.start}: "
-                                       "recalibrating")
+                                       f"moved or camera bumped) from frame "
+                                       f"{self._changed_from}: "
+                                       "recalibrating", self._changed_from)
 
     # ---- scoring -------------------------------------------------------------------------
     def score(self, win: WindowFrames) -> Scored:
