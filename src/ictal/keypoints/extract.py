@@ -25,11 +25,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ictal import __version__
 from ictal.batch import BatchReport
 from ictal.errors import ConfigError, IctalError
+from ictal.executor import Executor, TaskSpec, Throughput
 from ictal.fsutil import file_fingerprint, remove_temporaries
 from ictal.keypoints.depth import LiftOptions, lift_track
 from ictal.keypoints.layout import BODY_JOINTS, FACE_LANDMARKS
@@ -42,9 +43,6 @@ from ictal.keypoints.store import (
     write_track,
 )
 from ictal.manifest import Manifest, Recording
-
-if TYPE_CHECKING:
-    from ictal.executor import Executor
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +211,6 @@ def _on_cluster(manifest: Manifest, todo: list[str], out: Path, source: Keypoint
                 executor: Executor, report: KeypointReport, show_progress: bool) -> None:
     """:func:`extract_keypoints`'s recordings as tasks of ``executor``; shards written here,
     the report in the manifest's order."""
-    from ictal.executor import TaskSpec, Throughput
     from ictal.progress import make_progress
 
     throughput = Throughput()

@@ -31,10 +31,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ictal.batch import BatchReport
 from ictal.errors import ConfigError, IctalError
+from ictal.executor import Executor, TaskSpec, Throughput
 from ictal.fsutil import atomic_path, remove_temporaries, write_json_atomic, write_text_atomic
 from ictal.manifest.groundtruth import load_ground_truth
 from ictal.manifest.schema import Manifest, Recording
@@ -47,9 +48,6 @@ from ictal.preprocess.qc import (
     score_recording,
     success_rate,
 )
-
-if TYPE_CHECKING:
-    from ictal.executor import Executor
 
 log = logging.getLogger(__name__)
 
@@ -308,7 +306,6 @@ def _on_cluster(manifest: Manifest, recs: list[Recording], out: Path, config: Pr
                 result: DatasetResult) -> None:
     """:func:`preprocess_dataset`'s loop on a cluster: finished recordings resumed here, the
     others one task each; rows and report put back in manifest order at the end."""
-    from ictal.executor import TaskSpec, Throughput
 
     rows: dict[str, dict[str, Any]] = {}
     events: dict[str, tuple[str, str]] = {}  # id -> (ok | skipped | failed, message)
