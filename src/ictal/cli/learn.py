@@ -215,7 +215,8 @@ def _segments_note(console: Console, events: dict[str, Any], n_segments: int) ->
                   f"(sd {r.std():.2f}), r_max {r.max():.2f} -> n_min = ceil(1 / (1 - r_max)) "
                   f"= {n_min} segments (seed 002: r_max 0.93, n_min 15); this run: n = "
                   f"{n_segments}" + ("" if n_segments >= n_min else
-                                     " (fewer: some TCS may get no snippet after tG)"))
+                                     " (fewer: some TCS may get no snippet after tG)"),
+                  soft_wrap=True, highlight=False, markup=False)
 
 
 def _print_summary(console: Console, result: Any) -> None:
