@@ -56,6 +56,10 @@ def test_bundle_round_trip_keeps_weights_labels_and_provenance(tmp_path: Path) -
     assert np.allclose(bundle.estimator.predict_proba(table.features),
                        est.predict_proba(table.features))
     assert len(bundle.sha256) == 64
+    # the run folder of `ictal train --final` serves as well (its bundle/)
+    assert load_bundle(tmp_path).sha256 == bundle.sha256
+    with pytest.raises(CheckpointError, match="not a readable ictal bundle"):
+        load_bundle(tmp_path / "elsewhere")
 
 
 def test_a_tampered_bundle_is_refused(tmp_path: Path) -> None:

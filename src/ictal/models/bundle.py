@@ -101,8 +101,11 @@ def save_bundle(path: Path | str, estimator: Estimator, config: ModelConfig, *,
 
 
 def load_bundle(path: Path | str) -> Bundle:
-    """Read and verify a bundle directory written by :func:`save_bundle`."""
+    """Read and verify a bundle directory written by :func:`save_bundle`, or the run folder of
+    ``ictal train --final`` that holds one (its ``bundle/``)."""
     path = Path(path)
+    if not (path / "bundle.json").exists() and (path / "bundle" / "bundle.json").exists():
+        path = path / "bundle"
     meta_path = path / "bundle.json"
     try:
         raw = meta_path.read_bytes()
