@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from tests.evaluation.synthetic import synthetic_table
 from typer.testing import CliRunner
 
@@ -13,6 +14,7 @@ from ictal.cli.main import build_app
 from ictal.features.store import write_features
 
 
+@pytest.mark.slow
 def test_evaluate_gestures_seizure_prints_n_min_and_runs_ten_folds(tmp_path: Path) -> None:
     table = synthetic_table(patients=10, events=2, samples=4, timesteps=1,
                             classes=("FOS", "TCS"), signal=3.0)

@@ -26,6 +26,8 @@ from ictal.features.table import FeatureTable
 from ictal.models.config import TrainConfig
 from ictal.models.presets import preset
 
+pytestmark = pytest.mark.slow  # three 10-fold cross-validations (about 20 s)
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[CVResult, ...]:
