@@ -50,12 +50,17 @@ def test_tiny_demo_runs_every_stage_then_skips_them(tmp_path: Path) -> None:
     table = read_features(store)
     assert table.attrs["preprocess"]["variant"] == "B" and table.attrs["backbone"] == "motion"
     assert set(first.seconds) == {"phantom", "preprocess", "extract", "grouped-kfold",
-                                  "leaky-kfold"}
+                                  "leaky-kfold", "oracle"}
+    # the ground-truth oracle ran the same protocol on the true joints (issue 21)
+    assert 0.0 <= first.oracle_f1[0] <= 1.0
+    assert (out / "runs" / "oracle-B-grouped-kfold").is_dir()
+    assert (out / "phantom" / "calibration.json").is_file()
     assert not first.failures and first.report.exists()
 
     # a second run finds every stage done: nothing is rewritten, the figures are the same
     # (only the records of the run are written again: manifest, preprocessing config, summary)
-    listings = {"phantom/manifest.yaml", "preprocess-B/config.json", "preprocess-B/summary.csv"}
+    listings = {"phantom/manifest.yaml", "phantom/calibration.json", "phantom/calibration.md",
+                "preprocess-B/config.json", "preprocess-B/summary.csv"}
     kept = {f"{name}/{k}": v for name in ("phantom", "preprocess-B", "features")
             for k, v in _files(out / name).items()}
     second = run_demo(cfg, progress=False)
@@ -64,7 +69,8 @@ def test_tiny_demo_runs_every_stage_then_skips_them(tmp_path: Path) -> None:
     assert now.keys() == kept.keys() and len(kept) > 3 * 8
     assert {k: v for k, v in now.items() if k not in listings} == {
         k: v for k, v in kept.items() if k not in listings}
-    assert (second.grouped_f1, second.leaky_f1) == (first.grouped_f1, first.leaky_f1)
+    assert (second.grouped_f1, second.leaky_f1, second.oracle_f1) == (
+        first.grouped_f1, first.leaky_f1, first.oracle_f1)
 
     # a shard made with another setting (an older version of the code) is replaced, not refused
     shard = list_shards(store)[0]
