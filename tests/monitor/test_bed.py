@@ -58,6 +58,11 @@ def test_thumbnail_of_16_bit_and_colour_frames() -> None:
     grey16 = np.tile(np.arange(64, dtype=np.uint16) * 100, (48, 1))
     t = thumbnail(grey16)
     assert t.shape == (32, 32) and t[:, 0].max() < 10 and t[:, -1].min() > 240
+    # a bright visitor does not rescale a 16-bit picture measured against a fixed top
+    visited = grey16.copy()
+    visited[:10, :10] = 60000
+    fixed = thumbnail(visited, top=6300.0)
+    assert np.abs(fixed - thumbnail(grey16, top=6300.0))[10:].max() < 1
     rgb = np.zeros((48, 64, 3), np.uint8)
     rgb[:24] = 200
     t = thumbnail(rgb)

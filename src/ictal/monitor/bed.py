@@ -140,12 +140,13 @@ class Windower:
         return [win]
 
 
-def thumbnail(pixels: np.ndarray) -> np.ndarray:
-    """A ``(32, 32)`` ``float32`` grey picture of a frame in 8-bit grey levels (16-bit frames
-    scaled by their own 99th percentile)."""
+def thumbnail(pixels: np.ndarray, top: float | None = None) -> np.ndarray:
+    """A ``(32, 32)`` ``float32`` grey picture of a frame in 8-bit grey levels; 16-bit frames
+    are scaled so that ``top`` is 255 (default: their own 99th percentile; a bed passes its
+    calibration's, so that someone bright entering the picture does not rescale it all)."""
     grey = pixels.mean(axis=2) if pixels.ndim == 3 else pixels.astype(np.float32)
     if pixels.dtype == np.uint16:
-        top = float(np.percentile(grey[::4, ::4], 99)) or 1.0
+        top = top or float(np.percentile(grey[::4, ::4], 99)) or 1.0
         grey = np.clip(grey * (255.0 / top), 0, 255)
     h, w = grey.shape
     ys = (np.arange(THUMB + 1) * h) // THUMB
@@ -206,6 +207,7 @@ class Scorer:
         self._calib: list[np.ndarray] = []
         self._calibrations = 0
         self._reference: np.ndarray | None = None
+        self._top: float | None = None
         self._outside: np.ndarray | None = None
         self._changed = 0
         self._changed_from = 0
@@ -255,9 +257,10 @@ class Scorer:
         self._maker = SampleMaker(plan, self.spec, self.fps, np.arange(self.window, dtype=np.int64),
                                   provenance, self.window)
         self._plan = plan
-        self._reference = thumbnail(np.median(np.stack(self._calib[:: max(1, len(self._calib)
-                                                                         // 9)]), axis=0)
-                                    .astype(self._calib[0].dtype))
+        median = np.median(np.stack(self._calib[:: max(1, len(self._calib) // 9)]), axis=0)
+        self._top = (float(np.percentile(median[::4, ::4], 99)) or 1.0
+                     if self._calib[0].dtype == np.uint16 else None)
+        self._reference = thumbnail(median.astype(self._calib[0].dtype), self._top)
         self._outside = self._outside_cells(plan)
         box = plan.keyframes[0].crop_box
         self.note("calibrated", f"bed {self.bed}: plan {self._calibrations} from {clip.name} "
@@ -285,7 +288,7 @@ class Scorer:
         last = next((f for f in reversed(win.frames) if f is not None), None)
         if last is None:
             return
-        diff = np.abs(thumbnail(last.pixels) - self._reference) > SCENE_LEVELS
+        diff = np.abs(thumbnail(last.pixels, self._top) - self._reference) > SCENE_LEVELS
         share = float(diff[self._outside].mean())
         if share > SCENE_SHARE and self._changed == 0:
             self._changed_from = win.start
