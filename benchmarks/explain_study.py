@@ -81,7 +81,9 @@ def main() -> None:
     recordings = [r for r in manifest.recordings if r.patient in held]
     docs = []
     for rec in recordings:
-        target = next(e.label for e in manifest.events if e.recording == rec.id)
+        # the seizure's class (the pre- and post-ictal events are labelled NE)
+        events = [e for e in manifest.events if e.recording == rec.id]
+        target = max(events, key=lambda e: (e.label != "NE", e.t1 - e.t0)).label
         folder = out / "explain" / rec.id
         if (folder / "explanation.json").exists():
             docs.append(json.loads((folder / "explanation.json").read_text()))
