@@ -46,6 +46,17 @@ COVERED: dict[str, tuple[str, str, str]] = {
                 "test_learning_chain (slow)"),
     "serve": ("- (runs until stopped)", "test_serve", "-"),
     "server create-user": ("test_create_user", "test_create_user", "-"),
+    "manifest events": ("tests/cli/test_manifest_init.py", "test_manifest_events", "-"),
+    "agreement": ("tests/cli/test_agreement_cli.py", "tests/cli/test_agreement_cli.py", "-"),
+    "keypoints": ("tests/keypoints/test_sources.py", "tests/keypoints/test_sources.py",
+                  "tests/keypoints/test_extract_ray.py (slow)"),
+    "semiology": ("tests/keypoints/test_semiology.py", "test_semiology", "-"),
+    "explain": ("tests/explain/test_cli.py (slow)", "tests/explain/test_cli.py (slow)", "-"),
+    "monitor run": ("tests/cli/test_monitor_cli.py", "tests/cli/test_monitor_cli.py",
+                    "- (runs until stopped)"),
+    "monitor nights": ("tests/phantom/test_nights.py", "test_monitor_nights", "-"),
+    "monitor report": ("tests/monitor/test_detection.py", "tests/monitor/test_detection.py",
+                       "-"),
 }
 
 
@@ -371,3 +382,20 @@ def test_create_user(tmp_path: Path, ictal) -> None:
                        password), "username 'ana' is taken")
     _usage_error(ictal("server", "create-user", "bo", "--data-dir", data, "--role", "king",
                        "--password", password), "invalid user")
+
+
+def test_manifest_events(ictal, tmp_path: Path) -> None:
+    _usage_error(ictal("manifest", "events", tmp_path / "none.yaml", "--out",
+                       tmp_path / "log.csv"), "none.yaml")
+    assert not (tmp_path / "log.csv").exists()
+
+
+def test_semiology(ictal, tmp_path: Path) -> None:
+    res = ictal("semiology", tmp_path / "no-store", "--out", tmp_path / "out")
+    assert res.code == 2, res.text
+
+
+def test_monitor_nights(ictal, tmp_path: Path) -> None:
+    res = ictal("monitor", "nights", tmp_path / "n", "--nights", "0")
+    assert res.code == 2 and "--nights" in res.text
+    assert not (tmp_path / "n").exists()
