@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,15 @@ class _Counter:
 def test_local_actor_pool_keeps_one_instance() -> None:
     pool = LocalExecutor().actor_pool(_Counter, (10,))
     assert [pool.call("add", 1), pool.call("add", 2)] == [11, 13]
+
+
+def test_local_actor_pool_inside_a_running_event_loop() -> None:
+    pool = LocalExecutor().actor_pool(_Counter, (0,))
+
+    async def caller() -> int:  # e.g. a server or a notebook calling the pool
+        return pool.call("add", 5)
+
+    assert asyncio.run(caller()) == 5
 
 
 def test_throughput_lines() -> None:

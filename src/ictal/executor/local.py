@@ -8,10 +8,26 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ictal.executor.base import ActorPool, Executor, Outcome, TaskSpec
 from ictal.executor.config import ExecutorConfig
+
+
+def _wait(awaitable: Any) -> Any:
+    """The result of ``awaitable``, run on a fresh event loop — in a helper thread when this
+    thread already runs one (a caller inside async code, e.g. a notebook or a server)."""
+
+    async def wait() -> Any:
+        return await awaitable
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(wait())
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, wait()).result()
 
 
 class LocalActorPool(ActorPool):
@@ -26,7 +42,7 @@ class LocalActorPool(ActorPool):
         if self._instance is None:
             self._instance = self._cls(*self._args)
         result = getattr(self._instance, method)(*args)
-        return asyncio.run(result) if inspect.isawaitable(result) else result
+        return _wait(result) if inspect.isawaitable(result) else result
 
     def stats(self) -> list[dict[str, Any]]:
         if self._instance is None or not hasattr(self._instance, "stats"):
