@@ -9,7 +9,7 @@ import pytest
 
 from ictal.manifest.groundtruth import load_ground_truth
 from ictal.phantom import GenerateResult
-from ictal.phantom.body import J, BodyShape, Placement, forward_kinematics
+from ictal.phantom.body import BodyShape, J, Placement, forward_kinematics
 from ictal.phantom.face import (
     FACE_NAMES,
     face_points,

@@ -42,7 +42,10 @@ def test_deterministic_and_independent_of_patient_count(
     cfg2 = tiny_cfg.model_copy(update={"n_patients": 2})
     generate_dataset(cfg2, tmp_path, workers=1, progress=False)
     first, second = _digests(out), _digests(tmp_path)
-    shared = [k for k in second if k != "manifest.yaml"]
+    # the manifest and the calibration tables describe the whole dataset
+    dataset_files = {"manifest.yaml", "calibration.json", "calibration.md"}
+    assert dataset_files <= set(second)
+    shared = [k for k in second if k not in dataset_files]
     assert len(shared) == 2 * 4  # ir, depth, ground truth, face ground truth for 2 recordings
     assert all(first[k] == second[k] for k in shared)
 

@@ -150,4 +150,7 @@ def test_patient_leak_scores_better_than_grouped_split() -> None:
     grouped = cross_val_score(clf, np.array(X), y, groups=groups, scoring="f1_macro",
                               cv=StratifiedGroupKFold(5, shuffle=True, random_state=0)).mean()
     assert leaky > grouped + 0.05
-    assert grouped > 0.55  # still far better than chance
+    # better than chance (0.5); since the recalibration to seed 000's frequency ranges (TLE
+    # 0.4-1.8 Hz, FLE slightly faster, see ictal.phantom.calibration) the classes overlap more
+    # and these two crude features score ~0.55 grouped
+    assert grouped > 0.5
