@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -100,7 +101,9 @@ def test_local_actor_pool_inside_a_running_event_loop() -> None:
     async def caller() -> int:  # e.g. a server or a notebook calling the pool
         return pool.call("add", 5)
 
-    assert asyncio.run(caller()) == 5
+    # in a thread of its own: this test's thread may already run a loop (the browser fixture)
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        assert thread.submit(asyncio.run, caller()).result() == 5
 
 
 def test_throughput_lines() -> None:
