@@ -34,12 +34,11 @@ def _ground_truth(option: str | None, manifest: Any, recording: str, out: Path) 
     the manifest; none when absent)."""
     if option is None:
         return None
-    from ictal.manifest.groundtruth import load_ground_truth
-    from ictal.preprocess.dataset import find_ground_truth
+    from ictal.manifest.groundtruth import find_ground_truth, load_ground_truth
 
     if option != "auto":
         return load_ground_truth(option)
-    path = find_ground_truth(manifest, manifest.recording(recording), out, None)
+    path = find_ground_truth(manifest, manifest.recording(recording), out)
     return load_ground_truth(path) if path is not None else None
 
 

@@ -19,7 +19,6 @@ spine-shoulder joint (trunk), and each wrist in the room. The figures are compre
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 
@@ -27,7 +26,7 @@ from ictal.errors import IctalError
 from ictal.features.table import FeatureTable
 from ictal.keypoints.semiology import FEATURES, movement_features
 from ictal.manifest import Manifest
-from ictal.manifest.groundtruth import load_ground_truth
+from ictal.manifest.groundtruth import find_ground_truth, load_ground_truth
 
 #: Oracle limbs: name -> (Kinect joint, reference joint or None).
 ORACLE_LIMBS: dict[str, tuple[str, str | None]] = {
@@ -66,7 +65,6 @@ def oracle_table(table: FeatureTable, manifest: Manifest) -> FeatureTable:
     """The oracle's table: ``table``'s rows (identities, labels, frames) with features
     ``(N, 1, F)`` from the ground truth of each row's recording (``groundtruth/<id>.npz``
     beside the manifest, or ``meta.groundtruth``)."""
-    root = Path(manifest.root) if manifest.root is not None else Path()
     recs = {r.id: r for r in manifest.recordings}
     feats = np.zeros((len(table), 1, len(ORACLE_COLUMNS)), np.float32)
     for rec_id in np.unique(table.recording):
@@ -74,10 +72,9 @@ def oracle_table(table: FeatureTable, manifest: Manifest) -> FeatureTable:
         if rec is None:
             raise IctalError(f"feature rows of recording {rec_id} which the manifest lacks",
                              hint="build the oracle from the manifest the features came from")
-        meta = rec.meta.get("groundtruth")
-        path = root / (meta if isinstance(meta, str) else f"groundtruth/{rec.id}.npz")
-        if not path.is_file():
-            raise IctalError(f"recording {rec_id}: no ground truth at {path}",
+        path = find_ground_truth(manifest, rec)
+        if path is None:
+            raise IctalError(f"recording {rec_id}: no ground truth beside the manifest",
                              hint="the oracle needs a phantom dataset (`ictal phantom`)")
         gt = load_ground_truth(path)
         names = list(gt.joint_names)

@@ -19,19 +19,18 @@ from ictal.keypoints.mapping import KINECT25, apply_rule
 from ictal.keypoints.source import KeypointInputError
 from ictal.keypoints.store import KeypointTrack
 from ictal.manifest import Manifest, Recording
-from ictal.manifest.groundtruth import GroundTruthError, load_ground_truth
+from ictal.manifest.groundtruth import GroundTruthError, find_ground_truth, load_ground_truth
 from ictal.phantom.face import face_truth_path, load_face_truth
 
 
 def ground_truth_file(manifest: Manifest, rec: Recording) -> Path:
     """The ground-truth ``.npz`` of ``rec``: ``meta.groundtruth`` or ``groundtruth/<id>.npz``
     beside the manifest."""
-    root = Path(manifest.root) if manifest.root is not None else Path()
-    meta = rec.meta.get("groundtruth")
-    path = root / (meta if isinstance(meta, str) else f"groundtruth/{rec.id}.npz")
-    if not path.is_file():
-        raise KeypointInputError(f"recording {rec.id}: no phantom ground truth at {path}",
-                                 hint="--source phantom needs a dataset made by `ictal phantom`")
+    path = find_ground_truth(manifest, rec)
+    if path is None:
+        raise KeypointInputError(f"recording {rec.id}: no phantom ground truth beside the "
+                                 "manifest", hint="--source phantom needs a dataset made by "
+                                                  "`ictal phantom`")
     return path
 
 

@@ -65,6 +65,7 @@ import numpy as np
 
 from ictal.errors import IctalError
 from ictal.fsutil import atomic_path
+from ictal.manifest.schema import Manifest, Recording
 
 FORMAT = 2
 #: Formats :func:`load_ground_truth` reads (1: one camera; 2: adds montage views).
@@ -199,6 +200,27 @@ class GroundTruth:
                 arrays[f"view/{v.name}/{key}"] = (
                     np.array(value, np.int64) if key == "box" else np.asarray(value))
         return arrays
+
+
+def find_ground_truth(manifest: Manifest, rec: Recording, out: Path | None = None,
+                      ground_truth: Path | None = None) -> Path | None:
+    """The phantom ground-truth file of ``rec``: in ``ground_truth`` (a folder) when given,
+    else the path in the recording's ``meta["groundtruth"]``, else ``groundtruth/<id>.npz``
+    beside the manifest or (with ``out``) beside ``out``; ``None`` when there is none."""
+    name = f"{rec.id}.npz"
+    candidates: list[Path] = []
+    if ground_truth is not None:
+        candidates.append(Path(ground_truth) / name)
+    else:
+        root = Path(manifest.root) if manifest.root is not None else None
+        meta = rec.meta.get("groundtruth")
+        if isinstance(meta, str) and root is not None:
+            candidates.append(root / meta)
+        if root is not None:
+            candidates.append(root / "groundtruth" / name)
+        if out is not None:
+            candidates.append(Path(out).parent / "groundtruth" / name)
+    return next((p for p in candidates if p.is_file()), None)
 
 
 def save_ground_truth(gt: GroundTruth, path: Path | str) -> None:

@@ -37,7 +37,7 @@ from ictal.batch import BatchReport
 from ictal.errors import ConfigError, IctalError
 from ictal.executor import Executor, TaskSpec, Throughput
 from ictal.fsutil import atomic_path, remove_temporaries, write_json_atomic, write_text_atomic
-from ictal.manifest.groundtruth import load_ground_truth
+from ictal.manifest.groundtruth import find_ground_truth, load_ground_truth
 from ictal.manifest.schema import Manifest, Recording
 from ictal.preprocess.config import PreprocessConfig
 from ictal.preprocess.plan import RecordingPlan
@@ -73,26 +73,6 @@ class DatasetResult:
     report: BatchReport
     rows: list[dict[str, Any]] = field(default_factory=list)
     rates: dict[str, tuple[int, int, float | None]] = field(default_factory=dict)
-
-
-def find_ground_truth(manifest: Manifest, rec: Recording, out: Path,
-                      ground_truth: Path | None) -> Path | None:
-    """The phantom ground-truth file of ``rec``: in ``ground_truth`` (a folder) when given,
-    else the path in the recording's ``meta["groundtruth"]``, else ``groundtruth/<id>.npz``
-    beside the manifest or beside ``out``; ``None`` when there is none."""
-    name = f"{rec.id}.npz"
-    candidates: list[Path] = []
-    if ground_truth is not None:
-        candidates.append(Path(ground_truth) / name)
-    else:
-        root = Path(manifest.root) if manifest.root is not None else None
-        meta = rec.meta.get("groundtruth")
-        if isinstance(meta, str) and root is not None:
-            candidates.append(root / meta)
-        if root is not None:
-            candidates.append(root / "groundtruth" / name)
-        candidates.append(out.parent / "groundtruth" / name)
-    return next((p for p in candidates if p.is_file()), None)
 
 
 def _row(plan: RecordingPlan, scores: dict[str, Any] | None, status: str) -> dict[str, Any]:
