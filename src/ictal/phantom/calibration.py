@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 from scipy.signal import welch
 
-from ictal.fsutil import atomic_path
+from ictal.fsutil import write_text_atomic
 from ictal.phantom.body import J, forward_kinematics
 from ictal.phantom.config import PhantomConfig
 from ictal.phantom.programmes import CLONIC, ICTAL, POST, PRE, TONIC
@@ -403,12 +403,10 @@ def write_calibration(out: Path | str, cfg: PhantomConfig, scripts: Iterable[Any
     out = Path(out)
     info = describe(cfg, scripts)
     paths = (out / "calibration.json", out / "calibration.md")
-    with atomic_path(paths[0]) as tmp:
-        Path(tmp).write_text(json.dumps(info, indent=1, default=float), encoding="utf-8")
+    write_text_atomic(paths[0], json.dumps(info, indent=1, default=float))
     header = (f"# Phantom calibration: {cfg.name}, seed {cfg.seed}\n\nMeasured from the "
               "ground-truth skeleton of every recording (durations at real time, divided by "
               f"duration_scale {cfg.duration_scale}); ranges and sources: ictal.phantom."
               "calibration.CALIBRATION and the README's Phantom calibration section.\n\n")
-    with atomic_path(paths[1]) as tmp:
-        Path(tmp).write_text(header + info["markdown"], encoding="utf-8")
+    write_text_atomic(paths[1], header + info["markdown"])
     return paths
