@@ -147,8 +147,8 @@ def read_seizure_log(path: Path | str, *, files: dict[str, str],
     recordings = set(files.values())
     rows: list[LogRow] = []
     problems: list[str] = []
-    for n, raw in enumerate(reader, start=2):
-        line = reader.line_num if reader.line_num else n
+    for raw in reader:
+        line = reader.line_num  # the row's last physical line (a quoted cell may span lines)
 
         def cell(name: str, raw: dict[str, str | None] = raw) -> str:
             return (raw.get(cols[name]) or "").strip() if name in cols else ""
