@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from fractions import Fraction
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -13,58 +11,25 @@ from ictal.server import schemas
 from ictal.server.db import utcnow
 from ictal.server.errors import InvalidError, NotFoundError
 from ictal.server.models import ModelRun, Prediction, Recording, User
-from ictal.server.repositories import streams
 from ictal.server.repositories.audit import add_audit
+from ictal.server.repositories.sources import check_source
 
 #: Float round-off allowed when a window's end is compared with the recording's (seconds).
 WINDOW_SLACK_S = 1e-3
 
 
-REC_ID = re.compile(r"^rec-(\d+)$")
-
-
-def check_run_source(db: Session, rec: Recording, data: schemas.PredictionsImport) -> None:
-    """:class:`InvalidError` naming both unless ``data`` is a prediction of ``rec``: its
-    ``recording`` id, and (when ``ictal predict`` wrote ``source``) its duration within one
-    frame and one of its streams' fingerprints."""
-    mine = f"rec-{rec.id}"
-    named = REC_ID.match(data.recording)
-    if named and int(named.group(1)) != rec.id:
-        raise InvalidError(
-            f"these predictions are of recording {data.recording!r} (the file's 'recording'), "
-            f"not of recording {rec.id} ({mine}): import them onto recording "
-            f"{named.group(1)}")
-    src = data.source
-    if src is None:
-        if not named:
-            raise InvalidError(
-                f"cannot tell which recording these predictions are of: 'recording' is "
-                f"{data.recording!r}, not an id of this server ({mine}), and the file has no "
-                "'source'; predict on a manifest exported by this server, or on the stored "
-                "video (ictal predict then writes its fingerprint)")
-        return
-    frame = 1 / float(Fraction(rec.fps))
-    if src.duration is not None and abs(src.duration - rec.duration) > frame + 1e-6:
-        raise InvalidError(
-            f"these predictions were computed on {src.recording!r} of {src.duration:.3f} s, "
-            f"recording {rec.id} ({mine}) lasts {rec.duration:.3f} s: is this the prediction "
-            "of another recording?")
-    theirs = {s.fingerprint: s.kind for s in src.streams if s.fingerprint}
-    if theirs:
-        known = streams.fingerprints(db, rec)
-        if not set(theirs) & set(known):
-            listed = ", ".join(f"{k} {f[:16]}…" for f, k in theirs.items())
-            raise InvalidError(
-                f"these predictions were computed on {src.recording!r} (streams {listed}), "
-                f"none of which is a stream of recording {rec.id} ({mine}): import them onto "
-                "the recording whose files they were computed on")
-
-
 def create_model_run(db: Session, actor: User, rec: Recording,
                      data: schemas.PredictionsImport) -> ModelRun:
-    """Store an ``ictal predict`` output of ``rec`` (:func:`check_run_source`); windows must
-    lie inside the recording."""
-    check_run_source(db, rec, data)
+    """Store an ``ictal predict`` output of ``rec``: it must be a prediction of ``rec``
+    (:func:`~ictal.server.repositories.sources.check_source`: its ``recording`` id, and when
+    ``ictal predict`` wrote ``source`` its duration within one frame and one of its streams'
+    fingerprints); windows must lie inside the recording."""
+    check_source(
+        db, rec, what="these predictions", recording=data.recording,
+        where="the file's 'recording'", source_name="'source'",
+        source=data.source.model_dump(mode="json") if data.source is not None else None,
+        hint="predict on a manifest exported by this server, or on the stored video (ictal "
+             "predict then writes its fingerprint)")
     for i, w in enumerate(data.windows):
         if w.stop_frame > rec.n_frames or w.t_stop > rec.duration + WINDOW_SLACK_S:
             raise InvalidError(
