@@ -3,45 +3,11 @@ run in this process, for the keypoint tests."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import pytest
+from tests.cli.conftest import Ictal, ictal  # noqa: F401 - the shared in-process runner
 
-from ictal.cli import main
 from ictal.manifest import Manifest, load_manifest
 from ictal.phantom import PhantomConfig, generate_dataset
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return self.out + self.err
-
-
-Ictal = Callable[..., Result]
-
-
-@pytest.fixture
-def ictal(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Ictal:
-    """Run ``ictal ARGS...`` through the console script's entry point, in this process."""
-
-    def run(*args: object) -> Result:
-        monkeypatch.setattr(sys, "argv", ["ictal", *(str(a) for a in args)])
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as info:
-            main.app()
-        captured = capsys.readouterr()
-        code = info.value.code
-        return Result(code if isinstance(code, int) else 1, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture(scope="session")
