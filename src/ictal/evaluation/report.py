@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 import math
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ictal.evaluation.cv import CVResult
+from ictal.evaluation.figures import png_base64, pyplot
 from ictal.evaluation.seed002 import is_seizure_type_run
 from ictal.evaluation.seed002 import section_html as seed002_section
 from ictal.fsutil import atomic_path, write_json_atomic, write_text_atomic
@@ -94,28 +94,9 @@ def _pm(stat: dict[str, float] | None) -> str:
     return f"{stat['mean']:.3f} ± {stat['std']:.3f}"
 
 
-def _png(fig: Any) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _figure() -> Any:
-    """``matplotlib.pyplot`` with the Agg backend (no display needed)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def confusion_figure(result: CVResult) -> str:
     """Confusion matrices of every fold and pooled over folds, as base64 PNG."""
-    plt = _figure()
+    plt = pyplot()
     mats = [np.asarray(f.metrics["confusion"]) for f in result.folds]
     mats.append(np.sum(mats, axis=0))
     titles = [f"fold {f.fold}" for f in result.folds] + ["pooled"]
@@ -134,14 +115,14 @@ def confusion_figure(result: CVResult) -> str:
         ax.set_title(title, fontsize=9)
     fig.supxlabel("predicted")
     fig.supylabel("true")
-    return _png(fig)
+    return png_base64(fig)
 
 
 def curves_figure(result: CVResult) -> str:
     """Pooled ROC and precision-recall curves (one-vs-rest per class for > 2 classes)."""
     from sklearn.metrics import precision_recall_curve, roc_curve
 
-    plt = _figure()
+    plt = pyplot()
     y, proba = result.pooled()
     fig, (ax_roc, ax_pr) = plt.subplots(1, 2, figsize=(9, 3.8))
     targets = [1] if len(result.classes) == 2 else list(range(len(result.classes)))
@@ -160,12 +141,12 @@ def curves_figure(result: CVResult) -> str:
         ax.legend(fontsize=8)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1.02)
-    return _png(fig)
+    return png_base64(fig)
 
 
 def fold_bars_figure(result: CVResult) -> str:
     """Per-fold bars of macro F1, precision, recall and accuracy."""
-    plt = _figure()
+    plt = pyplot()
     names = ["f1_macro", "precision_macro", "recall_macro", "accuracy"]
     fig, ax = plt.subplots(figsize=(max(4.0, 1.1 * len(result.folds) + 2), 3))
     width = 0.8 / len(names)
@@ -175,7 +156,7 @@ def fold_bars_figure(result: CVResult) -> str:
     ax.set_xticks(x + 0.4 - width / 2, [f"fold {f.fold}" for f in result.folds])
     ax.set_ylim(0, 1.05)
     ax.legend(fontsize=7, ncols=4, loc="lower center")
-    return _png(fig)
+    return png_base64(fig)
 
 
 def write_figures(result: CVResult, folder: Path | str) -> list[Path]:

@@ -19,9 +19,7 @@ shares their layout, not their meaning.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import math
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ictal.evaluation.cv import CVResult
+from ictal.evaluation.figures import png_base64, pyplot
 
 #: Seed 002, Table 1: snippet-level classification, median (IQR) over 10 folds, percent.
 PUBLISHED_TABLE1: tuple[dict[str, str], ...] = (
@@ -222,14 +221,10 @@ def figure2_points(results: list[CVResult]) -> list[dict[str, Any]]:
 
 def figure2(results: list[CVResult]) -> str | None:
     """Seed 002's Fig. 2 for the seizure-level runs, base64 PNG; ``None`` without any."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display needed
-    import matplotlib.pyplot as plt
-
     points = figure2_points(results)
     if not points:
         return None
+    plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), sharey=True)
     ns = sorted({p["n_segments"] for p in points} | {16})
     for ax, agg in zip(axes, AGGREGATIONS, strict=True):
@@ -262,10 +257,7 @@ def figure2(results: list[CVResult]) -> str | None:
     fig.legend(handles=handles, fontsize=7, loc="center right", title="Beta(γ, γ)",
                title_fontsize=7)
     fig.subplots_adjust(right=0.88)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    return png_base64(fig)
 
 
 def section_html(results: list[CVResult]) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ictal.evaluation.cv import CVResult
+from ictal.evaluation.figures import pyplot
 from ictal.fsutil import atomic_path
 
 log = logging.getLogger(__name__)
@@ -162,11 +163,7 @@ width=640></p>
 def _bar_figure(bars: list[tuple[str, float, float | None]], path: Path) -> Path | None:
     if not bars:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(9, 3.2))
     x = np.arange(len(bars))
     ax.bar(x - 0.2, [b[1] for b in bars], 0.4, label="ours (phantom)")
