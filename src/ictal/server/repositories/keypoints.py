@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-import re
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -27,8 +26,8 @@ from ictal.keypoints.overlay import activity_lanes, frame_points
 from ictal.keypoints.store import KeypointStoreError, KeypointTrack, read_track_bytes
 from ictal.server.errors import InvalidError, NotFoundError
 from ictal.server.models import KeypointChunk, KeypointSet, Recording, User
-from ictal.server.repositories import streams
 from ictal.server.repositories.audit import add_audit
+from ictal.server.repositories.sources import check_source
 
 #: Rows per stored chunk (a frame range request reads only the chunks it overlaps).
 CHUNK_ROWS = 512
@@ -36,8 +35,6 @@ CHUNK_ROWS = 512
 MAX_FRAMES_PER_REQUEST = 3000
 #: Width of the activity lanes' windows (s).
 LANE_WINDOW_S = 1.0
-
-REC_ID = re.compile(r"^rec-(\d+)$")
 
 
 def parse_shard(data: bytes) -> KeypointTrack:
@@ -59,43 +56,17 @@ def parse_shard(data: bytes) -> KeypointTrack:
 
 def check_shard(db: Session, rec: Recording, track: KeypointTrack) -> None:
     """:class:`InvalidError` naming both unless ``track`` holds keypoints of ``rec``: the
-    recording it names (``rec-<id>``; a shard naming no recording of this server must carry
-    ``recording_source``), its duration within one frame and one of its streams' fingerprints
-    (when ``ictal keypoints`` wrote them), the recording's frame rate and pixel size, and
-    frames inside the recording (all of them, when the shard has one row per frame)."""
+    recording it names and its ``recording_source``, by the rule of model runs
+    (:func:`~ictal.server.repositories.sources.check_source`); the recording's frame rate and
+    pixel size, and frames inside the recording (all of them, when the shard has one row per
+    frame)."""
     mine = f"rec-{rec.id}"
-    named = REC_ID.match(track.recording)
-    if named and int(named.group(1)) != rec.id:
-        raise InvalidError(
-            f"these keypoints are of recording {track.recording!r} (the shard's 'recording'), "
-            f"not of recording {rec.id} ({mine}): import them onto recording "
-            f"{named.group(1)}")
     src = track.attrs.get("recording_source")
-    if not isinstance(src, dict):
-        if not named:
-            raise InvalidError(
-                f"cannot tell which recording these keypoints are of: the shard's recording is "
-                f"{track.recording!r}, not an id of this server ({mine}), and its provenance "
-                "has no 'recording_source'; run `ictal keypoints` on a manifest exported by "
-                "this server")
-    else:
-        duration = src.get("duration")
-        frame = 1 / float(Fraction(rec.fps))
-        if isinstance(duration, int | float) and abs(duration - rec.duration) > frame + 1e-6:
-            raise InvalidError(
-                f"these keypoints were computed on {src.get('recording')!r} of {duration:.3f} s, "
-                f"recording {rec.id} ({mine}) lasts {rec.duration:.3f} s: are they the keypoints "
-                "of another recording?")
-        theirs = {s.get("fingerprint"): s.get("kind") for s in src.get("streams") or []
-                  if isinstance(s, dict) and s.get("fingerprint")}
-        if theirs:
-            known = streams.fingerprints(db, rec)
-            if not set(theirs) & set(known):
-                listed = ", ".join(f"{k} {str(f)[:16]}…" for f, k in theirs.items())
-                raise InvalidError(
-                    f"these keypoints were computed on {src.get('recording')!r} (streams "
-                    f"{listed}), none of which is a stream of recording {rec.id} ({mine}): "
-                    "import them onto the recording whose files they were computed on")
+    check_source(
+        db, rec, what="these keypoints", recording=track.recording,
+        where="the shard's 'recording'", source=src if isinstance(src, dict) else None,
+        source_name="'recording_source' in its provenance",
+        hint="run `ictal keypoints` on a manifest exported by this server")
     if track.fps != Fraction(rec.fps):
         raise InvalidError(f"the keypoints are at {track.fps} fps, recording {rec.id} ({mine}) at "
                            f"{rec.fps} fps: keypoints must be on the recording's own frames")
