@@ -36,7 +36,7 @@ from ictal.keypoints.mapping import BLAZEPOSE33, FACEMESH468
 from ictal.keypoints.source import video_of
 from ictal.keypoints.store import KeypointTrack
 from ictal.keypoints.tracking import centre, inside
-from ictal.landmarks import MEDIAPIPE_0_10_21, FaceTracker, PoseLandmarker, Roi
+from ictal.landmarks import MEDIAPIPE_0_10_21, FaceTracker, Roi
 from ictal.landmarks.geometry import as_rgb, crop_to_frame, warp_crop
 from ictal.landmarks.pose import pose_detection_roi
 from ictal.manifest import Manifest, Recording
@@ -88,7 +88,7 @@ class ModelKeypointer:
                  bed: Sequence[float] | None = None) -> None:
         self.options = options
         self.searcher = PoseBoxDetector(root, threads=options.threads)
-        self.landmarker = PoseLandmarker(root, threads=options.threads)
+        self.landmarker = self.searcher.landmarker  # the same landmark model tracks
         self.face = FaceTracker("short", root, threads=options.threads) if options.face \
             else None
         self.bed = bed
