@@ -7,42 +7,47 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import threading
+import weakref
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ictal.executor.base import ActorPool, Executor, Outcome, TaskSpec
 from ictal.executor.config import ExecutorConfig
 
 
-def _wait(awaitable: Any) -> Any:
-    """The result of ``awaitable``, run on a fresh event loop — in a helper thread when this
-    thread already runs one (a caller inside async code, e.g. a notebook or a server)."""
-
-    async def wait() -> Any:
-        return await awaitable
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(wait())
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        return thread.submit(asyncio.run, wait()).result()
-
-
 class LocalActorPool(ActorPool):
-    """One instance of the actor class, made on first use, in this process."""
+    """One instance of the actor class, made on first use, in this process.
+
+    Its ``async`` methods run on the pool's own event loop, in a thread of its own, as a Ray
+    async actor's run on the actor's loop: one loop for all calls (the actor's timers and
+    futures live on it), and the caller's thread may itself run a loop (a notebook, a server).
+    """
 
     def __init__(self, cls: type, args: tuple[Any, ...]) -> None:
         self.size = 1
         self._cls, self._args = cls, args
         self._instance: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def call(self, method: str, *args: Any) -> Any:
         if self._instance is None:
             self._instance = self._cls(*self._args)
         result = getattr(self._instance, method)(*args)
-        return _wait(result) if inspect.isawaitable(result) else result
+        return self._await(result) if inspect.isawaitable(result) else result
+
+    def _await(self, awaitable: Any) -> Any:
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+            threading.Thread(target=self._loop.run_forever, name="ictal-local-actor",
+                             daemon=True).start()
+            # the loop (and its thread) ends with the pool
+            weakref.finalize(self, self._loop.call_soon_threadsafe, self._loop.stop)
+
+        async def wait() -> Any:
+            return await awaitable
+
+        return asyncio.run_coroutine_threadsafe(wait(), self._loop).result()
 
     def stats(self) -> list[dict[str, Any]]:
         if self._instance is None or not hasattr(self._instance, "stats"):
