@@ -21,6 +21,7 @@ import numpy as np
 
 from ictal.evaluation.cv import CVResult
 from ictal.evaluation.figures import pyplot
+from ictal.features.semiology import positive_label
 from ictal.fsutil import atomic_path
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,6 @@ PUBLISHED: dict[tuple[str, str], tuple[float, float]] = {
 NAMES = {"agcn-body": "AGCN<sub>p</sub>", "tcn-body": "TCN<sub>p</sub>",
          "agcn-body-kd": "AGCN<sub>p</sub> + KD", "agcn-face": "AGCN<sub>f</sub>",
          "tcn-face": "TCN<sub>f</sub>", "agcn-face-kd": "AGCN<sub>f</sub> + KD"}
-POSITIVE = {"dystonia": "dystonia", "emotion": "emotion", "lateralisation": "right"}
 FUSIONS = {"dystonia": ("agcn-body", "tcn-body"), "emotion": ("agcn-face", "tcn-face")}
 
 
@@ -59,9 +59,14 @@ def binary_scores(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
 
 def _pooled(result: CVResult, task: str) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                   np.ndarray]:
-    """0/1 truth, probability of the positive class, table rows and patients (one per
-    seizure, all folds)."""
-    pos = result.classes.index(POSITIVE[task])
+    """0/1 truth, probability of the positive class (:func:`positive_label`), table rows and
+    patients (one per seizure, all folds of a leave-one-subject-out run)."""
+    several = [f.fold for f in result.folds if len(f.test_patients) != 1]
+    if several:
+        raise ValueError(f"run {result.label}: folds {several} test more than one subject; "
+                         "the seed 004 report reads leave-one-subject-out runs (--protocol "
+                         "loso)")
+    pos = result.classes.index(positive_label(task))
     y = np.concatenate([f.y for f in result.folds]) == pos
     p = np.concatenate([f.proba[:, pos] for f in result.folds])
     rows = np.concatenate([f.rows for f in result.folds])

@@ -1,0 +1,95 @@
+"""Seed 004's Table 1 report: pooled F1 / accuracy of the sign's class beside the published
+numbers, accuracy per subject, late fusion, runs not there listed as not run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import accuracy_score, f1_score
+from tests.models.semiology_data import semiology_table
+
+from ictal.evaluation.cv import CVResult, run_cross_validation
+from ictal.evaluation.seed004 import binary_scores, fused_scores, write_seed004_report
+from ictal.models.config import TrainConfig
+from ictal.models.presets import preset
+
+TINY = {"agcn_channels": (4,), "agcn_strides": (1,), "tcn_channels": (4,),
+        "train": TrainConfig(epochs=2, batch_size=8)}
+
+
+def _pooled(result: CVResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Truth (1 = dystonia), probability of dystonia and table rows over every fold."""
+    pos = result.classes.index("dystonia")
+    y = np.concatenate([f.y for f in result.folds]) == pos
+    p = np.concatenate([f.proba[:, pos] for f in result.folds])
+    return y.astype(int), p, np.concatenate([f.rows for f in result.folds])
+
+
+def _row(page: str, name: str) -> list[str]:
+    """The cells of the table row whose first cell is ``name``."""
+    match = re.search(rf"<tr><td>{re.escape(name)}</td>(.*?)</tr>", page)
+    assert match, name
+    return re.findall(r"<td[^>]*>(.*?)</td>", match.group(1))
+
+
+def test_binary_scores_match_scikit_learn() -> None:
+    rng = np.random.default_rng(0)
+    y, pred = rng.integers(0, 2, 40), rng.integers(0, 2, 40)
+    s = binary_scores(y, pred)
+    assert s["f1"] == pytest.approx(f1_score(y, pred))
+    assert s["accuracy"] == pytest.approx(accuracy_score(y, pred))
+    assert s["sensitivity"] == pytest.approx(((pred == 1) & (y == 1)).sum() / (y == 1).sum())
+    assert s["tp"] + s["tn"] + s["fp"] + s["fn"] == s["n"] == 40
+    assert np.isnan(binary_scores(np.zeros(3, int), np.zeros(3, int))["f1"])
+
+
+@pytest.mark.slow  # two 6-fold leave-one-subject-out runs
+def test_report_of_dystonia_runs(tmp_path: Path) -> None:
+    # classes sorted: dystonia (index 0) before no-dystonia; the positive class is dystonia
+    table = semiology_table(patients=6, seizures=2, labels=("no-dystonia", "dystonia"),
+                            signal=1.5)
+    runs = {}
+    for model in ("agcn-body", "tcn-body"):
+        cfg = preset(model).model_copy(update=TINY)
+        runs[model] = run_cross_validation(
+            table, model_config=cfg, protocol="loso", selection="seed", seed=0,
+            out_dir=tmp_path / "runs" / f"dystonia-{model}", progress=False)
+    out = write_seed004_report(tmp_path / "runs", tmp_path / "report" / "report.html")
+    page = out.read_text()
+
+    y, p, _ = _pooled(runs["agcn-body"])
+    cells = _row(page, "AGCN<sub>p</sub>")
+    assert cells[0] == f"{f1_score(y, p >= 0.5, zero_division=np.nan):.2f}".replace("nan", "-")
+    assert cells[1:4] == ["0.78", f"{accuracy_score(y, p >= 0.5):.2f}", "0.76"]
+    assert cells[5].endswith("(6)")  # accuracy per subject over the six left-out subjects
+    y, p, _ = _pooled(runs["tcn-body"])
+    cells = _row(page, "TCN<sub>p</sub>")
+    assert cells[:2] == [f"{f1_score(y, p >= 0.5):.2f}", "0.76"]
+    # the runs not there are listed as such: AGCN_p + KD, the three emotion rows and the two
+    # lateralisation rows
+    assert page.count("not run") == 6
+    # late fusion: mean of the two runs' probabilities, seizure by seizure
+    ya, pa, ra = _pooled(runs["agcn-body"])
+    _, pb, rb = _pooled(runs["tcn-body"])
+    order = np.argsort(rb)[np.searchsorted(np.sort(rb), ra)]
+    fused = (pa + pb[order]) / 2 >= 0.5
+    cells = _row(page, "AGCN + TCN, late fusion (mean probability)")
+    assert cells[2] == f"{accuracy_score(ya, fused):.2f}"
+    assert fused_scores(runs["agcn-body"], runs["tcn-body"], "dystonia")["accuracy"] == (
+        pytest.approx(accuracy_score(ya, fused)))
+    figure = tmp_path / "report" / "figures" / "seed004_table1.png"
+    assert figure.read_bytes()[:4] == b"\x89PNG" and 'src="figures/seed004_table1.png"' in page
+
+
+@pytest.mark.slow
+def test_report_refuses_runs_that_are_not_leave_one_subject_out(tmp_path: Path) -> None:
+    table = semiology_table(patients=6, seizures=1, labels=("no-dystonia", "dystonia"))
+    cfg = preset("agcn-body").model_copy(update=TINY)
+    run_cross_validation(table, model_config=cfg, protocol="grouped-kfold", k=2,
+                         selection="seed", out_dir=tmp_path / "runs" / "dystonia-agcn-body",
+                         progress=False)
+    with pytest.raises(ValueError, match="loso"):
+        write_seed004_report(tmp_path / "runs", tmp_path / "report.html")
