@@ -16,6 +16,14 @@ from ictal.executor.base import ActorPool, Executor, Outcome, TaskSpec
 from ictal.executor.config import ExecutorConfig
 
 
+def _serve(loop: asyncio.AbstractEventLoop) -> None:
+    """Run ``loop`` until it is stopped, then close it."""
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
+
+
 class LocalActorPool(ActorPool):
     """One instance of the actor class, made on first use, in this process.
 
@@ -39,7 +47,7 @@ class LocalActorPool(ActorPool):
     def _await(self, awaitable: Any) -> Any:
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
-            threading.Thread(target=self._loop.run_forever, name="ictal-local-actor",
+            threading.Thread(target=_serve, args=(self._loop,), name="ictal-local-actor",
                              daemon=True).start()
             # the loop (and its thread) ends with the pool
             weakref.finalize(self, self._loop.call_soon_threadsafe, self._loop.stop)
