@@ -342,9 +342,10 @@ def predict(
     """
     from ictal.batch import BatchReport
     from ictal.errors import IctalError
+    from ictal.manifest.files import recording_source
     from ictal.models.bundle import load_bundle
     from ictal.models.compat import check_recording, check_store, prediction_config
-    from ictal.models.predict import predict_recording, recording_source, write_predictions
+    from ictal.models.predict import predict_recording, write_predictions
 
     bundle = load_bundle(model)
     name = f"the bundle {model}"
@@ -406,7 +407,7 @@ def predict(
         try:
             doc = predict_recording(bundle, features_of(rec), rec)
             if not is_features:  # the web platform checks a run against its recording
-                doc["source"] = recording_source(manifest, rec)
+                doc["source"] = recording_source(manifest, manifest.recording(rec))
             write_predictions(doc, out)
         except (IctalError, KeyError) as err:
             batch.failed(rec, err)

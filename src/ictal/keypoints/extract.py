@@ -13,7 +13,8 @@ joints); otherwise the shard stays 2D and its provenance says why.
 
 The provenance's ``recording_source`` says which files the keypoints were computed on (the
 recording's id, duration and each stream's frame rate, length and
-:func:`~ictal.fsutil.file_fingerprint`), so that the web platform can refuse a shard imported
+:func:`~ictal.fsutil.file_fingerprint`: :func:`ictal.manifest.files.recording_source`, which
+``ictal predict`` writes too), so that the web platform can refuse a shard imported
 onto another recording, as it refuses model runs.
 """
 
@@ -31,7 +32,7 @@ from ictal import __version__
 from ictal.batch import BatchReport
 from ictal.errors import ConfigError, IctalError
 from ictal.executor import Executor, TaskSpec, Throughput
-from ictal.fsutil import file_fingerprint, remove_temporaries
+from ictal.fsutil import remove_temporaries
 from ictal.keypoints.depth import LiftOptions, lift_track
 from ictal.keypoints.layout import BODY_JOINTS, FACE_LANDMARKS
 from ictal.keypoints.source import KeypointInputError, KeypointSource, video_of
@@ -43,6 +44,7 @@ from ictal.keypoints.store import (
     write_track,
 )
 from ictal.manifest import Manifest, Recording
+from ictal.manifest.files import recording_source
 
 log = logging.getLogger(__name__)
 
@@ -85,21 +87,6 @@ def maybe_lift(manifest: Manifest, rec: Recording, track: KeypointTrack,
                                   "frames")
         return track
     return lift_track(track, depth.path, options=options, depth_fps=depth.stream.fps)
-
-
-def recording_source(manifest: Manifest, rec: Recording) -> dict[str, Any]:
-    """What a shard was computed on: ``{"recording": str, "duration": float | None,
-    "streams": [{"kind", "fps" "num/den", "n_frames", "fingerprint" (None when unreadable)}]}``
-    -- the form ``ictal predict`` writes as ``source`` (``ictal.models.predict``)."""
-    streams = []
-    for s in rec.streams:
-        try:
-            fingerprint: str | None = file_fingerprint(manifest.resolve(s))
-        except OSError:
-            fingerprint = None
-        streams.append({"kind": s.kind, "fps": str(s.fps), "n_frames": s.n_frames,
-                        "fingerprint": fingerprint})
-    return {"recording": rec.id, "duration": rec.duration, "streams": streams}
 
 
 @dataclass(frozen=True)

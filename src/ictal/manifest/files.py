@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ictal.errors import IctalError, VideoError
+from ictal.fsutil import file_fingerprint
 
 if TYPE_CHECKING:
     from ictal.io import VideoInfo
+    from ictal.manifest.schema import Manifest, Recording
 
 #: Stream fields a file's header can supply.
 PROBED_FIELDS = ("fps", "width", "height", "n_frames")
@@ -211,3 +213,24 @@ def _mismatches(where: str, j: int, stream: Any, info: VideoInfo) -> list[str]:
             out.append(f"{where}: field 'streams.{j}.{key}': declared {declared}, {name} has "
                        f"{actual}")
     return out
+
+
+def recording_source(manifest: Manifest, rec: Recording) -> dict[str, Any]:
+    """What an output computed on ``rec`` was computed on, for the web platform to check it
+    against the recording it is imported onto (``ictal predict`` writes it as ``source``,
+    ``ictal keypoints`` into a shard's provenance as ``recording_source``): the recording's
+    id, length, and each stream's frame rate, length and :func:`~ictal.fsutil.file_fingerprint`.
+
+    ``{"recording": str, "duration": float | None, "streams": [{"kind": str, "fps": "num/den",
+    "n_frames": int | None, "fingerprint": str | None}, ...]}`` (``fingerprint`` ``None`` when
+    the file cannot be read here).
+    """
+    streams = []
+    for s in rec.streams:
+        try:
+            fingerprint: str | None = file_fingerprint(manifest.resolve(s))
+        except OSError:
+            fingerprint = None
+        streams.append({"kind": s.kind, "fps": str(s.fps), "n_frames": s.n_frames,
+                        "fingerprint": fingerprint})
+    return {"recording": rec.id, "duration": rec.duration, "streams": streams}

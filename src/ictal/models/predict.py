@@ -10,7 +10,7 @@ The JSON document (``ictal-predictions/1``; the web platform imports it)::
      "windows": [{"start_frame": int, "stop_frame": int, "t_start": float, "t_stop": float,
                   "probs": [float, ...]}, ...],
      "decision": {"label": str, "probs": [float, ...]},
-     "source": {...}}  # optional: what it was computed on (recording_source)
+     "source": {...}}  # optional: what it was computed on (manifest.files.recording_source)
 
 :func:`features_for_recording` runs the whole chain for a recording of a manifest (or a bare
 video, :func:`manifest_for_video`): the bundle's preprocessing config (or a validated
@@ -43,7 +43,7 @@ from ictal.backbones import load_backbone
 from ictal.errors import CheckpointError, ConfigError, ShapeError
 from ictal.features.extract import features_of_samples
 from ictal.features.table import FeatureTable
-from ictal.fsutil import atomic_path, file_fingerprint, write_json_atomic, write_text_atomic
+from ictal.fsutil import atomic_path, write_json_atomic, write_text_atomic
 from ictal.io import probe
 from ictal.manifest import Manifest
 from ictal.manifest.io import parse_manifest
@@ -100,28 +100,6 @@ def predict_recording(bundle: Bundle, table: FeatureTable, recording: str) -> di
         "decision": {"label": labels[int(np.argmax(decision))],
                      "probs": [float(p) for p in decision]},
     }
-
-
-def recording_source(manifest: Manifest, recording: str) -> dict[str, Any]:
-    """What a prediction was computed on, for the web platform to check a run against the
-    recording it is imported onto: the recording's id, length, and each stream's frame rate,
-    length and :func:`~ictal.fsutil.file_fingerprint`.
-
-    ``{"recording": str, "duration": float | None, "streams": [{"kind": str, "fps": str,
-    "n_frames": int | None, "fingerprint": str | None}, ...]}`` (``fingerprint`` ``None`` when
-    the file cannot be read here).
-    """
-    rec = manifest.recording(recording)
-    streams = []
-    for s in rec.streams:
-        path = manifest.resolve(s)
-        try:
-            fingerprint: str | None = file_fingerprint(path)
-        except OSError:
-            fingerprint = None
-        streams.append({"kind": s.kind, "fps": str(s.fps), "n_frames": s.n_frames,
-                        "fingerprint": fingerprint})
-    return {"recording": rec.id, "duration": rec.duration, "streams": streams}
 
 
 def predictions_csv(doc: dict[str, Any]) -> str:

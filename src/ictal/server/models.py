@@ -256,7 +256,7 @@ class ModelRun(Base):
     decision_probs: Mapped[list[float]] = mapped_column(JSON)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    #: what ``ictal predict`` says it ran on (``ictal.models.predict.recording_source``)
+    #: what ``ictal predict`` says it ran on (``ictal.manifest.files.recording_source``)
     source_info: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

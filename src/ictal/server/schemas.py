@@ -392,7 +392,7 @@ class PredictionSourceStream(_Body):
 
 
 class PredictionSource(_Body):
-    """What ``ictal predict`` ran on (``ictal.models.predict.recording_source``)."""
+    """What ``ictal predict`` ran on (``ictal.manifest.files.recording_source``)."""
 
     model_config = ConfigDict(extra="allow")
 

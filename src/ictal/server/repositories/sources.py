@@ -25,7 +25,7 @@ def check_source(db: Session, rec: Recording, *, what: str, recording: str, wher
     ``recording`` (the file's recording id, read from ``where``) must name ``rec`` when it is an
     id of this server (``rec-<id>``). ``source`` (the file's ``source_name``: ``recording``,
     ``duration`` in seconds, ``streams`` of ``{kind, fingerprint}``, as
-    ``ictal.models.predict.recording_source`` writes it), when present, must last as long as
+    ``ictal.manifest.files.recording_source`` writes it), when present, must last as long as
     ``rec`` within one frame, and one of its stream fingerprints must be one of ``rec``'s. A
     file with neither is refused (``hint``: how to make one that names its recording).
     """
