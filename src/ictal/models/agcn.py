@@ -41,7 +41,6 @@ from torch import nn
 from ictal.errors import ConfigError
 from ictal.features.streams import StreamSpec
 from ictal.features.table import FeatureTable
-from ictal.models.base import torch_threads
 from ictal.models.config import ModelConfig, TrainConfig
 from ictal.models.graph import GRAPHS, SkeletonGraph
 from ictal.models.losses import probabilities, weighted_loss
@@ -358,8 +357,7 @@ class AGCNClassifier(StreamClassifier):
         def score(variant: np.ndarray) -> np.ndarray:
             x = X.copy()
             x[..., spec.start:spec.stop] = variant.reshape(n, t, -1)
-            p = self._proba_scaled(x, table.mask)
-            return p[:, -1]
+            return probabilities(self._eval_logits(x, table.mask))[:, -1].double().cpu().numpy()
 
         base = score(kp)
         joints = np.zeros((n, spec.nodes))
@@ -374,11 +372,3 @@ class AGCNClassifier(StreamClassifier):
             occluded[:, edges[w]:edges[w + 1]] = still[:, edges[w]:edges[w + 1]]
             moments[:, w] = np.abs(score(occluded) - base)
         return joints, moments
-
-    def _proba_scaled(self, X: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        self.module_.eval()
-        dev = torch.device(self.device)
-        with torch_threads(self.threads), torch.no_grad():
-            logits = self._logits_batched(torch.from_numpy(X).to(dev),
-                                          torch.from_numpy(mask).to(dev))
-            return probabilities(logits).double().cpu().numpy()

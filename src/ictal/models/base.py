@@ -326,13 +326,18 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
         if isinstance(X, FeatureTable):
             X, mask = X.features, X.mask
         X, mask = check_inputs(X, mask)
-        X = self._scaled(X, mask)
+        logits = self._eval_logits(self._scaled(X, mask), mask)
+        return probabilities(logits).double().cpu().numpy()
+
+    def _eval_logits(self, X: np.ndarray, mask: np.ndarray) -> torch.Tensor:
+        """Logits ``(N, O)`` of the fitted module in eval mode, without gradients, for
+        already scaled (:meth:`_scaled`) ``X (N, T, F)`` float32 and ``mask (N, T)``; on
+        ``device``."""
         self.module_.eval()
         dev = torch.device(self.device)
         with torch_threads(self.threads), torch.no_grad():
-            logits = self._logits_batched(torch.from_numpy(X).to(dev),
-                                          torch.from_numpy(mask).to(dev))
-            return probabilities(logits).double().cpu().numpy()
+            return self._logits_batched(torch.from_numpy(X).to(dev),
+                                        torch.from_numpy(mask).to(dev))
 
     def predict(self, X: FeatureTable | np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
         """Labels ``(N,)`` of the most probable class."""

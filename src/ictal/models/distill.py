@@ -28,9 +28,7 @@ import torch.nn.functional as F
 
 from ictal.features.table import FeatureTable
 from ictal.models.agcn import PUBLISHED_CHANNELS, PUBLISHED_STRIDES, AGCNClassifier
-from ictal.models.base import torch_threads
 from ictal.models.config import ModelConfig, TrainConfig
-from ictal.models.losses import weighted_loss
 from ictal.models.tcn import TCNClassifier
 
 
@@ -100,25 +98,21 @@ class DistilledAGCNClassifier(AGCNClassifier):
     def _before_fit(self, table: FeatureTable, validation: FeatureTable | None,
                     classes: Sequence[str] | np.ndarray | None) -> None:
         """Train the teacher on the student's training rows and keep its soft targets."""
-        self.teacher_ = self._teacher().fit(table, classes=classes, validation=validation)
-        teacher = self.teacher_
-        X, mask = teacher._scaled(table.features.astype(np.float32), table.mask), table.mask
-        teacher.module_.eval()
-        with torch_threads(self.threads), torch.no_grad():
-            dev = torch.device(self.device)
-            logits = teacher._logits_batched(torch.from_numpy(X).to(dev),
-                                             torch.from_numpy(mask).to(dev))
-        self.teacher_logits_ = logits.detach()
+        self.teacher_ = teacher = self._teacher().fit(table, classes=classes,
+                                                      validation=validation)
+        X = teacher._scaled(table.features.astype(np.float32), table.mask)
+        self.teacher_logits_ = teacher._eval_logits(X, table.mask)
 
     def _batch_loss(self, output: torch.Tensor, y: torch.Tensor, weights: torch.Tensor,
                     index: torch.Tensor) -> torch.Tensor:
+        """Over the student's input streams (joint, bone): ``(1 - alpha)`` times their hard
+        losses (:meth:`AGCNClassifier._batch_loss`) plus ``alpha`` times their distillation
+        losses against the teacher's logits of the batch's rows."""
         soft = self.teacher_logits_[index.to(self.teacher_logits_.device)]
-        total = torch.zeros((), device=output.device)
-        for out in output:  # each input stream of the student
-            hard = weighted_loss(self.loss_, out, y, weights)
-            total = total + (1 - self.alpha) * hard + self.alpha * distillation_loss(
-                out, soft, self.temperature)
-        return total
+        hard = super()._batch_loss(output, y, weights, index)
+        kd = sum((distillation_loss(out, soft, self.temperature) for out in output),
+                 torch.zeros((), device=output.device))
+        return (1 - self.alpha) * hard + self.alpha * kd
 
     def state(self) -> dict[str, Any]:
         out = super().state()
