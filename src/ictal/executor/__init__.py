@@ -10,6 +10,8 @@ files are the same whichever executor ran the work.
   and the ``executor:`` section of a config file.
 * :mod:`ictal.executor.base` — the executor contract, outcomes, per-stage throughput.
 * :mod:`ictal.executor.local` — sequential, in this process.
+* :mod:`ictal.executor.driver` — :func:`run_and_write`: a stage's tasks run, their results
+  written by this process as they arrive, every item reported.
 * :mod:`ictal.executor.ray_backend` — Ray tasks (retried when their worker dies, never when
   they raise) and Ray actors (restarted when they die).
 
@@ -18,7 +20,8 @@ Core layer: imports nothing of ictal above the core modules, so every stage may 
 
 from ictal.executor.base import ActorPool, Executor, Outcome, TaskSpec, Throughput
 from ictal.executor.config import EXECUTORS, ExecutorConfig, load_executor_config
+from ictal.executor.driver import run_and_write
 from ictal.executor.factory import open_executor
 
 __all__ = ["EXECUTORS", "ActorPool", "Executor", "ExecutorConfig", "Outcome", "TaskSpec",
-           "Throughput", "load_executor_config", "open_executor"]
+           "Throughput", "load_executor_config", "open_executor", "run_and_write"]
