@@ -4,7 +4,7 @@ What runs where:
 
 * **decode + crop** — one CPU task per recording (:func:`recording_features`): plans it (or
   reads its ``ictal preprocess`` plan), streams its samples batch by batch exactly as the local
-  run does (:func:`~ictal.features.extract.batched`), and sends each batch to
+  run does (:func:`~ictal.features.compute.recording_table`), and sends each batch to
 * **inference** — a pool of :class:`BackboneWorker` actors, each loading the backbone once (on a
   GPU when it holds one) and merging the batches that reach it from several recordings into
   one forward pass of at most ``batch_size`` windows;
@@ -28,12 +28,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ictal.executor import ActorPool
+from ictal.features.compute import ExtractOptions, Extractor, batch_features, recording_table
 from ictal.features.table import FeatureTable
 from ictal.inputspec import InputSpec
+from ictal.manifest import Manifest
 
-if TYPE_CHECKING:  # extract imports this module in its functions: no module-level import back
-    from ictal.features.extract import ExtractOptions, Extractor
-    from ictal.manifest import Manifest
+if TYPE_CHECKING:
     from ictal.preprocess.config import PreprocessConfig
 
 
@@ -77,7 +77,7 @@ class BackboneWorker:
 
     async def features(self, clips: np.ndarray, tops: np.ndarray | None,
                        rate: float) -> tuple[np.ndarray, np.ndarray]:
-        """:func:`~ictal.features.extract.batch_features` of ``clips`` ``(N, C, T, H, W)``
+        """:func:`~ictal.features.compute.batch_features` of ``clips`` ``(N, C, T, H, W)``
         float32 (and ``tops``) at ``rate`` frames/s, computed with other calls' windows."""
         loop = asyncio.get_running_loop()
         key = (clips.shape[1:], rate, None if tops is None else tops.shape[1:])
@@ -102,8 +102,6 @@ class BackboneWorker:
             return
         clips = np.concatenate([c for c, _, _ in queue])
         tops = None if queue[0][1] is None else np.concatenate([t for _, t, _ in queue])
-        from ictal.features.extract import batch_features
-
         start = time.perf_counter()
         try:
             feats, mask = batch_features(self.extractor, clips, tops, float(key[1]))
@@ -136,19 +134,7 @@ def recording_features(manifest: Manifest, rid: str, config: PreprocessConfig,
     ``extractor`` describes the backbone (input spec, feature shape); the weights live in the
     actors.
     """
-    from ictal.features.extract import event_times, features_of_samples
-    from ictal.preprocess.pipeline import iter_samples
-    from ictal.preprocess.plan import RecordingPlan
-    from ictal.preprocess.planner import plan_recording
-
     start = time.perf_counter()
-    plan_file = plans_dir / rid / "plan.json" if plans_dir is not None else None
-    if plan_file is not None and plan_file.exists():
-        plan = RecordingPlan.load(plan_file)
-    else:
-        plan = plan_recording(manifest, rid, config)
-    samples = iter_samples(manifest, plan, config, extractor.input_spec,
-                           windows=options.windows, stride=options.stride)  # type: ignore[arg-type]
     waited = 0.0
 
     def infer(clips: np.ndarray, tops: np.ndarray | None,
@@ -159,9 +145,7 @@ def recording_features(manifest: Manifest, rid: str, config: PreprocessConfig,
         waited += time.perf_counter() - t
         return out  # type: ignore[no-any-return]
 
-    table = features_of_samples(samples, extractor,  # type: ignore[arg-type]
-                                batch_size=options.batch_size,
-                                attrs={**attrs, "plan": plan.to_dict(),
-                                       "events": event_times(manifest, rid)}, infer=infer)
+    table = recording_table(manifest, rid, config, extractor,  # type: ignore[arg-type]
+                            options, attrs, plans_dir, infer=infer)
     decode = time.perf_counter() - start - waited
     return table, {"decode + crop (CPU tasks)": (float(len(table)), decode, "windows")}
