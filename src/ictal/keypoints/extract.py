@@ -31,7 +31,7 @@ from typing import Any
 from ictal import __version__
 from ictal.batch import BatchReport
 from ictal.errors import ConfigError, IctalError
-from ictal.executor import Executor, TaskSpec, Throughput
+from ictal.executor import Executor, TaskSpec, Throughput, run_and_write
 from ictal.fsutil import remove_temporaries
 from ictal.keypoints.depth import LiftOptions, lift_track
 from ictal.keypoints.layout import BODY_JOINTS, FACE_LANDMARKS
@@ -198,33 +198,23 @@ def _on_cluster(manifest: Manifest, todo: list[str], out: Path, source: Keypoint
                 executor: Executor, report: KeypointReport, show_progress: bool) -> None:
     """:func:`extract_keypoints`'s recordings as tasks of ``executor``; shards written here,
     the report in the manifest's order."""
-    from ictal.progress import make_progress
-
     throughput = Throughput()
     shared = [executor.put(x) for x in (manifest, source)]
     tasks = [TaskSpec(rid, recording_keypoints, (shared[0], rid, shared[1], setting, lift,
                                                  lift_options)) for rid in todo]
-    arrived = KeypointReport(job=report.job)
-    with make_progress(disable=not show_progress) as bar:
-        task = bar.add_task(f"keypoints ({executor.kind})", total=len(todo))
-        for outcome in executor.run(tasks, catch=RECORDING_ERRORS):
-            bar.advance(task)
-            if not outcome.ok:
-                arrived.failed(outcome.key, outcome.error or "failed")
-                continue
-            result, seconds = outcome.value
-            if isinstance(result, KeypointTrack):
-                throughput.add("keypoints (CPU tasks)", len(result), seconds, "frames")
-            started = time.perf_counter()
-            try:
-                _write(out, outcome.key, result, arrived)
-            except RECORDING_ERRORS as err:
-                arrived.failed(outcome.key, err)
-            if isinstance(result, KeypointTrack):
-                throughput.add("write (driver)", len(result), time.perf_counter() - started,
-                               "frames")
+
+    def write(rid: str, value: tuple[KeypointTrack | BadInput, float]) -> None:
+        result, seconds = value
+        if isinstance(result, BadInput):
+            report.input_errors.append(rid)
+            raise KeypointInputError(result.message)
+        throughput.add("keypoints (CPU tasks)", len(result), seconds, "frames")
+        started = time.perf_counter()
+        write_track(shard_path(out, rid), result)
+        throughput.add("write (driver)", len(result), time.perf_counter() - started, "frames")
+
+    run_and_write(executor, tasks, write, catch=RECORDING_ERRORS, report=report,
+                  label=f"keypoints ({executor.kind})", show_progress=show_progress)
     order = {rid: i for i, rid in enumerate(todo)}
-    report.succeeded.extend(sorted(arrived.succeeded, key=order.__getitem__))
-    report.failures.extend(sorted(arrived.failures, key=lambda f: order[f[0]]))
-    report.input_errors.extend(sorted(arrived.input_errors, key=order.__getitem__))
+    report.input_errors.sort(key=order.__getitem__)
     report.notes.extend(throughput.lines())

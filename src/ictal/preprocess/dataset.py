@@ -35,7 +35,7 @@ from typing import Any
 
 from ictal.batch import BatchReport
 from ictal.errors import ConfigError, IctalError
-from ictal.executor import Executor, TaskSpec, Throughput
+from ictal.executor import Executor, TaskSpec, Throughput, run_and_write
 from ictal.fsutil import atomic_path, remove_temporaries, write_json_atomic, write_text_atomic
 from ictal.manifest.groundtruth import find_ground_truth, load_ground_truth
 from ictal.manifest.schema import Manifest, Recording
@@ -285,63 +285,44 @@ def _on_cluster(manifest: Manifest, recs: list[Recording], out: Path, config: Pr
                 on_progress: Callable[[str], None] | None, executor: Executor,
                 result: DatasetResult) -> None:
     """:func:`preprocess_dataset`'s loop on a cluster: finished recordings resumed here, the
-    others one task each; rows and report put back in manifest order at the end."""
-
+    others one task each (:func:`~ictal.executor.run_and_write`); rows and failures put back in
+    manifest order at the end."""
+    report = result.report
     rows: dict[str, dict[str, Any]] = {}
-    events: dict[str, tuple[str, str]] = {}  # id -> (ok | skipped | failed, message)
     todo = []
     for rec in recs:
         folder = out / rec.id
         remove_temporaries(folder)
         try:
-            if _finished(folder) and not overwrite:
-                rows[rec.id] = _resumed_row(folder, config)
-                events[rec.id] = ("skipped", "outputs exist")
-                if on_progress is not None:
-                    on_progress(rec.id)
+            if not _finished(folder) or overwrite:
+                todo.append(rec)
                 continue
+            rows[rec.id] = _resumed_row(folder, config)
+            report.skipped(rec.id, "outputs exist")
         except RECORDING_ERRORS as err:
-            rows[rec.id], events[rec.id] = _failed_row(rec, str(err)), ("failed", str(err))
-            if on_progress is not None:
-                on_progress(rec.id)
-            continue
-        todo.append(rec)
+            report.failed(rec.id, err)
+        if on_progress is not None:
+            on_progress(rec.id)
     throughput = Throughput()
+
+    def write(rec_id: str, outputs: RecordingOutputs) -> None:
+        throughput.add("plan + QC (CPU tasks)", 1, outputs.seconds, "recordings")
+        started = time.perf_counter()
+        rows[rec_id] = write_outputs(out, outputs)
+        throughput.add("write (driver)", 1, time.perf_counter() - started, "recordings")
+
     if todo:
         shared = executor.put(manifest)
         tasks = [TaskSpec(rec.id, plan_and_score, (shared, rec.id, out, config, ground_truth))
                  for rec in todo]
-        by_id = {rec.id: rec for rec in todo}
-        for outcome in executor.run(tasks, catch=RECORDING_ERRORS):
-            rec = by_id[outcome.key]
-            if outcome.ok:
-                outputs: RecordingOutputs = outcome.value
-                throughput.add("plan + QC (CPU tasks)", 1, outputs.seconds, "recordings")
-                started = time.perf_counter()
-                try:
-                    rows[rec.id] = write_outputs(out, outputs)
-                    events[rec.id] = ("ok", "")
-                except OSError as err:
-                    rows[rec.id], events[rec.id] = _failed_row(rec, str(err)), ("failed",
-                                                                                str(err))
-                throughput.add("write (driver)", 1, time.perf_counter() - started,
-                               "recordings")
-            else:
-                message = outcome.error or "failed"
-                rows[rec.id], events[rec.id] = _failed_row(rec, message), ("failed", message)
-            if on_progress is not None:
-                on_progress(rec.id)
-    for rec in recs:  # the local run's order
-        result.rows.append(rows[rec.id])
-        state, message = events[rec.id]
-        if state == "ok":
-            result.report.ok(rec.id)
-        elif state == "skipped":
-            result.report.skipped(rec.id, message)
-        else:
-            result.report.failed(rec.id, message)
-    if todo:
-        result.report.notes.extend(throughput.lines())
+        run_and_write(executor, tasks, write, catch=RECORDING_ERRORS, report=report,
+                      on_item=on_progress)
+        report.notes.extend(throughput.lines())
+    order = {rec.id: i for i, rec in enumerate(recs)}  # the local run's order
+    report.failures.sort(key=lambda f: order[f[0]])
+    failed = dict(report.failures)
+    result.rows.extend(rows[rec.id] if rec.id in rows else _failed_row(rec, failed[rec.id])
+                       for rec in recs)
 
 
 def summary_csv(rows: list[dict[str, Any]]) -> str:
