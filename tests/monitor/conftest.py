@@ -48,7 +48,19 @@ def write_scene(path: Path, shaking: np.ndarray, **kw: object) -> Path:
 
 @pytest.fixture(scope="session")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A bundle (labels NE, SZ) trained on 48 s of the scene through the real chain."""
+    """A bundle (labels NE, SZ) trained on 48 s of the scene through the real chain.
+
+    Trained once per session: the CLI's and the browser's test modules import this fixture,
+    which makes each a session fixture of its own; the later ones find the bundle in the
+    session's temporary folder (its ``bundle.json`` is written last, atomically)."""
+    root = tmp_path_factory.getbasetemp() / "monitor-bundle"
+    if (root / "bundle" / "bundle.json").is_file():
+        return root / "bundle"
+    root.mkdir(exist_ok=True)
+    return _train_bundle(root)
+
+
+def _train_bundle(root: Path) -> Path:
     from ictal.backbones import load_backbone
     from ictal.manifest.io import parse_manifest
     from ictal.models.bundle import save_bundle
@@ -57,7 +69,6 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ictal.models.registry import build_estimator
     from ictal.preprocess.config import PreprocessConfig
 
-    root = tmp_path_factory.mktemp("bundle")
     stretches = [(4.0, i % 2 == 1) for i in range(12)]
     video = write_scene(root / "train.mkv", pattern(stretches), seed=1)
     events, t = [], 0.0
