@@ -27,6 +27,7 @@ def test_grouped_kfold_never_shares_a_patient_and_stratifies_patients(
         assert len(train) + len(test) == len(t)
         sizes = fold_sizes(t, test, ["FLE", "TLE"])
         assert sizes["patients"] == {"FLE": 4, "TLE": 2}
+        assert sizes["seizures"] == {"FLE": 4, "TLE": 2}  # one event per patient
         seen += sorted(set(t.patient[test]))
     assert sorted(seen) == sorted(set(t.patient))  # each patient tested exactly once
 

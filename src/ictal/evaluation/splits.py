@@ -173,11 +173,13 @@ def inner_split(table: FeatureTable, train_rows: np.ndarray, *, fraction: float 
     return split
 
 
-def seizure_classes(table: FeatureTable) -> dict[str, str]:
-    """The class of every seizure (:meth:`FeatureTable.seizure_key`): seed 002's (TCS when it
-    has a tG) when the table knows its events' times, else that of its latest row."""
-    unit = table.seizure_key()
-    labels = _latest_labels(unit, table.label, table.t_start)
+def seizure_classes(table: FeatureTable, rows: np.ndarray | None = None) -> dict[str, str]:
+    """The class of every seizure (:meth:`FeatureTable.seizure_key`) of the table, or of its
+    ``rows``: seed 002's (TCS when it has a tG) when the table knows its events' times, else
+    that of its latest row."""
+    rows = np.arange(len(table)) if rows is None else rows
+    unit = table.seizure_key()[rows]
+    labels = _latest_labels(unit, table.label[rows], table.t_start[rows])
     truth = table.seizure_truth() or {}
     return {u: truth.get(u, lab) for u, lab in labels.items()}
 
@@ -187,7 +189,7 @@ def fold_sizes(table: FeatureTable, rows: np.ndarray, classes: list[str]) -> dic
     seizure-level model's units are the seizures)."""
     sub_label = table.label[rows]
     sub_patient = table.patient[rows]
-    seizures = Counter(seizure_classes(table.subset(rows)).values())
+    seizures = Counter(seizure_classes(table, rows).values())
     return {
         "patients": {c: len(np.unique(sub_patient[sub_label == c])) for c in classes},
         "samples": {c: int((sub_label == c).sum()) for c in classes},
