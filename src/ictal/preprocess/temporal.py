@@ -64,9 +64,10 @@ def exact_seconds(t: float | Fraction, fps: Fraction) -> Fraction:
     """An annotated time in seconds as an exact fraction on the timeline of ``fps``.
 
     A float within a millionth of a frame of a frame boundary is that boundary (``56 / 30``
-    stored as the float 1.8666666666666667 is exactly ``28 / 15``, frame 56 at 30 fps, the rule
-    of :func:`ictal.preprocess.windows.event_frames`); any other float is the decimal number it
-    prints as (``12.345`` is ``2469 / 200``, not the binary double nearest to it).
+    stored as the float 1.8666666666666667 is exactly ``28 / 15``, frame 56 at 30 fps; events'
+    frames, :func:`ictal.preprocess.windows.event_frames`, follow the same rule); any other
+    float is the decimal number it prints as (``12.345`` is ``2469 / 200``, not the binary
+    double nearest to it).
     """
     if isinstance(t, Fraction):
         return t

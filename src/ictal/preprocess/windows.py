@@ -20,6 +20,7 @@ from ictal.errors import ConfigError
 from ictal.manifest.schema import Event
 from ictal.preprocess.config import PreprocessConfig
 from ictal.preprocess.temporal import (
+    exact_seconds,
     fixed_windows,
     gestures_label,
     sliding_windows,
@@ -43,19 +44,12 @@ class SampleWindow:
 def event_frames(t0: float, t1: float, fps: Fraction) -> tuple[int, int]:
     """Frames ``[start, stop)`` of an event from ``t0`` to ``t1`` seconds.
 
-    Times within a millionth of a frame of a frame boundary snap to it, so float seconds such
-    as ``56 / 30`` (1.8666...67) give frame 56 and not 57.
+    Times within a millionth of a frame of a frame boundary snap to it
+    (:func:`~ictal.preprocess.temporal.exact_seconds`), so float seconds such as ``56 / 30``
+    (1.8666...67) give frame 56 and not 57.
     """
-
-    def snap(t: float, up: bool) -> int:
-        x = Fraction(t) * fps
-        near = round(x)
-        if abs(x - near) < Fraction(1, 10**6):
-            return int(near)
-        return math.ceil(x) if up else math.floor(x)
-
-    start = snap(t0, up=False)
-    return start, max(start, snap(t1, up=True))
+    start = math.floor(exact_seconds(t0, fps) * fps)
+    return start, max(start, math.ceil(exact_seconds(t1, fps) * fps))
 
 
 def _event_label(event: Event | None, span: FrameSpan, config: PreprocessConfig) -> str | None:
