@@ -7,8 +7,6 @@
   source frame number, the time and the target's probability;
 * :func:`strip_png` - one PNG per window: :data:`STRIP_FRAMES` frames evenly spread over it,
   the frames above, their overlays below;
-* :func:`write_overlay_video` - the explained windows' overlays, one video frame per
-  timeline frame (frame-exact, at the timeline's rate), H.264 MP4;
 * :func:`explanation_html` - the page: the overlay video, the probability lane, the lane of
   per-window attribution (which windows drove the decision), the strips and the tables.
 """
@@ -20,7 +18,7 @@ import html
 import io
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -165,13 +163,6 @@ def strip_png(path: Path, frames: np.ndarray, values: np.ndarray, *, title: str,
     with atomic_path(path) as tmp:
         tmp.write_bytes(_png_bytes(np.asarray(canvas)))
     return path
-
-
-def write_overlay_video(path: Path, frames: Iterable[np.ndarray], fps: Fraction) -> Path:
-    """Overlay frames ``(H, W, 3)`` ``uint8`` (all of one size) to an H.264 MP4 at ``fps``."""
-    from ictal.io import write_video
-
-    return write_video(path, frames, fps, codec="h264")
 
 
 def _svg_lanes(doc: dict[str, Any], width: int = 900) -> str:
