@@ -6,6 +6,7 @@ import numpy as np
 
 from ictal.monitor.bed import Windower, assessability, thumbnail
 from ictal.monitor.sources import Frame
+from ictal.preprocess.temporal import sliding_windows
 
 
 def _frame(i: int) -> Frame:
@@ -22,6 +23,19 @@ def test_windows_come_out_as_their_last_frame_arrives() -> None:
                    (24, 3, 15, 25, 0)]
     # the feed ends at frame 26: window 4 (20-26) has 7 frames, fewer than 10: not scored
     assert w.finish() == []
+
+
+def test_the_windows_are_those_of_ictal_predict() -> None:
+    # the sliding windows of `ictal predict` (the last, shorter one included) for any
+    # stride: a tail counts from the end of the last full window, not the next one's start
+    for n, window, stride, leftover in [(27, 10, 5, 3), (27, 10, 5, 1), (95, 60, 30, 10),
+                                        (100, 60, 30, 10), (36, 10, 10, 5), (7, 10, 10, 5),
+                                        (40, 20, 20, 10)]:
+        w = Windower(window, stride, min_leftover=leftover)
+        got = [(x.start, x.stop) for i in range(n) for x in w.push(_frame(i))]
+        got += [(x.start, x.stop) for x in w.finish()]
+        assert got == sliding_windows(n, window, stride, keep_partial=True,
+                                      min_leftover=leftover), (n, window, stride, leftover)
 
 
 def test_a_gap_leaves_windows_with_missing_frames_and_a_tail_is_kept() -> None:

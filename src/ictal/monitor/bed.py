@@ -125,13 +125,19 @@ class Windower:
         return out
 
     def finish(self) -> list[WindowFrames]:
-        """At the end of the feed: the last, shorter window when it has at least
-        ``min_leftover`` frames (then every frame up to the feed's last one)."""
+        """At the end of the feed: the last, shorter window that ``ictal predict`` scores
+        (:func:`~ictal.preprocess.temporal.sliding_windows`: at least ``min_leftover``
+        frames after the last full window), from the next window's start to the feed's last
+        frame."""
+        from ictal.preprocess.temporal import sliding_windows
+
         if self.last_index is None:
             return []
         start, _ = self._bounds(self.next)
         stop = self.last_index + 1
-        if stop - start < self.min_leftover:
+        wins = sliding_windows(stop, self.window, self.stride, keep_partial=True,
+                               min_leftover=self.min_leftover)
+        if not wins or wins[-1] != (start, stop):
             return []
         win = WindowFrames(self.next, start, stop,
                            [self._frames.get(i) for i in range(start, stop)])
