@@ -27,6 +27,7 @@ import numpy as np
 
 from ictal.fsutil import atomic_path
 from ictal.inputspec import InputSpec
+from ictal.models.predict import timeline_points
 
 MIN_SIDE = 320  # overlay frames are enlarged (an integer factor) to at least this side
 CAPTION = 16  # caption bar height (pixels)
@@ -184,10 +185,14 @@ def _svg_lanes(doc: dict[str, Any], width: int = 900) -> str:
              '<text x="2" y="14" font-size="11">probability</text>',
              f'<text x="2" y="{lane + gap + 14}" font-size="11">drove the</text>',
              f'<text x="2" y="{lane + gap + 27}" font-size="11">decision</text>']
-    for j, label in enumerate(labels):
-        pts = " ".join(f"{x(w['t_start']):.1f},{lane - lane * w['probs'][j]:.1f} "
-                       f"{x(w['t_stop']):.1f},{lane - lane * w['probs'][j]:.1f}"
-                       for w in sorted(windows, key=lambda w: w["t_start"]))
+    per_window = windows[0].get("probs") is not None  # not for a seizure-level model
+    if not per_window:
+        parts.append(f'<text x="{left + 4}" y="{lane / 2}" font-size="11">no per-window '
+                     "probabilities: this model decides on the whole seizure</text>")
+    for j, label in enumerate(labels if per_window else []):
+        # the same line as ictal predict's timeline (steps, or centres when windows overlap)
+        pts = " ".join(f"{x(t):.1f},{lane - lane * p:.1f}"
+                       for t, p in zip(*timeline_points(windows, j), strict=True))
         parts.append(f'<polyline fill="none" stroke="{colours[j % len(colours)]}" '
                      f'stroke-width="1.5" points="{pts}"><title>{html.escape(label)}</title>'
                      "</polyline>")
@@ -237,11 +242,12 @@ def explanation_html(doc: dict[str, Any], *, video: str | None, strips: dict[int
         seconds = f" in {w['seconds']:.1f} s" if w.get("seconds") is not None else ""
         strip = (f'<img src="{html.escape(strips[i])}" alt="window {i}" class="strip">'
                  if i in strips else "")
+        prob = (f"P({html.escape(doc['labels'][doc['target']])}) = "
+                f"{w['probs'][doc['target']]:.3f}; " if w.get("probs") else "")
         rows.append(
             f'<section id="window-{i}"><h3>Window {i}: frames {w["start_frame"]}-'
             f'{w["stop_frame"] - 1}, {w["t_start"]:.2f}-{w["t_stop"]:.2f} s</h3>'
-            f"<p>P({html.escape(doc['labels'][doc['target']])}) = "
-            f"{w['probs'][doc['target']]:.3f}; raised the decision by "
+            f"<p>{prob}raised the decision by "
             f"{w['contribution']:+.4f}; map: {html.escape(str(w.get('method')))}"
             f"{seconds}. "
             f"{truth_cells}</p>{strip}"
