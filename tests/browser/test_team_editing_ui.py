@@ -124,8 +124,7 @@ def test_nudge_drag_undo_redo_and_new_event(
     _until(lambda: event()["t1"], lambda t: t == 3.0, "offset after undo")
     page.keyboard.press("Control+Shift+z")
     _until(lambda: event()["t1"], lambda t: t == t1, "offset after redo")
-    # the page has the saved redo before the next key (a key pressed while the save is in
-    # flight is not queued yet: see the stop note)
+    # the page shows the saved redo
     expect(page.locator(f'[data-edge="event-{ev["id"]}-t1"]')).to_have_attribute(
         "aria-label", re.compile(rf"at {int(t1 // 60)}:{t1 % 60:06.3f}$"))
     page.keyboard.press("Control+z")
@@ -139,6 +138,14 @@ def test_nudge_drag_undo_redo_and_new_event(
     end = _until(lambda: api.get(f"/api/mois/{moi['id']}").json()["end"],
                  lambda t: abs(t - 1.6) < 1e-9, "MOI end after <")
     assert _on_frame(end)
+    # keys pressed while a save is in flight wait their turn: undo and redo back to back are
+    # two saves (two versions more), each with the version the one before it left
+    version = api.get(f"/api/mois/{moi['id']}").json()["version"]
+    page.keyboard.press("Control+z")
+    page.keyboard.press("Control+Shift+z")
+    after = _until(lambda: api.get(f"/api/mois/{moi['id']}").json(),
+                   lambda m: m["version"] == version + 2, "MOI after undo + redo")
+    assert abs(after["end"] - 1.6) < 1e-9
 
     # a second event, of any class
     page.get_by_role("button", name="New event…").click()
