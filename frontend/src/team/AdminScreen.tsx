@@ -4,7 +4,7 @@
  * audit log with filters (who, what, when; before / after of each change), and the team's
  * agreement per clinic.
  */
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from "react";
 import { unwrap } from "../api/client";
 import type { UserPublic, Vocabulary } from "../api/types";
 import type { components } from "../api/schema";
@@ -20,12 +20,48 @@ type Clinic = Schemas["ClinicPublic"];
 type Audit = Schemas["AuditPublic"];
 type Agreement = Schemas["AgreementPublic"];
 const ROLES = ["clinician", "reviewer", "data_scientist", "admin"] as const;
-type Tab = "clinics" | "users" | "vocabulary" | "audit";
+const AUDIT_ACTIONS = ["create", "update", "delete", "archive", "unarchive", "login", "login_failed"];
+/** The tabs, by their names (the tab's button and its panel). */
+const TABS = { clinics: "Clinics", users: "Users and roles", vocabulary: "Vocabulary", audit: "Audit log" } as const;
+type Tab = keyof typeof TABS;
+
+type Fields = Record<string, string>;
 
 /** The form's fields as text (FormData of a submit event). */
-function fields(e: FormEvent<HTMLFormElement>): Record<string, string> {
+function fields(e: FormEvent<HTMLFormElement>): Fields {
   e.preventDefault();
   return Object.fromEntries([...new FormData(e.currentTarget).entries()].map(([k, v]) => [k, String(v)]));
+}
+
+/** A table of `label` with one header cell per column. */
+function Table({ label, columns, children }: { label: string; columns: string[]; children: ReactNode }) {
+  return (
+    <table aria-label={label}>
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th key={c} scope="col">
+              {c}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  );
+}
+
+/** One `<option>` per value, showing the value. */
+function Options({ values }: { values: readonly string[] }) {
+  return (
+    <>
+      {values.map((v) => (
+        <option key={v} value={v}>
+          {v}
+        </option>
+      ))}
+    </>
+  );
 }
 
 export function AdminScreen({ api, user, onLogout, onSessionLost, navigate }: ScreenProps) {
@@ -77,6 +113,12 @@ export function AdminScreen({ api, user, onLogout, onSessionLost, navigate }: Sc
       return false;
     }
   };
+  /** A form's submit: `call` with its fields, told as `what`; the form is cleared when it worked. */
+  const create = (what: (f: Fields) => string, call: (f: Fields) => Promise<unknown>) => (e: FormEvent<HTMLFormElement>) => {
+    const f = fields(e);
+    const form = e.currentTarget;
+    void act(what(f), () => call(f)).then((ok) => ok && form.reset());
+  };
 
   const menus = [
     {
@@ -110,24 +152,17 @@ export function AdminScreen({ api, user, onLogout, onSessionLost, navigate }: Sc
           </button>
         </div>
         <div className="row" role="tablist" aria-label="Administration">
-          {(["clinics", "users", "vocabulary", "audit"] as const).map((t) => (
+          {(Object.keys(TABS) as Tab[]).map((t) => (
             <button key={t} type="button" role="tab" aria-selected={tab === t} className={tab === t ? "" : "button-quiet"} onClick={() => setTab(t)}>
-              {{ clinics: "Clinics", users: "Users and roles", vocabulary: "Vocabulary", audit: "Audit log" }[t]}
+              {TABS[t]}
             </button>
           ))}
         </div>
 
-        {tab === "clinics" && (
-          <section className="panel" role="tabpanel" aria-label="Clinics">
-            <table aria-label="Clinics list">
-              <thead>
-                <tr>
-                  <th scope="col">Clinic</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Team agreement</th>
-                </tr>
-              </thead>
-              <tbody>
+        <section className="panel" role="tabpanel" aria-label={TABS[tab]}>
+          {tab === "clinics" && (
+            <>
+              <Table label="Clinics list" columns={["Clinic", "Created", "Team agreement"]}>
                 {clinics.map((c) => (
                   <tr key={c.id}>
                     <td>{c.name}</td>
@@ -151,38 +186,27 @@ export function AdminScreen({ api, user, onLogout, onSessionLost, navigate }: Sc
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-            <form
-              className="row"
-              aria-label="New clinic"
-              onSubmit={(e) => {
-                const f = fields(e);
-                const form = e.currentTarget;
-                void act(`Clinic ${f.name} created`, () => unwrap(api.POST("/api/clinics", { body: { name: f.name ?? "" } }))).then((ok) => ok && form.reset());
-              }}
-            >
-              <label>
-                Name
-                <input name="name" required maxLength={200} />
-              </label>
-              <button type="submit">Add clinic</button>
-            </form>
-          </section>
-        )}
+              </Table>
+              <form
+                className="row"
+                aria-label="New clinic"
+                onSubmit={create(
+                  (f) => `Clinic ${f.name} created`,
+                  (f) => unwrap(api.POST("/api/clinics", { body: { name: f.name ?? "" } })),
+                )}
+              >
+                <label>
+                  Name
+                  <input name="name" required maxLength={200} />
+                </label>
+                <button type="submit">Add clinic</button>
+              </form>
+            </>
+          )}
 
-        {tab === "users" && (
-          <section className="panel" role="tabpanel" aria-label="Users and roles">
-            <table aria-label="Users">
-              <thead>
-                <tr>
-                  <th scope="col">User</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Clinics</th>
-                  <th scope="col">Status</th>
-                </tr>
-              </thead>
-              <tbody>
+          {tab === "users" && (
+            <>
+              <Table label="Users" columns={["User", "Role", "Clinics", "Status"]}>
                 {users.map((u) => (
                   <tr key={u.id}>
                     <td>{u.username}</td>
@@ -196,11 +220,7 @@ export function AdminScreen({ api, user, onLogout, onSessionLost, navigate }: Sc
                           void act(`${u.username} is now ${role}`, () => unwrap(api.PATCH("/api/users/{user_id}", { params: { path: { user_id: u.id } }, body: { role } })));
                         }}
                       >
-                        {ROLES.map((r) => (
-                          <option key={r} value={r}>
-                            {r}
-                          </option>
-                        ))}
+                        <Options values={ROLES} />
                       </select>
                     </td>
                     <td>{u.clinic_ids.map(clinicName).join(", ")}</td>
@@ -223,54 +243,51 @@ export function AdminScreen({ api, user, onLogout, onSessionLost, navigate }: Sc
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-            <form
-              className="row"
-              aria-label="New user"
-              style={{ flexWrap: "wrap", alignItems: "flex-end" }}
-              onSubmit={(e) => {
-                const f = fields(e);
-                const form = e.currentTarget;
-                const body = { username: f.username ?? "", password: f.password ?? "", role: (f.role ?? "clinician") as (typeof ROLES)[number], clinic_ids: [Number(f.clinic)] };
-                void act(`User ${body.username} created`, () => unwrap(api.POST("/api/users", { body }))).then((ok) => ok && form.reset());
-              }}
-            >
-              <label>
-                New username
-                <input name="username" required pattern="[A-Za-z0-9_.@-]{1,64}" />
-              </label>
-              <label>
-                Initial password
-                <input name="password" type="password" required minLength={12} autoComplete="new-password" />
-              </label>
-              <label>
-                New user's role
-                <select name="role" defaultValue="clinician">
-                  {ROLES.map((r) => (
-                    <option key={r} value={r}>
-                      {r}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label>
-                Clinic
-                <select name="clinic">
-                  {clinics.map((c) => (
-                    <option key={c.id} value={c.id}>
-                      {c.name}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <button type="submit">Add user</button>
-            </form>
-          </section>
-        )}
+              </Table>
+              <form
+                className="row"
+                aria-label="New user"
+                style={{ flexWrap: "wrap", alignItems: "flex-end" }}
+                onSubmit={create(
+                  (f) => `User ${f.username} created`,
+                  (f) =>
+                    unwrap(
+                      api.POST("/api/users", {
+                        body: { username: f.username ?? "", password: f.password ?? "", role: (f.role ?? "clinician") as (typeof ROLES)[number], clinic_ids: [Number(f.clinic)] },
+                      }),
+                    ),
+                )}
+              >
+                <label>
+                  New username
+                  <input name="username" required pattern="[A-Za-z0-9_.@-]{1,64}" />
+                </label>
+                <label>
+                  Initial password
+                  <input name="password" type="password" required minLength={12} autoComplete="new-password" />
+                </label>
+                <label>
+                  New user's role
+                  <select name="role" defaultValue="clinician">
+                    <Options values={ROLES} />
+                  </select>
+                </label>
+                <label>
+                  Clinic
+                  <select name="clinic">
+                    {clinics.map((c) => (
+                      <option key={c.id} value={c.id}>
+                        {c.name}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <button type="submit">Add user</button>
+              </form>
+            </>
+          )}
 
-        {tab === "vocabulary" && vocabulary && (
-          <section className="panel" role="tabpanel" aria-label="Vocabulary">
+          {tab === "vocabulary" && vocabulary && (
             <div className="row" style={{ alignItems: "flex-start", gap: "2rem" }}>
               <div>
                 <h3>MOI terms</h3>
@@ -283,11 +300,10 @@ export function AdminScreen({ api, user, onLogout, onSessionLost, navigate }: Sc
                 </ul>
                 <form
                   aria-label="New term"
-                  onSubmit={(e) => {
-                    const f = fields(e);
-                    const form = e.currentTarget;
-                    void act(`Term ${f.code} added`, () => unwrap(api.POST("/api/vocabulary/terms", { body: { code: f.code ?? "", label: f.label ?? "", category: f.category ?? "" } }))).then((ok) => ok && form.reset());
-                  }}
+                  onSubmit={create(
+                    (f) => `Term ${f.code} added`,
+                    (f) => unwrap(api.POST("/api/vocabulary/terms", { body: { code: f.code ?? "", label: f.label ?? "", category: f.category ?? "" } })),
+                  )}
                 >
                   <label>
                     Term code
@@ -315,11 +331,10 @@ export function AdminScreen({ api, user, onLogout, onSessionLost, navigate }: Sc
                 </ul>
                 <form
                   aria-label="New region"
-                  onSubmit={(e) => {
-                    const f = fields(e);
-                    const form = e.currentTarget;
-                    void act(`Region ${f.code} added`, () => unwrap(api.POST("/api/vocabulary/regions", { body: { code: f.code ?? "", label: f.label ?? "" } }))).then((ok) => ok && form.reset());
-                  }}
+                  onSubmit={create(
+                    (f) => `Region ${f.code} added`,
+                    (f) => unwrap(api.POST("/api/vocabulary/regions", { body: { code: f.code ?? "", label: f.label ?? "" } })),
+                  )}
                 >
                   <label>
                     Region code
@@ -333,60 +348,45 @@ export function AdminScreen({ api, user, onLogout, onSessionLost, navigate }: Sc
                 </form>
               </div>
             </div>
-          </section>
-        )}
+          )}
 
-        {tab === "audit" && (
-          <section className="panel" role="tabpanel" aria-label="Audit log">
-            <form
-              className="row"
-              aria-label="Audit filters"
-              style={{ flexWrap: "wrap", alignItems: "flex-end" }}
-              onSubmit={(e) => {
-                const f = fields(e);
-                setFilter({ username: f.username ?? "", action: f.action ?? "", entity: f.entity ?? "", since: f.since ?? "", until: f.until ?? "" });
-              }}
-            >
-              <label>
-                Who
-                <input name="username" defaultValue={filter.username} />
-              </label>
-              <label>
-                Action
-                <select name="action" defaultValue={filter.action}>
-                  <option value="">any</option>
-                  {["create", "update", "delete", "archive", "unarchive", "login", "login_failed"].map((a) => (
-                    <option key={a} value={a}>
-                      {a}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label>
-                What
-                <input name="entity" defaultValue={filter.entity} placeholder="event, moi, user…" />
-              </label>
-              <label>
-                From
-                <input name="since" type="datetime-local" defaultValue={filter.since} />
-              </label>
-              <label>
-                Until
-                <input name="until" type="datetime-local" defaultValue={filter.until} />
-              </label>
-              <button type="submit">Filter</button>
-            </form>
-            <table aria-label="Audit entries">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Who</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">What</th>
-                  <th scope="col">Before → after</th>
-                </tr>
-              </thead>
-              <tbody>
+          {tab === "audit" && (
+            <>
+              <form
+                className="row"
+                aria-label="Audit filters"
+                style={{ flexWrap: "wrap", alignItems: "flex-end" }}
+                onSubmit={(e) => {
+                  const f = fields(e);
+                  setFilter({ username: f.username ?? "", action: f.action ?? "", entity: f.entity ?? "", since: f.since ?? "", until: f.until ?? "" });
+                }}
+              >
+                <label>
+                  Who
+                  <input name="username" defaultValue={filter.username} />
+                </label>
+                <label>
+                  Action
+                  <select name="action" defaultValue={filter.action}>
+                    <option value="">any</option>
+                    <Options values={AUDIT_ACTIONS} />
+                  </select>
+                </label>
+                <label>
+                  What
+                  <input name="entity" defaultValue={filter.entity} placeholder="event, moi, user…" />
+                </label>
+                <label>
+                  From
+                  <input name="since" type="datetime-local" defaultValue={filter.since} />
+                </label>
+                <label>
+                  Until
+                  <input name="until" type="datetime-local" defaultValue={filter.until} />
+                </label>
+                <button type="submit">Filter</button>
+              </form>
+              <Table label="Audit entries" columns={["When", "Who", "Action", "What", "Before → after"]}>
                 {audit.map((a) => (
                   <tr key={a.id}>
                     <td className="mono">{new Date(a.at).toLocaleString()}</td>
@@ -398,11 +398,11 @@ export function AdminScreen({ api, user, onLogout, onSessionLost, navigate }: Sc
                     <td className="mono">{changeText(a.before, a.after)}</td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-            {audit.length === 0 && <p className="muted">No entries match.</p>}
-          </section>
-        )}
+              </Table>
+              {audit.length === 0 && <p className="muted">No entries match.</p>}
+            </>
+          )}
+        </section>
       </main>
     </>
   );
