@@ -155,8 +155,10 @@ def evaluate(
     manifest: Path | None = typer.Option(None, help="Manifest of the keypoint store (--task)."),
     appearance: Path | None = typer.Option(
         None, help="Appearance store folder (--task; needed by tcn-* and *-kd models)."),
-    coords: str = typer.Option("2d", help="Keypoint channels with --task: 2d or 3d."),
-    frames: int = typer.Option(64, help="Timesteps per seizure clip with --task."),
+    coords: str | None = typer.Option(
+        None, help="Keypoint channels with --task: 2d (default) or 3d."),
+    frames: int | None = typer.Option(
+        None, min=1, help="Timesteps per seizure clip with --task (default 64)."),
 ) -> None:
     """Cross-validate a model: run folder with metrics, figures, fold models, report.html.
 
@@ -168,9 +170,17 @@ def evaluate(
     from ictal.features.store import read_features
 
     config = _config(model, sets)
+    semiology = {"manifest": manifest, "appearance": appearance, "coords": coords,
+                 "frames": frames}
     if task is not None:
-        table = _semiology_table(features, task, manifest, appearance, coords, frames)
+        table = _semiology_table(features, task, **semiology)
     else:
+        given = [f"--{k}" for k, v in semiology.items() if v is not None]
+        if given:
+            raise ConfigError(f"{', '.join(given)} only go with --task (a seed 004 semiology "
+                              "run on a keypoint store)",
+                              hint="add --task dystonia|emotion|lateralisation, or leave "
+                                   f"{', '.join(given)} out")
         table = read_features(features)
     if config.arch == "gestures-seizure":
         _segments_note(Console(), table.attrs.get("events") or {}, config.n_segments)
@@ -188,18 +198,22 @@ def evaluate(
         Console().print(f"MLflow run {log_cv_result(result, tracking_uri=tracking_uri)}")
 
 
-def _semiology_table(store: Path, task: str, manifest: Path | None, appearance: Path | None,
-                     coords: str, frames: int) -> Any:
-    """Seed 004's seizure-level table of a keypoint store (ictal.features.semiology)."""
-    from ictal.features.semiology import SemiologyInputs, semiology_table
+def _semiology_table(store: Path, task: str, *, manifest: Path | None,
+                     appearance: Path | None, coords: str | None, frames: int | None) -> Any:
+    """Seed 004's seizure-level table of a keypoint store (ictal.features.semiology); the
+    options not given keep :func:`~ictal.features.semiology.semiology_table`'s defaults."""
+    from ictal.features.semiology import TASKS, SemiologyInputs, semiology_table
     from ictal.manifest.io import load_manifest
 
+    if task not in TASKS:
+        raise ConfigError(f"--task {task!r} is no seed 004 task",
+                          hint=f"use one of {', '.join(TASKS)}")
     if manifest is None:
         raise ConfigError("--task needs --manifest (the events and their signs)",
                           hint="ictal evaluate KEYPOINTS --task dystonia --manifest M.yaml")
     m = load_manifest(manifest, check_files=False)
-    return semiology_table(SemiologyInputs(m, store, appearance), task, frames=frames,
-                           coords=coords)
+    given = {k: v for k, v in (("coords", coords), ("frames", frames)) if v is not None}
+    return semiology_table(SemiologyInputs(m, store, appearance), task, **given)
 
 
 def _segments_note(console: Console, events: dict[str, Any], n_segments: int) -> None:
