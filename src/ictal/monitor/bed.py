@@ -203,7 +203,7 @@ class Scorer:
                 f"bed {bed}: {fps} fps, but the backbone reads {self.spec.timeline_fps(fps)} "
                 "fps samples", hint="monitor beds at 30 fps or less (the backbone's rate)")
         self.fps, self.folder, self.bed, self.note = fps, folder, bed, note
-        self.window = config.temporal.length or self.spec.frames_at(fps)
+        self.window = window_frames(config, self.spec, fps)
         seconds = max(config.intensity.seconds, config.lowlight.seconds,
                       config.detection.search_seconds if config.detection.enabled else 0.0)
         self.calibration_frames = max(self.window, math.ceil(seconds * fps) + 1)

@@ -36,7 +36,7 @@ from typing import Any
 
 from ictal.errors import ConfigError, IctalError
 from ictal.monitor.alarms import AlarmConfig, AlarmState
-from ictal.monitor.bed import CALIBRATION_BYTES, Scorer, Windower, WindowFrames
+from ictal.monitor.bed import CALIBRATION_BYTES, Scorer, Windower, WindowFrames, window_frames
 from ictal.monitor.journal import BedJournal
 from ictal.monitor.sources import Frame, Source, SourceNote, StreamSource
 
@@ -95,8 +95,7 @@ class Bed:
         fps = source.fps
         self.fps = fps
         bundle = monitor.bundle
-        self.window = int(monitor.config.temporal.length or monitor.extractor.input_spec
-                          .frames_at(fps))
+        self.window = window_frames(monitor.config, monitor.extractor.input_spec, fps)
         stride = self.window if monitor.settings.stride_s is None else max(
             1, round(monitor.settings.stride_s * fps))
         self.stride = stride
@@ -118,7 +117,7 @@ class Bed:
                 self.metrics.alarms_raised += 1
         self.metrics.alarm_active = self.alarm.active
         self.recent: deque[dict[str, Any]] = deque(past[-300:], maxlen=300)
-        self.windower = Windower(self.window, stride, first=self.journal.next_window(),
+        self.windower = Windower(self.window, stride, first=past[-1]["n"] + 1 if past else 0,
                                  min_leftover=monitor.config.temporal.min_leftover)
         self.scorer = Scorer(bundle, monitor.extractor, monitor.config, fps, self.folder, name,
                              note=self._note)

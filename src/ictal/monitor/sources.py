@@ -26,7 +26,6 @@ papered over. ``start`` asks a source to resume at a timeline frame (a restarted
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -429,9 +428,6 @@ class StreamSource(Source):
             self._fps = Fraction(rate).limit_denominator(1001)
         return container
 
-    def stop(self) -> None:
-        super().stop()
-
     def items(self, start: int = 0) -> Iterator[Item]:
         from ictal.io.container import _output_format, _to_array
 
@@ -516,7 +512,3 @@ def open_source(spec: str, *, speed: float = 1.0, fps: str | None = None,
                                "or v4l2:/dev/videoN")
     return FileSource(path, speed=speed)
 
-
-def frames_per_window(seconds: float, fps: Fraction) -> int:
-    """Frames of ``seconds`` at ``fps`` (rounded), at least 1."""
-    return max(1, math.floor(Fraction(seconds).limit_denominator(10**6) * fps + Fraction(1, 2)))
