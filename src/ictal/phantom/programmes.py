@@ -139,12 +139,22 @@ def sample_timeline(cfg: PhantomConfig, prog: SeizureProgramme, style: PatientSt
     pre = q(rng.uniform(*cfg.pre_s))
     dur = max(q(rng.uniform(*prog.duration_s) * cfg.duration_scale), 3)
     post = q(rng.uniform(*cfg.post_s))
-    tG = tonic_end = None
+    focal = None
     if rng.random() < prog.p_generalise:
         # the drawn duration is the focal part, r = (tG - t0) / (t1 - t0) (seed 002), so
         # generalising seizures last longer, as in seed 002 (TCS 93 s vs FOS 53 s median)
         focal = dur
         dur = max(round(focal / rng.uniform(*prog.generalise_ratio)), focal + 2)
+    return _timeline(prog, style, rng, fps, pre, dur, post, focal)
+
+
+def _timeline(prog: SeizureProgramme, style: PatientStyle, rng: np.random.Generator,
+              fps: float, pre: int, dur: int, post: int, focal: int | None) -> Timeline:
+    """The timeline of ``pre`` + ``dur`` + ``post`` frames whose seizure generalises
+    ``focal`` frames after onset (``None``: it stays focal): the tonic / clonic split and
+    the dystonia drawn from ``prog``."""
+    tG = tonic_end = None
+    if focal is not None:
         g = pre + focal
         c = g + min(max(round(rng.uniform(*prog.tonic_fraction) * (dur - focal)), 1),
                     dur - focal - 1)
@@ -199,18 +209,11 @@ def sample_type_timeline(cfg: PhantomConfig, prog: SeizureProgramme, style: Pati
                          spread.low, spread.high)
     dur = max(q(seconds * cfg.duration_scale), 4)
     post = q(rng.uniform(*cfg.post_s))
-    tG = tonic_end = None
+    focal = None
     if tcs:
         r = _truncated(lambda: float(rng.normal(st.ratio_mean, st.ratio_sd)), *st.ratio_range)
         focal = min(max(round(r * dur), 1), dur - 2)
-        g = pre + focal
-        c = g + min(max(round(rng.uniform(*prog.tonic_fraction) * (dur - focal)), 1),
-                    dur - focal - 1)
-        tG, tonic_end = g / fps, c / fps
-    f0, f1 = pre, pre + dur
-    dystonia = _draw_dystonia(prog, style, rng, fps, f0, f1, tG)
-    return Timeline(fps=fps, n_frames=pre + dur + post, t0=f0 / fps, t1=f1 / fps, tG=tG,
-                    tonic_end=tonic_end, dystonia=dystonia)
+    return _timeline(prog, style, rng, fps, pre, dur, post, focal)
 
 
 @dataclass(frozen=True)
