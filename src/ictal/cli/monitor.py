@@ -78,16 +78,14 @@ def run(
     from ictal.models.bundle import load_bundle
     from ictal.models.compat import prediction_config
     from ictal.models.predict import load_bundle_backbone
-    from ictal.monitor.alarms import AlarmConfig
+    from ictal.monitor.alarms import AlarmConfig, seizure_columns
     from ictal.monitor.service import Monitor, MonitorSettings
     from ictal.monitor.sources import open_source
 
     console = Console(stderr=True, soft_wrap=True)
     rule = AlarmConfig.parse(alarm, background)
     bundle = load_bundle(model)
-    from ictal.monitor.alarms import seizure_columns
-
-    seizure_columns(bundle.labels, rule.background)
+    seizure_columns(bundle.labels, rule.background)  # refused before the backbone loads
     config, _ = prediction_config(bundle.meta, name=f"the bundle {model}")
     extractor = load_bundle_backbone(bundle, weights=weights)
     settings = MonitorSettings(out=out, stride_s=stride, alarm=rule, workers=workers,
@@ -136,13 +134,12 @@ def run(
             signal.signal(sig, handler)
     for name, b in mon.beds.items():
         m = b.metrics
-        share = m.seconds_not_assessable / m.seconds_total if m.seconds_total else 0.0
-        mean = m.latency_sum / m.windows_scored if m.windows_scored else 0.0
         console.print(f"bed {name}: {m.frames_in} frames, {m.windows_scored} windows scored, "
-                      f"{m.windows_not_assessable} not assessable ({share:.1%} of the time), "
+                      f"{m.windows_not_assessable} not assessable "
+                      f"({m.not_assessable_share or 0.0:.1%} of the time), "
                       f"{m.windows_dropped} dropped, {m.frames_missing} frames missing, "
                       f"{m.reconnects} feed losses, {m.alarms_raised} alarms; latency mean "
-                      f"{mean:.3f} s, max {m.latency_max:.3f} s", markup=False)
+                      f"{m.latency_mean:.3f} s, max {m.latency_max:.3f} s", markup=False)
 
 
 def report(

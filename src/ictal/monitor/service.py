@@ -64,6 +64,16 @@ class BedMetrics:
     seconds_total: float = 0.0
     connected: bool = False
 
+    @property
+    def not_assessable_share(self) -> float | None:
+        """Share of the timeline not assessed (``None`` before the first window)."""
+        return self.seconds_not_assessable / self.seconds_total if self.seconds_total else None
+
+    @property
+    def latency_mean(self) -> float:
+        """Mean latency of the scored windows (s; 0 before the first)."""
+        return self.latency_sum / self.windows_scored if self.windows_scored else 0.0
+
 
 @dataclass
 class MonitorSettings:
@@ -418,8 +428,7 @@ class Monitor:
                           "window": bed.window, "stride": bed.stride,
                           "alarm_active": m.alarm_active, "connected": m.connected,
                           "recent": list(bed.recent)[-150:],
-                          "not_assessable_share": (m.seconds_not_assessable / m.seconds_total
-                                                   if m.seconds_total else None),
+                          "not_assessable_share": m.not_assessable_share,
                           "metrics": vars(m).copy()}
         return {"model": {"name": self.bundle.name, "bundle_sha256": self.bundle.sha256},
                 "alarm": self.settings.alarm.describe(), "beds": beds}
@@ -457,8 +466,8 @@ class Monitor:
         metric("ictal_monitor_latency_seconds_max", "gauge", "Largest latency so far.",
                lambda m: m.latency_max)
         metric("ictal_monitor_latency_seconds_mean", "gauge", "Mean latency so far.",
-               lambda m: m.latency_sum / m.windows_scored if m.windows_scored else 0.0)
+               lambda m: m.latency_mean)
         metric("ictal_monitor_not_assessable_share", "gauge",
                "Share of the timeline not assessed.",
-               lambda m: m.seconds_not_assessable / m.seconds_total if m.seconds_total else 0.0)
+               lambda m: m.not_assessable_share or 0.0)
         return "\n".join(lines) + "\n"
