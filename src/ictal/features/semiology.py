@@ -35,7 +35,6 @@ import logging
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -48,7 +47,13 @@ from ictal.keypoints.layout import F as FACE_INDEX
 from ictal.keypoints.store import KeypointTrack, read_track, shard_path, write_track
 from ictal.manifest.io import save_manifest
 from ictal.manifest.schema import Event, Manifest, Patient, Recording, Stream
-from ictal.phantom.hkn import plan_cohort, render_body_crops, render_face_crops, simulate_clip
+from ictal.phantom.hkn import (
+    HKNClip,
+    plan_cohort,
+    render_body_crops,
+    render_face_crops,
+    simulate_clip,
+)
 from ictal.progress import make_progress
 
 log = logging.getLogger(__name__)
@@ -253,7 +258,7 @@ def write_hkn_dataset(out: Path | str, *, seed: int = 0, fps: int = 10,
             shard = shard_path(out / "keypoints", rec_id)
             app_path = out / "appearance" / f"{rec_id}.npz"
             if not (shard.exists() and app_path.exists()):
-                _write_clip(clip, shard, app_path, seed, render_body_crops, render_face_crops)
+                _write_clip(clip, shard, app_path, seed)
             pat = sz.patient
             patients.setdefault(pat.id, Patient(
                 id=pat.id, syndrome="HKN", meta={"dystonia": pat.dystonia,
@@ -275,15 +280,20 @@ def write_hkn_dataset(out: Path | str, *, seed: int = 0, fps: int = 10,
     return path
 
 
-def _write_clip(clip: Any, shard: Path, app_path: Path, seed: int, body_crops: Any,
-                face_crops: Any) -> None:
+def _write_clip(clip: HKNClip, shard: Path, app_path: Path, seed: int) -> None:
+    """One clip's keypoint shard (ground truth with detector-like jitter and missed frames)
+    and appearance file (crop descriptors of the drawn crops)."""
     rng = np.random.default_rng([seed, clip.seizure.patient.seed, clip.seizure.number, 9])
     T = len(clip.body_2d)
-    torso = np.nanmedian(np.linalg.norm(clip.body_2d[:, 1] - clip.body_2d[:, 10], axis=-1))
+    torso = np.nanmedian(np.linalg.norm(
+        clip.body_2d[:, BODY_INDEX["neck"]] - clip.body_2d[:, BODY_INDEX["spine_base"]],
+        axis=-1))
     body = np.concatenate([clip.body_2d + rng.normal(scale=0.015 * torso,
                                                      size=clip.body_2d.shape),
                            np.ones((T, 11, 1))], axis=2)
-    face_scale = np.nanmedian(np.linalg.norm(clip.face_2d[:, 6] - clip.face_2d[:, 12], axis=-1))
+    face_scale = np.nanmedian(np.linalg.norm(
+        clip.face_2d[:, FACE_INDEX["right_eye_outer"]]
+        - clip.face_2d[:, FACE_INDEX["left_eye_outer"]], axis=-1))
     face = np.concatenate([clip.face_2d + rng.normal(scale=0.03 * face_scale,
                                                      size=clip.face_2d.shape),
                            clip.face_visible[..., None].astype(np.float64)], axis=2)
@@ -298,6 +308,7 @@ def _write_clip(clip: Any, shard: Path, app_path: Path, seed: int, body_crops: A
                                  "jitter": "1.5% torso (body), 3% eye span (face); 2% missed"})
     write_track(shard, track)
     with atomic_path(app_path) as tmp, tmp.open("wb") as fh:
-        np.savez(fh, frame=np.arange(T), body=crop_descriptor(body_crops(clip, seed=seed)),
-                 face=crop_descriptor(face_crops(clip, seed=seed)),
+        np.savez(fh, frame=np.arange(T),
+                 body=crop_descriptor(render_body_crops(clip, seed=seed)),
+                 face=crop_descriptor(render_face_crops(clip, seed=seed)),
                  backbone=np.asarray(APPEARANCE_BACKBONE))
