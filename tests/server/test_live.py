@@ -57,6 +57,8 @@ def test_live_updates_and_presence(tmp_path: Path, storage_root: Path,
         with dr_b.websocket_connect(f"/api/recordings/{rec['id']}/live") as ws_b:
             assert ws_a.receive_json() == {"type": "presence", "viewers": ["clin_a", "dr_b"]}
             assert ws_b.receive_json()["viewers"] == ["clin_a", "dr_b"]
+            # one watcher of the recording's labels, however many pages have it open
+            assert list(world.app.state.ictal_live.watchers) == [rec["id"]]
             make_event(dr_b, rec["id"])
             assert ws_a.receive_json() == {"type": "changed"}
         assert ws_a.receive_json() == {"type": "presence", "viewers": ["clin_a"]}

@@ -7,8 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections import defaultdict
-from dataclasses import dataclass, field
+import logging
 from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
@@ -42,6 +41,7 @@ from ictal.server.schemas import (
 from ictal.server.security import SESSION_COOKIE, token_digest
 
 router = APIRouter(tags=["team"], responses=COMMON)
+log = logging.getLogger(__name__)
 
 GridS = Annotated[float, Query(gt=0.009, le=10.0)]
 
@@ -170,35 +170,86 @@ def team_agreement(clinic_id: DbId, user: CurrentUser, db: DbSession, state: Sta
 
 
 # --- live updates --------------------------------------------------------------------------------
-#: Seconds between two looks at a recording's labels by each open page.
+#: Seconds between two looks at an open recording's labels (one look per recording, however
+#: many pages have it open).
 LIVE_POLL_S = 1.0
 
 
-@dataclass
-class Presence:
-    """Who has which recording open, in this server process."""
+class LiveRooms:
+    """Who has which recording open in this server process, and per open recording one
+    watcher task that compares its labels' stamp (``layers.labels_stamp``) every
+    :data:`LIVE_POLL_S` and tells every viewer when it changed. Presence is sent as viewers
+    join and leave; the watcher ends with the room's last viewer."""
 
-    viewers: dict[int, dict[int, str]] = field(default_factory=lambda: defaultdict(dict))
-    changed: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    def __init__(self, state: Any) -> None:
+        self.state = state
+        self.viewers: dict[int, dict[WebSocket, str]] = {}
+        self.watchers: dict[int, asyncio.Task[None]] = {}
+        self.sending: dict[int, asyncio.Lock] = {}  # one send at a time per recording
 
-    def join(self, recording_id: int, conn: int, username: str) -> None:
-        self.viewers[recording_id][conn] = username
-        self.changed[recording_id] += 1
+    async def join(self, recording_id: int, ws: WebSocket, username: str) -> None:
+        room = self.viewers.setdefault(recording_id, {})
+        first = not room
+        room[ws] = username  # before any await: the room is not empty while this one joins
+        if first:
+            self.sending[recording_id] = asyncio.Lock()
+            self.watchers[recording_id] = asyncio.create_task(
+                self._watch(recording_id, await self._look(recording_id)))
+        await self._presence(recording_id)
 
-    def leave(self, recording_id: int, conn: int) -> None:
-        self.viewers[recording_id].pop(conn, None)
-        self.changed[recording_id] += 1
+    async def leave(self, recording_id: int, ws: WebSocket) -> None:
+        room = self.viewers.get(recording_id, {})
+        room.pop(ws, None)
+        if room:
+            await self._presence(recording_id)
+            return
+        self.viewers.pop(recording_id, None)
+        self.sending.pop(recording_id, None)
+        watcher = self.watchers.pop(recording_id, None)
+        if watcher is not None:
+            watcher.cancel()
 
-    def names(self, recording_id: int) -> list[str]:
-        return sorted(set(self.viewers[recording_id].values()))
+    async def _presence(self, recording_id: int) -> None:
+        names = sorted(set(self.viewers.get(recording_id, {}).values()))
+        await self._send(recording_id, {"type": "presence", "viewers": names})
+
+    async def _send(self, recording_id: int, message: dict[str, Any]) -> None:
+        text = json.dumps(message)
+        lock = self.sending.get(recording_id)
+        if lock is None:
+            return
+        async with lock:
+            for ws in list(self.viewers.get(recording_id, {})):
+                # a page that went away is not told (its own handler takes it out of the room)
+                with contextlib.suppress(Exception):
+                    await ws.send_text(text)
+
+    async def _look(self, recording_id: int) -> str | None:
+        """The labels' stamp now; ``None`` when the database did not answer (logged)."""
+        try:
+            return await run_in_threadpool(_stamp, self.state, recording_id)
+        except Exception:  # away for a moment: the watcher looks again at its next tick
+            log.exception("live updates of recording %d: reading its labels failed",
+                          recording_id)
+            return None
+
+    async def _watch(self, recording_id: int, stamp: str | None) -> None:
+        while True:
+            await asyncio.sleep(LIVE_POLL_S)
+            now = await self._look(recording_id)
+            if now is None:
+                continue
+            if stamp is not None and now != stamp:
+                await self._send(recording_id, {"type": "changed"})
+            stamp = now
 
 
-def _presence(websocket: WebSocket) -> Presence:
-    state = websocket.app.state
-    if not hasattr(state, "ictal_presence"):
-        state.ictal_presence = Presence()
-    presence: Presence = state.ictal_presence
-    return presence
+def _rooms(websocket: WebSocket) -> LiveRooms:
+    app_state = websocket.app.state
+    if not hasattr(app_state, "ictal_live"):
+        app_state.ictal_live = LiveRooms(app_state.ictal)
+    rooms: LiveRooms = app_state.ictal_live
+    return rooms
 
 
 def _authorise(state: Any, token: str | None, recording_id: int) -> str | None:
@@ -236,31 +287,12 @@ async def live(websocket: WebSocket, recording_id: int) -> None:
         await websocket.close(code=1008)
         return
     await websocket.accept()
-    presence = _presence(websocket)
-    conn = id(websocket)
-    presence.join(recording_id, conn, username)
-
-    async def drain() -> None:
-        with contextlib.suppress(WebSocketDisconnect):
-            while True:
-                await websocket.receive_text()
-
-    reader = asyncio.create_task(drain())
+    rooms = _rooms(websocket)
     try:
-        stamp = await run_in_threadpool(_stamp, state, recording_id)
-        seen_presence = -1
-        while not reader.done():
-            if presence.changed[recording_id] != seen_presence:
-                seen_presence = presence.changed[recording_id]
-                await websocket.send_text(json.dumps(
-                    {"type": "presence", "viewers": presence.names(recording_id)}))
-            now = await run_in_threadpool(_stamp, state, recording_id)
-            if now != stamp:
-                stamp = now
-                await websocket.send_text(json.dumps({"type": "changed"}))
-            await asyncio.wait({reader}, timeout=LIVE_POLL_S)
+        await rooms.join(recording_id, websocket, username)
+        while True:  # the page sends nothing: wait for it to leave
+            await websocket.receive_text()
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
-        reader.cancel()
-        presence.leave(recording_id, conn)
+        await rooms.leave(recording_id, websocket)
