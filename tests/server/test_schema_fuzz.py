@@ -9,7 +9,10 @@ header). Cases of operations with an id in their path mostly aim at seeded rows 
 clinic and of the other one), the rest are whatever the schema allows (huge ids, long strings,
 ...). Error answers must not show the server's folders either.
 
-Derandomized (the same cases every run), shrinking off.
+Derandomized (the same cases every run), shrinking off. Cost: 62 operations, 1358 requests
+per role and database; on SQLite, one role took 40 s (clinician), 87 s (admin) and 125 s (data
+scientist) on a 2-core machine busy with other work (no operation above 15 s, creating users
+the slowest): 4 roles x 2 databases are several minutes of the suite.
 """
 
 from __future__ import annotations
