@@ -1853,7 +1853,7 @@ export interface components {
         };
         /**
          * PredictionSource
-         * @description What ``ictal predict`` ran on (``ictal.models.predict.recording_source``).
+         * @description What ``ictal predict`` ran on (``ictal.manifest.files.recording_source``).
          */
         PredictionSource: {
             /** Duration */
