@@ -5,8 +5,11 @@
  * or rejected as a false alarm (who and when are recorded and audited). Polls every second.
  */
 import { useCallback, useEffect, useState } from "react";
+import { ApiError } from "../api/errors";
+import type { UserPublic } from "../api/types";
 import { useToast } from "../components/Toasts";
-import { type Decision, fetchBeds, HttpError, me, type MonitorAlarm, type MonitorBed, answerAlarm } from "./api";
+import { canAnnotate } from "../screens/common";
+import { type Decision, fetchBeds, me, type MonitorAlarm, type MonitorBed, answerAlarm } from "./api";
 import { classPoints, clock, notAssessed } from "./trace";
 
 const SECONDS = 120;
@@ -20,7 +23,7 @@ const DECISIONS: [Decision, string][] = [
 ];
 
 function BedCard({ bed, canAnswer, onAnswer }: { bed: MonitorBed; canAnswer: boolean; onAnswer: (a: MonitorAlarm, d: Decision) => void }) {
-  const open = bed.alarms.filter((a) => a.cleared_t === null || a.acks.length === 0);
+  const open = bed.alarms.filter((a) => a.cleared_t == null || !a.acks?.length);
   const last = bed.windows[bed.windows.length - 1];
   const current = last?.state === "scored" && last.probs ? bed.labels.map((l, i) => `${l} ${Math.round(100 * (last.probs![i] ?? 0))} %`).join(", ") : (last?.reason ?? "waiting for windows");
   return (
@@ -50,13 +53,13 @@ function BedCard({ bed, canAnswer, onAnswer }: { bed: MonitorBed; canAnswer: boo
         ))}
         <span>
           <i style={{ background: "#999", opacity: 0.5 }} />
-          not assessable ({bed.not_assessable_share === null ? "-" : `${Math.round(100 * bed.not_assessable_share)} %`})
+          not assessable ({bed.not_assessable_share == null ? "-" : `${Math.round(100 * bed.not_assessable_share)} %`})
         </span>
       </div>
       {open.map((a) => (
         <div className="alarm-banner" role="alert" key={a.id} data-testid={`alarm-${a.id}`}>
           <strong>
-            {a.cleared_t === null ? "Alarm" : "Cleared alarm"} {a.label}
+            {a.cleared_t == null ? "Alarm" : "Cleared alarm"} {a.label}
           </strong>
           <span>
             at {clock(a.raised_t)} ({a.reason})
@@ -70,11 +73,11 @@ function BedCard({ bed, canAnswer, onAnswer }: { bed: MonitorBed; canAnswer: boo
       ))}
       <ul className="alarms" aria-label="Alarm history">
         {bed.alarms
-          .filter((a) => a.acks.length > 0)
+          .filter((a) => a.acks?.length)
           .slice(-5)
           .map((a) => (
             <li key={a.id}>
-              {a.id} {a.label} at {clock(a.raised_t)}: {a.acks.map((k) => `${k.decision} by ${k.user} (${k.at})`).join("; ")}
+              {a.id} {a.label} at {clock(a.raised_t)}: {a.acks?.map((k) => `${k.decision} by ${k.user} (${k.at})`).join("; ")}
             </li>
           ))}
       </ul>
@@ -85,12 +88,12 @@ function BedCard({ bed, canAnswer, onAnswer }: { bed: MonitorBed; canAnswer: boo
 
 export function MonitorPage() {
   const { notify } = useToast();
-  const [user, setUser] = useState<{ username: string; role: string } | null | undefined>(undefined);
+  const [user, setUser] = useState<UserPublic | null | undefined>(undefined);
   const [beds, setBeds] = useState<MonitorBed[] | null>(null);
 
   useEffect(() => {
     me()
-      .then((s) => setUser(s.user))
+      .then(setUser)
       .catch(() => setUser(null));
   }, []);
 
@@ -98,7 +101,7 @@ export function MonitorPage() {
     try {
       setBeds(await fetchBeds(SECONDS));
     } catch (err) {
-      if (err instanceof HttpError && err.status === 401) setUser(null);
+      if (err instanceof ApiError && err.status === 401) setUser(null);
     }
   }, []);
 
@@ -130,7 +133,7 @@ export function MonitorPage() {
       </main>
     );
   }
-  const canAnswer = ["clinician", "reviewer", "admin"].includes(user.role);
+  const canAnswer = canAnnotate(user);
   return (
     <>
       <div className="menustrip">

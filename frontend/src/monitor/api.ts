@@ -1,86 +1,33 @@
 /**
- * The live page's API calls (routes/monitor.py). Plain `fetch` with the session cookie and the
- * CSRF header; the types mirror the back-end's pydantic models (MonitorBeds, MonitorAlarm).
+ * The live page's API calls (routes/monitor.py) through the app's typed client: `makeClient`
+ * (session cookie, CSRF header from the `ictal_csrf` cookie) and `unwrap` (an error answer
+ * becomes an `ApiError`); the types are those generated from the back-end's schema.
  */
-import { CSRF_COOKIE, CSRF_HEADER, readCookie } from "../api/client";
+import { makeClient, unwrap } from "../api/client";
+import type { components } from "../api/schema";
+import type { UserPublic } from "../api/types";
 
-export interface MonitorWindow {
-  n: number;
-  t_start: number;
-  t_stop: number;
-  state: string;
-  probs: number[] | null;
-  score: number | null;
-  reason: string | null;
-}
+type Schemas = components["schemas"];
+export type MonitorWindow = Schemas["MonitorWindow"];
+export type MonitorAlarm = Schemas["MonitorAlarm"];
+export type MonitorBed = Schemas["MonitorBed"];
+export type Decision = NonNullable<Schemas["AckRequest"]["decision"]>;
 
-export type Decision = "acknowledged" | "confirmed" | "rejected";
+const api = makeClient(() => "");
 
-export interface AlarmAck {
-  user: string;
-  role: string;
-  at: string;
-  decision: Decision;
-  note: string;
-}
-
-export interface MonitorAlarm {
-  id: string;
-  label: string;
-  raised_t: number;
-  raised_at: string;
-  reason: string;
-  score: number;
-  cleared_t: number | null;
-  acks: AlarmAck[];
-}
-
-export interface MonitorBed {
-  name: string;
-  labels: string[];
-  alarm_rule: string;
-  alarm_active: boolean;
-  windows: MonitorWindow[];
-  alarms: MonitorAlarm[];
-  not_assessable_share: number | null;
-  last_note: string | null;
-}
-
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-async function check(response: Response): Promise<unknown> {
-  const body: unknown = await response.json().catch(() => null);
-  if (!response.ok) {
-    const detail = (body as { detail?: unknown } | null)?.detail;
-    throw new HttpError(response.status, typeof detail === "string" ? detail : `HTTP ${response.status}`);
-  }
-  return body;
-}
-
-export async function me(): Promise<{ user: { username: string; role: string } }> {
-  return (await check(await fetch("/api/auth/me", { credentials: "same-origin" }))) as {
-    user: { username: string; role: string };
-  };
+export async function me(): Promise<UserPublic> {
+  return (await unwrap(api.GET("/api/auth/me"))).user;
 }
 
 export async function fetchBeds(seconds: number): Promise<MonitorBed[]> {
-  const r = await fetch(`/api/monitor/beds?seconds=${seconds}`, { credentials: "same-origin" });
-  return ((await check(r)) as { beds: MonitorBed[] }).beds;
+  return (await unwrap(api.GET("/api/monitor/beds", { params: { query: { seconds } } }))).beds;
 }
 
 export async function answerAlarm(bed: string, alarm: string, decision: Decision, note = ""): Promise<MonitorAlarm> {
-  const r = await fetch(`/api/monitor/beds/${encodeURIComponent(bed)}/alarms/${encodeURIComponent(alarm)}/acks`, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", [CSRF_HEADER]: readCookie(document.cookie, CSRF_COOKIE) },
-    body: JSON.stringify({ decision, note }),
-  });
-  return (await check(r)) as MonitorAlarm;
+  return unwrap(
+    api.POST("/api/monitor/beds/{bed}/alarms/{alarm_id}/acks", {
+      params: { path: { bed, alarm_id: alarm } },
+      body: { decision, note },
+    }),
+  );
 }
