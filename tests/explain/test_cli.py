@@ -49,7 +49,7 @@ def trained(tiny_explain_phantom: Path, tmp_path_factory: pytest.TempPathFactory
 def test_explain_a_phantom_recording(trained, tmp_path: Path, monkeypatch, capsys) -> None:
     manifest, _, bundle = trained
     code, text = _ictal(monkeypatch, capsys, "explain", manifest, "--model", bundle,
-                        "--recording", "P001-S1", "--windows", "0-1", "--block", "30x32",
+                        "--recording", "P001-S1", "--windows", "0-1", "--block", "30x56",
                         "--ground-truth", "auto", "--out", tmp_path / "ex")
     assert code == 0, text
     doc = json.loads((tmp_path / "ex" / "explanation.json").read_text())
@@ -149,7 +149,7 @@ def test_explain_a_2d_colour_video(tmp_path: Path, monkeypatch, capsys) -> None:
     assert res.exit_code == 0, res.output
     code, text = _ictal(monkeypatch, capsys, "explain", tmp_path / "ward.mp4", "--model",
                         tmp_path / "t" / "bundle", "--windows", "1", "--target", "FLE",
-                        "--out", tmp_path / "ex")
+                        "--block", "25x56", "--out", tmp_path / "ex")
     assert code == 0, text
     doc = json.loads((tmp_path / "ex" / "explanation.json").read_text())
     w = doc["windows"][1]
