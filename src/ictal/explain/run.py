@@ -345,10 +345,16 @@ def explain_recording(bundle: Bundle, manifest: Manifest, recording: str, extrac
                 doc["sanity"] = {"window": i, "method": method, **result.to_dict()}
                 sanity_done = True
             src = source_frames_of(sample.provenance, sample.frames.shape[1])
-            _describe_window(w, wmap, part, i, head, target, sample, plan, src)
-            if ground_truth is not None and sample.view is None:
-                geo = SampleGeometry.of(sample.crop_box, sample.provenance.get("geometry", {}),
-                                        sample.frames.shape[-1], (plan.width, plan.height))
+            try:  # how the map's pixels lie in the recording's
+                geo: SampleGeometry | None = SampleGeometry.of(
+                    sample.crop_box, sample.provenance.get("geometry", {}),
+                    sample.frames.shape[-1], (plan.width, plan.height))
+            except ShapeError:
+                if ground_truth is not None and sample.view is None:
+                    raise  # the ground truth cannot be scored without it
+                geo = None
+            _describe_window(w, wmap, part, i, head, target, src, geo)
+            if ground_truth is not None and geo is not None and sample.view is None:
                 w["truth"] = score_window(wmap, ground_truth, src, geo)
                 w["baseline_truth"] = score_window(motion_energy(sample.frames), ground_truth,
                                                    src, geo)
@@ -382,20 +388,16 @@ def explain_recording(bundle: Bundle, manifest: Manifest, recording: str, extrac
 
 
 def _describe_window(w: dict[str, Any], wmap: WindowMap, part: FeatureTable, i: int,
-                     head: ClassifierHead, target: int, sample: Sample, plan: Any,
-                     src: np.ndarray) -> None:
+                     head: ClassifierHead, target: int, src: np.ndarray,
+                     geo: SampleGeometry | None) -> None:
     """Fill an explained window's entry: map summary, peak, frame mass, timesteps."""
     t, y, x = wmap.peak()
     peak: dict[str, Any] = {"t": t, "y": y, "x": x, "frame": int(src[t])}
-    try:
-        geo = SampleGeometry.of(sample.crop_box, sample.provenance.get("geometry", {}),
-                                sample.frames.shape[-1], (plan.width, plan.height))
+    if geo is not None:
         peak["u"] = round(geo.crop_box[0] + (x + 0.5 - geo.left) / geo.sx, 1)
         peak["v"] = round(geo.crop_box[1] + (y + 0.5 - geo.top) / geo.sy, 1)
-    except ShapeError:
-        pass
     steps = timestep_attribution(head, part.features[i], part.mask[i], target)
-    w["heat"] = _heat_grid(wmap, sample, plan)
+    w["heat"] = _heat_grid(wmap, geo)
     w.update({
         "explained": True, "method": wmap.method, "seconds": round(wmap.seconds, 3),
         "prob": wmap.prob, "signed_total": wmap.signed_total, "peak": peak,
@@ -410,7 +412,7 @@ def _describe_window(w: dict[str, Any], wmap: WindowMap, part: FeatureTable, i: 
 HEAT_CELLS = 28
 
 
-def _heat_grid(wmap: WindowMap, sample: Sample, plan: Any) -> dict[str, Any] | None:
+def _heat_grid(wmap: WindowMap, geo: SampleGeometry | None) -> dict[str, Any] | None:
     """The window's map summed over its frames, on the crop's picture (padding cut off),
     pooled to at most :data:`HEAT_CELLS` cells a side and scaled to its maximum:
     ``{"box": crop box in source pixels, "grid": rows of values in [0, 1]}`` (``None`` when
@@ -418,10 +420,7 @@ def _heat_grid(wmap: WindowMap, sample: Sample, plan: Any) -> dict[str, Any] | N
     the window's ``frame_mass``."""
     import torch.nn.functional as F
 
-    try:
-        geo = SampleGeometry.of(sample.crop_box, sample.provenance.get("geometry", {}),
-                                sample.frames.shape[-1], (plan.width, plan.height))
-    except ShapeError:
+    if geo is None:
         return None
     x0, y0, x1, y1 = (round(v) for v in geo.visible())
     spatial = wmap.spatial()[y0:y1, x0:x1]
