@@ -5,7 +5,7 @@ the ``motion`` backbone; the ``fast`` LSTM preset trained on the event windows o
 of the patients; every window of the held-out patients' recordings explained (occlusion, the
 recording's true class as the target) and scored against the ground truth beside the plain
 motion-energy map; the randomisation check on the first ictal window of each held-out
-recording. Prints the table of the README and writes ``study.json`` and a figure.
+recording. Prints the table of the README and writes ``study.json``.
 
     .venv/bin/python benchmarks/explain_study.py --out /tmp/explain-study [--patients 12]
 
