@@ -246,8 +246,11 @@ def _check_windows_early(manifest: Manifest, plan: Any, config: PreprocessConfig
         return
     from ictal.io.resample import resample_indices
     from ictal.preprocess.windows import plan_windows
+    from ictal.timebase import as_fps
 
-    fps = spec.timeline_fps(plan.fps)
+    # the windows iter_samples will make (its timeline rate: config.temporal.fps when set)
+    fps = (as_fps(config.temporal.fps) if config.temporal.fps is not None
+           else spec.timeline_fps(plan.fps))
     n = plan.n_frames if fps == plan.fps else int(resample_indices(plan.n_frames, plan.fps,
                                                                    fps).size)
     length = config.temporal.length or spec.frames_at(fps)
