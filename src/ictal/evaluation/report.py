@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 
 from ictal.evaluation.cv import CVResult
-from ictal.evaluation.figures import png_base64, pyplot
 from ictal.evaluation.seed002 import is_seizure_type_run
 from ictal.evaluation.seed002 import section_html as seed002_section
 from ictal.fsutil import atomic_path, write_json_atomic, write_text_atomic
+from ictal.plotting import png_base64, pyplot
 
 #: Seed 000, Table 2: 5-fold CV results (mean +/- std), per dataset / classes / architecture.
 #: ``(f1, {class: (specificity, sensitivity)})``; the published reference numbers.

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from ictal.evaluation.cv import CVResult
-from ictal.evaluation.figures import png_base64, pyplot
+from ictal.plotting import png_base64, pyplot
 
 #: Seed 002, Table 1: snippet-level classification, median (IQR) over 10 folds, percent.
 PUBLISHED_TABLE1: tuple[dict[str, str], ...] = (

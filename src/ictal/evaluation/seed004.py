@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from ictal.evaluation.cv import CVResult
-from ictal.evaluation.figures import pyplot
 from ictal.features.semiology import positive_label
 from ictal.fsutil import atomic_path
+from ictal.plotting import pyplot, save_png
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,4 @@ def _bar_figure(bars: list[tuple[str, float, float | None]], path: Path) -> Path
     ax.legend(fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=110, tight=False)

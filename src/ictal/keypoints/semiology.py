@@ -46,6 +46,7 @@ from ictal.fsutil import atomic_path
 from ictal.keypoints.layout import LIMB_PAIRS, LIMBS, B
 from ictal.keypoints.store import KeypointTrack
 from ictal.manifest import Manifest
+from ictal.plotting import pyplot, save_png
 
 BAND = (0.4, 1.8)
 MIN_FREQUENCY = 0.2
@@ -235,13 +236,8 @@ def _write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
 def plot_recording(rows: Sequence[dict[str, Any]], path: Path, *, title: str,
                    events: Sequence[tuple[float, float, str]] = ()) -> Path:
     """Per-limb lanes of speed and dominant frequency over the windows of one recording."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     limbs = list(dict.fromkeys(r["limb"] for r in rows))
-    fig, axes = plt.subplots(len(limbs), 2, figsize=(11, 1.3 * len(limbs) + 1), sharex=True,
+    fig, axes = pyplot().subplots(len(limbs), 2, figsize=(11, 1.3 * len(limbs) + 1), sharex=True,
                              squeeze=False)
     for i, limb in enumerate(limbs):
         rs = [r for r in rows if r["limb"] == limb]
@@ -260,10 +256,7 @@ def plot_recording(rows: Sequence[dict[str, Any]], path: Path, *, title: str,
         ax.set_xlabel("time (s)")
     fig.suptitle(title, fontsize=9)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=90, format="png")
-    plt.close(fig)
-    return path
+    return save_png(fig, path, tight=False)
 
 
 def write_semiology(tracks: dict[str, KeypointTrack], out: Path | str, *,

@@ -43,12 +43,13 @@ from ictal.backbones import load_backbone
 from ictal.errors import CheckpointError, ConfigError, ShapeError
 from ictal.features.extract import features_of_samples
 from ictal.features.table import FeatureTable
-from ictal.fsutil import atomic_path, write_json_atomic, write_text_atomic
+from ictal.fsutil import write_json_atomic, write_text_atomic
 from ictal.io import probe
 from ictal.manifest import Manifest
 from ictal.manifest.io import parse_manifest
 from ictal.models.bundle import Bundle
 from ictal.models.compat import bundle_config
+from ictal.plotting import pyplot, save_png
 from ictal.preprocess.config import PreprocessConfig
 from ictal.preprocess.pipeline import iter_samples
 from ictal.preprocess.planner import plan_recording
@@ -143,12 +144,7 @@ def timeline_points(windows: list[dict[str, Any]], column: int
 def timeline_png(doc: dict[str, Any], path: Path) -> Path:
     """Class probabilities over time as a PNG (:func:`timeline_points`: steps over the
     windows' spans, or a line through their centres when they overlap)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(10, 3))
+    fig, ax = pyplot().subplots(figsize=(10, 3))
     for j, label in enumerate(doc["labels"]):
         xs, ys = timeline_points(doc["windows"], j)
         ax.plot(xs, ys, label=label, marker="." if len(xs) < 200 else None)
@@ -156,10 +152,7 @@ def timeline_png(doc: dict[str, Any], path: Path) -> Path:
            title=f"{doc['recording']}: decision {doc['decision']['label']} "
                  f"({max(doc['decision']['probs']):.2f})")
     ax.legend(fontsize=8, loc="upper right")
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return save_png(fig, path)
 
 
 def write_predictions(doc: dict[str, Any], out_dir: Path | str) -> list[Path]:

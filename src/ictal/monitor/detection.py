@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from ictal.errors import ConfigError
-from ictal.fsutil import atomic_path, write_json_atomic, write_text_atomic
+from ictal.fsutil import write_json_atomic, write_text_atomic
 from ictal.monitor.journal import read_jsonl
+from ictal.plotting import pyplot, save_png
 
 Z95 = 1.959963984540054
 
@@ -184,11 +185,7 @@ def timeline_figure(night: dict[str, Any], windows: list[dict[str, Any]],
                     alarms: list[dict[str, Any]], path: Path) -> Path:
     """A night's seizure score over time: seizures in red, bed-life activities in grey,
     not-assessable windows as a grey band, alarms as triangles."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(14, 3))
     minutes = 60.0
     xs = [(w["t_start"] + w["t_stop"]) / 2 / minutes for w in windows if w["state"] == "scored"]
@@ -216,10 +213,7 @@ def timeline_figure(night: dict[str, Any], windows: list[dict[str, Any]],
            xlim=(0, night["seconds"] / minutes),
            title=f"night {night['night']} ({night['syndrome']} patient): seizure score per "
                  "2 s window; alarms raised (v)")
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=80, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=80)
 
 
 def markdown(rep: dict[str, Any]) -> str:
