@@ -87,12 +87,13 @@ def explain(
     is written.
     """
     from ictal.batch import BatchReport
+    from ictal.cli.bundle_input import bundle_input, is_feature_source
     from ictal.errors import IctalError
     from ictal.explain.attribute import METHODS
     from ictal.explain.run import ExplainOptions, explain_recording, explain_store
     from ictal.explain.windows import parse_windows
     from ictal.models.bundle import load_bundle
-    from ictal.models.compat import check_recording, check_store, prediction_config
+    from ictal.models.compat import check_recording
 
     if method is not None and method not in METHODS:
         raise typer.BadParameter(f"--method {method!r}: use one of {', '.join(METHODS)}")
@@ -107,56 +108,28 @@ def explain(
     name = f"the bundle {model}"
     console = Console()
     batch = BatchReport("explain")
-    is_features = source.is_dir() or source.suffix in (".h5", ".hdf5")
-    manifest: Any = None
-    if is_features:
-        from ictal.features.store import read_features
+    if ground_truth is not None and is_feature_source(source):
+        raise ConfigError("--ground-truth applies to videos, not to a feature store",
+                          hint="explain the video for saliency maps")
+    src = bundle_input(source, bundle, name, recording=recording, stream=stream,
+                       config=config, kind=kind, depth=depth, outside_root=outside_root)
+    is_features, manifest, wanted = src.is_features, src.manifest, src.wanted
+    if not is_features:
+        from ictal.models.predict import load_bundle_backbone
 
-        if stream is not None or config is not None or ground_truth is not None:
-            raise ConfigError("--source, --config and --ground-truth apply to videos, not to "
-                              "a feature store", hint="explain the video for saliency maps")
-        table = read_features(source)
-        check_store(bundle.meta, table.attrs, source, name=name)
-        wanted = recording or sorted(set(table.recording.tolist()))
-    else:
-        from ictal.models.predict import load_bundle_backbone, manifest_for_video, video_kind
-
-        settings, overrides = prediction_config(bundle.meta, source=stream, config_path=config,
-                                                name=name)
-        if source.suffix in (".yaml", ".yml"):
-            from ictal.manifest import load_manifest
-
-            manifest = load_manifest(source, allow_outside_root=outside_root)
-        else:
-            if not source.exists():
-                raise ConfigError(f"{source}: no such video file",
-                                  hint="give a video, a manifest (.yaml) or a feature store")
-            kind = kind or video_kind(source)
-            if kind not in ("ir", "rgb"):
-                raise ConfigError(f"--kind {kind}: not a video stream kind",
-                                  hint="use --kind ir or --kind rgb")
-            if settings.source not in ("auto", kind):
-                from ictal.models.compat import stream_hint
-
-                raise ConfigError(
-                    f"{source}: --kind {kind}, but {name} reads {settings.source} video",
-                    hint=stream_hint(bundle.meta, settings.source, kind,
-                                     overridden=stream is not None))
-            manifest = manifest_for_video(source, kind=kind, depth=depth)
-        wanted = recording or [r.id for r in manifest.recordings]
         for rec in wanted:  # a recording the bundle cannot read is a usage error (exit 2)
-            check_recording(bundle.meta, settings, manifest.recording(rec), name=name,
+            check_recording(bundle.meta, src.settings, manifest.recording(rec), name=name,
                             overridden=stream is not None)
         extractor = load_bundle_backbone(bundle, weights=weights)
     for rec in wanted:
         folder = out if len(wanted) == 1 else out / rec
         try:
             if is_features:
-                doc = explain_store(bundle, table, rec, folder, options=options)
+                doc = explain_store(bundle, src.table, rec, folder, options=options)
             else:
                 doc = explain_recording(
                     bundle, manifest, rec, extractor, folder, options=options,
-                    config=settings, overrides=overrides,
+                    config=src.settings, overrides=src.overrides,
                     ground_truth=_ground_truth(ground_truth, manifest, rec, folder),
                     progress=True)
         except ConfigError:

@@ -355,67 +355,37 @@ def predict(
     stored windows and must hold features of the bundle's backbone and preprocessing.
     """
     from ictal.batch import BatchReport
+    from ictal.cli.bundle_input import bundle_input
     from ictal.errors import IctalError
     from ictal.manifest.files import recording_source
     from ictal.models.bundle import load_bundle
-    from ictal.models.compat import check_recording, check_store, prediction_config
+    from ictal.models.compat import check_recording
     from ictal.models.predict import predict_recording, write_predictions
 
     bundle = load_bundle(model)
     name = f"the bundle {model}"
     console = Console()
     batch = BatchReport("predict")
-    is_features = source.is_dir() or source.suffix in (".h5", ".hdf5")
+    src = bundle_input(source, bundle, name, recording=recording, stream=stream,
+                       config=config, kind=kind, depth=depth, outside_root=outside_root)
+    is_features, manifest, settings, wanted = (src.is_features, src.manifest, src.settings,
+                                               src.wanted)
     if is_features:
-        from ictal.features.store import read_features
-
-        if stream is not None or config is not None:
-            raise ConfigError("--source and --config apply to videos, not to a feature store",
-                              hint="the store's features were made already; predict on the "
-                                   "videos to preprocess them another way")
-        table = read_features(source)
-        check_store(bundle.meta, table.attrs, source, name=name)
-        wanted = recording or sorted(set(table.recording.tolist()))
-
         def features_of(rec: str) -> Any:
-            return table
+            return src.table
     else:
-        from ictal.models.predict import (
-            features_for_recording,
-            load_bundle_backbone,
-            manifest_for_video,
-            video_kind,
-        )
+        from ictal.models.predict import features_for_recording, load_bundle_backbone
 
-        settings, overrides = prediction_config(bundle.meta, source=stream, config_path=config,
-                                                name=name)
-        if source.suffix in (".yaml", ".yml"):
-            from ictal.manifest import load_manifest
-
-            manifest = load_manifest(source, allow_outside_root=outside_root)
-        else:
-            kind = kind or video_kind(source)
-            if kind not in ("ir", "rgb"):
-                raise ConfigError(f"--kind {kind}: not a video stream kind",
-                                  hint="use --kind ir or --kind rgb")
-            if settings.source not in ("auto", kind):
-                from ictal.models.compat import stream_hint
-
-                raise ConfigError(
-                    f"{source}: --kind {kind}, but {name} reads {settings.source} video",
-                    hint=stream_hint(bundle.meta, settings.source, kind,
-                                     overridden=stream is not None))
-            manifest = manifest_for_video(source, kind=kind, depth=depth)
+        if source.suffix not in (".yaml", ".yml"):  # a bare video: its kind is checked once
             check_recording(bundle.meta, settings, manifest.recordings[0], name=name,
                             overridden=stream is not None)
         extractor = load_bundle_backbone(bundle, weights=weights)
-        wanted = recording or [r.id for r in manifest.recordings]
 
         def features_of(rec: str) -> Any:
             check_recording(bundle.meta, settings, manifest.recording(rec), name=name,
                             overridden=stream is not None)
             return features_for_recording(bundle, manifest, rec, extractor, stride=stride,
-                                          config=settings, overrides=overrides)
+                                          config=settings, overrides=src.overrides)
 
     for rec in wanted:
         try:
