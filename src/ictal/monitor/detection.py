@@ -29,7 +29,7 @@ import numpy as np
 
 from ictal.errors import ConfigError
 from ictal.fsutil import write_json_atomic, write_text_atomic
-from ictal.monitor.journal import read_jsonl
+from ictal.jsonl import read_jsonl
 from ictal.plotting import pyplot, save_png
 
 Z95 = 1.959963984540054
@@ -171,8 +171,8 @@ def detection_report(nights_dir: Path | str, journal: Path | str, *, within_s: f
             raise ConfigError(f"{bed}: no journal for night {night['night']}",
                               hint=f"run `ictal monitor run --bed {night['night']}="
                                    f"{folder / 'ir'} ... --out {journal}` first")
-        windows = list(read_jsonl(bed / "windows.jsonl"))
-        alarms = list(read_jsonl(bed / "alarms.jsonl"))
+        windows = read_jsonl(bed / "windows.jsonl")
+        alarms = read_jsonl(bed / "alarms.jsonl")
         results.append(evaluate_night(night, windows, alarms, grace_s=grace_s, post_s=post_s))
         timelines[night["night"]] = (night, windows, alarms)
     return {"format": "ictal-detection/1",

@@ -29,30 +29,16 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ictal.errors import ConfigError
 from ictal.fsutil import write_json_atomic
+from ictal.jsonl import append_line, read_jsonl
 
 log = logging.getLogger(__name__)
 
 BED_FORMAT = "ictal-monitor-bed/1"
-
-
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    """The whole lines of a JSON-lines file (a torn last line is skipped)."""
-    if not path.exists():
-        return
-    with path.open("rb") as fh:
-        for raw in fh:
-            if not raw.endswith(b"\n"):
-                break
-            try:
-                yield json.loads(raw)
-            except json.JSONDecodeError:
-                break
 
 
 def _cut_torn_tail(path: Path) -> int:
@@ -89,11 +75,8 @@ class _Appender:
         self._lock = threading.Lock()
 
     def write(self, record: dict[str, Any]) -> None:
-        line = (json.dumps(record, separators=(",", ":"), allow_nan=False) + "\n").encode()
         with self._lock:
-            self._fh.write(line)
-            self._fh.flush()
-            os.fsync(self._fh.fileno())
+            append_line(self._fh, record)
 
     def close(self) -> None:
         with self._lock:
@@ -151,7 +134,7 @@ class BedJournal:
 
     def past_windows(self) -> list[dict[str, Any]]:
         """The windows written so far, in order."""
-        return list(read_jsonl(self.folder / "windows.jsonl"))
+        return read_jsonl(self.folder / "windows.jsonl")
 
     def next_window(self) -> int:
         """Number of the first window not written yet."""

@@ -14,7 +14,6 @@ time and class).
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from ictal.jsonl import append_line, read_jsonl
 from ictal.server.db import commit
 from ictal.server.deps import Annotator, CurrentUser, DbSession, Settings
 from ictal.server.errors import NotFoundError
@@ -113,40 +113,16 @@ def monitor_dir(settings: Any) -> Path:
     return Path(settings.data_dir) / "monitor"
 
 
-def _lines(path: Path, tail: int | None = None) -> list[dict[str, Any]]:
-    """The whole JSON lines of ``path`` (of its last ``tail`` bytes only when given)."""
-    if not path.exists():
-        return []
-    with path.open("rb") as fh:
-        if tail is not None:
-            size = fh.seek(0, os.SEEK_END)
-            fh.seek(max(0, size - tail))
-            data = fh.read()
-            if size > tail:
-                data = data[data.find(b"\n") + 1:]
-        else:
-            data = fh.read()
-    out = []
-    for raw in data.split(b"\n"):
-        if not raw.strip():
-            continue
-        try:
-            out.append(json.loads(raw))
-        except json.JSONDecodeError:
-            break  # a line being written
-    return out
-
-
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
 
 
 def _alarms(folder: Path) -> list[MonitorAlarm]:
     acks: dict[str, list[AlarmAck]] = {}
-    for a in _lines(folder / "acks.jsonl"):
+    for a in read_jsonl(folder / "acks.jsonl"):
         acks.setdefault(a["alarm"], []).append(AlarmAck.model_validate(a))
     alarms: dict[str, MonitorAlarm] = {}
-    for a in _lines(folder / "alarms.jsonl"):
+    for a in read_jsonl(folder / "alarms.jsonl"):
         if a.get("action") == "raised":
             alarms[a["id"]] = MonitorAlarm(
                 id=a["id"], label=a["label"], raised_t=a["t"], raised_at=_iso(a["wall"]),
@@ -158,14 +134,14 @@ def _alarms(folder: Path) -> list[MonitorAlarm]:
 
 def _bed(folder: Path, seconds: float) -> MonitorBed:
     meta = json.loads((folder / "bed.json").read_text())
-    windows = _lines(folder / "windows.jsonl", TAIL_BYTES)
+    windows = read_jsonl(folder / "windows.jsonl", tail_bytes=TAIL_BYTES)
     if windows:
         last = windows[-1]["t_stop"]
         windows = [w for w in windows if w["t_stop"] > last - seconds]
     alarms = _alarms(folder)
     span = sum(w["t_stop"] - w["t_start"] for w in windows)
     off = sum(w["t_stop"] - w["t_start"] for w in windows if w["state"] != "scored")
-    notes = _lines(folder / "notes.jsonl", 16 * 1024)
+    notes = read_jsonl(folder / "notes.jsonl", tail_bytes=16 * 1024)
     return MonitorBed(
         name=folder.name, labels=meta.get("labels", []), alarm_rule=meta.get("alarm", ""),
         alarm_active=bool(alarms) and alarms[-1].cleared_t is None,
@@ -207,11 +183,8 @@ def acknowledge(bed: str, alarm_id: str, body: AckRequest, user: Annotator, db: 
     ack = {"alarm": alarm_id, "user": user.username, "role": str(user.role),
            "at": datetime.now(UTC).isoformat(timespec="seconds"), "decision": body.decision,
            "note": body.note}
-    line = (json.dumps(ack) + "\n").encode()
     with _ACK_LOCK, (folder / "acks.jsonl").open("ab") as fh:
-        fh.write(line)
-        fh.flush()
-        os.fsync(fh.fileno())
+        append_line(fh, ack)
     clinics = user.clinic_ids
     add_audit(db, user, f"monitor.alarm.{body.decision}", "monitor_alarm", None,
               clinics[0] if clinics else None, after={"bed": bed, **ack})
