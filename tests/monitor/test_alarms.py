@@ -56,3 +56,30 @@ def test_rules_parse_and_bad_ones_are_refused() -> None:
             AlarmConfig.parse(bad)
     with pytest.raises(ConfigError, match="no background class"):
         AlarmState(AlarmConfig(), ["FLE", "TLE"])
+
+
+def _stretches(cfg: AlarmConfig, scores: list[float | None]) -> list[tuple[str, float | None]]:
+    """(action, onset_t / offset_t) of each change, windows of 2 s."""
+    state = AlarmState(cfg, ["NE", "FLE", "TLE"])
+    out = []
+    for n, w in enumerate(_windows(scores)):
+        change = state.update(w | {"t_start": 2.0 * n, "t_stop": 2.0 * n + 2})
+        if change is not None:
+            out.append((change["action"], change.get("onset_t", change.get("offset_t"))))
+    return out
+
+
+def test_alarms_give_the_stretch_they_stand_for() -> None:
+    # k-of-n 2/3: raised on window 5 (windows 3 and 5 hot: onset at window 3's start, 6 s),
+    # windows 6, 8 still hot, cleared on window 11 (none of 9-11): offset at window 8's end
+    cfg = AlarmConfig("k-of-n", 0.5, 2, 3)
+    assert _stretches(cfg, [0.9, 0.1, 0.1, 0.9, 0.1, 0.9, 0.9, 0.2, 0.9, 0.2, 0.2, 0.2]) == [
+        ("raised", 6.0), ("cleared", 18.0)]
+    # a not-assessable window inside does not move the stretch
+    assert _stretches(cfg, [0.1, 0.9, None, 0.9, 0.1, 0.1, 0.1]) == [
+        ("raised", 2.0), ("cleared", 8.0)]
+    # evidence: grows from window 1 (0.1 does not count), raised on window 4 (1.2), last
+    # above the baseline window 5, cleared once at 0 for 2 windows (window 11)
+    cfg = AlarmConfig("evidence", 1.0, 1, 2, baseline=0.3)
+    assert _stretches(cfg, [0.1, 0.6, 0.6, 0.6, 0.6, 0.5] + [0.0] * 7) == [
+        ("raised", 2.0), ("cleared", 12.0)]

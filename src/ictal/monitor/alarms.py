@@ -15,6 +15,13 @@ sequence (a restarted monitor rebuilds the state by replaying its journal):
 A window that is not assessable (a frame gap, the camera covered, lights switching, compute
 dropped it) leaves the state as it is: it neither raises nor clears. The alarm names the class
 with the highest mean probability over the windows that raised it.
+
+Each alarm also says which stretch of the timeline it stands for -- what the platform turns
+into a draft seizure event: ``onset_t``, the start of the first window that counted towards
+raising it (``k-of-n``: the first of the last ``n`` windows scoring ``>= threshold``;
+``evidence``: the window from which the evidence last grew from ``0``), and, when it clears,
+``offset_t``, the end of the last window that still counted (scored ``>= threshold``, or above
+``baseline``). Windows without ``t_start`` / ``t_stop`` give ``None``.
 """
 
 from __future__ import annotations
@@ -112,6 +119,12 @@ class AlarmState:
     quiet: int = 0
     recent: deque[float] = field(default_factory=deque)
     raised_probs: list[list[float]] = field(default_factory=list)
+    #: ``(t_start, t_stop)`` of the windows in ``recent`` (``k-of-n``)
+    recent_t: deque[tuple[float | None, float | None]] = field(default_factory=deque)
+    #: start of the window from which the evidence last grew from 0 (``evidence``)
+    evidence_from: float | None = None
+    #: end of the last window that counted towards the active alarm
+    last_hot: float | None = None
 
     def __post_init__(self) -> None:
         self.columns = seizure_columns(self.labels, self.config.background)
@@ -127,37 +140,50 @@ class AlarmState:
             return None
         probs = window["probs"]
         s = self.score(probs)
+        span = (window.get("t_start"), window.get("t_stop"))
         cfg = self.config
         if cfg.rule == "k-of-n":
             self.recent.append(s)
+            self.recent_t.append(span)
             while len(self.recent) > cfg.n:
                 self.recent.popleft()
+                self.recent_t.popleft()
+            hot = s >= cfg.threshold
             hits = sum(x >= cfg.threshold for x in self.recent)
             raise_now = not self.active and hits >= cfg.k
             clear_now = self.active and hits == 0
             why = f"{hits} of the last {len(self.recent)} windows scored >= {cfg.threshold:g}"
+            onset = next((t[0] for x, t in zip(self.recent, self.recent_t, strict=True)
+                          if x >= cfg.threshold), None)
         else:
+            if self.evidence == 0 and s > cfg.baseline:
+                self.evidence_from = span[0]
             self.evidence = max(0.0, self.evidence + s - cfg.baseline)
             self.quiet = self.quiet + 1 if self.evidence == 0 else 0
+            hot = s > cfg.baseline
             raise_now = not self.active and self.evidence >= cfg.threshold
             clear_now = self.active and self.quiet >= cfg.n
             why = (f"summed evidence {self.evidence:.2f} >= {cfg.threshold:g}" if raise_now
                    else f"no evidence for {self.quiet} windows")
+            onset = self.evidence_from
         if self.active:
             self.raised_probs.append(list(probs))
+            if hot:
+                self.last_hot = span[1]
         if raise_now:
             self.active = True
             self.count += 1
             self.raised_probs = [list(probs)]
+            self.last_hot = span[1]
             return {"action": "raised", "number": self.count, "label": self._label(),
-                    "score": s, "reason": why}
+                    "score": s, "reason": why, "onset_t": onset}
         if clear_now:
             self.active = False
             label = self._label()
             return {"action": "cleared", "number": self.count, "label": label, "score": s,
                     "reason": why if cfg.rule == "evidence"
                     else f"none of the last {len(self.recent)} windows scored >= "
-                         f"{cfg.threshold:g}"}
+                         f"{cfg.threshold:g}", "offset_t": self.last_hot}
         return None
 
     def _label(self) -> str:

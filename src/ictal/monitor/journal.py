@@ -13,7 +13,9 @@ Layout of ``<out>/<bed>/``::
                      "reason" (why not scored) | null, "latency_s" (last frame in ->
                      probability out) | null, "wall" (epoch s written)}
     alarms.jsonl    {"bed", "id" (<bed>-<number>), "action": "raised" | "cleared", "n"
-                     (the window), "t" (s), "label", "score", "reason", "wall"}
+                     (the window), "t" (s), "label", "score", "reason", "wall"; "onset_t"
+                     (raised) / "offset_t" (cleared): s, the stretch of the timeline the
+                     alarm stands for (``ictal.monitor.alarms``)}
     notes.jsonl     the source's notes (connected, lost, gap, segment, ended) and the bed's
                      (calibrated, scene changed), with "frame" and "wall"
 

@@ -286,6 +286,9 @@ class Bed:
                      "action": change["action"], "n": record["n"], "t": record["t_stop"],
                      "label": change["label"], "score": change["score"],
                      "reason": change["reason"], "wall": time.time()}
+            for key in ("onset_t", "offset_t"):  # the stretch it stands for (alarms.py)
+                if key in change:
+                    alarm[key] = change[key]
             self.journal.alarms.write(alarm)
             if change["action"] == "raised":
                 m.alarms_raised += 1
