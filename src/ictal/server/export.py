@@ -12,6 +12,16 @@ consensus events, else the events of its only annotator; a recording several ann
 labelled that no reviewer adjudicated is exported without events and listed in
 ``meta.not_adjudicated``. ``all`` gives every layer. Each event carries ``meta.annotator``
 (username), ``meta.layer`` and ``meta.version``; each MOI its ``annotator``.
+
+Alarms of ``ictal monitor`` (events of layer ``monitor``, :mod:`ictal.server.repositories.
+monitor`) are labels once a clinician decided them, whichever ``layers``: a **confirmed**
+alarm is a seizure event of its class, a **rejected** one a false-alarm interval of the
+monitor's background label (``NE``: the windows training learns as no seizure), each with
+``meta.review``, ``meta.alarm`` (``<bed>/<alarm id>``) and ``meta.alarm_label``. Drafts are no
+labels yet (listed in ``meta.monitor_drafts``); a decided alarm overlapping an exported
+event of the annotators' or the consensus layer is left to it (listed in
+``meta.monitor_overlapping``); a recording left without events for want of adjudication
+leaves its alarms out too.
 """
 
 from __future__ import annotations
@@ -68,6 +78,38 @@ def chosen_events(events: list[models.Event], layers: str
     return [e for e in events if e.id in keep], sorted(pending)
 
 
+def monitor_label(e: models.Event) -> str:
+    """The label a decided monitor event is exported with: its class when confirmed, the
+    monitor's background label when rejected (a false alarm)."""
+    if e.review == "rejected":
+        background = ((e.origin or {}).get("monitor") or {}).get("background") or ["NE"]
+        return str(background[0])
+    return e.label
+
+
+def chosen_monitor_events(monitor: list[models.Event], chosen: list[models.Event],
+                          pending: list[int]) -> tuple[list[models.Event], list[int], list[int]]:
+    """Of the events made from monitor alarms: those exported (decided, on a recording that
+    exports, overlapping none of the ``chosen`` events of the other layers), the drafts, and
+    those left to an overlapping chosen event (module docstring)."""
+    by_rec: dict[int, list[models.Event]] = defaultdict(list)
+    for e in chosen:
+        by_rec[e.recording_id].append(e)
+    out: list[models.Event] = []
+    drafts: list[int] = []
+    overlapping: list[int] = []
+    for e in monitor:
+        if e.review not in ("confirmed", "rejected"):
+            drafts.append(e.id)
+        elif e.recording_id in pending:
+            continue
+        elif any(o.t0 < e.t1 and e.t0 < o.t1 for o in by_rec[e.recording_id]):
+            overlapping.append(e.id)
+        else:
+            out.append(e)
+    return out, drafts, overlapping
+
+
 def _streams(rec: models.Recording, extra: list[models.RecordingStream],
              storage: Path) -> list[Stream]:
     main = Stream(kind=rec.kind, path=storage_relative(rec.path, storage), fps=Fraction(rec.fps),
@@ -85,16 +127,21 @@ def build_manifest(db: Session, user: User, req: ManifestExportRequest,
     paths relative to ``storage`` (the server's storage root, its ``root:``)."""
     recordings = recordings_for_export(db, user.clinic_ids, req)
     all_events, all_mois = events_and_mois(db, [r.id for r in recordings])
-    events, pending = chosen_events(all_events, req.layers)
+    human = [e for e in all_events if e.layer != "monitor"]
+    events, pending = chosen_events(human, req.layers)
+    alarms, drafts, overlapping = chosen_monitor_events(
+        [e for e in all_events if e.layer == "monitor"], events, pending)
+    events = sorted(events + alarms, key=lambda e: (e.recording_id, e.t0, e.id))
     kept = {e.id for e in events}
     mois = [m for m in all_mois if m.event_id in kept]
     extra = list_streams(db, [r.id for r in recordings])
     patients = {r.patient.id: r.patient for r in recordings}
     offsets = {r.id: {s.kind: s.offset_frames for s in extra[r.id] if s.offset_frames}
                for r in recordings}
+    labels = {e.id: monitor_label(e) if e.layer == "monitor" else e.label for e in events}
     manifest = Manifest(
         name=req.name,
-        labels=sorted({e.label for e in events}),
+        labels=sorted(set(labels.values())),
         patients=[
             Patient(id=p.code, sex=p.sex, age=p.age, syndrome=p.syndrome,
                     etiology=p.etiology, invasive=p.invasive)
@@ -111,11 +158,13 @@ def build_manifest(db: Session, user: User, req: ManifestExportRequest,
         ],
         events=[
             Event(id=f"ev-{e.id}", recording=recording_manifest_id(e.recording_id), t0=e.t0,
-                  t1=e.t1, tG=e.tG, label=e.label, seizure_types=e.seizure_types,
+                  t1=e.t1, tG=e.tG, label=labels[e.id], seizure_types=e.seizure_types,
                   semiology=e.semiology,
                   meta={"version": e.version, "layer": e.layer,
                         "annotator": e.author or ""}
-                  | ({"origin": e.origin} if e.origin else {}))
+                  | ({"origin": e.origin} if e.origin else {})
+                  | ({"review": e.review, "alarm": e.monitor_alarm, "alarm_label": e.label}
+                     if e.layer == "monitor" else {}))
             for e in events
         ],
         mois=[
@@ -125,7 +174,9 @@ def build_manifest(db: Session, user: User, req: ManifestExportRequest,
             for m in mois
         ],
         meta={"exported_by": user.username, "source": "ictal server", "layers": req.layers}
-        | ({"not_adjudicated": [recording_manifest_id(i) for i in pending]} if pending else {}),
+        | ({"not_adjudicated": [recording_manifest_id(i) for i in pending]} if pending else {})
+        | ({"monitor_drafts": [f"ev-{i}" for i in drafts]} if drafts else {})
+        | ({"monitor_overlapping": [f"ev-{i}" for i in overlapping]} if overlapping else {}),
         root_dir=str(storage),
     )
     # the same checks as `ictal manifest check` (files are on this server, checked at register)

@@ -157,10 +157,15 @@ class Event(Base):
 
     ``layer`` ``annotator``: the event belongs to its author (``created_by``), who alone edits
     it and its MOIs; ``consensus``: a reviewer's adjudication (``origin`` names the events and
-    MOIs it was taken from), edited by reviewers, and what the export gives by default.
+    MOIs it was taken from), edited by reviewers, and what the export gives by default;
+    ``monitor``: made from an alarm of ``ictal monitor`` (``monitor_alarm`` = ``<bed>/<alarm
+    id>``, ``origin`` the alarm), edited by any clinician, with ``review`` ``draft`` until a
+    clinician confirms it (a seizure) or rejects it (a false alarm).
     """
 
     __tablename__ = "events"
+    __table_args__ = (Index("ux_events_monitor_alarm", "recording_id", "monitor_alarm",
+                            unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recording_id: Mapped[int] = mapped_column(
@@ -180,8 +185,32 @@ class Event(Base):
     layer: Mapped[str] = mapped_column(String(16), default="annotator",
                                        server_default="annotator")
     origin: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: ``draft`` / ``confirmed`` / ``rejected`` for a ``monitor`` event, else ``None``
+    review: Mapped[str | None] = mapped_column(String(16))
+    monitor_alarm: Mapped[str | None] = mapped_column(String(160))
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class MonitorBedRecording(Base):
+    """A bed of ``ictal monitor`` seen in a recording of the platform: the bed's timeline
+    second ``offset`` is the recording's second 0 (``0`` for a recording the bed replays), so
+    an alarm at bed time ``t`` lies at ``t - offset`` in the recording. A bed may have several
+    (one patient after another); an alarm goes to the one whose span holds its onset."""
+
+    __tablename__ = "monitor_bed_recordings"
+    __table_args__ = (UniqueConstraint("bed", "recording_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bed: Mapped[str] = mapped_column(String(64), index=True)
+    recording_id: Mapped[int] = mapped_column(
+        ForeignKey("recordings.id", ondelete="CASCADE"), index=True
+    )
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    offset: Mapped[float] = mapped_column(Float)
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    recording: Mapped[Recording] = relationship(lazy="joined")
 
 
 #: an event's author's username: a correlated subquery of the event's own SELECT (no query more)

@@ -256,12 +256,16 @@ class EventUpdate(_In):
         return self
 
 
-EventLayer = Literal["annotator", "consensus"]
+EventLayer = Literal["annotator", "consensus", "monitor"]
+#: Where an event made from a monitor alarm stands: a draft until a clinician decides.
+EventReview = Literal["draft", "confirmed", "rejected"]
 
 
 class EventPublic(_Out):
     """``layer`` ``annotator``: ``author``'s own label (only they edit it); ``consensus``: a
-    reviewer's adjudication (``origin``: the events / MOIs it was taken from)."""
+    reviewer's adjudication (``origin``: the events / MOIs it was taken from); ``monitor``:
+    made from an ``ictal monitor`` alarm (``monitor_alarm`` ``<bed>/<alarm id>``, ``origin``
+    the alarm), ``review`` ``draft`` until a clinician confirms or rejects it."""
 
     id: int
     recording_id: int
@@ -278,6 +282,8 @@ class EventPublic(_Out):
     layer: EventLayer = "annotator"
     author: str | None = None  # username of created_by
     origin: dict[str, Any] | None = None
+    review: EventReview | None = None
+    monitor_alarm: str | None = None
 
 
 # --- vocabulary & MOIs ---------------------------------------------------------------------------
@@ -479,6 +485,9 @@ class ManifestExportRequest(_In):
     #: only annotator; a recording labelled by several annotators and not adjudicated is
     #: exported without events and listed in ``meta.not_adjudicated``. ``all``: every layer,
     #: each event with ``meta.annotator`` / ``meta.layer`` (for ``ictal agreement``).
+    #: Either way, alarms of ``ictal monitor`` a clinician decided are labels too (confirmed:
+    #: a seizure event; rejected: a false-alarm interval of the background label), drafts
+    #: are not (listed in ``meta.monitor_drafts``); see ``ictal.server.export``.
     layers: Literal["consensus", "all"] = "consensus"
 
     @model_validator(mode="after")
@@ -630,6 +639,8 @@ class RecordingLabelling(BaseModel):
     recording_id: int
     annotators: list[AnnotatorProgress]
     consensus_events: int
+    #: events made from monitor alarms (any review state; not an annotator's)
+    monitor_events: int = 0
 
 
 class EventMatchPublic(BaseModel):

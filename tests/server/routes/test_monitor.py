@@ -72,3 +72,137 @@ def test_beds_alarms_and_acknowledgements(world: World) -> None:
         assert clin.post(url, json={}).status_code == code, url
     assert clin.post("/api/monitor/beds/bed1/alarms/bed1-1/acks",
                      json={"decision": "maybe"}).status_code == 422
+
+
+def _alarm_bed(data_dir: Path, name: str, n_windows: int,
+               alarms: list[tuple[int, int, float, float]]) -> None:
+    """A bed journal of 2 s windows (score 0.9 inside an alarm, 0.1 elsewhere) and alarms
+    ``(raised window, cleared window, onset_t, offset_t)`` as the monitor journals them."""
+    meta = {"bed": name, "source": "x", "fps": "10", "window": 20, "stride": 20,
+            "labels": ["NE", "SZ"], "model": {"name": "m", "bundle_sha256": "0"},
+            "alarm": "k-of-n:2/3@0.5", "background": ["NE"], "origin": None}
+    j = BedJournal.open(data_dir / "monitor" / name, meta, started="now")
+    hot = {n for r, c, _, _ in alarms for n in range(r - 1, c - 2)}
+    for n in range(n_windows):
+        s = 0.9 if n in hot else 0.1
+        j.windows.write({"bed": name, "n": n, "start_frame": 20 * n, "stop_frame": 20 * n + 20,
+                         "t_start": 2.0 * n, "t_stop": 2.0 * n + 2, "state": "scored",
+                         "probs": [1 - s, s], "score": s, "reason": None, "latency_s": 0.1,
+                         "wall": time.time()})
+    for i, (raised, cleared, onset, offset) in enumerate(alarms, 1):
+        j.alarms.write({"bed": name, "id": f"{name}-{i}", "action": "raised", "n": raised,
+                        "t": 2.0 * raised + 2, "label": "SZ", "score": 0.9,
+                        "reason": "2 of 3", "onset_t": onset, "wall": time.time()})
+        j.alarms.write({"bed": name, "id": f"{name}-{i}", "action": "cleared", "n": cleared,
+                        "t": 2.0 * cleared + 2, "label": "SZ", "score": 0.1,
+                        "reason": "none of 3", "offset_t": offset, "wall": time.time()})
+    j.close()
+
+
+def test_alarms_become_draft_events_then_labels(world: World) -> None:
+    from serverkit import write_ir_video
+
+    from ictal.manifest import parse_manifest
+    from ictal.preprocess.config import PreprocessConfig
+    from ictal.preprocess.windows import plan_windows
+
+    settings = world.app.state.ictal.settings
+    write_ir_video(settings.storage / "ir" / "night.mkv", n_frames=300)  # 30 s at 10 fps
+    clin, ds = world.client("clin_a"), world.client("ds_a")
+    patient = clin.post("/api/patients", json={"sex": "M"}).json()
+    rec = clin.post("/api/recordings", json={"patient_id": patient["id"],
+                                             "path": "ir/night.mkv", "kind": "ir"})
+    assert rec.status_code == 201, rec.text
+    rid = rec.json()["id"]
+    # alarm 1: windows 3-7 hot (onset 6 s, offset 14 s); alarm 2: windows 10-11 (20-24 s)
+    _alarm_bed(settings.data_dir, "bed3", 16, [(4, 9, 6.0, 14.0), (11, 14, 20.0, 24.0)])
+    acks = "/api/monitor/beds/bed3/alarms/{}/acks"
+
+    # no recording yet: a draft is refused (with the fix), a rejection is recorded without event
+    r = clin.post(acks.format("bed3-1"), json={"decision": "draft"})
+    assert r.status_code == 422 and "assign it the recording" in r.text
+    r = clin.post(acks.format("bed3-2"), json={"decision": "rejected", "note": "turning over"})
+    assert r.status_code == 201 and r.json()["event"] is None
+    assert (r.json()["onset_t"], r.json()["offset_t"]) == (20.0, 24.0)
+
+    # the bed is seen in the recording from its 4th second: the rejection becomes an event
+    r = clin.post("/api/monitor/beds/bed3/recordings", json={"recording_id": rid, "offset": 4})
+    assert r.status_code == 201, r.text
+    assert r.json() | {"path": "-"} == {"recording_id": rid, "patient_code": patient["code"],
+                                        "path": "-", "duration": 30.0, "offset": 4.0}
+    r = clin.post(acks.format("bed3-1"), json={"decision": "draft"})
+    assert r.status_code == 201, r.text
+    draft = r.json()["event"]
+    assert (draft["recording_id"], draft["t0"], draft["t1"], draft["label"], draft["review"]) \
+        == (rid, 2.0, 10.0, "SZ", "draft")
+    evs = {e["monitor_alarm"]: e for e in clin.get(f"/api/recordings/{rid}/events").json()}
+    assert set(evs) == {"bed3/bed3-1", "bed3/bed3-2"}
+    rejected = evs["bed3/bed3-2"]
+    assert (rejected["t0"], rejected["t1"], rejected["review"], rejected["layer"]) == (
+        16.0, 20.0, "rejected", "monitor")
+    assert evs["bed3/bed3-1"]["origin"]["monitor"]["alarm"] == "bed3-1"
+    (bed,) = clin.get("/api/monitor/beds").json()["beds"]
+    assert [b["recording_id"] for b in bed["recordings"]] == [rid]
+    assert [(a["id"], (a["event"] or {}).get("review")) for a in bed["alarms"]] == [
+        ("bed3-1", "draft"), ("bed3-2", "rejected")]
+    # another clinic sees neither the assignment nor the events
+    (other,) = world.client("clin_b").get("/api/monitor/beds").json()["beds"]
+    assert other["recordings"] == [] and all(a["event"] is None for a in other["alarms"])
+
+    def export() -> dict:
+        r = ds.post("/api/exports/manifest", json={"recording_ids": [rid]})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    # a draft is no label yet; the rejected alarm is a false-alarm interval of NE
+    m = export()
+    assert [(e["label"], e["t0"], e["t1"], e["meta"]["review"]) for e in m["events"]] == [
+        ("NE", 16.0, 20.0, "rejected")]
+    assert m["meta"]["monitor_drafts"] == [f"ev-{draft['id']}"]
+
+    # a clinician confirms the draft on the timeline (stale version: 409; the bed's answers
+    # get it too); an alarm event is rejected, never deleted
+    url = f"/api/events/{draft['id']}/review"
+    assert clin.post(url, json={"decision": "confirmed", "version": 99}).status_code == 409
+    r = clin.post(url, json={"decision": "confirmed", "version": draft["version"],
+                             "note": "clonic jerks on video"})
+    assert r.status_code == 200, r.text
+    assert r.json()["review"] == "confirmed" and r.json()["version"] == draft["version"] + 1
+    assert ds.post(url, json={"decision": "rejected", "version": 2}).status_code == 403
+    assert clin.delete(f"/api/events/{draft['id']}",
+                       params={"version": r.json()["version"]}).status_code == 403
+    line = json.loads((settings.data_dir / "monitor" / "bed3" / "acks.jsonl")
+                      .read_text().splitlines()[-1])
+    assert (line["alarm"], line["decision"], line["event"]) == ("bed3-1", "confirmed", draft["id"])
+    m = export()
+    assert [(e["label"], e["t0"], e["t1"]) for e in m["events"]] == [
+        ("SZ", 2.0, 10.0), ("NE", 16.0, 20.0)]
+    assert m["labels"] == ["NE", "SZ"] and "monitor_drafts" not in m["meta"]
+    assert m["events"][0]["meta"]["alarm"] == "bed3/bed3-1"
+    # what training cuts from it: SZ windows in the confirmed alarm, NE in the rejected one
+    manifest = parse_manifest(m, source="export", check_files=False)
+    from fractions import Fraction
+    windows = plan_windows(manifest.events, 300, Fraction(10), 20, PreprocessConfig())
+    assert [(w.start, w.stop, w.label) for w in windows] == [
+        (20, 40, "SZ"), (40, 60, "SZ"), (60, 80, "SZ"), (80, 100, "SZ"), (160, 180, "NE"),
+        (180, 200, "NE")]
+
+    # an annotator's own event over the confirmed alarm wins over it
+    plain = clin.post(f"/api/recordings/{rid}/events", json={"t0": 1.0, "t1": 9.0,
+                                                             "label": "FLE"}).json()
+    m = export()
+    assert [(e["label"], e["meta"]["layer"]) for e in m["events"]] == [
+        ("FLE", "annotator"), ("NE", "monitor")]
+    assert m["meta"]["monitor_overlapping"] == [f"ev-{draft['id']}"]
+    r = clin.post(f"/api/events/{plain['id']}/review", json={"decision": "confirmed",
+                                                             "version": 1})
+    assert r.status_code == 422
+    audit = world.client("admin_a").get("/api/audit", params={"limit": 200}).json()
+    actions = {(e["action"], e["entity"]) for e in audit}
+    assert {("monitor.bed.assign", "monitor_bed"), ("monitor.alarm.draft", "monitor_alarm"),
+            ("monitor.alarm.rejected", "monitor_alarm"), ("create", "event"),
+            ("update", "event")} <= actions
+    # a wrong assignment is taken back; the events stay
+    assert clin.delete(f"/api/monitor/beds/bed3/recordings/{rid}").status_code == 204
+    assert clin.delete(f"/api/monitor/beds/bed3/recordings/{rid}").status_code == 404
+    assert len(clin.get(f"/api/recordings/{rid}/events").json()) == 3

@@ -32,7 +32,10 @@ def check_event_times(rec: Recording, t0: float, t1: float, tG: float | None) ->
 def check_layer_owner(actor: User, ev: Event, what: str = "edit") -> None:
     """:class:`ForbiddenError` unless ``actor`` may change ``ev`` and its MOIs: an annotator
     event only by its author (authorship is never overwritten), a consensus event only by a
-    reviewer or an admin."""
+    reviewer or an admin, an event made from a monitor alarm by any clinician (the routes let
+    only clinicians, reviewers and admins change events; :func:`delete_event` keeps it)."""
+    if ev.layer == "monitor":
+        return
     if ev.layer == "consensus":
         if actor.role not in (Role.REVIEWER, Role.ADMIN):
             raise ForbiddenError(f"event {ev.id} is in the consensus layer: only a reviewer "
@@ -92,8 +95,13 @@ def update_event(db: Session, actor: User, ev: Event, data: schemas.EventUpdate)
 
 
 def delete_event(db: Session, actor: User, ev: Event, version: int) -> None:
-    """Delete an event (its MOIs go with it)."""
+    """Delete an event (its MOIs go with it); an event made from a monitor alarm is never
+    deleted: a false alarm is rejected, and stays as such a label."""
     before = snapshot(event_public(ev))
+    if ev.layer == "monitor":
+        raise ForbiddenError(f"event {ev.id} was made from monitor alarm {ev.monitor_alarm}: "
+                             f"reject it instead of deleting it "
+                             f"(POST /api/events/{ev.id}/review)")
     check_layer_owner(actor, ev, "delete")
     check_version("event", ev.id, ev.version, version, before)
     db.delete(ev)

@@ -99,7 +99,8 @@ def history(db: Session, ev: Event) -> list[AuditEntry]:
 
 def labelling_status(db: Session, clinic_ids: Sequence[int]
                      ) -> list[schemas.RecordingLabelling]:
-    """Per recording of ``clinic_ids``: events and MOIs per annotator, consensus events."""
+    """Per recording of ``clinic_ids``: events and MOIs per annotator, consensus events,
+    events made from monitor alarms."""
     recs = list(db.scalars(select(Recording.id).where(Recording.clinic_id.in_(clinic_ids))
                            .order_by(Recording.id)))
     ev_q = (select(Event.recording_id, Event.layer, Event.created_by, User.username,
@@ -114,9 +115,10 @@ def labelling_status(db: Session, clinic_ids: Sequence[int]
              .group_by(Event.recording_id, Event.created_by))
     people: dict[int, dict[int | None, dict[str, Any]]] = defaultdict(dict)
     consensus: dict[int, int] = defaultdict(int)
+    monitor: dict[int, int] = defaultdict(int)
     for rid, layer, uid, name, n, last in db.execute(ev_q):
-        if layer == "consensus":
-            consensus[rid] += n
+        if layer in ("consensus", "monitor"):
+            (consensus if layer == "consensus" else monitor)[rid] += n
             continue
         people[rid][uid] = {"user_id": uid, "username": name or "(removed user)", "events": n,
                             "mois": 0, "last_edit": last}
@@ -126,7 +128,7 @@ def labelling_status(db: Session, clinic_ids: Sequence[int]
             row["mois"] = n
             row["last_edit"] = _latest(row["last_edit"], last)
     return [schemas.RecordingLabelling(
-        recording_id=rid, consensus_events=consensus[rid],
+        recording_id=rid, consensus_events=consensus[rid], monitor_events=monitor[rid],
         annotators=[schemas.AnnotatorProgress(**p) for p in
                     sorted(people[rid].values(), key=lambda p: p["username"])])
         for rid in recs]

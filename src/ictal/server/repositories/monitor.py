@@ -1,0 +1,174 @@
+"""Alarms of ``ictal monitor`` on the recordings' timelines.
+
+A bed is seen in recordings of the platform (:class:`~ictal.server.models.MonitorBedRecording`:
+the bed's timeline second ``offset`` is the recording's second 0). An alarm a clinician turns
+into a draft, confirms or rejects becomes an event of the recording whose span holds the
+alarm's onset: layer ``monitor``, ``monitor_alarm`` ``<bed>/<alarm id>`` (one event per alarm
+and recording), ``origin`` the alarm, ``review`` ``draft`` / ``confirmed`` / ``rejected``.
+Every change is audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ictal.server.db import utcnow
+from ictal.server.errors import InvalidError
+from ictal.server.models import Event, MonitorBedRecording, Recording, User
+from ictal.server.presenters import event_public, snapshot
+from ictal.server.repositories.audit import add_audit
+from ictal.server.repositories.events import check_event_times
+from ictal.server.repositories.versioning import check_version, flush_versioned
+
+Review = Literal["draft", "confirmed", "rejected"]
+
+
+@dataclass(frozen=True)
+class AlarmSpan:
+    """What an event needs of an alarm (read from the bed's journal by the route).
+
+    Attributes:
+        bed, alarm: the bed's name and the alarm's id (``<bed>-<number>``).
+        label: the class the alarm named.
+        onset_t, end_t: the stretch of the bed's timeline it stands for (s): from the start
+            of the first window that counted to the end of the last one (the last window
+            journaled while the alarm is still raised).
+        raised_t: when it was raised (the raising window's end, s).
+        score, reason: the raising window's seizure score and the rule's reason.
+        background: the monitor's background labels (a rejected alarm's export label is the
+            first).
+    """
+
+    bed: str
+    alarm: str
+    label: str
+    onset_t: float
+    end_t: float
+    raised_t: float
+    score: float
+    reason: str
+    background: tuple[str, ...] = ("NE",)
+
+    @property
+    def key(self) -> str:
+        return alarm_key(self.bed, self.alarm)
+
+
+def alarm_key(bed: str, alarm: str) -> str:
+    """An event's ``monitor_alarm``: ``<bed>/<alarm id>``."""
+    return f"{bed}/{alarm}"
+
+
+def bed_recordings(db: Session, beds: Sequence[str], clinic_ids: Sequence[int]
+                   ) -> list[MonitorBedRecording]:
+    """The recordings of ``clinic_ids`` that ``beds`` are seen in, by bed and offset."""
+    q = (select(MonitorBedRecording)
+         .where(MonitorBedRecording.bed.in_(beds), MonitorBedRecording.clinic_id.in_(clinic_ids))
+         .order_by(MonitorBedRecording.bed, MonitorBedRecording.offset,
+                   MonitorBedRecording.id))
+    return list(db.scalars(q))
+
+
+def assign_recording(db: Session, actor: User, bed: str, rec: Recording,
+                     offset: float) -> MonitorBedRecording:
+    """Say that ``bed`` is seen in ``rec`` from the bed's second ``offset`` (again: the new
+    offset replaces the old); audited."""
+    row = db.scalar(select(MonitorBedRecording).where(MonitorBedRecording.bed == bed,
+                                                      MonitorBedRecording.recording_id == rec.id))
+    before = None if row is None else _assignment(row)
+    if row is None:
+        row = MonitorBedRecording(bed=bed, recording_id=rec.id, clinic_id=rec.clinic_id,
+                                  offset=offset, assigned_by=actor.id, assigned_at=utcnow())
+        db.add(row)
+    else:
+        row.offset, row.assigned_by, row.assigned_at = offset, actor.id, utcnow()
+    db.flush()
+    db.refresh(row)
+    add_audit(db, actor, "monitor.bed.assign", "monitor_bed", row.id, rec.clinic_id,
+              before=before, after=_assignment(row))
+    return row
+
+
+def unassign_recording(db: Session, actor: User, row: MonitorBedRecording) -> None:
+    """Forget that the bed is seen in that recording (its events stay); audited."""
+    add_audit(db, actor, "monitor.bed.unassign", "monitor_bed", row.id, row.clinic_id,
+              before=_assignment(row))
+    db.delete(row)
+    db.flush()
+
+
+def _assignment(row: MonitorBedRecording) -> dict[str, object]:
+    return {"bed": row.bed, "recording_id": row.recording_id, "offset": row.offset}
+
+
+def covering(rows: Sequence[MonitorBedRecording], bed: str, t: float
+             ) -> MonitorBedRecording | None:
+    """The recording of ``bed`` whose span holds the bed's second ``t`` (the latest assigned
+    when several do), or ``None``."""
+    fits = [r for r in rows if r.bed == bed
+            and r.offset <= t < r.offset + r.recording.duration]
+    return max(fits, key=lambda r: (r.assigned_at, r.id), default=None)
+
+
+def alarm_events(db: Session, keys: Sequence[str], clinic_ids: Sequence[int]
+                 ) -> dict[str, Event]:
+    """The events of ``clinic_ids`` made from the alarms ``keys`` (``<bed>/<alarm id>``)."""
+    if not keys:
+        return {}
+    q = select(Event).where(Event.monitor_alarm.in_(keys), Event.clinic_id.in_(clinic_ids))
+    return {e.monitor_alarm: e for e in db.scalars(q.order_by(Event.id)) if e.monitor_alarm}
+
+
+def decide_alarm(db: Session, actor: User, span: AlarmSpan, review: Review,
+                 rows: Sequence[MonitorBedRecording]) -> Event | None:
+    """The event of the alarm ``span`` with ``review`` (made on the recording whose span holds
+    the alarm's onset, or its review changed); ``None`` when no recording of ``rows`` holds
+    it. A ``draft`` answer leaves an event already decided as it is."""
+    ev = alarm_events(db, [span.key], actor.clinic_ids).get(span.key)
+    if ev is not None:
+        if review != "draft" and ev.review != review:
+            before = snapshot(event_public(ev))
+            ev.review, ev.updated_at = review, utcnow()
+            db.flush()
+            add_audit(db, actor, "update", "event", ev.id, ev.clinic_id, before=before,
+                      after=snapshot(event_public(ev)))
+        return ev
+    row = covering(rows, span.bed, span.onset_t)
+    if row is None:
+        return None
+    rec = row.recording
+    t0 = max(0.0, span.onset_t - row.offset)
+    t1 = min(rec.duration, max(span.end_t, span.raised_t) - row.offset)
+    check_event_times(rec, t0, t1, None)
+    now = utcnow()
+    ev = Event(recording_id=rec.id, clinic_id=rec.clinic_id, t0=t0, t1=t1, tG=None,
+               label=span.label, seizure_types="", semiology="", created_by=actor.id,
+               created_at=now, updated_at=now, layer="monitor", review=review,
+               monitor_alarm=span.key,
+               origin={"monitor": asdict(span) | {"background": list(span.background),
+                                                  "recording_offset": row.offset}})
+    db.add(ev)
+    db.flush()
+    db.refresh(ev)
+    add_audit(db, actor, "create", "event", ev.id, ev.clinic_id, after=snapshot(event_public(ev)))
+    return ev
+
+
+def review_event(db: Session, actor: User, ev: Event, review: Review, version: int) -> Event:
+    """A clinician's decision on an event made from a monitor alarm (confirmed: a seizure;
+    rejected: a false alarm; back to draft); audited. Stale ``version`` -> 409."""
+    before = snapshot(event_public(ev))
+    if ev.layer != "monitor":
+        raise InvalidError(f"event {ev.id} was not made from a monitor alarm: only those are "
+                           "confirmed or rejected")
+    check_version("event", ev.id, ev.version, version, before)
+    ev.review, ev.updated_at = review, utcnow()
+    flush_versioned(db, "event", ev, version, event_public)
+    add_audit(db, actor, "update", "event", ev.id, ev.clinic_id, before=before,
+              after=snapshot(event_public(ev)))
+    return ev
