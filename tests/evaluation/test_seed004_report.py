@@ -3,6 +3,7 @@ numbers, accuracy per subject, late fusion, runs not there listed as not run."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -12,7 +13,13 @@ from sklearn.metrics import accuracy_score, f1_score
 from tests.models.semiology_data import semiology_table
 
 from ictal.evaluation.cv import CVResult, run_cross_validation
-from ictal.evaluation.seed004 import binary_scores, fused_scores, write_seed004_report
+from ictal.evaluation.seed004 import (
+    binary_scores,
+    explain_agcn_run,
+    fold_estimator,
+    fused_scores,
+    write_seed004_report,
+)
 from ictal.models.config import TrainConfig
 from ictal.models.presets import preset
 
@@ -93,3 +100,43 @@ def test_report_refuses_runs_that_are_not_leave_one_subject_out(tmp_path: Path) 
                          progress=False)
     with pytest.raises(ValueError, match="loso"):
         write_seed004_report(tmp_path / "runs", tmp_path / "report.html")
+
+
+@pytest.mark.slow  # a 4-fold leave-one-subject-out run and its attribution
+def test_explanation_and_speed_in_the_report(tmp_path: Path) -> None:
+    table = semiology_table(patients=4, seizures=2, labels=("no-dystonia", "dystonia"),
+                            signal=1.5)
+    table.attrs["task"] = "dystonia"
+    cfg = preset("agcn-body").model_copy(update=TINY)
+    run_dir = tmp_path / "runs" / "dystonia-agcn-body"
+    result = run_cross_validation(table, model_config=cfg, protocol="loso", selection="seed",
+                                  seed=0, out_dir=run_dir, progress=False)
+    path = explain_agcn_run(run_dir, table, windows=4)
+    with np.load(path) as z:
+        assert z["nodes"].tolist()[:2] == ["head", "neck"]
+        assert sorted(z["rows"].tolist()) == list(range(len(table)))  # each seizure once
+        assert z["joints"].shape == (8, 11) and z["moments"].shape == (8, 4)
+        assert z["learned"].shape == (4, 1, 3, 11, 11)  # folds, blocks, subsets, V, V
+        assert z["fixed"].shape == (1, 3, 11, 11)
+        # the attribution is the fold's own model on its own left-out seizures
+        fold = result.folds[2]
+        sel = z["fold"] == 2
+        joints, _ = fold_estimator(result, 2).attribution(table.subset(fold.rows), windows=4)
+        np.testing.assert_allclose(z["joints"][sel], joints)
+        assert z["y"][sel].tolist() == (fold.y == result.classes.index("dystonia")).tolist()
+        # B_k moved away from its initial 1e-6 during training
+        assert np.abs(z["learned"] - 1e-6).max() > 1e-4
+    other = semiology_table(patients=4, seizures=2, labels=("no-dystonia", "dystonia"), seed=1)
+    other.attrs["task"] = "dystonia"
+    with pytest.raises(ValueError, match="not the one the run was trained on"):
+        explain_agcn_run(run_dir, other)
+    (tmp_path / "runs" / "speed.json").write_text(json.dumps([{
+        "task": "dystonia", "model": "agcn-body", "folds": 4, "seconds_per_fold": 1.25,
+        "inference_timesteps_per_s": 12345.0, "clips": 8, "timesteps": 16, "threads": 1}]))
+    page = write_seed004_report(tmp_path / "runs", tmp_path / "report.html").read_text()
+    assert "Which keypoints and moments drive the decisions" in page
+    figure = tmp_path / "figures" / "seed004_dystonia-agcn-body_explain.png"
+    assert figure.read_bytes()[:4] == b"\x89PNG"
+    assert 'src="figures/seed004_dystonia-agcn-body_explain.png"' in page
+    assert re.search(r"<td>dystonia</td><td>agcn-body</td><td>1.2</td><td>4</td>"
+                     r"<td>12,345</td><td>8 x 16</td><td>1</td>", page)
