@@ -233,6 +233,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/events/{event_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Review Event
+         * @description Confirm (a seizure) or reject (a false alarm) an event made from a monitor alarm, or
+         *     set it back to draft; audited, and appended to the bed's ``acks.jsonl`` when the bed's
+         *     journal is there (the live page shows it).
+         */
+        post: operations["review_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/exports/manifest": {
         parameters: {
             query?: never;
@@ -436,7 +458,8 @@ export interface paths {
         /**
          * List Beds
          * @description Every bed ``ictal monitor`` journals under the data folder: the last ``seconds`` of
-         *     windows (class probabilities or why not assessable), its alarms and their answers.
+         *     windows (class probabilities or why not assessable), its alarms, their answers and the
+         *     events made from them, and the recordings the bed is seen in (those of your clinics).
          */
         get: operations["list_beds"];
         put?: never;
@@ -458,11 +481,58 @@ export interface paths {
         put?: never;
         /**
          * Acknowledge
-         * @description Answer an alarm: acknowledged (seen), confirmed (a seizure) or rejected (a false
-         *     alarm); who and when are recorded with it and in the audit log.
+         * @description Answer an alarm: acknowledged (seen), draft (turned into a draft event on the bed's
+         *     recording for a clinician to confirm or reject), confirmed (a seizure) or rejected (a
+         *     false alarm); who and when are recorded with it and in the audit log. A draft needs a
+         *     recording of the bed holding the alarm's onset (422 otherwise); a confirmation or a
+         *     rejection without one is recorded and becomes an event when the bed is assigned one.
          */
         post: operations["acknowledge"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/monitor/beds/{bed}/recordings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign Recording
+         * @description Say which recording of the platform the bed is seen in: the bed's second ``offset`` is
+         *     the recording's second 0 (again for the same recording: the new offset). Alarms of the
+         *     bed already confirmed, rejected or turned into drafts whose onset falls in the recording
+         *     become its events. Audited.
+         */
+        post: operations["assign_recording"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/monitor/beds/{bed}/recordings/{recording_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unassign Recording
+         * @description The bed is not seen in that recording (a wrong assignment); the events made from its
+         *     alarms stay. Audited.
+         */
+        delete: operations["unassign_recording"];
         options?: never;
         head?: never;
         patch?: never;
@@ -947,7 +1017,7 @@ export interface components {
              * @default acknowledged
              * @enum {string}
              */
-            decision?: "acknowledged" | "confirmed" | "rejected";
+            decision?: "acknowledged" | "draft" | "confirmed" | "rejected";
             /**
              * Note
              * @default
@@ -992,7 +1062,9 @@ export interface components {
              * Decision
              * @enum {string}
              */
-            decision: "acknowledged" | "confirmed" | "rejected";
+            decision: "acknowledged" | "draft" | "confirmed" | "rejected";
+            /** Event */
+            event?: number | null;
             /**
              * Note
              * @default
@@ -1002,6 +1074,26 @@ export interface components {
             role: string;
             /** User */
             user: string;
+        };
+        /**
+         * AlarmEvent
+         * @description The event of a recording made from an alarm.
+         */
+        AlarmEvent: {
+            /** Id */
+            id: number;
+            /** Label */
+            label: string;
+            /** Recording Id */
+            recording_id: number;
+            /** Review */
+            review: ("draft" | "confirmed" | "rejected") | null;
+            /** T0 */
+            t0: number;
+            /** T1 */
+            t1: number;
+            /** Version */
+            version: number;
         };
         /** AnnotatorProgress */
         AnnotatorProgress: {
@@ -1053,6 +1145,37 @@ export interface components {
             user_id: number | null;
             /** Username */
             username: string;
+        };
+        /**
+         * BedRecording
+         * @description A recording of the platform a bed is seen in: the bed's second ``offset`` is the
+         *     recording's second 0.
+         */
+        BedRecording: {
+            /** Duration */
+            duration: number;
+            /** Offset */
+            offset: number;
+            /** Path */
+            path: string;
+            /** Patient Code */
+            patient_code: string;
+            /** Recording Id */
+            recording_id: number;
+        };
+        /**
+         * BedRecordingAssign
+         * @description Assign a bed the recording it is seen in, from the bed's second ``offset`` (``0``
+         *     for a recording the bed replays).
+         */
+        BedRecordingAssign: {
+            /**
+             * Offset
+             * @default 0
+             */
+            offset?: number;
+            /** Recording Id */
+            recording_id: number;
         };
         /** BodyRegionCreate */
         BodyRegionCreate: {
@@ -1150,7 +1273,9 @@ export interface components {
         /**
          * EventPublic
          * @description ``layer`` ``annotator``: ``author``'s own label (only they edit it); ``consensus``: a
-         *     reviewer's adjudication (``origin``: the events / MOIs it was taken from).
+         *     reviewer's adjudication (``origin``: the events / MOIs it was taken from); ``monitor``:
+         *     made from an ``ictal monitor`` alarm (``monitor_alarm`` ``<bed>/<alarm id>``, ``origin``
+         *     the alarm), ``review`` ``draft`` until a clinician confirms or rejects it.
          */
         EventPublic: {
             /** Author */
@@ -1171,13 +1296,17 @@ export interface components {
              * @default annotator
              * @enum {string}
              */
-            layer?: "annotator" | "consensus";
+            layer?: "annotator" | "consensus" | "monitor";
+            /** Monitor Alarm */
+            monitor_alarm?: string | null;
             /** Origin */
             origin?: {
                 [key: string]: unknown;
             } | null;
             /** Recording Id */
             recording_id: number;
+            /** Review */
+            review?: ("draft" | "confirmed" | "rejected") | null;
             /** Seizure Types */
             seizure_types: string;
             /** Semiology */
@@ -1193,6 +1322,25 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * EventReviewRequest
+         * @description A clinician's decision on an event made from a monitor alarm; ``version`` is the one
+         *     the client read (stale -> 409).
+         */
+        EventReviewRequest: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "draft" | "confirmed" | "rejected";
+            /**
+             * Note
+             * @default
+             */
+            note?: string;
             /** Version */
             version: number;
         };
@@ -1639,7 +1787,8 @@ export interface components {
         };
         /**
          * MonitorAlarm
-         * @description An alarm of a bed: raised (and cleared) with its reason, and the answers to it.
+         * @description An alarm of a bed: raised (and cleared) with its reason, the stretch of the bed's
+         *     timeline it stands for, the answers to it and the event made from it.
          */
         MonitorAlarm: {
             /**
@@ -1649,10 +1798,15 @@ export interface components {
             acks?: components["schemas"]["AlarmAck"][];
             /** Cleared T */
             cleared_t?: number | null;
+            event?: components["schemas"]["AlarmEvent"] | null;
             /** Id */
             id: string;
             /** Label */
             label: string;
+            /** Offset T */
+            offset_t?: number | null;
+            /** Onset T */
+            onset_t?: number | null;
             /** Raised At */
             raised_at: string;
             /** Raised T */
@@ -1681,6 +1835,11 @@ export interface components {
             name: string;
             /** Not Assessable Share */
             not_assessable_share?: number | null;
+            /**
+             * Recordings
+             * @default []
+             */
+            recordings?: components["schemas"]["BedRecording"][];
             /** Windows */
             windows: components["schemas"]["MonitorWindow"][];
         };
@@ -1941,6 +2100,11 @@ export interface components {
             annotators: components["schemas"]["AnnotatorProgress"][];
             /** Consensus Events */
             consensus_events: number;
+            /**
+             * Monitor Events
+             * @default 0
+             */
+            monitor_events?: number;
             /** Recording Id */
             recording_id: number;
         };
@@ -3330,6 +3494,86 @@ export interface operations {
             };
         };
     };
+    review_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventReviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPublic"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
     export_manifest: {
         parameters: {
             query?: never;
@@ -4389,6 +4633,161 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MonitorAlarm"];
                 };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    assign_recording: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bed: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BedRecordingAssign"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BedRecording"];
+                };
+            };
+            /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description not logged in, or the session expired: log in again */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the user's role may not do this, or the CSRF header is missing (writes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description no such row in the user's clinics, or no such file in the storage root */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description the request does not fit the schema, or its values do not fit the data */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidRequest"];
+                };
+            };
+        };
+    };
+    unassign_recording: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bed: string;
+                recording_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description malformed request: a body that cannot be parsed, a path escaping the storage root */
             400: {

@@ -1,15 +1,17 @@
 /**
  * The live bedside page (`/monitor.html`): a grid of the beds `ictal monitor` follows, each
  * with its class probabilities as a scrolling trace over the last two minutes, the spans it
- * could not assess, and its alarm state. An alarm can be acknowledged, confirmed as a seizure
- * or rejected as a false alarm (who and when are recorded and audited). Polls every second.
+ * could not assess, and its alarm state. An alarm can be acknowledged, turned into a draft
+ * seizure event on the recording the bed is seen in (for a clinician to confirm or reject on
+ * the labelling timeline), confirmed as a seizure or rejected as a false alarm (who and when
+ * are recorded and audited); the bed's recordings are assigned here. Polls every second.
  */
 import { useCallback, useEffect, useState } from "react";
 import { ApiError } from "../api/errors";
 import type { UserPublic } from "../api/types";
 import { useToast } from "../components/Toasts";
 import { canAnnotate } from "../screens/common";
-import { type Decision, fetchBeds, me, type MonitorAlarm, type MonitorBed, answerAlarm } from "./api";
+import { answerAlarm, assignRecording, type Decision, fetchBeds, me, type MonitorAlarm, type MonitorBed } from "./api";
 import { classPoints, clock, notAssessed } from "./trace";
 
 const SECONDS = 120;
@@ -18,11 +20,62 @@ const HEIGHT = 100;
 const COLOURS = ["#1f5fa8", "#b3261e", "#1e7a46", "#8a4fbf", "#9a6700", "#17becf"];
 const DECISIONS: [Decision, string][] = [
   ["acknowledged", "Acknowledge"],
+  ["draft", "Draft event"],
   ["confirmed", "Confirm seizure"],
   ["rejected", "Reject (false alarm)"],
 ];
 
-function BedCard({ bed, canAnswer, onAnswer }: { bed: MonitorBed; canAnswer: boolean; onAnswer: (a: MonitorAlarm, d: Decision) => void }) {
+/** "draft event 12 on recording 3 (0:02 – 0:10)", a link to its labelling screen. */
+function EventLink({ alarm }: { alarm: MonitorAlarm }) {
+  const ev = alarm.event;
+  if (!ev) return null;
+  return (
+    <a href={`/#/recordings/${ev.recording_id}`} data-testid={`event-of-${alarm.id}`}>
+      {ev.review ?? "event"} event {ev.id} on recording {ev.recording_id} ({clock(ev.t0)} – {clock(ev.t1)})
+    </a>
+  );
+}
+
+/** The recordings the bed is seen in, and a form to assign one. */
+function BedRecordings({ bed, canAssign, onAssign }: { bed: MonitorBed; canAssign: boolean; onAssign: (recordingId: number, offset: number) => void }) {
+  const recs = bed.recordings ?? [];
+  return (
+    <div className="bed-recordings" aria-label={`Recordings of bed ${bed.name}`}>
+      <span className="state">
+        {recs.length === 0
+          ? "Seen in no recording yet: alarms cannot become events."
+          : `Seen in ${recs.map((r) => `recording ${r.recording_id} (patient ${r.patient_code}, from bed ${clock(r.offset)})`).join(", ")}`}
+      </span>
+      {canAssign && (
+        <form
+          className="row"
+          aria-label={`Assign a recording to bed ${bed.name}`}
+          onSubmit={(e) => {
+            e.preventDefault();
+            const form = new FormData(e.currentTarget);
+            const id = Number(form.get("recording"));
+            const offset = Number(form.get("offset") || 0);
+            if (Number.isInteger(id) && id > 0 && Number.isFinite(offset)) onAssign(id, offset);
+          }}
+        >
+          <label>
+            Recording
+            <input name="recording" inputMode="numeric" size={5} required />
+          </label>
+          <label>
+            from bed second
+            <input name="offset" inputMode="decimal" size={6} defaultValue="0" />
+          </label>
+          <button type="submit" className="button-quiet">
+            Assign
+          </button>
+        </form>
+      )}
+    </div>
+  );
+}
+
+function BedCard({ bed, canAnswer, onAnswer, onAssign }: { bed: MonitorBed; canAnswer: boolean; onAnswer: (a: MonitorAlarm, d: Decision) => void; onAssign: (recordingId: number, offset: number) => void }) {
   const open = bed.alarms.filter((a) => a.cleared_t == null || !a.acks?.length);
   const last = bed.windows[bed.windows.length - 1];
   const current = last?.state === "scored" && last.probs ? bed.labels.map((l, i) => `${l} ${Math.round(100 * (last.probs![i] ?? 0))} %`).join(", ") : (last?.reason ?? "waiting for windows");
@@ -64,7 +117,8 @@ function BedCard({ bed, canAnswer, onAnswer }: { bed: MonitorBed; canAnswer: boo
           <span>
             at {clock(a.raised_t)} ({a.reason})
           </span>
-          {canAnswer && DECISIONS.map(([d, text]) => (
+          <EventLink alarm={a} />
+          {canAnswer && DECISIONS.filter(([d]) => d !== "draft" || !a.event).map(([d, text]) => (
             <button type="button" key={d} className={d === "rejected" ? "button-danger" : d === "acknowledged" ? "button-quiet" : undefined} onClick={() => onAnswer(a, d)}>
               {text}
             </button>
@@ -77,11 +131,12 @@ function BedCard({ bed, canAnswer, onAnswer }: { bed: MonitorBed; canAnswer: boo
           .slice(-5)
           .map((a) => (
             <li key={a.id}>
-              {a.id} {a.label} at {clock(a.raised_t)}: {a.acks?.map((k) => `${k.decision} by ${k.user} (${k.at})`).join("; ")}
+              {a.id} {a.label} at {clock(a.raised_t)}: {a.acks?.map((k) => `${k.decision} by ${k.user} (${k.at})`).join("; ")} <EventLink alarm={a} />
             </li>
           ))}
       </ul>
       {bed.last_note && <p className="state">{bed.last_note}</p>}
+      <BedRecordings bed={bed} canAssign={canAnswer} onAssign={onAssign} />
     </section>
   );
 }
@@ -122,6 +177,16 @@ export function MonitorPage() {
     }
   };
 
+  const onAssign = async (bed: MonitorBed, recordingId: number, offset: number) => {
+    try {
+      await assignRecording(bed.name, recordingId, offset);
+      notify("success", `Bed ${bed.name}: seen in recording ${recordingId} from bed second ${offset}`);
+      await refresh();
+    } catch (err) {
+      notify("error", `Assigning recording ${recordingId} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+
   if (user === undefined) return <p className="empty">Loading…</p>;
   if (user === null) {
     return (
@@ -155,7 +220,7 @@ export function MonitorPage() {
         ) : (
           <div className="beds">
             {beds.map((b) => (
-              <BedCard key={b.name} bed={b} canAnswer={canAnswer} onAnswer={(a, d) => void onAnswer(b, a, d)} />
+              <BedCard key={b.name} bed={b} canAnswer={canAnswer} onAnswer={(a, d) => void onAnswer(b, a, d)} onAssign={(id, offset) => void onAssign(b, id, offset)} />
             ))}
           </div>
         )}

@@ -11,6 +11,7 @@ type Schemas = components["schemas"];
 export type MonitorWindow = Schemas["MonitorWindow"];
 export type MonitorAlarm = Schemas["MonitorAlarm"];
 export type MonitorBed = Schemas["MonitorBed"];
+export type BedRecording = Schemas["BedRecording"];
 export type Decision = NonNullable<Schemas["AckRequest"]["decision"]>;
 
 const api = makeClient(() => "");
@@ -28,6 +29,16 @@ export async function answerAlarm(bed: string, alarm: string, decision: Decision
     api.POST("/api/monitor/beds/{bed}/alarms/{alarm_id}/acks", {
       params: { path: { bed, alarm_id: alarm } },
       body: { decision, note },
+    }),
+  );
+}
+
+/** Say that `bed` is seen in recording `recordingId`, from the bed's second `offset`. */
+export async function assignRecording(bed: string, recordingId: number, offset: number): Promise<BedRecording> {
+  return unwrap(
+    api.POST("/api/monitor/beds/{bed}/recordings", {
+      params: { path: { bed } },
+      body: { recording_id: recordingId, offset },
     }),
   );
 }

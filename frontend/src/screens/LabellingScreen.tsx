@@ -8,7 +8,7 @@
  * (useShortcuts), the menus and exports, and the panels of labelling/.
  */
 import { useCallback, useEffect, useState } from "react";
-import type { MoiPublic } from "../api/types";
+import type { EventPublic, MoiPublic } from "../api/types";
 import { ConflictDialog } from "../components/ConflictDialog";
 import { HelpOverlay } from "../components/HelpOverlay";
 import { MenuStrip } from "../components/MenuStrip";
@@ -195,6 +195,15 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
       report(err, "Copying the event");
     }
   };
+  const reviewEvent = async (ev: EventPublic, decision: "confirmed" | "rejected") => {
+    try {
+      const done = await unwrap(api.POST("/api/events/{event_id}/review", { params: { path: { event_id: ev.id } }, body: { decision, version: ev.version } }));
+      updateEvents((all) => all.map((e) => (e.id === done.id ? done : e)));
+      notify("success", `Alarm event ${done.id} ${decision === "confirmed" ? "confirmed as a seizure" : "rejected as a false alarm"}`);
+    } catch (err) {
+      report(err, "Reviewing the alarm event");
+    }
+  };
   const manageRun = async (runId: number, how: "archive" | "delete") => {
     try {
       if (how === "archive") await unwrap(api.POST("/api/model-runs/{run_id}/archive", { params: { path: { run_id: runId } }, body: { archived: true } }));
@@ -325,6 +334,7 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
               onSetClass={(ev, label) => void annotations.patchEvent(ev, { label }, `Event class set to ${label}`)}
               onGoToOnset={(ev) => seekInto(ev.t0)}
               onDelete={(ev) => void annotations.deleteEvent(ev)}
+              onReview={(ev, decision) => void reviewEvent(ev, decision)}
             />
             <MoiPanel
               vocabulary={vocabulary}

@@ -10,7 +10,7 @@ import type { EventPublic } from "../api/types";
 import { formatTime, parseTime } from "../lib/time";
 import { EVENT_LABELS } from "../screens/labelling/labels";
 import { type Edge, edgeName } from "./editing";
-import { type AgreementPublic, CONSENSUS, fmt, meanRegionIou, meanStd } from "./layers";
+import { type AgreementPublic, CONSENSUS, fmt, MONITOR, meanRegionIou, meanStd } from "./layers";
 
 // --- edit bar ------------------------------------------------------------------------------------
 interface EditBarProps {
@@ -166,7 +166,7 @@ export function LayersPanel({ api, layers, username, hidden, onToggle, foreign, 
         {layers.map((layer) => (
           <label key={layer} className="inline">
             <input type="checkbox" checked={!hidden.has(layer)} onChange={() => onToggle(layer)} aria-label={`Show layer ${layer}`} />
-            {layer === username ? `${layer} (mine)` : layer === CONSENSUS ? "consensus" : `${layer} (read-only)`}
+            {layer === username ? `${layer} (mine)` : layer === CONSENSUS ? "consensus" : layer === MONITOR ? `${layer} (to review)` : `${layer} (read-only)`}
           </label>
         ))}
       </div>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { labellingText, layerOf, layersOf, mayEdit, meanRegionIou, meanStd, visibleEvents } from "./layers";
 
-const ev = (author: string | null, layer: "annotator" | "consensus" = "annotator") => ({ author, layer });
+const ev = (author: string | null, layer: "annotator" | "consensus" | "monitor" = "annotator") => ({ author, layer });
 
 describe("layers", () => {
   it("orders the user's layer first and the consensus last", () => {
@@ -20,6 +20,12 @@ describe("layers", () => {
     expect(mayEdit(ev("rev", "consensus"), "bob", "clinician")).toBe(false);
     expect(mayEdit(ev("rev", "consensus"), "rev2", "reviewer")).toBe(true);
   });
+  it("puts alarm events in their own layer, which any clinician reviews", () => {
+    const events = [ev("bob"), ev("nurse", "monitor"), ev("rev", "consensus"), ev("alice")];
+    expect(layersOf(events, "alice")).toEqual(["alice", "bob", "monitor alarms", "consensus"]);
+    expect(mayEdit(ev("nurse", "monitor"), "alice", "clinician")).toBe(true);
+    expect(mayEdit(ev("nurse", "monitor"), "alice", "data_scientist")).toBe(false);
+  });
   it("summarises the labelling status", () => {
     const a = { user_id: 1, username: "alice", events: 2, mois: 5, last_edit: null };
     const b = { user_id: 2, username: "bob", events: 1, mois: 0, last_edit: null };
@@ -27,6 +33,7 @@ describe("layers", () => {
     expect(labellingText({ recording_id: 1, annotators: [a], consensus_events: 0 })).toBe("alice 2 ev / 5 MOI");
     expect(labellingText({ recording_id: 1, annotators: [a, b], consensus_events: 0 })).toBe("alice 2 ev / 5 MOI · bob 1 ev / 0 MOI · not adjudicated");
     expect(labellingText({ recording_id: 1, annotators: [a, b], consensus_events: 1 })).toBe("alice 2 ev / 5 MOI · bob 1 ev / 0 MOI · consensus 1");
+    expect(labellingText({ recording_id: 1, annotators: [], consensus_events: 0, monitor_events: 2 })).toBe("alarms 2");
   });
   it("formats agreement figures", () => {
     expect(meanStd({ mean: 0.5, std: 0.25, n: 3 })).toBe("0.50 ± 0.25 (n=3)");

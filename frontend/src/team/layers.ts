@@ -11,22 +11,25 @@ export type AgreementPublic = Schemas["AgreementPublic"];
 
 /** The consensus layer's name (reviewers adjudicate into it). */
 export const CONSENSUS = "consensus";
+/** The layer of events made from alarms of `ictal monitor` (any clinician reviews them). */
+export const MONITOR = "monitor alarms";
 
 interface Layered {
-  layer?: "annotator" | "consensus";
+  layer?: "annotator" | "consensus" | "monitor";
   author?: string | null;
 }
 
-/** The layer of an event: `consensus`, or its author's username. */
+/** The layer of an event: `consensus`, `monitor alarms`, or its author's username. */
 export function layerOf(ev: Layered): string {
-  return ev.layer === "consensus" ? CONSENSUS : (ev.author ?? "unknown");
+  return ev.layer === "consensus" ? CONSENSUS : ev.layer === "monitor" ? MONITOR : (ev.author ?? "unknown");
 }
 
-/** The layers present, the user's own first, the consensus last, the others by name. */
+/** The layers present, the user's own first, then the others by name, the monitor's alarms,
+ * the consensus last. */
 export function layersOf(events: readonly Layered[], username: string): string[] {
   const names = new Set(events.map(layerOf));
-  const others = [...names].filter((n) => n !== username && n !== CONSENSUS).sort();
-  return [...(names.has(username) ? [username] : []), ...others, ...(names.has(CONSENSUS) ? [CONSENSUS] : [])];
+  const others = [...names].filter((n) => n !== username && n !== CONSENSUS && n !== MONITOR).sort();
+  return [...(names.has(username) ? [username] : []), ...others, ...(names.has(MONITOR) ? [MONITOR] : []), ...(names.has(CONSENSUS) ? [CONSENSUS] : [])];
 }
 
 /** The events whose layer is not hidden. */
@@ -34,18 +37,22 @@ export function visibleEvents<T extends Layered>(events: readonly T[], hidden: R
   return events.filter((e) => !hidden.has(layerOf(e)));
 }
 
-/** Whether `username` (of `role`) edits this event: their own layer, or a reviewer's consensus. */
+/** Whether `username` (of `role`) edits this event: their own layer, a reviewer's consensus,
+ * any clinician's alarm events (drafts to confirm or reject). */
 export function mayEdit(ev: Layered, username: string, role: string): boolean {
   if (ev.layer === "consensus") return role === "reviewer";
+  if (ev.layer === "monitor") return role === "clinician" || role === "reviewer" || role === "admin";
   return ev.author === username;
 }
 
-/** "alice 2 ev / 5 MOI · bob 1 ev / 0 MOI · consensus 1", or "not labelled". */
+/** "alice 2 ev / 5 MOI · bob 1 ev / 0 MOI · consensus 1 · alarms 2", or "not labelled". */
 export function labellingText(status: RecordingLabelling | undefined): string {
-  if (status === undefined || (status.annotators.length === 0 && status.consensus_events === 0)) return "not labelled";
+  const alarms = status?.monitor_events ?? 0;
+  if (status === undefined || (status.annotators.length === 0 && status.consensus_events === 0 && alarms === 0)) return "not labelled";
   const parts = status.annotators.map((a) => `${a.username} ${a.events} ev / ${a.mois} MOI`);
   if (status.consensus_events > 0) parts.push(`consensus ${status.consensus_events}`);
   else if (status.annotators.length > 1) parts.push("not adjudicated");
+  if (alarms > 0) parts.push(`alarms ${alarms}`);
   return parts.join(" · ");
 }
 

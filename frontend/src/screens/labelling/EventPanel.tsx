@@ -1,6 +1,8 @@
 /**
  * The seizure events of the recording: the list (select one), and for the selected event its
- * class (FLE, TLE, NES, ...), "Go to onset" and "Delete event".
+ * class (FLE, TLE, NES, ...), "Go to onset" and "Delete event". An event made from an alarm of
+ * `ictal monitor` says so (draft / confirmed / rejected, the alarm) and is confirmed as a
+ * seizure or rejected as a false alarm instead of deleted.
  */
 import type { EventPublic } from "../../api/types";
 import { formatTime } from "../../lib/time";
@@ -15,9 +17,17 @@ interface EventPanelProps {
   onSetClass: (event: EventPublic, label: string) => void;
   onGoToOnset: (event: EventPublic) => void;
   onDelete: (event: EventPublic) => void;
+  onReview: (event: EventPublic, decision: "confirmed" | "rejected") => void;
 }
 
-export function EventPanel({ events, event, annotator, onSelect, onSetClass, onGoToOnset, onDelete }: EventPanelProps) {
+/** " · draft alarm bed3-1" for an event made from a monitor alarm, else "". */
+export function alarmText(e: EventPublic): string {
+  if (e.layer !== "monitor") return "";
+  const alarm = (e.monitor_alarm ?? "").split("/").pop();
+  return ` · ${e.review ?? "draft"} alarm ${alarm}`;
+}
+
+export function EventPanel({ events, event, annotator, onSelect, onSetClass, onGoToOnset, onDelete, onReview }: EventPanelProps) {
   return (
     <section className="panel" aria-labelledby="events-heading">
       <h3 id="events-heading">Seizure events</h3>
@@ -27,6 +37,7 @@ export function EventPanel({ events, event, annotator, onSelect, onSetClass, onG
           <button type="button" key={e.id} aria-pressed={e.id === event?.id} onClick={() => onSelect(e.id)}>
             {e.label}: {formatTime(e.t0)} – {formatTime(e.t1)}
             {e.tG !== null ? ` (tG ${formatTime(e.tG)})` : ""}
+            {alarmText(e)}
           </button>
         ))}
       </div>
@@ -61,9 +72,28 @@ export function EventPanel({ events, event, annotator, onSelect, onSetClass, onG
           <button type="button" className="button-quiet" onClick={() => onGoToOnset(event)}>
             Go to onset
           </button>
-          <button type="button" className="button-danger" aria-label={`Delete seizure event ${event.id}`} onClick={() => onDelete(event)}>
-            Delete event
-          </button>
+          {event.layer !== "monitor" && (
+            <button type="button" className="button-danger" aria-label={`Delete seizure event ${event.id}`} onClick={() => onDelete(event)}>
+              Delete event
+            </button>
+          )}
+        </div>
+      )}
+      {event && annotator && event.layer === "monitor" && (
+        <div className="row" role="group" aria-label="Alarm review" style={{ marginTop: "0.5rem", alignItems: "center", flexWrap: "wrap" }}>
+          <span className="muted" data-testid="alarm-review">
+            {event.review === "draft" ? "Draft from" : event.review === "confirmed" ? "Confirmed seizure, from" : "Rejected (false alarm), from"} monitor alarm {event.monitor_alarm}
+          </span>
+          {event.review !== "confirmed" && (
+            <button type="button" onClick={() => onReview(event, "confirmed")}>
+              Confirm seizure
+            </button>
+          )}
+          {event.review !== "rejected" && (
+            <button type="button" className="button-danger" onClick={() => onReview(event, "rejected")}>
+              Reject (false alarm)
+            </button>
+          )}
         </div>
       )}
     </section>
