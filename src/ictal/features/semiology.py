@@ -1,9 +1,10 @@
 """Seizure-level semiology tables for seed 004: keypoints + appearance, one row per seizure.
 
 **Signs and tasks.** A seizure's semiological signs are ``event.meta["signs"]``, a list of
-ILAE sign names: ``dystonia`` (limb dystonia), ``dystonia-left`` / ``dystonia-right`` (its
-side), ``emotion`` (emotional expression), ``emotion-fear`` / ``emotion-smile`` / ...; the
-event's ``seizure_types`` (comma-separated) may carry the same names. Tasks (:data:`TASKS`):
+sign codes (:mod:`ictal.manifest.signs`; the platform's label export writes them):
+``dystonia`` (limb dystonia), ``dystonia-left`` / ``dystonia-right`` (its side, which implies
+``dystonia``), ``emotion`` (emotional expression), ``emotion-fear`` / ``emotion-smile`` / ...;
+the event's ``seizure_types`` (comma-separated) may carry the same names. Tasks (:data:`TASKS`):
 ``dystonia`` and ``emotion`` label every seizure ``<sign>`` or ``no-<sign>`` (independent: a
 seizure may have both); ``lateralisation`` labels the seizures with a one-sided dystonia
 ``left`` or ``right`` and leaves the others out.
@@ -47,6 +48,7 @@ from ictal.keypoints.layout import F as FACE_INDEX
 from ictal.keypoints.store import KeypointTrack, read_track, shard_path, write_track
 from ictal.manifest.io import save_manifest
 from ictal.manifest.schema import Event, Manifest, Patient, Recording, Stream
+from ictal.manifest.signs import with_implied
 from ictal.phantom.hkn import (
     HKNClip,
     plan_cohort,
@@ -63,13 +65,13 @@ APPEARANCE_BACKBONE = "crop-descriptor/1"
 
 
 def event_signs(event: Event) -> set[str]:
-    """The signs of an event: ``meta["signs"]`` and the names in ``seizure_types``."""
-    raw = event.meta.get("signs") or []
-    if isinstance(raw, str):
-        raw = raw.split(",")
-    signs = {str(s).strip().lower() for s in raw}
+    """The signs of an event: ``meta["signs"]`` (:attr:`Event.signs
+    <ictal.manifest.schema.Event.signs>`) and the names in ``seizure_types``, with the base of
+    every refined sign (``dystonia-left`` is a ``dystonia``, :func:`~ictal.manifest.signs.
+    with_implied`)."""
+    signs = set(event.signs)
     signs |= {s.strip().lower() for s in event.seizure_types.split(",")}
-    return {s for s in signs if s}
+    return with_implied({s for s in signs if s})
 
 
 def task_label(signs: set[str], task: str) -> str | None:

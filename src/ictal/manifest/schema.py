@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
 from ictal.errors import ConfigError
+from ictal.manifest.signs import parse_signs
 from ictal.timebase import as_fps
 
 #: Fields that would identify a person; a manifest that carries one is refused.
@@ -169,6 +170,9 @@ class Event(_Row):
 
     ``t0`` / ``t1`` are onset / offset and ``tG`` the time of generalisation (focal to bilateral
     tonic-clonic seizures, seed 002), all in seconds from the recording's start.
+    ``meta.signs``, when given, lists the semiological signs the event shows
+    (:mod:`ictal.manifest.signs`: ``[dystonia, dystonia-left, emotion, ...]``); :attr:`signs`
+    reads it.
     """
 
     id: str
@@ -182,6 +186,17 @@ class Event(_Row):
     meta: dict[str, Any] = Field(default_factory=dict)
 
     _id = field_validator("id")(_check_id)
+
+    @field_validator("meta")
+    @classmethod
+    def _signs_are_codes(cls, meta: dict[str, Any]) -> dict[str, Any]:
+        parse_signs(meta.get("signs"))  # refuses a malformed meta.signs, rewrites nothing
+        return meta
+
+    @property
+    def signs(self) -> tuple[str, ...]:
+        """The sign codes of ``meta.signs`` as given (:func:`.signs.parse_signs`)."""
+        return parse_signs(self.meta.get("signs"))
 
     @property
     def duration(self) -> float:

@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 
 from ictal.errors import ConfigError, IctalError
 from ictal.manifest import load_manifest
+from ictal.manifest.signs import SIGNS
 from ictal.server import schemas
 from ictal.server.config import ServerSettings
 from ictal.server.db import Database
@@ -94,7 +95,8 @@ def seed_demo(database: Database, settings: ServerSettings, manifest_path: Path)
                 try:
                     event = events.create_event(db, admin, row, schemas.EventCreate(
                         t0=ev.t0, t1=ev.t1, tG=ev.tG, label=ev.label,
-                        seizure_types=ev.seizure_types, semiology=ev.semiology))
+                        seizure_types=ev.seizure_types, semiology=ev.semiology,
+                        signs=[s for s in dict.fromkeys(ev.signs) if s in SIGNS]))
                 except InvalidError as err:
                     log.warning("demo: skipping event %s: %s", ev.id, err.message)
                     continue

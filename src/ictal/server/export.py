@@ -11,7 +11,8 @@ Which labels (``layers``): ``consensus`` (default) gives, per recording, the rev
 consensus events, else the events of its only annotator; a recording several annotators
 labelled that no reviewer adjudicated is exported without events and listed in
 ``meta.not_adjudicated``. ``all`` gives every layer. Each event carries ``meta.annotator``
-(username), ``meta.layer`` and ``meta.version``; each MOI its ``annotator``.
+(username), ``meta.layer`` and ``meta.version``, and ``meta.signs`` when it was given signs
+(:mod:`ictal.manifest.signs`, what the seed-004 tables read); each MOI its ``annotator``.
 
 Alarms of ``ictal monitor`` (events of layer ``monitor``, :mod:`ictal.server.repositories.
 monitor`) are labels once a clinician decided them, whichever ``layers``: a **confirmed**
@@ -162,6 +163,7 @@ def build_manifest(db: Session, user: User, req: ManifestExportRequest,
                   semiology=e.semiology,
                   meta={"version": e.version, "layer": e.layer,
                         "annotator": e.author or ""}
+                  | ({"signs": list(e.signs)} if e.signs else {})
                   | ({"origin": e.origin} if e.origin else {})
                   | ({"review": e.review, "alarm": e.monitor_alarm, "alarm_label": e.label}
                      if e.layer == "monitor" else {}))

@@ -185,6 +185,8 @@ class Event(Base):
     layer: Mapped[str] = mapped_column(String(16), default="annotator",
                                        server_default="annotator")
     origin: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: semiological sign codes (:data:`ictal.manifest.signs.SIGNS`), exported as meta.signs
+    signs: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     #: ``draft`` / ``confirmed`` / ``rejected`` for a ``monitor`` event, else ``None``
     review: Mapped[str | None] = mapped_column(String(16))
     monitor_alarm: Mapped[str | None] = mapped_column(String(160))

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 from pydantic import MISSING, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from ictal.manifest.signs import SIGNS, Sign
 from ictal.manifest.timing import (
     TimeProblem,
     describe,
@@ -216,6 +217,15 @@ def _refuse(problems: list[TimeProblem]) -> None:
 
 
 Label = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+#: The semiological signs an event shows (:mod:`ictal.manifest.signs`), each at most once.
+Signs = Annotated[list[Sign], Field(max_length=len(SIGNS))]
+
+
+def _unique_signs(signs: list[str]) -> None:
+    """A ``ValueError`` (422) naming a sign given twice."""
+    twice = sorted({s for s in signs if signs.count(s) > 1})
+    if twice:
+        raise ValueError(f"sign(s) given twice: {', '.join(twice)}")
 
 
 class EventCreate(_In):
@@ -225,10 +235,12 @@ class EventCreate(_In):
     label: Label
     seizure_types: Annotated[str, StringConstraints(max_length=500)] = ""
     semiology: Annotated[str, StringConstraints(max_length=5000)] = ""
+    signs: Signs = []
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         _refuse(event_time_problems(self.t0, self.t1, self.tG))
+        _unique_signs(self.signs)
         return self
 
 
@@ -236,7 +248,8 @@ class EventUpdate(_In):
     """Fields to change; ``version`` is the one the client read (stale -> 409).
 
     ``tG`` may be set to ``null`` explicitly to remove the generalisation time;
-    ``seizure_types`` / ``semiology`` are emptied with ``""`` (``null`` does the same).
+    ``seizure_types`` / ``semiology`` are emptied with ``""`` (``null`` does the same);
+    ``signs`` replaces the event's signs (``[]`` or ``null``: none).
     """
 
     version: Version
@@ -246,6 +259,7 @@ class EventUpdate(_In):
     label: Label | MISSING = MISSING
     seizure_types: Annotated[str, StringConstraints(max_length=500)] | MISSING | None = MISSING
     semiology: Annotated[str, StringConstraints(max_length=5000)] | MISSING | None = MISSING
+    signs: Signs | MISSING | None = MISSING
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -253,6 +267,8 @@ class EventUpdate(_In):
         if self.t0 is not MISSING and self.t1 is not MISSING:
             _refuse(event_time_problems(self.t0, self.t1,
                                         None if self.tG is MISSING else self.tG))
+        if isinstance(self.signs, list):
+            _unique_signs(self.signs)
         return self
 
 
@@ -275,6 +291,7 @@ class EventPublic(_Out):
     label: str
     seizure_types: str
     semiology: str
+    signs: list[Sign] = []  # the manifest's meta.signs (ictal.manifest.signs)
     created_by: int | None
     created_at: datetime
     updated_at: datetime

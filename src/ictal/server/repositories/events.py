@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import copy
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,8 +19,9 @@ from ictal.server.presenters import event_public, snapshot
 from ictal.server.repositories.audit import add_audit
 from ictal.server.repositories.versioning import check_version, flush_versioned
 
-#: Text fields a ``null`` empties (the columns hold ``""``, never NULL).
-EMPTIED_BY_NULL = ("seizure_types", "semiology")
+#: Fields a ``null`` empties, and their empty value (the columns are never NULL).
+EMPTY_VALUES: dict[str, Any] = {"seizure_types": "", "semiology": "", "signs": []}
+EMPTIED_BY_NULL = tuple(EMPTY_VALUES)
 
 
 def check_event_times(rec: Recording, t0: float, t1: float, tG: float | None) -> None:
@@ -53,6 +56,7 @@ def create_event(db: Session, actor: User, rec: Recording, data: schemas.EventCr
     now = utcnow()
     ev = Event(recording_id=rec.id, clinic_id=rec.clinic_id, t0=data.t0, t1=data.t1, tG=data.tG,
                label=data.label, seizure_types=data.seizure_types, semiology=data.semiology,
+               signs=list(data.signs),
                created_by=actor.id, created_at=now, updated_at=now)
     db.add(ev)
     db.flush()
@@ -86,7 +90,9 @@ def update_event(db: Session, actor: User, ev: Event, data: schemas.EventUpdate)
         raise NotFoundError(f"recording {ev.recording_id} of event {ev.id} not found")
     check_event_times(rec, merged["t0"], merged["t1"], merged["tG"])
     for field, value in changes.items():
-        setattr(ev, field, "" if value is None and field in EMPTIED_BY_NULL else value)
+        if value is None and field in EMPTY_VALUES:
+            value = copy(EMPTY_VALUES[field])
+        setattr(ev, field, list(value) if field == "signs" else value)
     ev.updated_at = utcnow()
     flush_versioned(db, "event", ev, data.version, event_public)
     add_audit(db, actor, "update", "event", ev.id, ev.clinic_id, before=before,

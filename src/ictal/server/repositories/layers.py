@@ -26,7 +26,8 @@ def _copy(db: Session, actor: User, source: Event, mois: Sequence[MoiAnnotation]
     ev = Event(recording_id=source.recording_id, clinic_id=source.clinic_id, t0=source.t0,
                t1=source.t1, tG=source.tG, label=source.label,
                seizure_types=source.seizure_types, semiology=source.semiology,
-               created_by=actor.id, created_at=now, updated_at=now, layer=layer, origin=origin)
+               signs=list(source.signs or []), created_by=actor.id, created_at=now,
+               updated_at=now, layer=layer, origin=origin)
     db.add(ev)
     db.flush()
     copies = []
