@@ -24,6 +24,14 @@ Reduced cost (the renderer's time grows with the pixels): the Kinect picture at 
 0.25 (128 x 106) and ``fps`` 15; a 60 s segment renders in a few seconds on this machine.
 Everything is seeded by ``(seed, night, segment)``; a night whose ``night.json`` exists is
 complete and skipped when rendering is resumed (segments are written atomically).
+
+Nights are also **training data**: :func:`nights_manifest` describes a nights folder as an
+ictal manifest (``<out>/manifest.yaml``, written by :func:`render_nights`) -- every segment a
+recording ``<night>-seg-NNNNN`` of the night's patient, a bed-life segment one ``NE`` event
+over its whole length (its activity as the semiology), a seizure segment the phantom's pre-ictal
+``NE``, seizure (the patient's syndrome) and post-ictal ``NE`` events -- so that ``ictal
+extract`` turns the bed life of *other* patients (nights of another seed than the nights a
+model is evaluated on) into non-seizure training windows.
 """
 
 from __future__ import annotations
@@ -32,12 +40,14 @@ import json
 import logging
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ictal.fsutil import write_json_atomic
+from ictal.manifest import Event, Manifest, Patient, Recording, Stream, save_manifest
 from ictal.phantom.body import rest_placement
 from ictal.phantom.config import PhantomConfig
 from ictal.phantom.generate import (
@@ -46,6 +56,7 @@ from ictal.phantom.generate import (
     is_complete,
     plan_patient,
     render_recording,
+    seizure_label,
 )
 from ictal.phantom.programmes import (
     Motion,
@@ -312,7 +323,82 @@ def render_nights(nc: NightsConfig, out: Path | str, *, workers: int = 2) -> lis
             "syndrome": patient.syndrome, "fps": str(cfg.fps), "n_frames": start,
             "seconds": start / cfg.fps, "segments": segments, "seizures": seizures,
             "activities": activities, "recipe": {**nc.__dict__}})
+    save_manifest(nights_manifest(out), out / "manifest.yaml")
     return folders
+
+
+def nights_manifest(folder: Path | str) -> Manifest:
+    """The nights of ``folder`` (``*/night.json``, one recipe) as a training manifest.
+
+    Recordings ``<night>-seg-NNNNN`` (stream ``ir``, paths relative to ``folder``) of the
+    night's patient (the phantom's id, e.g. ``P001``: night ``k`` of seed ``s`` is patient
+    ``k`` of the phantom of seed ``s``, the same person in both); events: a bed-life segment
+    is one ``NE`` event over the whole segment, its activity as the semiology (``"bed life:
+    scratching"``); a seizure segment the phantom's three (pre-ictal ``NE``, the seizure
+    labelled with the syndrome as :func:`ictal.phantom.generate.build_manifest` labels it,
+    post-ictal ``NE``). ``meta.nights``: the recipe, so that a user can check which seed's
+    patients a model saw.
+
+    Raises:
+        ConfigError: no rendered night in ``folder``, or nights of several recipes.
+    """
+    from ictal.errors import ConfigError
+
+    folder = Path(folder)
+    nights = [load_night(p.parent) for p in sorted(folder.glob("*/night.json"))]
+    if not nights:
+        raise ConfigError(f"{folder}: no rendered night (no */night.json)",
+                          hint="render nights with `ictal monitor nights DIR`")
+    recipes = {json.dumps(n["recipe"], sort_keys=True) for n in nights}
+    if len(recipes) > 1:
+        raise ConfigError(f"{folder}: nights of {len(recipes)} recipes")
+    nc = NightsConfig(**nights[0]["recipe"])
+    cfg = nc.phantom()
+    patients: dict[str, Patient] = {}
+    recordings: list[Recording] = []
+    events: list[Event] = []
+    for night in nights:
+        k = int(night["night"][1:]) - 1
+        plan = plan_patient(cfg, k)
+        patients.setdefault(plan.id, Patient(id=plan.id, sex=plan.sex, age=plan.age,
+                                             syndrome=plan.syndrome))
+        fps = Fraction(night["fps"])
+        seizures = iter(night["seizures"])
+        for seg in night["segments"]:
+            stem = Path(seg["file"]).stem
+            rid = f"{night['night']}-{stem}"
+            t0 = seg["start_frame"] / fps
+            duration = seg["n_frames"] / fps
+            recordings.append(Recording(
+                id=rid, patient=plan.id, camera="kinect-v2", bed=f"bed-{plan.id}",
+                streams=[Stream(kind="ir", path=f"{night['night']}/{seg['file']}", fps=fps,
+                                width=cfg.width, height=cfg.height, n_frames=seg["n_frames"])],
+                meta={"groundtruth": f"{night['night']}/groundtruth/{stem}.npz",
+                      "generator": "ictal.phantom.nights", "seed": nc.seed,
+                      "night": night["night"], "night_t0": float(t0),
+                      "activity": seg["activity"]}))
+            if seg["activity"] != "seizure":
+                events.append(Event(id=f"{rid}-life", recording=rid, t0=0.0,
+                                    t1=float(duration), label="NE",
+                                    semiology=f"bed life: {seg['activity']}"))
+                continue
+            sz = next(seizures)
+            # on the segment's timeline, rounded as the phantom's MOIs are (no float residue)
+            on, off = (round(sz[k] - float(t0), 6) for k in ("onset_s", "offset_s"))
+            t_g = (None if sz["generalised_s"] is None
+                   else round(sz["generalised_s"] - float(t0), 6))
+            events += [
+                Event(id=f"{rid}-pre", recording=rid, t0=0.0, t1=on, label="NE",
+                      semiology="pre-ictal"),
+                Event(id=f"{rid}-sz", recording=rid, t0=on, t1=off, tG=t_g,
+                      label=seizure_label(cfg, plan.syndrome, t_g),
+                      seizure_types="focal to bilateral tonic-clonic" if t_g is not None
+                      else "focal", meta={"night_id": sz["id"], "type": sz["type"]}),
+                Event(id=f"{rid}-post", recording=rid, t0=off, t1=float(duration),
+                      label="NE", semiology="post-ictal")]
+    return Manifest(name=f"phantom-nights-seed{nc.seed}", labels=list(cfg.labels),
+                    patients=list(patients.values()), recordings=recordings, events=events,
+                    meta={"generator": "ictal.phantom.nights", "nights": nc.__dict__})
 
 
 def load_night(folder: Path | str) -> dict[str, Any]:
@@ -330,4 +416,5 @@ def load_night(folder: Path | str) -> dict[str, Any]:
     return doc
 
 
-__all__ = ["ACTIVITY_WEIGHTS", "NightsConfig", "load_night", "night_plan", "render_nights"]
+__all__ = ["ACTIVITY_WEIGHTS", "NightsConfig", "load_night", "night_plan", "nights_manifest",
+           "render_nights"]
