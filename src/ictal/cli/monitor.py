@@ -26,6 +26,7 @@ def register(app: typer.Typer) -> None:
     group.command("run")(run)
     group.command("report")(report)
     group.command("nights")(nights)
+    group.command("select-rule")(select_rule)
     app.add_typer(group, name="monitor")
 
 
@@ -68,6 +69,11 @@ def run(
     end_after: float | None = typer.Option(
         None, min=0, help="A segment folder ends when no new frame came for this long (s)."),
     weights: Path | None = typer.Option(None, help="Backbone checkpoint file."),
+    adapt: str | None = typer.Option(
+        None, metavar="bar[:MARGIN[/MAX]]",
+        help="Per-bed adaptation (off by default): each bed moves its alarm bar from the "
+             "answers to its alarms in OUT/<bed>/acks.jsonl -- above a rejected alarm's "
+             "windows, back below a confirmed one's (defaults bar:0.02/0.95)."),
 ) -> None:
     """Follow beds in real time: per window the class probabilities (or why the bed could
     not be assessed), alarms raised and cleared, all journaled in OUT/<bed>/ (JSON lines).
@@ -78,18 +84,20 @@ def run(
     from ictal.models.bundle import load_bundle
     from ictal.models.compat import prediction_config
     from ictal.models.predict import load_bundle_backbone
+    from ictal.monitor.adapt import AdaptConfig
     from ictal.monitor.alarms import AlarmConfig, seizure_columns
     from ictal.monitor.service import Monitor, MonitorSettings
     from ictal.monitor.sources import open_source
 
     console = Console(stderr=True, soft_wrap=True)
     rule = AlarmConfig.parse(alarm, background)
+    adaptation = None if adapt is None else AdaptConfig.parse(adapt)
     bundle = load_bundle(model)
     seizure_columns(bundle.labels, rule.background)  # refused before the backbone loads
     config, _ = prediction_config(bundle.meta, name=f"the bundle {model}")
     extractor = load_bundle_backbone(bundle, weights=weights)
     settings = MonitorSettings(out=out, stride_s=stride, alarm=rule, workers=workers,
-                               max_pending=max_pending)
+                               max_pending=max_pending, adapt=adaptation)
     mon = Monitor(bundle, extractor, config, settings)
     for name, spec in _beds(bed):
         src = open_source(spec, speed=speed, fps=fps, end_after_s=end_after)
@@ -150,13 +158,30 @@ def report(
     out: Path = out_folder(Path("detection"), "--out", "-o", help="Report folder."),
     within: float = typer.Option(10.0, help="Also report the share detected within this "
                                             "many seconds of onset."),
+    alarm: str | None = typer.Option(
+        None, help="Replay the journal's windows with this alarm rule instead of reading its "
+                   "alarms (k-of-n:K/N@THRESHOLD or evidence:THRESHOLD@BASELINE)."),
+    adapt: str | None = typer.Option(
+        None, metavar="bar[:MARGIN[/MAX]]",
+        help="Replay with per-bed adaptation, a simulated clinician answering each alarm "
+             "from the ground truth --review-delay s after it (confirmed in a seizure, "
+             "rejected outside it and its post-ictal minute)."),
+    review_delay: float = typer.Option(120.0, min=0, help="Seconds from an alarm to its "
+                                                          "simulated answer (--adapt)."),
+    background: list[str] = typer.Option(["NE"], help="Labels that are not seizures "
+                                                      "(with --alarm)."),
 ) -> None:
     """Detection as the field reports it: per seizure type sensitivity (95 % Wilson),
     latency from clinical onset (median, IQR), false detections per hour (95 % Poisson) over
     the non-seizure hours, not-assessable share, and a probability timeline per night."""
+    from ictal.monitor.adapt import AdaptConfig
+    from ictal.monitor.alarms import AlarmConfig
     from ictal.monitor.detection import detection_report, write_report
 
-    rep = detection_report(nights_dir, journal, within_s=within)
+    rep = detection_report(
+        nights_dir, journal, within_s=within,
+        rule=None if alarm is None else AlarmConfig.parse(alarm, background),
+        adapt=None if adapt is None else AdaptConfig.parse(adapt), review_s=review_delay)
     paths = write_report(rep, out)
     Console().print(json.dumps(rep["summary"], indent=2), markup=False)
     Console().print(f"wrote {', '.join(str(p) for p in paths)}", markup=False)
@@ -180,4 +205,33 @@ def nights(
     cfg = NightsConfig(n_nights=n_nights, hours=hours, seizures=seizures, seed=seed,
                        scale=scale, fps=fps)
     res = render_nights(cfg, out, workers=workers)
-    Console().print(f"{len(res)} nights in {out}", markup=False)
+    Console().print(f"{len(res)} nights in {out}; as a training manifest (bed life as NE "
+                    f"events): {out / 'manifest.yaml'}", markup=False)
+
+
+def select_rule(
+    nights_dir: Path = typer.Argument(..., help="Validation nights (ictal monitor nights of "
+                                                "patients neither trained on nor evaluated)."),
+    journal: Path = typer.Option(..., "--journal", help="The monitor's OUT folder over those "
+                                                        "nights (any alarm rule)."),
+    out: Path = out_folder(Path("selection"), "--out", "-o", help="Folder for selection.json "
+                                                                  "and selection.md."),
+    rule: list[str] = typer.Option([], "--rule", help="A rule to compare (repeatable; "
+                                                      "default: the built-in grid)."),
+    min_within: float = typer.Option(0.9, min=0, max=1, help="Share of the seizures a rule "
+                                                             "must detect within --within s."),
+    within: float = typer.Option(10.0, help="Seconds from onset that count as early."),
+    background: list[str] = typer.Option(["NE"], help="Labels that are not seizures."),
+) -> None:
+    """Choose the alarm rule on validation nights: among the rules detecting at least
+    --min-within of the seizures within --within s, the fewest false detections (then the
+    most early detections, the shortest median latency); never choose on evaluation nights."""
+    from ictal.monitor.selection import DEFAULT_GRID, write_selection
+    from ictal.monitor.selection import select_rule as choose
+
+    sel = choose(nights_dir, journal, rules=tuple(rule) or DEFAULT_GRID, min_within=min_within,
+                 within_s=within, background=tuple(background))
+    paths = write_selection(sel, out)
+    Console().print((out / "selection.md").read_text(), markup=False)
+    Console().print(f"chosen: {sel['chosen']}; wrote {', '.join(map(str, paths))}",
+                    markup=False)

@@ -125,9 +125,20 @@ class AlarmState:
     evidence_from: float | None = None
     #: end of the last window that counted towards the active alarm
     last_hot: float | None = None
+    #: this bed's score bar when per-bed adaptation moved it (:mod:`ictal.monitor.adapt`):
+    #: the threshold of ``k-of-n``, the baseline of ``evidence``; ``None``: the rule's
+    bar: float | None = None
 
     def __post_init__(self) -> None:
         self.columns = seizure_columns(self.labels, self.config.background)
+
+    @property
+    def current_bar(self) -> float:
+        """The score bar in force: a window counts when it scores ``>=`` it (``k-of-n``'s
+        threshold) or accumulates what it scores above it (``evidence``'s baseline)."""
+        if self.bar is not None:
+            return self.bar
+        return self.config.threshold if self.config.rule == "k-of-n" else self.config.baseline
 
     def score(self, probs: Sequence[float]) -> float:
         """The window's seizure score: summed seizure-class probability."""
@@ -142,25 +153,26 @@ class AlarmState:
         s = self.score(probs)
         span = (window.get("t_start"), window.get("t_stop"))
         cfg = self.config
+        bar = self.current_bar
         if cfg.rule == "k-of-n":
             self.recent.append(s)
             self.recent_t.append(span)
             while len(self.recent) > cfg.n:
                 self.recent.popleft()
                 self.recent_t.popleft()
-            hot = s >= cfg.threshold
-            hits = sum(x >= cfg.threshold for x in self.recent)
+            hot = s >= bar
+            hits = sum(x >= bar for x in self.recent)
             raise_now = not self.active and hits >= cfg.k
             clear_now = self.active and hits == 0
-            why = f"{hits} of the last {len(self.recent)} windows scored >= {cfg.threshold:g}"
+            why = f"{hits} of the last {len(self.recent)} windows scored >= {bar:g}"
             onset = next((t[0] for x, t in zip(self.recent, self.recent_t, strict=True)
-                          if x >= cfg.threshold), None)
+                          if x >= bar), None)
         else:
-            if self.evidence == 0 and s > cfg.baseline:
+            if self.evidence == 0 and s > bar:
                 self.evidence_from = span[0]
-            self.evidence = max(0.0, self.evidence + s - cfg.baseline)
+            self.evidence = max(0.0, self.evidence + s - bar)
             self.quiet = self.quiet + 1 if self.evidence == 0 else 0
-            hot = s > cfg.baseline
+            hot = s > bar
             raise_now = not self.active and self.evidence >= cfg.threshold
             clear_now = self.active and self.quiet >= cfg.n
             why = (f"summed evidence {self.evidence:.2f} >= {cfg.threshold:g}" if raise_now
@@ -183,7 +195,7 @@ class AlarmState:
             return {"action": "cleared", "number": self.count, "label": label, "score": s,
                     "reason": why if cfg.rule == "evidence"
                     else f"none of the last {len(self.recent)} windows scored >= "
-                         f"{cfg.threshold:g}", "offset_t": self.last_hot}
+                         f"{bar:g}", "offset_t": self.last_hot}
         return None
 
     def _label(self) -> str:
@@ -192,3 +204,31 @@ class AlarmState:
         means = [sum(p[i] for p in self.raised_probs) / len(self.raised_probs)
                  for i in self.columns]
         return self.labels[self.columns[max(range(len(means)), key=means.__getitem__)]]
+
+
+def alarm_record(bed: str, change: dict[str, Any], window: dict[str, Any]) -> dict[str, Any]:
+    """The ``alarms.jsonl`` line of an alarm change (:mod:`ictal.monitor.journal`) caused by
+    ``window``, without its ``wall`` time: id ``<bed>-<number>``, the window's ``n`` and end
+    ``t``, and the stretch it stands for (``onset_t`` / ``offset_t``)."""
+    alarm = {"bed": bed, "id": f"{bed}-{change['number']}", "action": change["action"],
+             "n": window["n"], "t": window["t_stop"], "label": change["label"],
+             "score": change["score"], "reason": change["reason"]}
+    for key in ("onset_t", "offset_t"):  # the stretch it stands for
+        if key in change:
+            alarm[key] = change[key]
+    return alarm
+
+
+def replay(windows: Sequence[dict[str, Any]], config: AlarmConfig, labels: Sequence[str],
+           bed: str) -> list[dict[str, Any]]:
+    """The alarms a bed following ``config`` raises and clears over journaled ``windows`` (in
+    order): what ``ictal monitor run --alarm`` with that rule writes to ``alarms.jsonl`` for
+    the same windows, ``wall`` left out. Alarm rules are functions of the windows, so one
+    journal serves to compare rules (:mod:`ictal.monitor.selection`)."""
+    state = AlarmState(config, list(labels))
+    out = []
+    for w in windows:
+        change = state.update(w)
+        if change is not None:
+            out.append(alarm_record(bed, change, w))
+    return out

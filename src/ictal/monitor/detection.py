@@ -30,6 +30,8 @@ import numpy as np
 from ictal.errors import ConfigError
 from ictal.fsutil import write_json_atomic, write_text_atomic
 from ictal.jsonl import read_jsonl
+from ictal.monitor.adapt import AdaptConfig
+from ictal.monitor.alarms import AlarmConfig
 from ictal.plotting import pyplot, save_png
 
 Z95 = 1.959963984540054
@@ -148,14 +150,18 @@ def summarise(nights: list[dict[str, Any]], *, within_s: float = 10.0) -> dict[s
                                      / max(sum(n["seconds"] for n in nights), 1e-9))}
 
 
-def detection_report(nights_dir: Path | str, journal: Path | str, *, within_s: float = 10.0,
-                     grace_s: float = 4.0, post_s: float = 60.0) -> dict[str, Any]:
-    """Evaluate every night of ``nights_dir`` (folders with ``night.json``) against the
-    monitor's journal in ``journal`` (a bed per night, named after it).
+def load_journal(nights_dir: Path | str, journal: Path | str
+                 ) -> list[tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]],
+                                 list[dict[str, Any]]]]:
+    """Every night of ``nights_dir`` (folders with ``night.json``) with its bed of the
+    monitor's journal ``journal`` (a bed per night, named after it): ``(night, bed.json``
+    (``{}`` when absent)``, windows, alarms)`` per night, in name order.
 
     Raises:
         ConfigError: no night, or a night without its bed in the journal.
     """
+    import json
+
     from ictal.phantom.nights import load_night
 
     nights_dir, journal = Path(nights_dir), Path(journal)
@@ -163,7 +169,7 @@ def detection_report(nights_dir: Path | str, journal: Path | str, *, within_s: f
     if not folders:
         raise ConfigError(f"{nights_dir}: no night (no */night.json)",
                           hint="render nights with `ictal monitor nights DIR`")
-    results, timelines = [], {}
+    out = []
     for folder in folders:
         night = load_night(folder)
         bed = journal / night["night"]
@@ -171,14 +177,60 @@ def detection_report(nights_dir: Path | str, journal: Path | str, *, within_s: f
             raise ConfigError(f"{bed}: no journal for night {night['night']}",
                               hint=f"run `ictal monitor run --bed {night['night']}="
                                    f"{folder / 'ir'} ... --out {journal}` first")
-        windows = read_jsonl(bed / "windows.jsonl")
-        alarms = read_jsonl(bed / "alarms.jsonl")
+        meta = (json.loads((bed / "bed.json").read_text()) if (bed / "bed.json").exists()
+                else {})
+        out.append((night, meta, read_jsonl(bed / "windows.jsonl"),
+                    read_jsonl(bed / "alarms.jsonl")))
+    return out
+
+
+def detection_report(nights_dir: Path | str, journal: Path | str, *, within_s: float = 10.0,
+                     grace_s: float = 4.0, post_s: float = 60.0, rule: AlarmConfig | None = None,
+                     adapt: AdaptConfig | None = None, review_s: float = 120.0,
+                     loaded: list[Any] | None = None) -> dict[str, Any]:
+    """Evaluate every night of ``nights_dir`` against the monitor's journal in ``journal``
+    (:func:`load_journal`; ``loaded``: its result, read once for several rules).
+
+    The alarms are the journal's, or with ``rule`` those the rule raises over the journaled
+    windows (:func:`ictal.monitor.alarms.replay`); with ``adapt``, the bed adapting its bar
+    from a simulated clinician's answers ``review_s`` after each alarm
+    (:func:`ictal.monitor.adapt.simulate`; ``rule`` defaults to the journal's).
+
+    Raises:
+        ConfigError: no night, or a night without its bed in the journal.
+    """
+    from ictal.monitor.adapt import oracle, simulate
+
+    data = loaded if loaded is not None else load_journal(nights_dir, journal)
+    results, timelines, changes = [], {}, {}
+    for night, meta, windows, journaled in data:
+        alarms = journaled
+        if rule is not None or adapt is not None:
+            if "labels" not in meta:
+                raise ConfigError(f"{journal}/{night['night']}: no bed.json (the bundle's "
+                                  "labels): its alarms cannot be replayed")
+            use = rule if rule is not None else AlarmConfig.parse(meta["alarm"])
+            alarms, bar_changes = simulate(
+                windows, use, meta["labels"], night["night"], adapt,
+                lambda t, night=night: oracle(night, t, grace_s=grace_s, post_s=post_s),
+                review_s=review_s)
+            changes[night["night"]] = bar_changes
         results.append(evaluate_night(night, windows, alarms, grace_s=grace_s, post_s=post_s))
         timelines[night["night"]] = (night, windows, alarms)
-    return {"format": "ictal-detection/1",
-            "rules": {"grace_s": grace_s, "post_s": post_s, "within_s": within_s},
-            "summary": summarise(results, within_s=within_s), "nights": results,
-            "_timelines": timelines}
+    rules: dict[str, Any] = {"grace_s": grace_s, "post_s": post_s, "within_s": within_s}
+    if rule is not None or adapt is not None:
+        rules["alarm"] = (rule.describe() if rule is not None
+                          else ", ".join(sorted({m["alarm"] for _, m, _, _ in data})))
+        rules["replayed"] = True
+    if adapt is not None:
+        rules["adapt"] = adapt.describe()
+        rules["review_s"] = review_s
+    rep = {"format": "ictal-detection/1", "rules": rules,
+           "summary": summarise(results, within_s=within_s), "nights": results,
+           "_timelines": timelines}
+    if adapt is not None:
+        rep["adaptations"] = changes
+    return rep
 
 
 def timeline_figure(night: dict[str, Any], windows: list[dict[str, Any]],
@@ -243,7 +295,26 @@ def markdown(rep: dict[str, Any]) -> str:
                   + (", ".join(f"{k} {v}" for k, v in sorted(s["false_by_activity"].items()))
                      or "none")
                   + f". Not assessable: {100 * s['not_assessable_share']:.1f} % of the time."]
+    rules = rep["rules"]
+    if rules.get("replayed"):
+        lines += ["", f"Alarms replayed over the journal's windows with `{rules['alarm']}`"
+                  + ("." if "adapt" not in rules else
+                     f", each bed adapting its bar (`{rules['adapt']}`) from a simulated "
+                     f"clinician's answer {rules['review_s']:g} s after each alarm: "
+                     + ", ".join(f"{night} {' -> '.join(_bars(ch))}"
+                                 for night, ch in rep.get("adaptations", {}).items()) + ".")]
     return "\n".join(lines) + "\n"
+
+
+def _bars(changes: list[dict[str, Any]]) -> list[str]:
+    """A night's bar over time: its first value and every change (``0.5 -> 0.93r``; ``r`` /
+    ``c``: after a rejected / confirmed alarm)."""
+    if not changes:
+        return ["bar unchanged"]
+    out = [f"{changes[0]['bar_before']:.2f}"]
+    out += [f"{c['bar_after']:.2f}{c['decision'][0]}" for c in changes
+            if c["bar_after"] != c["bar_before"]]
+    return out
 
 
 def write_report(rep: dict[str, Any], out: Path | str) -> list[Path]:

@@ -5,7 +5,8 @@ Layout of ``<out>/<bed>/``::
     bed.json        {"format": "ictal-monitor-bed/1", "bed", "source", "fps" (str),
                      "origin" (epoch s of timeline frame 0), "window" (frames),
                      "stride" (frames), "labels", "model" {"name", "bundle_sha256"},
-                     "alarm" (rule), "started" [ISO times of each start]}
+                     "alarm" (rule), "adapt" (per-bed adaptation) | null,
+                     "started" [ISO times of each start]}
     windows.jsonl   one line per window, in window order (``n`` = 0, 1, 2, ...):
                     {"bed", "n", "start_frame", "stop_frame", "t_start", "t_stop" (s on the
                      timeline), "state": "scored" | "not-assessable" | "dropped",
@@ -18,6 +19,10 @@ Layout of ``<out>/<bed>/``::
                      alarm stands for (``ictal.monitor.alarms``)}
     notes.jsonl     the source's notes (connected, lost, gap, segment, ended) and the bed's
                      (calibrated, scene changed), with "frame" and "wall"
+    adapt.jsonl     with ``--adapt``: each answer that moved (or kept) the bed's alarm bar
+                    (``ictal.monitor.adapt``): {"alarm", "decision", "n" (the first window
+                     it applies to), "bar_before", "bar_after", "reason", "wall"}
+    acks.jsonl      written by the platform, not the monitor: the answers to the alarms
 
 Every line is written whole and flushed to disk (``fsync``) before the next; a line torn by a
 crash is cut off when the journal is opened again. Windows are numbered on the timeline
@@ -94,6 +99,7 @@ class BedJournal:
         self.windows = _Appender(folder / "windows.jsonl")
         self.alarms = _Appender(folder / "alarms.jsonl")
         self.notes = _Appender(folder / "notes.jsonl")
+        self.adapt = _Appender(folder / "adapt.jsonl")
 
     @classmethod
     def open(cls, folder: Path | str, meta: dict[str, Any], *, started: str) -> BedJournal:
@@ -110,7 +116,8 @@ class BedJournal:
         path = folder / "bed.json"
         if path.exists():
             old = json.loads(path.read_text())
-            for key in ("fps", "window", "stride", "labels", "model", "alarm", "source"):
+            for key in ("fps", "window", "stride", "labels", "model", "alarm", "adapt",
+                        "source"):
                 if old.get(key) != meta.get(key):
                     raise ConfigError(
                         f"{path}: the journal was written with {key} {old.get(key)!r}, this run "
@@ -120,7 +127,7 @@ class BedJournal:
                     "started": [*old.get("started", []), started]}
         else:
             meta = {**meta, "started": [started]}
-        for name in ("windows.jsonl", "alarms.jsonl", "notes.jsonl"):
+        for name in ("windows.jsonl", "alarms.jsonl", "notes.jsonl", "adapt.jsonl"):
             cut = _cut_torn_tail(folder / name)
             if cut:
                 log.warning("%s: cut a torn last line (%d bytes) left by a crash",
@@ -138,11 +145,15 @@ class BedJournal:
         """The windows written so far, in order."""
         return read_jsonl(self.folder / "windows.jsonl")
 
+    def past_adaptations(self) -> list[dict[str, Any]]:
+        """The bar changes written so far (``adapt.jsonl``), in order."""
+        return read_jsonl(self.folder / "adapt.jsonl")
+
     def next_window(self) -> int:
         """Number of the first window not written yet."""
         past = self.past_windows()
         return int(past[-1]["n"]) + 1 if past else 0
 
     def close(self) -> None:
-        for appender in (self.windows, self.alarms, self.notes):
+        for appender in (self.windows, self.alarms, self.notes, self.adapt):
             appender.close()

@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from ictal.errors import ConfigError, IctalError
-from ictal.monitor.alarms import AlarmConfig, AlarmState
+from ictal.monitor.adapt import AckFollower, AdaptConfig, BedAdapter, alarm_number
+from ictal.monitor.alarms import AlarmConfig, AlarmState, alarm_record
 from ictal.monitor.bed import CALIBRATION_BYTES, Scorer, Windower, WindowFrames, window_frames
 from ictal.monitor.journal import BedJournal
 from ictal.monitor.sources import Frame, Source, SourceNote, StreamSource
@@ -63,6 +64,7 @@ class BedMetrics:
     seconds_not_assessable: float = 0.0
     seconds_total: float = 0.0
     connected: bool = False
+    bar: float = 0.0  # the alarm rule's score bar in force (moved by --adapt)
 
     @property
     def not_assessable_share(self) -> float | None:
@@ -86,6 +88,8 @@ class MonitorSettings:
         workers: compute threads.
         max_pending: windows a bed may hold waiting for compute before the oldest is dropped.
         torch_threads: intra-op threads of each compute thread.
+        adapt: per-bed adaptation of the alarm bar from the answers in ``acks.jsonl``
+            (:mod:`ictal.monitor.adapt`); ``None``: off (the default).
     """
 
     out: Path
@@ -94,6 +98,7 @@ class MonitorSettings:
     workers: int = 1
     max_pending: int = 3
     torch_threads: int = 1
+    adapt: AdaptConfig | None = None
 
 
 class Bed:
@@ -113,6 +118,8 @@ class Bed:
                 "stride": stride, "labels": bundle.labels,
                 "model": {"name": bundle.name, "bundle_sha256": bundle.sha256},
                 "alarm": monitor.settings.alarm.describe(),
+                "adapt": None if monitor.settings.adapt is None
+                else monitor.settings.adapt.describe(),
                 "origin": getattr(source, "origin", None)}
         self.folder = monitor.settings.out / name
         self.journal = BedJournal.open(self.folder, meta,
@@ -120,12 +127,26 @@ class Bed:
         if isinstance(source, StreamSource) and source.origin is None:
             source.origin = self.journal.meta.get("origin")
         self.alarm = AlarmState(monitor.settings.alarm, bundle.labels)
+        adapt = monitor.settings.adapt
+        self.adapter = None if adapt is None else BedAdapter(adapt, self.alarm)
+        self.acks = AckFollower(self.folder / "acks.jsonl")
+        self.unmatched: list[tuple[str, str]] = []
+        changes: dict[int, list[dict[str, Any]]] = {}
+        for c in self.journal.past_adaptations():
+            changes.setdefault(int(c["n"]), []).append(c)
         past = self.journal.past_windows()
-        for w in past:  # the alarm state is a function of the windows: replayed, not written
+        # the alarm state is a function of the windows and the journaled bar changes:
+        # replayed, not written
+        for w in past:
+            for c in changes.get(int(w["n"]), []):
+                self._readapt(c)
             change = self.alarm.update(w)
+            if self.adapter is not None:
+                self.adapter.observe(w, change)
             if change is not None and change["action"] == "raised":
                 self.metrics.alarms_raised += 1
         self.metrics.alarm_active = self.alarm.active
+        self.metrics.bar = self.alarm.current_bar
         self.recent: deque[dict[str, Any]] = deque(past[-300:], maxlen=300)
         self.windower = Windower(self.window, stride, first=past[-1]["n"] + 1 if past else 0,
                                  min_leftover=monitor.config.temporal.min_leftover)
@@ -141,6 +162,38 @@ class Bed:
         self.busy = False
         self.done = False
         self.thread: threading.Thread | None = None
+
+    def _readapt(self, change: dict[str, Any]) -> None:
+        """Apply a journaled bar change again (a restart replaying its journal)."""
+        number = alarm_number(change["alarm"])
+        if self.adapter is not None and number is not None:
+            self.adapter.reviewed.add(number)
+            self.adapter.leads.pop(number, None)
+        self.alarm.bar = float(change["bar_after"])
+
+    def _adapt(self, n: int) -> None:
+        """Apply the answers given to this bed's alarms since the last window (``--adapt``):
+        each moves the bar from window ``n`` on and is journaled (``adapt.jsonl``)."""
+        if self.adapter is None:
+            return
+        answers, self.unmatched = [*self.unmatched, *self.acks.new()], []
+        for alarm_id, decision in answers:
+            number = alarm_number(alarm_id)
+            if number is None or not alarm_id.startswith(f"{self.name}-"):
+                continue
+            if number > self.alarm.count:  # an answer ahead of its alarm: kept until it is
+                self.unmatched.append((alarm_id, decision))
+                continue
+            change = self.adapter.review(number, decision)
+            if change is None:
+                continue
+            line = {"alarm": alarm_id, "decision": decision, "n": n, **change,
+                    "wall": time.time()}
+            self.journal.adapt.write(line)
+            self.metrics.bar = self.alarm.current_bar
+            log.info("bed %s: alarm %s %s: bar %.3f -> %.3f (%s)", self.name, alarm_id,
+                     decision, change["bar_before"], change["bar_after"], change["reason"])
+            self.monitor._publish("adapt", line)
 
     def _replan(self, clip: Path) -> None:
         from ictal.io import open_video
@@ -280,15 +333,12 @@ class Bed:
         self.journal.windows.write(record)
         self.recent.append(record)
         self.monitor._publish("window", record)
+        self._adapt(record["n"])
         change = self.alarm.update(record)
+        if self.adapter is not None:
+            self.adapter.observe(record, change)
         if change is not None:
-            alarm = {"bed": self.name, "id": f"{self.name}-{change['number']}",
-                     "action": change["action"], "n": record["n"], "t": record["t_stop"],
-                     "label": change["label"], "score": change["score"],
-                     "reason": change["reason"], "wall": time.time()}
-            for key in ("onset_t", "offset_t"):  # the stretch it stands for (alarms.py)
-                if key in change:
-                    alarm[key] = change[key]
+            alarm = {**alarm_record(self.name, change, record), "wall": time.time()}
             self.journal.alarms.write(alarm)
             if change["action"] == "raised":
                 m.alarms_raised += 1
@@ -470,6 +520,9 @@ class Monitor:
                lambda m: m.latency_max)
         metric("ictal_monitor_latency_seconds_mean", "gauge", "Mean latency so far.",
                lambda m: m.latency_mean)
+        metric("ictal_monitor_alarm_bar", "gauge",
+               "The alarm rule's score bar in force (moved per bed by --adapt).",
+               lambda m: m.bar)
         metric("ictal_monitor_not_assessable_share", "gauge",
                "Share of the timeline not assessed.",
                lambda m: m.not_assessable_share or 0.0)
