@@ -1,35 +1,53 @@
 """Live monitoring on phantom nights: detection as the field reports it, and beds in real time.
 
+Three disjoint sets of phantom patients (a seed each; night ``k`` of seed ``s`` is patient ``k``
+of the phantom of seed ``s``):
+
+* **training**, seed ``--seed + 1000``: a 24-patient phantom with the nights' recipe (one
+  seizure each, 4-8 s of rest before and after, labelled NE) and, with ``--bedlife-nights N``
+  (default 8), N nights of bed life of the same patients (``ictal monitor nights``: their
+  ``manifest.yaml`` makes every bed-life segment an NE event) -- sleep, turning over, sitting
+  up, scratching, eating, a visitor, staff care;
+* **validation**, seed ``--seed + 2000``: ``--val-nights`` nights on which the alarm rule is
+  chosen (``ictal monitor select-rule``; never on the evaluation nights);
+* **evaluation**, seed ``--seed``: ``--nights`` nights of ``--hours`` with ``--seizures``
+  seizures each, scored once with the chosen rule.
+
 Steps (each skipped when its output exists, so the script resumes):
 
-1. a training phantom of **other patients** (seed ``--seed + 1000``) with the nights' recipe
-   (:meth:`ictal.phantom.nights.NightsConfig.phantom`: Kinect infrared only, scale 0.25,
-   15 fps, seizure durations x0.5, 4-8 s of rest before and after) -- 24 patients, one
-   seizure each, pre-ictal / post-ictal rest labelled NE;
-2. ``ictal extract`` with the monitor's preprocessing (infrared, no depth step, the whole
-   frame: ``--config`` written here) and the ``motion`` backbone, event windows;
-3. ``ictal train --final`` (model preset ``fast``) -> the bundle (labels FLE, NE, TLE);
-4. ``ictal monitor nights``: ``--nights`` nights of ``--hours`` each with ``--seizures``
-   seizures (patients 1..n of seed ``--seed``: none of them in training);
-5. ``ictal monitor run`` over every night's segment folder, replayed as fast as compute goes
-   (results identical to real-time replay: tested), one bed per night;
-6. ``ictal monitor report`` -> ``detection.md`` / ``detection.json`` / timelines;
-7. with ``--realtime S``: the nights' first S seconds as beds followed in real time at once
-   (segment folders paced at x1), latency from a window's last frame to its probability.
+1. render the training phantom, the training nights, the validation and evaluation nights;
+2. ``ictal extract`` (the monitor's preprocessing: infrared, no depth step, the whole frame;
+   ``motion`` backbone, event windows): the phantom into ``features/``; the phantom's shards
+   copied into ``features-bedlife/`` (same setting) and the training nights extracted beside;
+3. ``ictal train --final --model fast``: ``model-seizures/bundle`` on the seizure recordings
+   only (the bundle measured before bed life was added: the contrast) and
+   ``model-bedlife/bundle`` with the bed-life windows;
+4. per bundle: ``ictal monitor run`` over the validation nights (``--speed 0``), ``ictal
+   monitor select-rule`` -> the rule; ``ictal monitor run --alarm RULE`` over the evaluation
+   nights, ``ictal monitor report`` -> ``report-<bundle>/detection.md``; the old default rule
+   ``k-of-n:2/3@0.5`` replayed over the same journal for contrast;
+5. per-bed adaptation (``--adapt``), off in step 4, evaluated by replaying the bed-life
+   bundle's evaluation journal with a simulated clinician answering each alarm
+   ``--review-delay`` s after it (``report-bedlife-adapt/``);
+6. with ``--realtime S``: the evaluation nights' first S seconds as beds followed in real time
+   at once (segment folders paced at x1), latency from a window's last frame to its
+   probability.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_monitor_nights.py [--out DIR] [--nights 3] \
-        [--hours 0.4] [--seizures 2] [--alarm k-of-n:2/3@0.5] [--realtime 60]
+    .venv/bin/python benchmarks/bench_monitor_nights.py [--out DIR] [--nights 4] \\
+        [--hours 0.6] [--seizures 2] [--bedlife-nights 8] [--val-nights 3] [--realtime 60]
 
-Rendering dominates: ~10 s per 60 s segment on an idle core (3 nights of 0.4 h: 72
-segments, about 6 min on 2 idle cores; much longer on a busy machine).
+``--bedlife-nights 0`` trains the seizure-only bundle alone (the study as first measured).
+Rendering dominates: ~7 s of CPU per 60 s segment (scale 0.25, 15 fps); the defaults render
+24 phantom recordings and 120 + 72 + 144 segments, about 40 CPU minutes.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +60,7 @@ source: ir
 depth_crop: {enabled: false}
 detection: {enabled: false, on_depth_cropped: false}
 """
+OLD_DEFAULT = "k-of-n:2/3@0.5"
 
 
 def ictal(*args: object) -> None:
@@ -52,16 +71,55 @@ def ictal(*args: object) -> None:
     print(f"  ({time.perf_counter() - t:.0f} s)", flush=True)
 
 
+def render(out: Path, n: int, hours: float, seizures: int, seed: int, workers: int) -> Path:
+    """``n`` nights into ``out`` (resumable; its ``manifest.yaml`` written last)."""
+    if not (out / "manifest.yaml").exists() or len(list(out.glob("*/night.json"))) < n:
+        t = time.perf_counter()
+        ictal("monitor", "nights", out, "--nights", n, "--hours", hours, "--seizures",
+              seizures, "--seed", seed, "--workers", workers)
+        print(f"{out.name}: {n} nights x {hours} h rendered in {time.perf_counter() - t:.0f} s",
+              flush=True)
+    return out
+
+
+def follow(nights: Path, bundle: Path, journal: Path, alarm: str,
+           adapt: str | None = None) -> float:
+    """Every night of ``nights`` a bed of one ``ictal monitor run`` at ``--speed 0``
+    (skipped when the journal holds every night); returns the seconds it took (0 if
+    skipped)."""
+    folders = sorted(nights.glob("N*/night.json"))
+    if all((journal / f.parent.name / "windows.jsonl").exists() for f in folders) and (
+            journal / "done").exists():
+        return 0.0
+    beds = []
+    for f in folders:
+        beds += ["--bed", f"{f.parent.name}={f.parent / 'ir'}"]
+    t = time.perf_counter()
+    ictal("monitor", "run", *beds, "--model", bundle, "--out", journal, "--speed", "0",
+          "--end-after", "1", "--alarm", alarm, "--workers", "1",
+          *(["--adapt", adapt] if adapt else []))
+    (journal / "done").write_text("ok\n")
+    return time.perf_counter() - t
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path,
                     default=Path(tempfile.gettempdir()) / "ictal-bench-monitor-nights")
-    ap.add_argument("--nights", type=int, default=3)
-    ap.add_argument("--hours", type=float, default=0.4)
+    ap.add_argument("--nights", type=int, default=4)
+    ap.add_argument("--hours", type=float, default=0.6)
     ap.add_argument("--seizures", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--patients", type=int, default=24)
-    ap.add_argument("--alarm", default="k-of-n:2/3@0.5")
+    ap.add_argument("--bedlife-nights", type=int, default=8,
+                    help="training nights of bed life (0: seizure recordings only)")
+    ap.add_argument("--bedlife-hours", type=float, default=0.25)
+    ap.add_argument("--bedlife-seizures", type=int, default=1)
+    ap.add_argument("--val-nights", type=int, default=3)
+    ap.add_argument("--val-hours", type=float, default=0.4)
+    ap.add_argument("--val-seizures", type=int, default=4)
+    ap.add_argument("--adapt", default="bar:0.02/0.95")
+    ap.add_argument("--review-delay", type=float, default=120.0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--realtime", type=float, default=0.0)
     args = ap.parse_args()
@@ -70,15 +128,24 @@ def main() -> None:
     from ictal.phantom import generate_dataset
     from ictal.phantom.nights import NightsConfig
 
-    nc = NightsConfig(n_nights=args.nights, hours=args.hours, seizures=args.seizures,
-                      seed=args.seed)
+    seeds = {"training": args.seed + 1000, "validation": args.seed + 2000,
+             "evaluation": args.seed}
+    assert len(set(seeds.values())) == 3, "training, validation and evaluation share a seed"
+    print(f"patients: seeds {seeds} (night k of seed s = phantom patient k of seed s)",
+          flush=True)
     train = out / "train"
     if not (train / "manifest.yaml").exists():
         t = time.perf_counter()
-        cfg = nc.phantom().model_copy(update={"seed": args.seed + 1000,
-                                              "n_patients": args.patients})
+        cfg = NightsConfig(seed=args.seed).phantom().model_copy(update={
+            "seed": seeds["training"], "n_patients": args.patients})
         generate_dataset(cfg, train, workers=args.workers)
         print(f"training phantom: {time.perf_counter() - t:.0f} s", flush=True)
+    train_nights = None
+    if args.bedlife_nights > 0:
+        if args.bedlife_nights > args.patients:
+            raise SystemExit("--bedlife-nights: at most one night per training patient")
+        train_nights = render(out / "train-nights", args.bedlife_nights, args.bedlife_hours,
+                              args.bedlife_seizures, seeds["training"], args.workers)
     config = out / "preprocess.yaml"
     config.write_text(PREPROCESS)
     store = out / "features"
@@ -86,37 +153,71 @@ def main() -> None:
         ictal("extract", train / "manifest.yaml", "--out", store, "--config", config,
               "--backbone", "motion")
         (out / "features.done").write_text("ok\n")
-    bundle = out / "model" / "bundle"
-    if not (bundle / "bundle.json").exists():
-        ictal("train", store, "--out", out / "model", "--final", "--model", "fast",
-              "--no-mlflow")
-    nights = out / "nights"
-    if len(list(nights.glob("*/night.json"))) < args.nights:
-        ictal("monitor", "nights", nights, "--nights", args.nights, "--hours", args.hours,
-              "--seizures", args.seizures, "--seed", args.seed, "--workers", args.workers)
-    journal = out / f"journal-{args.alarm.replace(':', '_').replace('/', '-')}"
-    beds = []
-    for folder in sorted(nights.glob("N*")):
-        beds += ["--bed", f"{folder.name}={folder / 'ir'}"]
-    t = time.perf_counter()
-    ictal("monitor", "run", *beds, "--model", bundle, "--out", journal, "--speed", "0",
-          "--end-after", "1", "--alarm", args.alarm, "--workers", "1")
-    seconds = time.perf_counter() - t
-    report = journal / "report"
-    ictal("monitor", "report", nights, "--journal", journal, "--out", report)
-    doc = json.loads((report / "detection.json").read_text())
-    night_s = sum(n["seconds"] for n in doc["nights"])
-    print(f"replay: {night_s / 3600:.2f} h of nights in {seconds:.0f} s "
-          f"(x{night_s / seconds:.0f} real time, {args.nights} beds)")
-    print((report / "detection.md").read_text())
+    bundles = {"seizures": (store, out / "model-seizures")}
+    if train_nights is not None:
+        bedlife = out / "features-bedlife"
+        if not (out / "features-bedlife.done").exists():
+            bedlife.mkdir(exist_ok=True)
+            for shard in sorted(store.glob("*.h5")):  # the same setting: the phantom's shards
+                shutil.copy2(shard, bedlife / shard.name)
+            ictal("extract", train_nights / "manifest.yaml", "--out", bedlife, "--config",
+                  config, "--backbone", "motion")
+            (out / "features-bedlife.done").write_text("ok\n")
+        bundles["bedlife"] = (bedlife, out / "model-bedlife")
+    for features, model in bundles.values():
+        if not (model / "bundle" / "bundle.json").exists():
+            ictal("train", features, "--out", model, "--final", "--model", "fast",
+                  "--no-mlflow")
+    # the rule of each bundle, chosen on the validation nights
+    val = render(out / "val-nights", args.val_nights, args.val_hours, args.val_seizures,
+                 seeds["validation"], args.workers)
+    for name, (_, model) in bundles.items():
+        val_journal = out / f"journal-val-{name}"
+        follow(val, model / "bundle", val_journal, OLD_DEFAULT)
+        selection = out / f"selection-{name}"
+        if not (selection / "selection.json").exists():
+            ictal("monitor", "select-rule", val, "--journal", val_journal, "--out", selection)
+    # scored once on the evaluation nights
+    nights = render(out / "nights", args.nights, args.hours, args.seizures, seeds["evaluation"],
+                    args.workers)
+    results = {}
+    for name, (_, model) in bundles.items():
+        rule = json.loads((out / f"selection-{name}" / "selection.json").read_text())["chosen"]
+        journal = out / f"journal-{name}"
+        seconds = follow(nights, model / "bundle", journal, rule)
+        report = out / f"report-{name}"
+        ictal("monitor", "report", nights, "--journal", journal, "--out", report)
+        ictal("monitor", "report", nights, "--journal", journal, "--out",
+              out / f"report-{name}-old-default", "--alarm", OLD_DEFAULT)
+        results[name] = (rule, seconds, report)
+    name = "bedlife" if "bedlife" in results else "seizures"
+    if args.adapt:
+        ictal("monitor", "report", nights, "--journal", out / f"journal-{name}", "--out",
+              out / f"report-{name}-adapt", "--adapt", args.adapt, "--review-delay",
+              args.review_delay)
+    for key, (rule, seconds, report) in results.items():
+        doc = json.loads((report / "detection.json").read_text())
+        night_s = sum(n["seconds"] for n in doc["nights"])
+        speed = f"x{night_s / seconds:.0f} real time" if seconds else "journal reused"
+        print(f"\n## bundle {key}: rule {rule} (chosen on the validation nights); replay of "
+              f"{night_s / 3600:.2f} h of nights ({args.nights} beds): {speed}")
+        print((report / "detection.md").read_text())
+        print(f"old default {OLD_DEFAULT}, replayed:")
+        print((out / f"report-{key}-old-default" / "detection.md").read_text())
+    if args.adapt:
+        print(f"\n## bundle {name} with per-bed adaptation {args.adapt} "
+              f"(answers {args.review_delay:g} s after each alarm)")
+        print((out / f"report-{name}-adapt" / "detection.md").read_text())
     if args.realtime > 0:
         live = out / "journal-realtime"
         if live.exists():
-            import shutil
-
             shutil.rmtree(live)
-        ictal("monitor", "run", *beds, "--model", bundle, "--out", live, "--speed", "1",
-              "--duration", args.realtime, "--alarm", args.alarm, "--workers", "2")
+        beds = []
+        for f in sorted(nights.glob("N*/night.json")):
+            beds += ["--bed", f"{f.parent.name}={f.parent / 'ir'}"]
+        ictal("monitor", "run", *beds, "--model", out / f"model-{name}" / "bundle", "--out",
+              live, "--speed", "1", "--duration", args.realtime, "--alarm",
+              results[name][0], "--workers", "2")
 
 
 if __name__ == "__main__":
