@@ -1250,6 +1250,11 @@ export interface components {
              * @default
              */
             semiology?: string;
+            /**
+             * Signs
+             * @default []
+             */
+            signs?: ("dystonia" | "dystonia-left" | "dystonia-right" | "emotion" | "emotion-fear" | "emotion-rage" | "emotion-smile")[];
             /** T0 */
             t0: number;
             /** T1 */
@@ -1311,6 +1316,11 @@ export interface components {
             seizure_types: string;
             /** Semiology */
             semiology: string;
+            /**
+             * Signs
+             * @default []
+             */
+            signs?: ("dystonia" | "dystonia-left" | "dystonia-right" | "emotion" | "emotion-fear" | "emotion-rage" | "emotion-smile")[];
             /** T0 */
             t0: number;
             /** T1 */
@@ -1349,7 +1359,8 @@ export interface components {
          * @description Fields to change; ``version`` is the one the client read (stale -> 409).
          *
          *     ``tG`` may be set to ``null`` explicitly to remove the generalisation time;
-         *     ``seizure_types`` / ``semiology`` are emptied with ``""`` (``null`` does the same).
+         *     ``seizure_types`` / ``semiology`` are emptied with ``""`` (``null`` does the same);
+         *     ``signs`` replaces the event's signs (``[]`` or ``null``: none).
          */
         EventUpdate: {
             /** Label */
@@ -1358,6 +1369,8 @@ export interface components {
             seizure_types?: string | null;
             /** Semiology */
             semiology?: string | null;
+            /** Signs */
+            signs?: ("dystonia" | "dystonia-left" | "dystonia-right" | "emotion" | "emotion-fear" | "emotion-rage" | "emotion-smile")[] | null;
             /** T0 */
             t0?: number;
             /** T1 */

@@ -13,6 +13,8 @@ export type PreviewStatusPublic = Schemas["PreviewStatusPublic"];
 export type StorageListing = Schemas["StorageListing"];
 export type EventPublic = Schemas["EventPublic"];
 export type EventUpdate = Schemas["EventUpdate"];
+/** A semiological sign code of an event (`ictal.manifest.signs`). */
+export type Sign = NonNullable<EventPublic["signs"]>[number];
 export type MoiPublic = Schemas["MoiPublic"];
 export type MoiCreate = Schemas["MoiCreate"];
 export type MoiUpdate = Schemas["MoiUpdate"];

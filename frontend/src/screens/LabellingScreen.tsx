@@ -24,6 +24,7 @@ import { formatTime, nextRate, parseFps, snapToFrame } from "../lib/time";
 import { useApiErrors } from "../lib/useApiErrors";
 import { canAnnotate, type ScreenProps } from "./common";
 import { EventPanel } from "./labelling/EventPanel";
+import { describeSigns } from "./labelling/signs";
 import { moisOfEvent, vocabularyLabels } from "./labelling/labels";
 import { labellingMenus, ZOOM_STEP } from "./labelling/menus";
 import { PlayerPanel } from "./labelling/PlayerPanel";
@@ -332,6 +333,7 @@ export function LabellingScreen({ api, user, recordingId, onLogout, onSessionLos
               annotator={annotator && foreign === null}
               onSelect={annotations.selectEvent}
               onSetClass={(ev, label) => void annotations.patchEvent(ev, { label }, `Event class set to ${label}`)}
+              onSetSigns={(ev, signs) => void annotations.patchEvent(ev, { signs }, `Signs set to ${describeSigns(signs)}`)}
               onGoToOnset={(ev) => seekInto(ev.t0)}
               onDelete={(ev) => void annotations.deleteEvent(ev)}
               onReview={(ev, decision) => void reviewEvent(ev, decision)}

@@ -9,6 +9,7 @@ import {
   landOnFrame,
   moiEdgeLimits,
   nudge,
+  pick,
   record,
   remapId,
 } from "./editing";
@@ -68,5 +69,15 @@ describe("undo / redo", () => {
     const h = remapId({ past: [patch, created, deleted], future: [] }, "event", 1, 9);
     expect(h.past.map((e) => e.id)).toEqual([9, 7, 9]);
     expect(h.past[1]).toMatchObject({ parentId: 9 });
+  });
+});
+
+describe("pick", () => {
+  it("keeps numbers, strings and an event's list of signs (a copy), else null", () => {
+    const signs = ["dystonia", "dystonia-left"];
+    const out = pick({ t0: 1.5, label: "HKN", signs, tG: undefined }, ["t0", "label", "signs", "tG"]);
+    expect(out).toEqual({ t0: 1.5, label: "HKN", signs: ["dystonia", "dystonia-left"], tG: null });
+    signs.push("emotion");
+    expect(out.signs).toEqual(["dystonia", "dystonia-left"]);
   });
 });

@@ -74,8 +74,9 @@ export function moiEdgeLimits(m: { start: number; end: number }, field: "start" 
 
 // --- undo / redo ---------------------------------------------------------------------------------
 
-/** Field values of an event or an MOI (what a PATCH sends, without the version). */
-export type Fields = Record<string, string | number | null>;
+/** Field values of an event or an MOI (what a PATCH sends, without the version; an event's
+ * `signs` is a list). */
+export type Fields = Record<string, string | number | string[] | null>;
 
 /** One of the user's own edits, with what undoes it. */
 export type Edit =
@@ -142,7 +143,7 @@ export function pick(row: Record<string, unknown>, keys: readonly string[]): Fie
   const out: Fields = {};
   for (const k of keys) {
     const v = row[k];
-    out[k] = typeof v === "number" || typeof v === "string" ? v : null;
+    out[k] = typeof v === "number" || typeof v === "string" ? v : Array.isArray(v) ? v.map(String) : null;
   }
   return out;
 }

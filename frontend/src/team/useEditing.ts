@@ -9,7 +9,7 @@
  */
 import { useCallback, useRef, useState } from "react";
 import { type ApiClient, unwrap } from "../api/client";
-import type { EventPublic, MoiPublic } from "../api/types";
+import type { EventPublic, MoiPublic, Sign } from "../api/types";
 import type { RecordingDataState } from "../hooks/useRecordingData";
 import { formatTime } from "../lib/time";
 import {
@@ -43,7 +43,7 @@ export interface EditingContext {
   notify: (kind: "success" | "info" | "error", message: string) => void;
 }
 
-const EVENT_FIELDS = ["t0", "t1", "tG", "label", "seizure_types", "semiology"] as const;
+const EVENT_FIELDS = ["t0", "t1", "tG", "label", "seizure_types", "semiology", "signs"] as const;
 const MOI_FIELDS = ["region", "term", "start", "end"] as const;
 
 export function useEditing(ctx: EditingContext) {
@@ -149,6 +149,7 @@ export function useEditing(ctx: EditingContext) {
             label: String(f.label),
             seizure_types: String(f.seizure_types ?? ""),
             semiology: String(f.semiology ?? ""),
+            signs: Array.isArray(f.signs) ? (f.signs as Sign[]) : [],
           },
         }),
       );

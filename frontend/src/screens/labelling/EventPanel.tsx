@@ -1,12 +1,15 @@
 /**
  * The seizure events of the recording: the list (select one), and for the selected event its
- * class (FLE, TLE, NES, ...), "Go to onset" and "Delete event". An event made from an alarm of
+ * class (FLE, TLE, NES, ...), its semiological signs (a checklist), "Go to onset" and "Delete
+ * event". An event made from an alarm of
  * `ictal monitor` says so (draft / confirmed / rejected, the alarm) and is confirmed as a
  * seizure or rejected as a false alarm instead of deleted.
  */
 import type { EventPublic } from "../../api/types";
 import { formatTime } from "../../lib/time";
 import { EVENT_LABELS } from "./labels";
+import { SignsChecklist } from "./SignsChecklist";
+import type { Sign } from "./signs";
 
 interface EventPanelProps {
   events: EventPublic[];
@@ -15,6 +18,7 @@ interface EventPanelProps {
   annotator: boolean;
   onSelect: (eventId: number) => void;
   onSetClass: (event: EventPublic, label: string) => void;
+  onSetSigns: (event: EventPublic, signs: Sign[]) => void;
   onGoToOnset: (event: EventPublic) => void;
   onDelete: (event: EventPublic) => void;
   onReview: (event: EventPublic, decision: "confirmed" | "rejected") => void;
@@ -27,7 +31,7 @@ export function alarmText(e: EventPublic): string {
   return ` · ${e.review ?? "draft"} alarm ${alarm}`;
 }
 
-export function EventPanel({ events, event, annotator, onSelect, onSetClass, onGoToOnset, onDelete, onReview }: EventPanelProps) {
+export function EventPanel({ events, event, annotator, onSelect, onSetClass, onSetSigns, onGoToOnset, onDelete, onReview }: EventPanelProps) {
   return (
     <section className="panel" aria-labelledby="events-heading">
       <h3 id="events-heading">Seizure events</h3>
@@ -67,6 +71,7 @@ export function EventPanel({ events, event, annotator, onSelect, onSetClass, onG
           </button>
         </form>
       )}
+      {event && <SignsChecklist key={`signs-${event.id}-${event.version}`} event={event} editable={annotator} onChange={onSetSigns} />}
       {event && annotator && (
         <div className="row" style={{ marginTop: "0.5rem" }}>
           <button type="button" className="button-quiet" onClick={() => onGoToOnset(event)}>
