@@ -25,9 +25,10 @@ def extract(
     config: Path | None = typer.Option(None, "--config", "-c",
                                        help="Preprocessing config YAML."),
     variant: str | None = typer.Option(None, "--variant",
-                                       help="Dataset variant: A, B, B0.5 (seed 000), B+top "
-                                       "or 2d (clinic video without depth); applies its "
-                                       "settings, as `ictal preprocess` does."),
+                                       help="Dataset variant: A, B, B0.5 (seed 000), B+top, "
+                                       "2d (clinic video without depth) or gestures (seed "
+                                       "002); applies its settings, as `ictal preprocess` "
+                                       "does."),
     plans: Path | None = typer.Option(None, "--plans",
                                       help="Output folder of `ictal preprocess` (crop plans)."),
     windows: str = typer.Option("events", "--windows",

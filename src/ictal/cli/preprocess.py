@@ -21,10 +21,11 @@ def preprocess(
                                             help="Preprocessing config (YAML)."),
     variant: str | None = typer.Option(
         None, "--variant",
-        help="Dataset variant: A, B, B0.5 (seed 000), B+top (Kinect IR + depth) or 2d "
+        help="Dataset variant: A, B, B0.5 (seed 000), B+top (Kinect IR + depth), 2d "
              "(ordinary clinic video without depth: rgb or night ir stream, pose detector, low "
-             "light lifted); applies its settings (a config file naming another variant, or "
-             "contradicting its settings, is refused)."),
+             "light lifted) or gestures (seed 002: the whole picture, a montage split into its "
+             "views, 15 fps, Eq. 1 labels); applies its settings (a config file naming "
+             "another variant, or contradicting its settings, is refused)."),
     ground_truth: Path | None = typer.Option(
         None, "--ground-truth", help="Folder of phantom ground-truth .npz files (default: "
         "found beside the manifest or OUT)."),
