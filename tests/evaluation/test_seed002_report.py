@@ -78,6 +78,12 @@ def test_report_shows_seed_002s_tables_and_figure_not_seed_000s(
     m = fold_table1(runs[1])
     assert f"<td>{median_iqr(m['accuracy'])}</td><td>{median_iqr(m['f1'])}</td>" in page
     assert "MEAN, n = 4, γ = 2.0" in page and "BLSTM, n = 4, γ = ∞" in page
+    # levels in seed 002's words: the snippet classifier's unit is a snippet, in Table 1
+    # and in the confusion counts, as for the published (snippet-level) Table 1 rows
+    assert page.count("<td>snippet FC</td><td>snippet</td>") == 2
+    assert page.count("<td>BLSTM, n = 4, γ = ∞</td><td>seizure</td>") == 2
+    assert page.count("<td>R(2+1)D-34 (8)</td><td>snippet</td>") == 1
+    assert "<td>snippet FC</td><td>sample</td>" not in page
     # the pooled heading is for sample-level models only; seizure-level ones are apart
     assert "Seizure-level models (one prediction per seizure" in page
     assert page.count("mean probability over each seizure") == 1

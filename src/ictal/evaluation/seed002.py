@@ -122,6 +122,12 @@ def _count(n: int | None) -> str:
     return f"{n / 1e6:.1f} M" if n >= 1e6 else f"{n / 1e3:.1f} k" if n >= 1e3 else str(n)
 
 
+def level(result: CVResult) -> str:
+    """What a run classifies, in seed 002's words: ``snippet`` (a sample-level run: each
+    sample is a snippet of ``temporal.length`` frames) or ``seizure``."""
+    return "snippet" if result.unit == "sample" else str(result.unit)
+
+
 def describe(result: CVResult) -> str:
     """A run's model in seed 002's words: ``BLSTM, n = 16, gamma = 2`` or ``snippet FC``."""
     mc = result.model_config
@@ -146,12 +152,12 @@ def table1_html(results: list[CVResult]) -> str:
         shape = info.get("shape") or [0, 0, 0]
         rows.append(
             f"<tr><td>{html.escape(r.label)}</td><td>{html.escape(describe(r))}</td>"
-            f"<td>{r.unit}</td><td>{html.escape(str(info.get('backbone')))}</td>"
+            f"<td>{level(r)}</td><td>{html.escape(str(info.get('backbone')))}</td>"
             f"<td>{_count(trained_parameters(r))}</td><td>{shape[-1]}</td>"
             f"<td>{median_iqr(m['accuracy'])}</td><td>{median_iqr(m['f1'])}</td>"
             f"<td>{median_iqr(m['pr_auc'])}</td></tr>")
     published = "".join(
-        f"<tr><td>published (seed 002, Table 1)</td><td>{p['model']}</td><td>sample</td>"
+        f"<tr><td>published (seed 002, Table 1)</td><td>{p['model']}</td><td>snippet</td>"
         f"<td>{p['model'].split(' (')[0]}</td><td>{p['parameters']} (backbone)</td>"
         f"<td>{p['features']}</td><td>{p['accuracy']}</td><td>{p['f1']}</td>"
         f"<td>{p['auc']}</td></tr>" for p in PUBLISHED_TABLE1)
@@ -174,7 +180,7 @@ def counts_html(results: list[CVResult]) -> str:
         total = sum(c.values())
         acc = f"{100 * (c['tp'] + c['tn']) / total:.1f} %" if total else "–"
         rows.append(f"<tr><td>{html.escape(r.label)}</td><td>{html.escape(describe(r))}</td>"
-                    f"<td>{r.unit}</td><td>{c['tp']}</td><td>{c['tn']}</td><td>{c['fp']}</td>"
+                    f"<td>{level(r)}</td><td>{c['tp']}</td><td>{c['tn']}</td><td>{c['fp']}</td>"
                     f"<td>{c['fn']}</td><td>{acc}</td></tr>")
     b = PUBLISHED_BEST
     rows.append(f"<tr><td>published (seed 002 §3.2)</td><td>BLSTM, n = 16, γ = {b['gamma']}"
