@@ -21,7 +21,7 @@ from ictal.monitor.adapt import (
 )
 from ictal.monitor.alarms import AlarmConfig, AlarmState, replay
 from ictal.monitor.detection import detection_report
-from ictal.monitor.selection import select_rule
+from ictal.monitor.selection import DEFAULT_GRID, select_rule
 
 LABELS = ["NE", "FLE", "TLE"]
 
@@ -167,6 +167,9 @@ def test_the_rule_is_chosen_by_the_stated_criterion(tmp_path: Path) -> None:
         0, 1)
     assert rows["k-of-n:2/3@0.98"]["detected"] == 0 and not rows["k-of-n:2/3@0.98"]["eligible"]
     assert sel["chosen"] == "k-of-n:2/3@0.9"
+    # the default grid: every rule valid, each once, as it describes itself
+    described = [AlarmConfig.parse(r).describe() for r in DEFAULT_GRID]
+    assert len(set(described)) == len(DEFAULT_GRID) == 48
     res = CliRunner().invoke(build_app(), [
         "monitor", "select-rule", str(nights), "--journal", str(journal), "--out",
         str(tmp_path / "sel"), "--rule", "k-of-n:2/3@0.5", "--rule", "k-of-n:2/3@0.9"])
