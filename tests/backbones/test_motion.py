@@ -140,3 +140,37 @@ def test_a_batch_in_several_passes_gives_the_same_bits(monkeypatch: pytest.Monke
     monkeypatch.setattr(motion, "PASS_PIXELS", 2 * 30 * 48 * 48)  # passes of 2, 2 and 1
     assert torch.equal(motion.motion_features(clips, 25.0), whole)
     assert not torch.equal(whole[0], whole[1])
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_cache_over_overlapping_clips_gives_the_same_bits(threads: int) -> None:
+    """One stream's windows every 15 / 30 frames (60-frame clips): the cache computes each
+    frame pair once and gives :func:`motion_features` bit for bit; a changed frame (other
+    preprocessing, a new crop) recomputes the pairs it is in, and only those."""
+    from ictal.backbones.motion import MotionBackbone, MotionCache
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        stream = blob_clip(2.0, 6.0, frames=180, seed=4)
+        stream[..., :10, :] = -1.0  # padding rows: the visible share is not 1
+        for stride in (15, 30):
+            cache = MotionCache()
+            net = MotionBackbone(cache)
+            starts = list(range(0, 180 - 60 + 1, stride))
+            for start in starts:
+                clip = stream[:, :, start:start + 60]
+                assert torch.equal(net(clip, 25.0), motion_features(clip, 25.0)), start
+            assert cache.pairs_computed == 59 + stride * (len(starts) - 1)
+            assert cache.pairs_reused == (59 - stride) * (len(starts) - 1)
+        # the last window again, but its frame 160 differs: its two pairs are computed again
+        clip = stream[:, :, 120:180].clone()
+        clip[:, :, 40] += 0.01
+        done = cache.pairs_computed
+        assert torch.equal(net(clip, 25.0), motion_features(clip, 25.0))
+        assert cache.pairs_computed - done == 2
+        # a batch of two clips: the second reuses the first's pairs
+        two = torch.cat([stream[:, :, 0:60], stream[:, :, 15:75]])
+        assert torch.equal(MotionCache()(two), motion_features(two))
+    finally:
+        torch.set_num_threads(before)

@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass, fields
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -162,6 +164,62 @@ def _spectrum_features(signal: torch.Tensor, fps: float = FPS_SCALE) -> torch.Te
         has_motion[:, None])
 
 
+@dataclass
+class PairTerms:
+    """The per-frame-pair work of :func:`motion_features` -- everything that depends on two
+    consecutive frames only, before the sample's visible share scales the energies:
+    ``(N, P, ...)`` ``float32`` for ``P`` pairs of ``N`` samples.
+
+    Attributes:
+        cell_energy: ``(N, P, 16)`` mean ``|dI|`` per cell of the 4 x 4 grid.
+        moving: ``(N, P, 4)`` share of pixels with ``|dI|`` above each energy threshold.
+        energy, diff_max, diff_std: ``(N, P)`` mean, max and standard deviation of ``|dI|``.
+        vx, vy: ``(N, P, 8, 8)`` block Lucas-Kanade flow, input pixels per frame.
+    """
+
+    cell_energy: torch.Tensor
+    moving: torch.Tensor
+    energy: torch.Tensor
+    diff_max: torch.Tensor
+    diff_std: torch.Tensor
+    vx: torch.Tensor
+    vy: torch.Tensor
+
+    @staticmethod
+    def cat(parts: list[PairTerms], dim: int = 1) -> PairTerms:
+        """Pairs (``dim=1``) or samples (``dim=0``) of several ``PairTerms`` one after the
+        other."""
+        return PairTerms(*(torch.cat([getattr(p, f.name) for p in parts], dim)
+                           for f in fields(PairTerms)))
+
+    def pair(self, index: int) -> PairTerms:
+        """Pair ``index`` of every sample (``P`` = 1; views, no copy)."""
+        return PairTerms(*(getattr(self, f.name)[:, index:index + 1]
+                           for f in fields(PairTerms)))
+
+
+def pair_terms(grey: torch.Tensor) -> PairTerms:
+    """The per-pair work of ``(N, T, H, W)`` grey clips in ``[-1, 1]`` (``T - 1`` pairs)."""
+    n, t, hh, ww = grey.shape
+    p = t - 1
+    prev, nxt = grey[:, :-1], grey[:, 1:]
+    diff = (nxt - prev).abs()  # (N, P, h, w)
+    vx, vy = _flow_lk(prev.reshape(n * p, hh, ww), nxt.reshape(n * p, hh, ww))
+    return PairTerms(
+        cell_energy=F.adaptive_avg_pool2d(diff.reshape(n * p, 1, hh, ww), GRID).reshape(
+            n, p, -1),
+        moving=torch.stack([(diff > thr).float().mean((2, 3)) for thr in ENERGY_THRESHOLDS],
+                           2),
+        energy=diff.mean((2, 3)), diff_max=diff.amax((2, 3)), diff_std=diff.std((2, 3)),
+        vx=vx.reshape(n, p, FLOW_GRID, FLOW_GRID), vy=vy.reshape(n, p, FLOW_GRID, FLOW_GRID))
+
+
+def visible_pixels(grey: torch.Tensor) -> torch.Tensor:
+    """``(N, T)`` ``float32``: pixels per frame of ``(N, T, H, W)`` grey clips that show the
+    scene (not ``-1``: zeroed by the depth crop, or square padding); whole numbers."""
+    return (grey > -0.99).float().sum((2, 3))
+
+
 @torch.no_grad()
 def motion_features(clip: torch.Tensor, fps: float | None = None) -> torch.Tensor:
     """Motion summary of a batch of clips.
@@ -182,18 +240,23 @@ def motion_features(clip: torch.Tensor, fps: float | None = None) -> torch.Tenso
         return torch.cat([motion_features(clip[i:i + per_pass], fps)
                           for i in range(0, n, per_pass)])
     grey = clip.float().mean(1)  # (N, T, H, W)
-    prev, nxt = grey[:, :-1], grey[:, 1:]
-    p = t - 1
-    hh, ww = grey.shape[-2:]
-    diff = (nxt - prev).abs()  # (N, P, h, w)
+    return features_of_pairs(pair_terms(grey), visible_pixels(grey), grey.shape[-2:], fps)
+
+
+def features_of_pairs(terms: PairTerms, visible: torch.Tensor, size: tuple[int, int] | Any,
+                      fps: float | None = None) -> torch.Tensor:
+    """:func:`motion_features` from the per-pair work of its clips (:func:`pair_terms`) and
+    their visible pixels per frame (:func:`visible_pixels`); ``size`` is the frames' ``(H,
+    W)``. Returns ``(N, timesteps, FEATURES)`` ``float32``."""
+    n, p = terms.energy.shape
+    t = p + 1
+    hh, ww = size
     # share of the picture showing the scene (not zeroed by the depth crop, not padding):
     # energies are per visible pixel, so a bed seen small (a camera at its foot) and a bed
     # filling the crop give the same figures for the same movement
-    visible = (grey > -0.99).float().mean((1, 2, 3)).clamp(min=0.02)  # (N,)
-    per_visible = (1.0 / visible)[:, None]  # (N, 1)
-    vx, vy = _flow_lk(prev.reshape(n * p, hh, ww), nxt.reshape(n * p, hh, ww))
-    vx = vx.reshape(n, p, FLOW_GRID, FLOW_GRID)
-    vy = vy.reshape(n, p, FLOW_GRID, FLOW_GRID)
+    share = (visible.sum(1) / (t * hh * ww)).clamp(min=0.02)  # (N,)
+    per_visible = (1.0 / share)[:, None]  # (N, 1)
+    vx, vy = terms.vx, terms.vy
     rate = FPS_SCALE if fps is None else float(fps)
     per_tick = rate / FPS_SCALE  # px / frame -> px per 1/30 s; untouched at 30 fps
     if per_tick != 1.0:
@@ -201,8 +264,7 @@ def motion_features(clip: torch.Tensor, fps: float | None = None) -> torch.Tenso
     speed = torch.sqrt(vx * vx + vy * vy)
 
     cells = FLOW_GRID // GRID
-    cell_energy = F.adaptive_avg_pool2d(diff.reshape(n * p, 1, hh, ww), GRID).reshape(
-        n, p, -1) * per_visible[..., None]
+    cell_energy = terms.cell_energy * per_visible[..., None]
     pool = torch.nn.AvgPool2d(cells)
     cell_speed = pool(speed.reshape(n * p, 1, FLOW_GRID, FLOW_GRID)).reshape(n, p, -1)
     cell_vx = pool(vx.reshape(n * p, 1, FLOW_GRID, FLOW_GRID)).reshape(n, p, -1)
@@ -218,10 +280,9 @@ def motion_features(clip: torch.Tensor, fps: float | None = None) -> torch.Tenso
     speed_hist = torch.zeros(n, p, len(SPEED_EDGES) + 1)
     speed_hist.scatter_add_(2, speed_bin, torch.ones_like(speed.reshape(n, p, -1)))
     speed_hist /= FLOW_GRID * FLOW_GRID
-    moving = torch.stack([(diff > thr).float().mean((2, 3)) for thr in ENERGY_THRESHOLDS],
-                         2) * per_visible[..., None]
+    moving = terms.moving * per_visible[..., None]
 
-    energy = diff.mean((2, 3)) * per_visible  # (N, P)
+    energy = terms.energy * per_visible  # (N, P)
     mean_speed = speed.mean((2, 3))
     accel = torch.zeros_like(mean_speed)
     accel[:, 1:] = torch.sqrt((vx[:, 1:] - vx[:, :-1]) ** 2 + (vy[:, 1:] - vy[:, :-1]) ** 2
@@ -232,7 +293,7 @@ def motion_features(clip: torch.Tensor, fps: float | None = None) -> torch.Tenso
     reversal[:, 1:] = ((cell_vx[:, 1:] * cell_vx[:, :-1] + cell_vy[:, 1:] * cell_vy[:, :-1]) < 0
                        ).float().mean(2)
     global_stats = torch.stack([
-        energy, energy.square(), diff.amax((2, 3)), diff.std((2, 3)), mean_speed,
+        energy, energy.square(), terms.diff_max, terms.diff_std, mean_speed,
         speed.amax((2, 3)), vx.abs().mean((2, 3)), vy.abs().mean((2, 3)), vx.mean((2, 3)),
         vy.mean((2, 3)), accel, reversal,
     ], 2)
@@ -251,12 +312,95 @@ def motion_features(clip: torch.Tensor, fps: float | None = None) -> torch.Tenso
     return torch.cat([per_step, spectral[:, None, :].expand(n, n_steps, -1)], 2).contiguous()
 
 
+class MotionCache:
+    """The per-pair work of one stream's clips kept from one clip to the next, so that
+    overlapping clips (a bed's windows every second, 2 s long) compute the flow and the
+    differences of each frame pair once.
+
+    Content-addressed: a pair is reused when both its frames are, bit for bit, frames of the
+    previous clip (looked up by a sparse sample of their pixels, then compared whole), so a
+    clip that
+    shares nothing -- another crop, a gap, other preprocessing -- is computed afresh, and the
+    features are those of :func:`motion_features` bit for bit (tested). Only the last clip's
+    frames and pairs are kept. Not thread-safe: one cache per stream.
+
+    Attributes:
+        pairs_computed, pairs_reused: counts since the cache was made.
+    """
+
+    def __init__(self) -> None:
+        self._frames: dict[bytes, list[tuple[torch.Tensor, int]]] = {}
+        self._pairs: dict[tuple[int, int], PairTerms] = {}
+        self._next_id = 0
+        self.pairs_computed = 0
+        self.pairs_reused = 0
+
+    def _frame_ids(self, grey: torch.Tensor) -> tuple[list[int], dict[bytes, list[tuple[
+            torch.Tensor, int]]]]:
+        """An id per frame of ``(T, H, W)`` ``grey``: a known frame's (same bytes), else a new
+        one; and the lookup of these frames."""
+        ids, kept = [], {}
+        for frame in grey:
+            key = frame[::7, ::7].numpy().tobytes()  # narrows the search; equality decides
+            known = next((i for f, i in self._frames.get(key, []) if torch.equal(f, frame)),
+                         None)
+            if known is None:
+                known, self._next_id = self._next_id, self._next_id + 1
+            bucket = kept.setdefault(key, [])
+            if all(i != known for _, i in bucket):
+                bucket.append((frame, known))  # a view of this call's clip, kept until the next
+            ids.append(known)
+        return ids, kept
+
+    @torch.no_grad()
+    def __call__(self, clip: torch.Tensor, fps: float | None = None) -> torch.Tensor:
+        """:func:`motion_features` of ``clip`` ``(N, C, T, H, W)``, reusing the pairs of the
+        previous call's clips (samples in order: a batch of consecutive windows reuses within
+        itself too)."""
+        out = []
+        for sample in clip.float():
+            grey = sample.mean(0)  # (T, H, W)
+            ids, kept = self._frame_ids(grey)
+            pairs = list(itertools.pairwise(ids))
+            todo = [i for i, key in enumerate(pairs) if key not in self._pairs]
+            found: dict[tuple[int, int], PairTerms] = {}
+            for first, last in _runs(todo):  # new pairs first..last: frames first..last + 1
+                fresh = pair_terms(grey[None, first:last + 2])
+                found |= {pairs[i]: fresh.pair(i - first) for i in range(first, last + 1)}
+            terms = PairTerms.cat([found.get(key) or self._pairs[key] for key in pairs])
+            self.pairs_computed += len(todo)
+            self.pairs_reused += len(pairs) - len(todo)
+            self._pairs = {key: found.get(key) or self._pairs[key] for key in pairs}
+            self._frames = kept
+            out.append(features_of_pairs(terms, visible_pixels(grey[None]), grey.shape[-2:],
+                                         fps))
+        return torch.cat(out)
+
+
+def _runs(indices: list[int]) -> list[tuple[int, int]]:
+    """Runs of consecutive numbers in increasing ``indices``: ``[(first, last), ...]``."""
+    runs: list[tuple[int, int]] = []
+    for i in indices:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
 class MotionBackbone(torch.nn.Module):
-    """``nn.Module`` face of :func:`motion_features` (no parameters)."""
+    """``nn.Module`` face of :func:`motion_features` (no parameters); with a
+    :class:`MotionCache`, the incremental form of one stream's overlapping clips."""
 
     features = FEATURES
 
+    def __init__(self, cache: MotionCache | None = None) -> None:
+        super().__init__()
+        self.cache = cache
+
     def forward(self, clip: torch.Tensor, fps: float | None = None) -> torch.Tensor:
+        if self.cache is not None:
+            return self.cache(clip, fps)
         return motion_features(clip, fps)
 
 

@@ -11,7 +11,12 @@
   detector's search seconds, at least one window), written losslessly (FFV1) to the bed's
   folder -- then the pipeline's own crop / 8-bit / square steps, the backbone and the
   estimator on each window. Replaying a file gives the probabilities ``ictal predict`` gives
-  for the same windows (tested).
+  for the same windows (tested). With the ``motion`` backbone, features are computed
+  **incrementally**: the flow and the frame differences of each frame pair are kept from one
+  window to the next (:class:`~ictal.backbones.motion.MotionCache`), so with a stride below
+  the window's 2 s the overlapping frames are not computed again; the features are those of
+  a window computed whole, bit for bit (tested). Other backbones (I3D's convolutions see the
+  whole clip) compute each window whole.
 * The crop is refreshed when the **scene changes** (the bed moved, the camera bumped): the
   picture outside the crop (the whole picture when the crop is the whole frame), reduced to a
   32 x 32 grey thumbnail, is compared with the calibration's; when more than ``0.3`` of its
@@ -187,16 +192,20 @@ class Scorer:
         folder: the bed's folder (calibration clips are written under ``calibration/``).
         bed: the bed's name (the recording id of its samples).
         note: called with ``(kind, message, frame)`` for calibrations and scene changes.
+        incremental: keep per-frame-pair work across overlapping windows where the backbone
+            allows (:func:`incremental_extractor`; ``motion``); ``False``: every window whole.
     """
 
     def __init__(self, bundle: Any, extractor: Any, config: Any, fps: Fraction, folder: Path,
-                 bed: str, note: Callable[..., None] = lambda kind, msg, frame=None: None
-                 ) -> None:
+                 bed: str, note: Callable[..., None] = lambda kind, msg, frame=None: None,
+                 *, incremental: bool = True) -> None:
         if bundle.estimator.unit != "sample":
             raise ConfigError(f"{bundle.path}: a seizure-level model decides once per seizure; "
                               "a bed needs a probability per window",
                               hint="monitor with a sample-level bundle (e.g. model preset fast)")
         self.bundle, self.extractor, self.config = bundle, extractor, config
+        #: what computes the features: this bed's incremental copy of the backbone, or it
+        self.features_extractor = incremental_extractor(extractor) if incremental else extractor
         self.spec = extractor.input_spec
         if self.spec.timeline_fps(fps) != fps:
             raise ConfigError(
@@ -340,7 +349,7 @@ class Scorer:
         from ictal.features.extract import features_of_samples
         from ictal.models.predict import predict_recording
 
-        table = features_of_samples([sample], self.extractor, batch_size=1,
+        table = features_of_samples([sample], self.features_extractor, batch_size=1,
                                     attrs=self.extractor.provenance())
         doc = predict_recording(self.bundle, table, self.bed)
         return [float(p) for p in doc["windows"][0]["probs"]]
@@ -370,11 +379,32 @@ def assessability(frames: np.ndarray) -> str | None:
     return None
 
 
+def incremental_extractor(extractor: Any) -> Any:
+    """A copy of ``extractor`` (a :class:`~ictal.backbones.extractor.FeatureExtractor`) for
+    one bed whose ``motion`` backbone keeps the per-frame-pair work of overlapping windows
+    (:class:`~ictal.backbones.motion.MotionCache`; same features bit for bit); ``extractor``
+    itself for the other backbones."""
+    from ictal.backbones.extractor import FeatureNet
+    from ictal.backbones.motion import MotionBackbone, MotionCache
+
+    if getattr(getattr(extractor, "spec", None), "family", None) != "motion":
+        return extractor
+    return dataclasses.replace(extractor, engine="torch", _runner=None,
+                               network=FeatureNet("motion", MotionBackbone(MotionCache())))
+
+
+def motion_cache(extractor: Any) -> Any:
+    """The :class:`~ictal.backbones.motion.MotionCache` of an :func:`incremental_extractor`
+    (its ``pairs_computed`` / ``pairs_reused``), or ``None``."""
+    network = getattr(getattr(extractor, "network", None), "network", None)
+    return getattr(network, "cache", None)
+
+
 def window_frames(config: Any, spec: Any, fps: Fraction) -> int:
     """Frames of a window on a bed at ``fps``: the config's ``temporal.length``, or the
     backbone's 2 s."""
     return int(config.temporal.length or spec.frames_at(fps))
 
 
-__all__ = ["Scored", "Scorer", "WindowFrames", "Windower", "assessability", "thumbnail",
-           "window_frames"]
+__all__ = ["Scored", "Scorer", "WindowFrames", "Windower", "assessability",
+           "incremental_extractor", "motion_cache", "thumbnail", "window_frames"]
