@@ -13,6 +13,16 @@ torch). Outputs stay within the conformance tolerance of the reference ports (te
 2-core CPU, ONNX Runtime measured about 2-3x the port-style plain run for I3D, ahead of the
 optimised torch network (about 1.5x) and of ``torch.compile`` on it (about 1.4x, after a
 two-minute compile), so it is the default engine.
+
+``precision="bf16"`` (I3D on the CPU) runs the optimised network in ``bfloat16`` instead:
+weights and activations rounded to 8-bit mantissas, each convolution fused with its ReLU in
+one oneDNN call (``float32`` accumulation), the avg-pooled features ``float32``. On CPUs with
+``avx512_bf16`` (or AMX) it is several times faster than ``float32``; its features are not
+the reference port's (cosine similarity to the ``float32`` features is measured by
+``benchmarks/bench_precision.py`` and bounded in the tests), so ``"fp32"`` is the default and
+feature stores record the precision they were made with (``provenance()``; absent = fp32).
+ONNX Runtime's static int8 quantisation of I3D was measured no faster than its fp32 on this
+CPU (3D convolutions), so there is no int8 option.
 """
 
 from __future__ import annotations
@@ -39,7 +49,7 @@ from ictal.backbones.checkpoints import (
     verify_checkpoint,
 )
 from ictal.backbones.fusion import fold_batchnorm
-from ictal.backbones.i3d import Unit3D, i3d_timesteps
+from ictal.backbones.i3d import MaxPool3dSame, Unit3D, i3d_timesteps
 from ictal.backbones.motion import motion_timesteps
 from ictal.backbones.registry import BackboneRegistry, BackboneSpec, default_registry
 from ictal.errors import ConfigError, ShapeError
@@ -48,6 +58,12 @@ from ictal.inputspec import InputSpec
 log = logging.getLogger(__name__)
 
 Engine = Literal["auto", "torch", "onnxruntime"]
+Precision = Literal["fp32", "bf16"]
+#: Numeric precisions of the backbones' optimised path; ``fp32`` is the default and the only
+#: one that reproduces the reference ports.
+PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
+#: Backbone families with a reduced-precision path.
+REDUCED_PRECISION_FAMILIES = ("i3d",)
 
 
 class FeatureNet(nn.Module):
@@ -83,15 +99,48 @@ def real_timesteps(spec: BackboneSpec, frames: int, fps: float | None = None) ->
     return 1
 
 
-def _prepare_optimised(feature_net: FeatureNet) -> FeatureNet:
-    """Folded BN, static padding and channels-last copy of an eval-mode network."""
+def _prepare_optimised(feature_net: FeatureNet, precision: Precision = "fp32") -> FeatureNet:
+    """Folded BN, static padding and channels-last copy of an eval-mode network; with
+    ``precision="bf16"`` also bfloat16 weights, fused conv + ReLU and separable pools."""
     fast = copy.deepcopy(feature_net)
     fold_batchnorm(fast)
     for module in fast.modules():
         if isinstance(module, Unit3D):
             module.static_padding = True
+            module.fused = precision == "bf16"
+        elif isinstance(module, MaxPool3dSame):
+            module.separable = precision == "bf16"
     fmt = torch.channels_last if fast.family == "resnet2d" else torch.channels_last_3d
+    if precision == "bf16":
+        return fast.to(dtype=torch.bfloat16, memory_format=fmt)
     return fast.to(memory_format=fmt)
+
+
+def check_precision(family: str, precision: str, *, optimize: bool, engine: str,
+                    device: torch.device) -> None:
+    """Refuse a precision the backbone family, engine or device cannot run.
+
+    Raises:
+        ConfigError: an unknown precision, or ``bf16`` asked for another family than I3D,
+            without the optimised path, with ONNX Runtime, off the CPU, or on a CPU whose
+            oneDNN has no bfloat16 kernels.
+    """
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
+    if precision == "fp32":
+        return
+    if family not in REDUCED_PRECISION_FAMILIES:
+        raise ConfigError(f"precision {precision}: only the "
+                          f"{', '.join(REDUCED_PRECISION_FAMILIES)} backbone has a "
+                          f"reduced-precision path, not the {family} family",
+                          hint="use --precision fp32 (the default)")
+    if not optimize or engine == "onnxruntime":
+        raise ConfigError(f"precision {precision} runs the optimised network in torch",
+                          hint="keep optimize on and the engine 'auto' or 'torch'")
+    if device.type != "cpu" or not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        raise ConfigError(f"precision {precision} needs a CPU with oneDNN bfloat16 kernels "
+                          f"(AVX-512 or AMX; device {device})",
+                          hint="use --precision fp32 (the default)")
 
 
 class _OnnxRunner:
@@ -138,6 +187,7 @@ class FeatureExtractor:
         input_spec: the input it expects (``channels`` is 1 after infrared adaptation).
         weights_path, weights_sha256: the checkpoint used; ``None`` for random or no weights.
         engine: what runs the network: ``"torch"`` or ``"onnxruntime"``.
+        precision: ``"fp32"`` (default) or ``"bf16"`` (see the module docstring).
     """
 
     spec: BackboneSpec
@@ -148,6 +198,7 @@ class FeatureExtractor:
     weights_sha256: str | None = None
     optimized: bool = False
     engine: str = "torch"
+    precision: str = "fp32"
     _runner: Any = field(default=None, repr=False)
 
     @property
@@ -163,8 +214,10 @@ class FeatureExtractor:
         return self.spec.features
 
     def provenance(self) -> dict[str, Any]:
-        """What feature files record about the backbone (name, weights hash, input)."""
-        return {
+        """What feature files record about the backbone (name, weights hash, input, and
+        ``precision`` when it is not ``fp32``: fp32 stores keep the provenance, and so the
+        store key, they had before precisions existed)."""
+        prov = {
             "backbone": self.spec.name,
             "weights_file": self.weights_path.name if self.weights_path else None,
             "weights_sha256": self.weights_sha256,
@@ -172,6 +225,9 @@ class FeatureExtractor:
             "timesteps": self.spec.timesteps, "features": self.spec.features,
             "revision": self.spec.revision,
         }
+        if self.precision != "fp32":
+            prov["precision"] = self.precision
+        return prov
 
     def _check(self, clips: torch.Tensor, fps: float | None) -> int:
         if not isinstance(clips, torch.Tensor) or clips.ndim != 5:
@@ -212,7 +268,9 @@ class FeatureExtractor:
             if self.engine == "onnxruntime" and clips.shape[2] == self.input_spec.frames:
                 real = self._runner(x)
             else:
-                if self.optimized and self.spec.family in ("i3d", "video_resnet"):
+                if self.precision == "bf16":  # one copy: channels-last and rounded
+                    x = x.to(dtype=torch.bfloat16, memory_format=torch.channels_last_3d)
+                elif self.optimized and self.spec.family in ("i3d", "video_resnet"):
                     x = x.contiguous(memory_format=torch.channels_last_3d)
                 real = self.network(x, fps)
             real = real.float().cpu()
@@ -229,9 +287,16 @@ class FeatureExtractor:
 def make_extractor(spec: BackboneSpec, network: nn.Module, *, optimize: bool = True,
                    engine: Engine = "auto", device: str | torch.device = "cpu",
                    in_channels: int | None = None, weights_path: Path | None = None,
-                   weights_sha256: str | None = None) -> FeatureExtractor:
-    """Wrap a ready (weights loaded, head removed or ignored) network as an extractor."""
+                   weights_sha256: str | None = None,
+                   precision: Precision = "fp32") -> FeatureExtractor:
+    """Wrap a ready (weights loaded, head removed or ignored) network as an extractor.
+
+    Raises:
+        ConfigError: a precision the family, engine or device cannot run
+            (:func:`check_precision`), or an engine that is not available.
+    """
     device = torch.device(device)
+    check_precision(spec.family, precision, optimize=optimize, engine=engine, device=device)
     input_spec = spec.input
     if in_channels is not None and in_channels != spec.input.channels:
         if spec.first_conv is None:
@@ -244,8 +309,8 @@ def make_extractor(spec: BackboneSpec, network: nn.Module, *, optimize: bool = T
     feature_net = FeatureNet(spec.family, network).eval()
     chosen = "torch"
     if optimize and spec.family != "motion":
-        feature_net = _prepare_optimised(feature_net)
-        if engine != "torch" and device.type == "cpu":
+        feature_net = _prepare_optimised(feature_net, precision)
+        if engine != "torch" and device.type == "cpu" and precision == "fp32":
             try:
                 import onnxruntime  # noqa: F401
                 chosen = "onnxruntime"
@@ -262,7 +327,7 @@ def make_extractor(spec: BackboneSpec, network: nn.Module, *, optimize: bool = T
                             device=device, weights_path=weights_path,
                             weights_sha256=weights_sha256,
                             optimized=optimize and spec.family != "motion", engine=chosen,
-                            _runner=runner)
+                            precision=precision, _runner=runner)
 
 
 def build_network(spec: BackboneSpec, *, num_classes: int | None = None) -> nn.Module:
@@ -284,7 +349,8 @@ def load_backbone(name: str, *, weights: Path | None = None,
                   registry: BackboneRegistry | None = None, device: str = "cpu",
                   pretrained: bool = True, weights_dir: Path | None = None,
                   in_channels: int | None = None, optimize: bool = True,
-                  engine: Engine = "auto", seed: int = 0) -> FeatureExtractor:
+                  engine: Engine = "auto", seed: int = 0,
+                  precision: Precision = "fp32") -> FeatureExtractor:
     """Build a ready feature extractor for the registered backbone ``name``.
 
     Args:
@@ -299,11 +365,18 @@ def load_backbone(name: str, *, weights: Path | None = None,
         engine: ``"auto"``, ``"torch"`` or ``"onnxruntime"`` for the optimised path.
         seed: seed of the random weights when ``pretrained=False`` (the conformance recipe,
             :func:`~ictal.backbones.checkpoints.random_state_dict`).
+        precision: ``"fp32"`` (default: the reference ports' numbers) or ``"bf16"`` (I3D on
+            a CPU with oneDNN bfloat16 kernels; faster, features within the measured
+            tolerance, recorded in :meth:`FeatureExtractor.provenance`).
 
     Raises:
         CheckpointError: the checkpoint is missing, has the wrong hash or the wrong layout.
+        ConfigError: a precision this backbone, engine or device cannot run (checked before
+            the weights are read).
     """
     spec = (registry if registry is not None else default_registry()).get(name)
+    check_precision(spec.family, precision, optimize=optimize, engine=engine,
+                    device=torch.device(device))
     path = digest = None
     if spec.checkpoint is None:
         network = build_network(spec)
@@ -323,4 +396,5 @@ def load_backbone(name: str, *, weights: Path | None = None,
         log.info("%s: loaded %s (sha256 %s)", spec.name, path, digest[:12])
     network.eval()
     return make_extractor(spec, network, optimize=optimize, engine=engine, device=device,
-                          in_channels=in_channels, weights_path=path, weights_sha256=digest)
+                          in_channels=in_channels, weights_path=path, weights_sha256=digest,
+                          precision=precision)
