@@ -159,3 +159,40 @@ def test_a_truncated_mp4_says_what_it_means_and_the_batch_goes_on(
     assert "re-export the recording" in text and "copy it again" in text
     assert "Errno" not in text and "avcodec" not in text
     assert [p.name for p in list_shards(tmp_path / "store")] == ["P002-S1.h5"]
+
+
+def test_a_precision_the_backbone_cannot_run_is_a_usage_error(tiny_phantom: Path,
+                                                               tmp_path: Path, ictal) -> None:
+    res = ictal("extract", tiny_phantom, "--out", tmp_path / "s", "--precision", "bf16")
+    assert res.code == 2 and "only the i3d backbone" in res.text
+    res = ictal("extract", tiny_phantom, "--out", tmp_path / "s", "--backbone", "i3d",
+                "--precision", "int8")
+    assert res.code == 2 and "expected one of fp32, bf16" in res.text
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not torch.ops.mkldnn._is_mkldnn_bf16_supported(),
+                    reason="this CPU's oneDNN has no bfloat16 kernels")
+def test_a_bf16_store_records_its_precision_and_refuses_fp32(tiny_phantom: Path,
+                                                             tmp_path: Path, ictal,
+                                                             monkeypatch) -> None:
+    """I3D with seeded random weights (a checkpoint file in the weights dir), one recording."""
+    from ictal.backbones.checkpoints import random_state_dict
+    from ictal.backbones.extractor import build_network
+    from ictal.backbones.registry import default_registry
+
+    network = build_network(default_registry().get("i3d"))
+    torch.save(random_state_dict(network, seed=0), tmp_path / "rgb_imagenet.pt")
+    monkeypatch.setenv("ICTAL_WEIGHTS_DIR", str(tmp_path))
+    store = tmp_path / "store"
+    args = ("extract", tiny_phantom, "--out", store, "--variant", "B", "--backbone", "i3d",
+            "--recording", "P002-S1")
+    res = ictal(*args, "--precision", "bf16")
+    assert res.code == 0, res.text
+    prov = read_provenance(store / "P002-S1.h5")
+    assert prov["precision"] == "bf16" and prov["backbone"] == "i3d"
+    assert read_features(store).features.dtype == np.float32
+    res = ictal(*args)  # fp32, the default, into the bf16 store
+    assert res.code == 2 and "differs in: precision" in res.text, res.text
+    assert ictal(*args, "--precision", "bf16").code == 0  # the same setting resumes

@@ -103,3 +103,26 @@ def test_the_events_of_every_shard_are_merged_or_dropped(tmp_path: Path) -> None
     b.attrs.pop("events")
     write_features(shard_path(tmp_path, "R2"), b)
     assert "events" not in read_features(tmp_path).attrs
+
+
+def test_mixed_precisions_are_refused(tmp_path: Path) -> None:
+    """A bf16 shard beside fp32 ones (no 'precision' recorded: fp32) is refused at reading,
+    and a bf16 run is refused at writing into an fp32 store."""
+    from ictal.features.extract import check_store
+
+    fp32 = _table("R1", 2)
+    fp32.attrs["key"] = "k32"
+    write_features(shard_path(tmp_path, "R1"), fp32)
+    bf16 = _table("R2", 2, seed=1)
+    bf16.attrs.update(precision="bf16", key="k16")
+    write_features(shard_path(tmp_path, "R2"), bf16)
+    with pytest.raises(FeatureStoreError, match="precisions") as err:
+        read_features(tmp_path)
+    assert "'bf16'" in str(err.value) and "'fp32'" in str(err.value)
+
+    store = tmp_path / "only-fp32"
+    write_features(shard_path(store, "R1"), fp32)
+    with pytest.raises(FeatureStoreError, match=r"differs in: precision") as err:
+        check_store(store, bf16.attrs)
+    assert "(no weights file, bf16)" in str(err.value)
+    assert check_store(store, fp32.attrs) == []

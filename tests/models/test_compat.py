@@ -141,3 +141,7 @@ def test_a_store_of_another_setting_is_refused_naming_both() -> None:
         check_store(meta, dict(same, revision=2), "store")
     with pytest.raises(IncompatibleError, match=r"differs in: backbone"):
         check_store(meta, dict(same, backbone="i3d"), "store")
+    check_store(meta, dict(same, precision="fp32"), "store")  # absent = fp32
+    with pytest.raises(IncompatibleError, match=r"differs in: precision") as err:
+        check_store(meta, dict(same, precision="bf16"), "store")
+    assert "store:  backbone motion revision 3 (no weights file, bf16)" in str(err.value)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from ictal.cli.main import build_app
@@ -156,3 +157,27 @@ def test_a_2d_bundle_serves_colour_and_infrared_video_at_any_rate(tmp_path: Path
     res = runner.invoke(app, ["predict", str(tmp_path / "store"), "--model", str(bundle),
                               "--out", str(tmp_path / "q")])
     assert res.exit_code == 0, res.output
+
+
+@pytest.mark.skipif(not torch.ops.mkldnn._is_mkldnn_bf16_supported(),
+                    reason="this CPU's oneDNN has no bfloat16 kernels")
+def test_the_bundle_backbone_runs_at_the_bundle_precision_unless_told() -> None:
+    """A bundle trained on bf16 features gets a bf16 backbone; fp32 (an older bundle: no
+    precision recorded) an fp32 one; an explicit precision wins; a motion bundle has none."""
+    from ictal.errors import ConfigError
+    from ictal.models.bundle import Bundle
+    from ictal.models.predict import bundle_precision, load_bundle_backbone
+
+    def bundle(backbone: str, provenance: dict) -> Bundle:
+        meta = {"backbone": {"name": backbone, "weights_sha256": None},
+                "provenance": provenance}
+        return Bundle(path=Path("b"), meta=meta, config=None, estimator=None, sha256="0")
+
+    bf16, old = bundle("i3d", {"precision": "bf16"}), bundle("i3d", {})
+    assert (bundle_precision(bf16), bundle_precision(old)) == ("bf16", "fp32")
+    assert load_bundle_backbone(bf16).precision == "bf16"
+    assert load_bundle_backbone(old).precision == "fp32"
+    assert load_bundle_backbone(old, precision="bf16").precision == "bf16"
+    assert load_bundle_backbone(bf16, precision="fp32").precision == "fp32"
+    with pytest.raises(ConfigError, match="only the i3d backbone"):
+        load_bundle_backbone(bundle("motion", {}), precision="bf16")

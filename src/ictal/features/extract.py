@@ -83,12 +83,17 @@ def describe_setting(prov: dict[str, Any]) -> str:
                else "no weights file")
     variant = (prov.get("preprocess") or {}).get("variant", "?")
     stride = f", stride {prov['stride']}" if prov.get("stride") else ""
-    return (f"backbone {prov.get('backbone')} ({weights}), preprocessing variant {variant}, "
-            f"{prov.get('windows')} windows{stride}")
+    precision = f", {prov['precision']}" if prov.get("precision", "fp32") != "fp32" else ""
+    return (f"backbone {prov.get('backbone')} ({weights}{precision}), preprocessing variant "
+            f"{variant}, {prov.get('windows')} windows{stride}")
 
 
 def setting_differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
-    """Provenance fields that make the keys of ``a`` and ``b`` differ (dotted, first 5)."""
+    """Provenance fields that make the keys of ``a`` and ``b`` differ (dotted, first 5).
+
+    Both are compared as JSON (what the key hashes), so a tuple of this run and the list a
+    shard stored are the same value."""
+    a, b = (json.loads(json.dumps(x, sort_keys=True, default=str)) for x in (a, b))
     out: list[str] = []
 
     def walk(x: Any, y: Any, where: str) -> None:
@@ -101,6 +106,7 @@ def setting_differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     for name in ("backbone", "weights_sha256", "input", "revision", "timesteps", "features",
                  "preprocess", "windows", "stride"):
         walk(a.get(name), b.get(name), name)
+    walk(a.get("precision", "fp32"), b.get("precision", "fp32"), "precision")
     return out[:5]
 
 

@@ -114,7 +114,8 @@ def list_shards(store: Path | str) -> list[Path]:
 def read_features(path: Path | str) -> FeatureTable:
     """Read a feature file, or every shard of a store directory, into one :class:`FeatureTable`.
 
-    Shards must come from the same backbone and weights; a store mixing them is refused.
+    Shards must come from the same backbone, weights and precision (``provenance``'s
+    ``precision``, absent = ``fp32``); a store mixing them is refused.
     """
     path = Path(path)
     if path.is_dir():
@@ -123,11 +124,13 @@ def read_features(path: Path | str) -> FeatureTable:
             raise FeatureStoreError(f"{path}: the feature store holds no shard",
                                     hint="run `ictal extract MANIFEST --out DIR` first")
         tables = [_read_file(p) for p in shards]
-        keys = {(t.attrs.get("backbone"), t.attrs.get("weights_sha256")) for t in tables}
+        keys = {(t.attrs.get("backbone"), t.attrs.get("weights_sha256"),
+                 t.attrs.get("precision", "fp32")) for t in tables}
         if len(keys) > 1:
             raise FeatureStoreError(
-                f"{path}: shards come from different backbones / weights: {sorted(map(str, keys))}",
-                hint="extract every recording with the same backbone and weights",
+                f"{path}: shards come from different backbones / weights / precisions: "
+                f"{sorted(map(str, keys))}",
+                hint="extract every recording with the same backbone, weights and precision",
             )
         shapes = {t.features.shape[1:] for t in tables if len(t)}
         if len(shapes) > 1:

@@ -266,9 +266,11 @@ def _normalised(preprocess: Any) -> Any:
 
 
 def setting_of(prov: dict[str, Any]) -> dict[str, Any]:
-    """What made a set of features: backbone, weights, code revision, input, preprocessing."""
+    """What made a set of features: backbone, weights, code revision, input, numeric
+    precision (``fp32`` when not recorded) and preprocessing."""
     keys = ("backbone", "weights_sha256", "revision", "input", "timesteps", "features")
-    return {**{k: prov.get(k) for k in keys}, "preprocess": _normalised(prov.get("preprocess"))}
+    return {**{k: prov.get(k) for k in keys}, "precision": prov.get("precision", "fp32"),
+            "preprocess": _normalised(prov.get("preprocess"))}
 
 
 def bundle_setting(meta: dict[str, Any]) -> dict[str, Any]:
@@ -290,6 +292,8 @@ def describe(setting: dict[str, Any]) -> str:
     sha = setting.get("weights_sha256")
     weights = f"weights sha256 {str(sha)[:12]}" if sha else "no weights file"
     revision = f" revision {setting['revision']}" if setting.get("revision") is not None else ""
+    if setting.get("precision", "fp32") != "fp32":
+        weights += f", {setting['precision']}"
     return f"backbone {setting.get('backbone')}{revision} ({weights}), {pre_text}"
 
 
@@ -298,8 +302,9 @@ def check_store(meta: dict[str, Any], store_attrs: dict[str, Any], store: Path |
     """Refuse a feature store whose features were made otherwise than the bundle's.
 
     Raises:
-        IncompatibleError: the backbone, its weights, the code revision, the input or the
-            preprocessing differ; the message names both settings and where they differ.
+        IncompatibleError: the backbone, its weights, the code revision, the input, the
+            precision or the preprocessing differ; the message names both settings and
+            where they differ.
     """
     ours, theirs = bundle_setting(meta), setting_of(store_attrs)
     if ours == theirs:

@@ -192,9 +192,18 @@ def manifest_for_video(video: Path, *, kind: str, depth: Path | None = None,
     return parse_manifest(data, source=str(video), root=video.parent, allow_outside_root=True)
 
 
+def bundle_precision(bundle: Bundle) -> str:
+    """The numeric precision of the features a bundle was trained on (``fp32`` unless its
+    store recorded another, :meth:`~ictal.backbones.extractor.FeatureExtractor.provenance`)."""
+    return str((bundle.meta.get("provenance") or {}).get("precision", "fp32"))
+
+
 def load_bundle_backbone(bundle: Bundle, *, weights: Path | None = None,
-                         weights_dir: Path | None = None) -> Any:
-    """The feature extractor the bundle was trained on, checked against its weights hash."""
+                         weights_dir: Path | None = None, precision: str | None = None) -> Any:
+    """The feature extractor the bundle was trained on, checked against its weights hash.
+
+    ``precision`` (``fp32`` / ``bf16``) defaults to the bundle's (:func:`bundle_precision`);
+    another one is the caller's explicit choice (``ictal monitor run --precision``)."""
     spec = bundle.meta.get("backbone", {})
     name = spec.get("name")
     if not name:
@@ -202,7 +211,8 @@ def load_bundle_backbone(bundle: Bundle, *, weights: Path | None = None,
                           hint="train it on features written by `ictal extract`")
     expected = spec.get("weights_sha256")
     extractor = load_backbone(name, weights=weights, weights_dir=weights_dir,
-                              pretrained=expected is not None)
+                              pretrained=expected is not None,
+                              precision=precision or bundle_precision(bundle))
     if expected is not None and extractor.weights_sha256 != expected:
         raise CheckpointError(
             f"backbone {name}: weights sha256 {extractor.weights_sha256} differ from the "
