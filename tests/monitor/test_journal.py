@@ -35,3 +35,17 @@ def test_a_journal_of_other_settings_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="stride 20") as err:
         BedJournal.open(tmp_path / "b", {**META, "stride": 10}, started="t2")
     assert "another --out folder" in str(err.value.hint)
+
+
+def test_a_journal_of_another_backbone_precision_is_refused(tmp_path: Path) -> None:
+    """A journal from before precisions were recorded ran fp32: it resumes at fp32 and is
+    refused at bf16; a bf16 journal is refused at fp32."""
+    BedJournal.open(tmp_path / "old", META, started="t1").close()
+    BedJournal.open(tmp_path / "old", {**META, "precision": "fp32"}, started="t2").close()
+    with pytest.raises(ConfigError, match="backbone precision 'fp32', this run has 'bf16'"):
+        BedJournal.open(tmp_path / "old", {**META, "precision": "bf16"}, started="t3")
+    bf16 = {**META, "precision": "bf16"}
+    BedJournal.open(tmp_path / "new", bf16, started="t1").close()
+    assert BedJournal.open(tmp_path / "new", bf16, started="t2").meta["precision"] == "bf16"
+    with pytest.raises(ConfigError, match="the same --precision"):
+        BedJournal.open(tmp_path / "new", {**META, "precision": "fp32"}, started="t3")

@@ -69,6 +69,10 @@ def run(
     end_after: float | None = typer.Option(
         None, min=0, help="A segment folder ends when no new frame came for this long (s)."),
     weights: Path | None = typer.Option(None, help="Backbone checkpoint file."),
+    precision: str | None = typer.Option(
+        None, help="Backbone arithmetic: fp32 or bf16 (i3d on a CPU with bfloat16 kernels, "
+                   "faster; see the README for its fidelity). Default: the precision the "
+                   "bundle's features were extracted with. Recorded in OUT/<bed>/bed.json."),
     adapt: str | None = typer.Option(
         None, metavar="bar[:MARGIN[/MAX]]",
         help="Per-bed adaptation (off by default): each bed moves its alarm bar from the "
@@ -95,7 +99,7 @@ def run(
     bundle = load_bundle(model)
     seizure_columns(bundle.labels, rule.background)  # refused before the backbone loads
     config, _ = prediction_config(bundle.meta, name=f"the bundle {model}")
-    extractor = load_bundle_backbone(bundle, weights=weights)
+    extractor = load_bundle_backbone(bundle, weights=weights, precision=precision)
     settings = MonitorSettings(out=out, stride_s=stride, alarm=rule, workers=workers,
                                max_pending=max_pending, adapt=adaptation)
     mon = Monitor(bundle, extractor, config, settings)

@@ -5,6 +5,7 @@ Layout of ``<out>/<bed>/``::
     bed.json        {"format": "ictal-monitor-bed/1", "bed", "source", "fps" (str),
                      "origin" (epoch s of timeline frame 0), "window" (frames),
                      "stride" (frames), "labels", "model" {"name", "bundle_sha256"},
+                     "precision" (the backbone's: "fp32" | "bf16"; absent = fp32),
                      "alarm" (rule), "adapt" (per-bed adaptation) | null,
                      "started" [ISO times of each start]}
     windows.jsonl   one line per window, in window order (``n`` = 0, 1, 2, ...):
@@ -105,8 +106,8 @@ class BedJournal:
     def open(cls, folder: Path | str, meta: dict[str, Any], *, started: str) -> BedJournal:
         """Open (or create) the journal in ``folder`` for a bed described by ``meta``.
 
-        A journal written for another model, window, stride, frame rate or alarm rule is
-        refused: its windows would not continue the same series.
+        A journal written for another model, window, stride, frame rate, alarm rule or
+        backbone precision is refused: its windows would not continue the same series.
 
         Raises:
             ConfigError: the folder's journal does not match ``meta``.
@@ -123,6 +124,13 @@ class BedJournal:
                         f"{path}: the journal was written with {key} {old.get(key)!r}, this run "
                         f"has {meta.get(key)!r}",
                         hint="resume with the same settings, or give another --out folder")
+            # journals written before precisions existed ran the backbone in fp32
+            if old.get("precision", "fp32") != meta.get("precision", "fp32"):
+                raise ConfigError(
+                    f"{path}: the journal was written with backbone precision "
+                    f"{old.get('precision', 'fp32')!r}, this run has "
+                    f"{meta.get('precision', 'fp32')!r}",
+                    hint="resume with the same --precision, or give another --out folder")
             meta = {**meta, "origin": old.get("origin", meta.get("origin")),
                     "started": [*old.get("started", []), started]}
         else:

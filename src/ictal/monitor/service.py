@@ -117,6 +117,7 @@ class Bed:
         meta = {"bed": name, "source": source.name, "fps": str(fps), "window": self.window,
                 "stride": stride, "labels": bundle.labels,
                 "model": {"name": bundle.name, "bundle_sha256": bundle.sha256},
+                "precision": getattr(monitor.extractor, "precision", "fp32"),
                 "alarm": monitor.settings.alarm.describe(),
                 "adapt": None if monitor.settings.adapt is None
                 else monitor.settings.adapt.describe(),
