@@ -26,7 +26,23 @@
   of a probability: frames missing (a gap in the feed), no contrast in the crop (camera
   covered, lights off: the crop's grey levels spread by less than 3 %), the lighting switched
   during the window (the crop's mean grey jumps by more than 12 % of the range between two
-  frames), or the bed still calibrating.
+  frames), the **patient hidden** by someone in front of the camera (:func:`hidden_share`,
+  16-bit active infrared only), or the bed still calibrating.
+* **Patient hidden** (active infrared: a Kinect-like camera lighting the scene itself, whose
+  picture is ``reflectance x cos / distance**2``; :class:`HiddenTest`): a reference picture of
+  the crop -- the calibration's median picture, then that of the last window assessed -- and
+  its bright part (pixels at least half its 99th percentile: the bed and the patient, the
+  nearest large surfaces) is the scene to watch. A pixel of that part is *covered by something
+  nearer* when it is at least twice as bright as in the reference and brighter by 10 % of the
+  reference's 99th percentile (above the noise); when, in the window's median frame, at least
+  2 % of the part is covered, staff or a visitor stand between the camera and the patient and
+  the window is not assessed (its picture does not become the reference). After 60 s hidden in
+  a row the reference is taken again from the current window (noted): a reference gone stale
+  -- the patient lying otherwise after turning over, a skin or a sheet now facing the camera
+  -- cannot keep a bed unassessed for longer. A patient moving in bed stays at the bed's
+  distance and rarely brightens twice against the last window. Grey 8-bit and colour cameras
+  get no such test (their brightness says nothing of distance), nor does a blanket or a
+  patient out of bed. Measured on the phantom (``tests/monitor/test_hidden.py``, README).
 """
 
 from __future__ import annotations
@@ -58,6 +74,16 @@ MIN_CONTRAST = 0.03 * 2
 MAX_LIGHT_STEP = 0.12 * 2
 #: Decoded frames a bed may hold while it calibrates (beyond: windows marked "calibrating").
 CALIBRATION_BYTES = 256 << 20
+#: Patient-hidden test (active infrared, module docstring): the scene is the reference's
+#: pixels at >= SCENE_BRIGHT of its 99th percentile; a pixel is covered by something nearer at
+#: >= NEAR_FACTOR x its reference and NEAR_FLOOR x the 99th percentile above it; a window is
+#: hidden when its median frame has >= HIDDEN_SHARE of the scene covered; after HIDDEN_RENEW_S
+#: hidden in a row the reference is taken again.
+SCENE_BRIGHT = 0.5
+NEAR_FACTOR = 2.0
+NEAR_FLOOR = 0.1
+HIDDEN_SHARE = 0.02
+HIDDEN_RENEW_S = 60.0
 
 
 @dataclass
@@ -222,6 +248,8 @@ class Scorer:
         self._calib: list[np.ndarray] = []
         self._calibrations = 0
         self._reference: np.ndarray | None = None
+        #: the patient-hidden test (16-bit infrared only)
+        self._hidden: HiddenTest | None = None
         self._top: float | None = None
         self._outside: np.ndarray | None = None
         self._changed = 0
@@ -276,6 +304,10 @@ class Scorer:
         self._top = (float(np.percentile(median[::4, ::4], 99)) or 1.0
                      if self._calib[0].dtype == np.uint16 else None)
         self._reference = thumbnail(median.astype(self._calib[0].dtype), self._top)
+        x0, y0, x1, y1 = plan.keyframes[0].crop_box
+        self._hidden = (HiddenTest(median[y0:y1, x0:x1], max(1, round(
+            HIDDEN_RENEW_S * self.fps / self.window))) if self._calib[0].dtype == np.uint16
+            else None)
         self._outside = self._outside_cells(plan)
         box = plan.keyframes[0].crop_box
         self.note("calibrated", f"bed {self.bed}: plan {self._calibrations} from {clip.name} "
@@ -330,6 +362,14 @@ class Scorer:
             self.offer(win.frames)
         sample = self._sample(win)
         reason = assessability(sample.frames)
+        if reason is None and self._hidden is not None:
+            x0, y0, x1, y1 = self._plan.keyframes[0].crop_box
+            reason = self._hidden.check(
+                np.stack([f.pixels[y0:y1, x0:x1] for f in win.frames if f is not None]))
+            if self._hidden.renewed:
+                self.note("hidden-renewed", f"bed {self.bed}: patient hidden for "
+                                            f"{HIDDEN_RENEW_S:g} s: the reference picture is "
+                                            "taken again", win.start)
         if reason is not None:
             return Scored("not-assessable", reason=reason)
         return Scored("scored", probs=self._probs(sample))
@@ -379,6 +419,63 @@ def assessability(frames: np.ndarray) -> str | None:
     return None
 
 
+class HiddenTest:
+    """The patient-hidden test of one bed (module docstring), window after window.
+
+    Args:
+        reference: ``(H, W)`` the calibration's median picture of the crop (active infrared).
+        renew: hidden windows in a row after which the reference is taken again.
+
+    Attributes:
+        renewed: whether the last :meth:`check` took the reference again.
+    """
+
+    def __init__(self, reference: np.ndarray, renew: int) -> None:
+        self.reference = reference[::2, ::2].astype(np.float32)
+        self.renew, self.streak, self.renewed = renew, 0, False
+
+    def check(self, frames: np.ndarray) -> str | None:
+        """``(T, H, W)`` frames of the crop -> why the window is not assessable (the patient
+        hidden), or ``None`` (then its median picture is the new reference)."""
+        half = frames[:, ::2, ::2]
+        share = hidden_share(half, self.reference, subsample=1)
+        median = np.median(half[:: max(1, len(half) // 9)], axis=0).astype(np.float32)
+        self.renewed = False
+        if share < HIDDEN_SHARE:
+            self.reference, self.streak = median, 0
+            return None
+        self.streak += 1
+        if self.streak >= self.renew:
+            self.reference, self.streak, self.renewed = median, 0, True
+        return (f"patient hidden: {share:.0%} of the bed and patient covered by something "
+                "nearer the camera (staff or a visitor in front)")
+
+
+def hidden_share(frames: np.ndarray, reference: np.ndarray, *, subsample: int = 2) -> float:
+    """How much of the scene something nearer the camera covers (module docstring).
+
+    Args:
+        frames: ``(T, H, W)`` active-infrared frames of the crop (any numeric dtype).
+        reference: ``(H, W)`` a reference picture of the same crop (the calibration's median).
+        subsample: every ``subsample``-th row and column is looked at.
+
+    Returns:
+        In the median frame, the share of the reference's bright part (pixels at least
+        :data:`SCENE_BRIGHT` of its 99th percentile) at least :data:`NEAR_FACTOR` times as
+        bright as the reference and :data:`NEAR_FLOOR` of the percentile above it; ``0``
+        when the reference is black.
+    """
+    k = subsample
+    ref = reference[::k, ::k].astype(np.float32)
+    top = float(np.percentile(ref, 99))
+    scene = ref >= SCENE_BRIGHT * top
+    if top <= 0 or not scene.any():
+        return 0.0
+    f = frames[:, ::k, ::k].astype(np.float32)
+    near = (f >= NEAR_FACTOR * ref) & (f - ref >= NEAR_FLOOR * top)
+    return float(np.median((near & scene).sum((1, 2)) / scene.sum()))
+
+
 def incremental_extractor(extractor: Any) -> Any:
     """A copy of ``extractor`` (a :class:`~ictal.backbones.extractor.FeatureExtractor`) for
     one bed whose ``motion`` backbone keeps the per-frame-pair work of overlapping windows
@@ -406,5 +503,6 @@ def window_frames(config: Any, spec: Any, fps: Fraction) -> int:
     return int(config.temporal.length or spec.frames_at(fps))
 
 
-__all__ = ["Scored", "Scorer", "WindowFrames", "Windower", "assessability",
-           "incremental_extractor", "motion_cache", "thumbnail", "window_frames"]
+__all__ = ["HiddenTest", "Scored", "Scorer", "WindowFrames", "Windower", "assessability",
+           "hidden_share", "incremental_extractor", "motion_cache", "thumbnail",
+           "window_frames"]

@@ -51,6 +51,12 @@ def test_beds_alarms_and_acknowledgements(world: World) -> None:
                                 "reason": "frame gap"}
     assert len(b2["windows"]) == 30  # the last 60 s
     assert b1["not_assessable_share"] == 1 / 6 and b1["last_note"] == "bed1: connected"
+    assert b1["not_assessable_reasons"] == {"frame gap": 1 / 6}
+    assert b2["not_assessable_reasons"] == {}
+    from ictal.server.routes.monitor import reason_kind
+    assert [reason_kind(r) for r in ("patient hidden: 12 % of the bed", "lighting switched (x)",
+                                     "calibrating", None)] == [
+        "patient hidden", "lighting switched", "calibrating", "unknown"]
     assert b2["alarms"][0]["cleared_t"] == 30.0 and b1["labels"] == ["NE", "SZ"]
     # a clinician confirms the alarm; a data scientist may not answer alarms
     ds = world.client("ds_a")

@@ -136,6 +136,9 @@ class MonitorBed(_Out):
     windows: list[MonitorWindow]
     alarms: list[MonitorAlarm]
     not_assessable_share: float | None = None
+    #: the same per kind of reason (``frame gap``, ``patient hidden``, ``no contrast in the
+    #: crop``, ...; a dropped window's is ``compute behind``)
+    not_assessable_reasons: dict[str, float] = {}
     last_note: str | None = None
     recordings: list[BedRecording] = []
 
@@ -208,6 +211,13 @@ def _alarms(folder: Path, meta: dict[str, Any]) -> list[MonitorAlarm]:
     return list(alarms.values())
 
 
+def reason_kind(reason: str | None) -> str:
+    """The kind of a not-assessable reason: its text before the first ``:`` or `` (``
+    (``"patient hidden: 12 % of ..."`` -> ``"patient hidden"``)."""
+    text = (reason or "unknown").split(":", 1)[0].split(" (", 1)[0].strip()
+    return text or "unknown"
+
+
 def _meta(folder: Path) -> dict[str, Any]:
     meta: dict[str, Any] = json.loads((folder / "bed.json").read_text())
     return meta
@@ -250,12 +260,18 @@ def _bed(folder: Path, seconds: float, rows: list[MonitorBedRecording],
         a.event = _alarm_event(found.get(repo.alarm_key(folder.name, a.id)))
     span = sum(w["t_stop"] - w["t_start"] for w in windows)
     off = sum(w["t_stop"] - w["t_start"] for w in windows if w["state"] != "scored")
+    reasons: dict[str, float] = {}
+    for w in windows:
+        if w["state"] != "scored":
+            kind = reason_kind(w.get("reason"))
+            reasons[kind] = reasons.get(kind, 0.0) + (w["t_stop"] - w["t_start"]) / span
     notes = read_jsonl(folder / "notes.jsonl", tail_bytes=16 * 1024)
     return MonitorBed(
         name=folder.name, labels=meta.get("labels", []), alarm_rule=meta.get("alarm", ""),
         alarm_active=bool(alarms) and alarms[-1].cleared_t is None,
         windows=[MonitorWindow.model_validate(w) for w in windows], alarms=alarms[-50:],
         not_assessable_share=off / span if span else None,
+        not_assessable_reasons=reasons,
         last_note=notes[-1]["message"] if notes else None,
         recordings=[_bed_recording(r, settings) for r in rows if r.bed == folder.name])
 
