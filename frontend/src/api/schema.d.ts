@@ -1846,6 +1846,13 @@ export interface components {
             last_note?: string | null;
             /** Name */
             name: string;
+            /**
+             * Not Assessable Reasons
+             * @default {}
+             */
+            not_assessable_reasons?: {
+                [key: string]: number;
+            };
             /** Not Assessable Share */
             not_assessable_share?: number | null;
             /**

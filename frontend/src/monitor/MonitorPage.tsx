@@ -106,7 +106,11 @@ function BedCard({ bed, canAnswer, onAnswer, onAssign }: { bed: MonitorBed; canA
         ))}
         <span>
           <i style={{ background: "#999", opacity: 0.5 }} />
-          not assessable ({bed.not_assessable_share == null ? "-" : `${Math.round(100 * bed.not_assessable_share)} %`})
+          not assessable ({bed.not_assessable_share == null ? "-" : `${Math.round(100 * bed.not_assessable_share)} %`}
+          {Object.entries(bed.not_assessable_reasons ?? {})
+            .map(([kind, share]) => `; ${kind} ${Math.round(100 * share)} %`)
+            .join("")}
+          )
         </span>
       </div>
       {open.map((a) => (
