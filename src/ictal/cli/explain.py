@@ -120,7 +120,9 @@ def explain(
         for rec in wanted:  # a recording the bundle cannot read is a usage error (exit 2)
             check_recording(bundle.meta, src.settings, manifest.recording(rec), name=name,
                             overridden=stream is not None)
-        extractor = load_bundle_backbone(bundle, weights=weights)
+        # fp32 even for a bundle trained on bf16 features: explanations run the network
+        # itself (gradients, occluded clips), which the fused bf16 path cannot
+        extractor = load_bundle_backbone(bundle, weights=weights, precision="fp32")
     for rec in wanted:
         folder = out if len(wanted) == 1 else out / rec
         try:
