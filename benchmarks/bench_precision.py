@@ -22,7 +22,13 @@ The phantom's rows then train the demo's classifier (``--model``, ``fast``) on f
 of half the patients and predict the other half from fp32 and from bf16 features (both
 halves in turn): the decisions that change and the largest probability change.
 
+On a machine shared with other jobs, torch's OpenMP threads spin while they wait for each
+other and lose their time slices: with 2 threads under a load of 13 the torch engines (port
+and bf16) ran 2-3x slower than with ``OMP_WAIT_POLICY=PASSIVE`` or one thread, ONNX Runtime
+(its own thread pool) did not. Run it both ways there; the header prints the policy.
+
     .venv/bin/python benchmarks/bench_precision.py --rounds 7 --json precision.json
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python benchmarks/bench_precision.py --rounds 7
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -173,7 +180,8 @@ def decisions(ref: Any, low: Any, model: str, seed: int) -> dict[str, Any]:
     patients = sorted(set(ref.patient))
     halves = [patients[::2], patients[1::2]]
     classes = sorted(set(ref.label))
-    flips, n, max_dp, agree_truth = 0, 0, 0.0, [0, 0]
+    flips, n, agree_truth = 0, 0, [0, 0]
+    changes, margins = [], []
     for train_p, test_p in (halves, halves[::-1]):
         train = ref.subset(np.flatnonzero(np.isin(ref.patient, train_p)))
         test_rows = np.flatnonzero(np.isin(ref.patient, test_p))
@@ -183,13 +191,19 @@ def decisions(ref: Any, low: Any, model: str, seed: int) -> dict[str, Any]:
         d32, d16 = p32.argmax(1), p16.argmax(1)
         flips += int((d32 != d16).sum())
         n += len(d32)
-        max_dp = max(max_dp, float(np.abs(p32 - p16).max()))
+        changes.append(np.abs(p32 - p16).max(1))
+        top = np.sort(p32, 1)
+        margins.append(top[:, -1] - top[:, -2])  # how far each fp32 decision is from a tie
         truth = np.searchsorted(est.classes_, ref.label[test_rows])
         agree_truth[0] += int((d32 == truth).sum())
         agree_truth[1] += int((d16 == truth).sum())
+    change, margin = np.concatenate(changes), np.concatenate(margins)
     return {"model": model, "classes": classes, "rows": n, "decisions_changed": flips,
-            "max_prob_change": max_dp, "accuracy_fp32": agree_truth[0] / n,
-            "accuracy_bf16": agree_truth[1] / n}
+            "max_prob_change": float(change.max()),
+            "median_prob_change": float(np.median(change)),
+            "fp32_margin_min": float(margin.min()),
+            "fp32_margin_median": float(np.median(margin)),
+            "accuracy_fp32": agree_truth[0] / n, "accuracy_bf16": agree_truth[1] / n}
 
 
 def main() -> None:
@@ -214,8 +228,10 @@ def main() -> None:
         "torch": torch.__version__, "threads": torch.get_num_threads(),
         "cpus": psutil.cpu_count(), "load_start": psutil.getloadavg(),
         "bf16_kernels": torch.ops.mkldnn._is_mkldnn_bf16_supported(),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
     }
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average "
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads (OMP_WAIT_POLICY "
+          f"{result['omp_wait_policy']}), load average "
           f"{result['load_start'][0]:.1f} on {psutil.cpu_count()} CPUs (shared machine: "
           "read the ratios)")
     engines = extractors(args.seed)
@@ -252,9 +268,11 @@ def main() -> None:
               f"{fid['cos_min']:.6f}, centred min {fid['centred_cos_min']:.4f} mean "
               f"{fid['centred_cos_mean']:.4f}, relative error {fid['rel_error']:.4f}")
         print(f"classifier {dec['model']} ({', '.join(dec['classes'])}), {dec['rows']} held-out "
-              f"rows: {dec['decisions_changed']} decisions changed, largest probability "
-              f"change {dec['max_prob_change']:.4f}; accuracy fp32 {dec['accuracy_fp32']:.3f}, "
-              f"bf16 {dec['accuracy_bf16']:.3f}")
+              f"rows: {dec['decisions_changed']} decisions changed; probability change "
+              f"median {dec['median_prob_change']:.4f}, max {dec['max_prob_change']:.4f}; "
+              f"fp32 top-2 margin median {dec['fp32_margin_median']:.3f}, min "
+              f"{dec['fp32_margin_min']:.3f}; accuracy fp32 {dec['accuracy_fp32']:.3f}, bf16 "
+              f"{dec['accuracy_bf16']:.3f}")
     result["load_end"] = psutil.getloadavg()
     print(f"load average at the end {result['load_end'][0]:.1f}")
     if args.json:
