@@ -16,11 +16,13 @@ two-minute compile), so it is the default engine.
 
 ``precision="bf16"`` (I3D on the CPU) runs the optimised network in ``bfloat16`` instead:
 weights and activations rounded to 8-bit mantissas, each convolution fused with its ReLU in
-one oneDNN call (``float32`` accumulation), the avg-pooled features ``float32``. On CPUs with
-``avx512_bf16`` (or AMX) it is several times faster than ``float32``; its features are not
-the reference port's (cosine similarity to the ``float32`` features is measured by
-``benchmarks/bench_precision.py`` and bounded in the tests), so ``"fp32"`` is the default and
-feature stores record the precision they were made with (``provenance()``; absent = fp32).
+one oneDNN call (``float32`` accumulation), the avg-pooled features ``float32``. On this
+2-core CPU (``avx512_bf16``) it measured about 2.3x the default fp32 engine and 4.6x the
+port-style run at batch 1 (one thread, or two with ``OMP_WAIT_POLICY=PASSIVE``; README). Its
+features are not the reference port's (cosine similarity to the ``float32`` features is
+measured by ``benchmarks/bench_precision.py`` and bounded in the tests), so ``"fp32"`` is the
+default and feature stores record the precision they were made with (``provenance()``;
+absent = fp32).
 ONNX Runtime's static int8 quantisation of I3D was measured no faster than its fp32 on this
 CPU (3D convolutions), so there is no int8 option.
 """
