@@ -57,6 +57,7 @@ COVERED: dict[str, tuple[str, str, str]] = {
     "monitor nights": ("tests/phantom/test_nights.py", "test_monitor_nights", "-"),
     "monitor report": ("tests/monitor/test_detection.py", "tests/monitor/test_detection.py",
                        "-"),
+    "monitor select-rule": ("tests/monitor/test_adapt.py", "test_monitor_select_rule", "-"),
 }
 
 
@@ -393,6 +394,13 @@ def test_manifest_events(ictal, tmp_path: Path) -> None:
 def test_semiology(ictal, tmp_path: Path) -> None:
     res = ictal("semiology", tmp_path / "no-store", "--out", tmp_path / "out")
     assert res.code == 2, res.text
+
+
+def test_monitor_select_rule(ictal, tmp_path: Path) -> None:
+    (tmp_path / "journal").mkdir()
+    _usage_error(ictal("monitor", "select-rule", tmp_path / "no-nights", "--journal",
+                       tmp_path / "journal", "--out", tmp_path / "sel"), "no-nights")
+    assert not (tmp_path / "sel").exists()
 
 
 def test_monitor_nights(ictal, tmp_path: Path) -> None:

@@ -229,7 +229,7 @@ class InceptionI3d(nn.Module):
         """``(N, C, T, H, W)`` -> avg-pooled Mixed_5c output ``(N, 1024, T', 1, 1)``."""
         for name in self.end_points:
             x = getattr(self, name)(x)
-        if x.dtype != torch.float32:  # bf16 path: avg_pool3d has no bf16 CPU kernel
+        if x.dtype == torch.bfloat16:  # bf16 path: avg_pool3d has no bf16 CPU kernel
             x = x.float()
         return self.avg_pool(x)
 
