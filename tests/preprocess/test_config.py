@@ -129,8 +129,9 @@ def test_the_2d_variant_for_clinic_video(tmp_path: Path) -> None:
     assert not cfg.depth_crop.enabled and not cfg.topview.enabled
     assert cfg.detection.detector == "pose" and not cfg.detection.on_depth_cropped
     assert cfg.detection.consensus_frames > 1 and cfg.detection.search_seconds > 0
-    # every frame of the search (5 s, every 0.5 s: 11) makes the boxes; person box + 0.1
+    # 11 frames of the search (every 0.5 s, within 10 s) make the boxes; person box + 0.1
     assert cfg.detection.consensus_frames == 11 and cfg.detection.pose.allowance == 0.1
+    assert cfg.detection.search_seconds == 10 and cfg.detection.search_step_seconds == 0.5
     assert cfg.lowlight.enabled and cfg.detection.margin == 0.3  # seed 000's +30 %
     # seed 001's +20 % is a setting of the variant, not a departure from it
     path = tmp_path / "clinic.yaml"

@@ -13,7 +13,7 @@ from ictal.inputspec import InputSpec
 from ictal.io import write_video
 from ictal.manifest import Event, Manifest, Montage, Patient, Recording, Stream
 from ictal.preprocess.boxes import Box, clip_box, expand_box, mask_box
-from ictal.preprocess.config import PreprocessConfig
+from ictal.preprocess.config import PreprocessConfig, variant_config
 from ictal.preprocess.detection import PERSON, Detections
 from ictal.preprocess.frames import fit_square, normalise
 from ictal.preprocess.pipeline import iter_samples
@@ -116,6 +116,28 @@ def test_nobody_on_the_first_frame_the_next_frames_are_searched(tmp_path: Path) 
     # the seeds' rule: the key frame alone
     plan = plan_recording(manifest, "R1", config(), detector=BrightDetector())
     assert not plan.keyframes[0].ok and plan.keyframes[0].detected_on == ()
+
+
+def test_the_2d_variant_gathers_its_consensus_frames_after_a_late_first_detection(
+        tmp_path: Path) -> None:
+    # variant 2d: every 0.5 s until 11 frames have somebody on them, within 10 s. A patient the
+    # detector finds from 3 s on gets 11 frames (3-8 s), not the 5 left in the first 5 s
+    cfg = variant_config("2d")
+    box = (20, 10, 40, 30)
+    path = video(tmp_path, "late", [person_at(t, {90: box}) for t in range(12 * FPS)])
+    manifest = manifest_of([Stream(kind="rgb", path=str(path), fps=FPS)], n_frames=12 * FPS)
+    detector = BrightDetector()
+    (key,) = plan_recording(manifest, "R1", cfg, detector=detector).keyframes
+    assert key.ok and key.detected_on == tuple(range(90, 241, 15))
+    assert len(key.detected_on) == cfg.detection.consensus_frames
+    assert detector.seen == 17  # frames 0, 15, ..., 240: none searched after the 11th found
+    assert key.person_from == "bright pixels; median of 11 frames"
+    # found from the first frame on: the first 5 s, as before
+    path = video(tmp_path, "early", [person_at(t, {0: box}) for t in range(12 * FPS)])
+    manifest = manifest_of([Stream(kind="rgb", path=str(path), fps=FPS)], n_frames=12 * FPS)
+    detector = BrightDetector()
+    (key,) = plan_recording(manifest, "R1", cfg, detector=detector).keyframes
+    assert key.detected_on == tuple(range(0, 151, 15)) and detector.seen == 11
 
 
 def test_a_consensus_of_frames_takes_each_side_from_the_median(tmp_path: Path) -> None:

@@ -279,9 +279,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "B+top": {"depth_crop": {"enabled": True, "method": "bed-volume"},
               "topview": {"enabled": True}, "temporal": {"overlap": 0.0}},
     # 2d (ours): ordinary clinic video without depth -- the rgb stream or the night-vision ir
-    # one, the person found by the pose model with a bed derived from it, low light lifted
+    # one, the person found by the pose model with a bed derived from it, low light lifted;
+    # the first frames searched every 0.5 s until 11 have somebody on them (the first 5 s when
+    # the pose model finds the patient on each), within 10 s: a patient it finds late or on few
+    # frames still gets 11 frames spread over seconds (chosen on clinic seeds 1-3)
     "2d": {"source": "auto", "depth_crop": {"enabled": False},
-           "detection": {"detector": "pose", "on_depth_cropped": False, "search_seconds": 5.0,
+           "detection": {"detector": "pose", "on_depth_cropped": False, "search_seconds": 10.0,
                          "consensus_frames": 11, "pose": {"allowance": 0.1}},
            "lowlight": {"enabled": True}, "topview": {"enabled": False},
            "temporal": {"overlap": 0.0}},

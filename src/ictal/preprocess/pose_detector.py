@@ -177,9 +177,11 @@ def axis_consensus(fits: Sequence[np.ndarray], *, rank: int = AXIS_END_RANK,
     an axis and its reverse count alike, as a blanket makes the model confuse head and feet);
     fits turned more than ``tolerance_degrees`` from it are left out when that keeps at least
     half of them. Along the direction, the axis spans from the ``rank``-th lowest to the
-    ``rank``-th highest of the fits' ends (the most extreme when there are fewer fits): a
-    collapsed fit shortens its axis, a fit beyond the body is rare. Across it, the axis lies
-    at the median of the fits' centres.
+    ``rank``-th highest of the fits' ends: a collapsed fit shortens its axis, a fit beyond the
+    body is rare. With ``rank`` fits or fewer that is the innermost of their ends (one fit:
+    its own), so an axis from few fits is short -- variant ``2d`` searches on for more frames
+    (``detection.search_seconds``). Across it, the axis lies at the median of the fits'
+    centres.
 
     Args:
         fits: ``(33, >=2)`` BlazePose landmarks of each frame, px.
