@@ -35,18 +35,6 @@ ACTIVITIES = ("sitting-up", "turning", "scratching", "eating", "visitor", "care"
               "seizure")
 
 
-def occlusion(gt: object) -> np.ndarray:
-    """``(T,)`` the largest share of the patient's box a staff box covers, per frame."""
-    pb = gt.patient_box  # type: ignore[attr-defined]
-    area = np.maximum((pb[:, 2] - pb[:, 0]) * (pb[:, 3] - pb[:, 1]), 1)
-    occ = np.zeros(len(pb))
-    for sb in gt.staff_boxes:  # type: ignore[attr-defined]
-        ix = np.clip(np.minimum(sb[:, 2], pb[:, 2]) - np.maximum(sb[:, 0], pb[:, 0]), 0, None)
-        iy = np.clip(np.minimum(sb[:, 3], pb[:, 3]) - np.maximum(sb[:, 1], pb[:, 1]), 0, None)
-        occ = np.maximum(occ, np.where(sb[:, 0] >= 0, ix * iy / area, 0.0))
-    return occ
-
-
 def windows(video: Path, truth: Path, fps: int) -> list[tuple[str, bool, bool]]:
     """``(truth class, seizure, flagged)`` per 2 s window of one recording."""
     gt = load_ground_truth(truth)
@@ -54,7 +42,7 @@ def windows(video: Path, truth: Path, fps: int) -> list[tuple[str, bool, bool]]:
         frames = np.stack([f for _, f in reader.iter_frames(0, None)])
     w = 2 * fps
     test = HiddenTest(np.median(frames[:3 * fps:max(1, fps // 3)], axis=0), renew=30)
-    occ, labels = occlusion(gt), gt.frame_labels()
+    occ, labels = gt.staff_occlusion(), gt.frame_labels()
     out = []
     for n in range(len(frames) // w):
         s = slice(n * w, n * w + w)

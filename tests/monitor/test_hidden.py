@@ -90,18 +90,6 @@ def test_a_stale_reference_is_taken_again_after_a_minute_hidden() -> None:
     assert test.check(window(False)) is None  # leaving: darker than the reference, not nearer
 
 
-def _occlusion(gt: object) -> np.ndarray:
-    """``(T,)`` the largest share of the patient's box any staff box covers, per frame."""
-    pb = gt.patient_box  # type: ignore[attr-defined]
-    area = np.maximum((pb[:, 2] - pb[:, 0]) * (pb[:, 3] - pb[:, 1]), 1)
-    occ = np.zeros(len(pb))
-    for sb in gt.staff_boxes:  # type: ignore[attr-defined]
-        ix = np.clip(np.minimum(sb[:, 2], pb[:, 2]) - np.maximum(sb[:, 0], pb[:, 0]), 0, None)
-        iy = np.clip(np.minimum(sb[:, 3], pb[:, 3]) - np.maximum(sb[:, 1], pb[:, 1]), 0, None)
-        occ = np.maximum(occ, np.where(sb[:, 0] >= 0, ix * iy / area, 0.0))
-    return occ
-
-
 @pytest.mark.slow
 def test_staff_in_front_of_phantom_patients(tmp_path: Path) -> None:
     """Seed 0 (the development phantom), staff visiting before and after every seizure: 2 s
@@ -123,7 +111,7 @@ def test_staff_in_front_of_phantom_patients(tmp_path: Path) -> None:
             frames = np.stack([f for _, f in reader.iter_frames(0, None)])
         # as a bed does: the median of its first 3 s, then of the last window assessed
         test = HiddenTest(np.median(frames[:30:3], axis=0), renew=30)
-        occ, labels = _occlusion(gt), gt.frame_labels()
+        occ, labels = gt.staff_occlusion(), gt.frame_labels()
         for n in range(len(frames) // 20):
             s = slice(20 * n, 20 * n + 20)
             share = hidden_share(frames[s][:, ::2, ::2], test.reference, subsample=1)

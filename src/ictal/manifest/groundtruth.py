@@ -168,6 +168,18 @@ class GroundTruth:
                                f"(it has {', '.join(map(repr, self.view_names))})",
                                hint="use a view name of the recording's montage")
 
+    def staff_occlusion(self) -> np.ndarray:
+        """``(T,)`` the largest share of the patient's box that one staff box covers, per
+        frame (0 where nobody stands in front; a staff box with ``x0 < 0`` is absent)."""
+        pb = self.patient_box
+        area = np.maximum((pb[:, 2] - pb[:, 0]) * (pb[:, 3] - pb[:, 1]), 1)
+        occ = np.zeros(len(pb))
+        for sb in self.staff_boxes:
+            ix = np.clip(np.minimum(sb[:, 2], pb[:, 2]) - np.maximum(sb[:, 0], pb[:, 0]), 0, None)
+            iy = np.clip(np.minimum(sb[:, 3], pb[:, 3]) - np.maximum(sb[:, 1], pb[:, 1]), 0, None)
+            occ = np.maximum(occ, np.where(sb[:, 0] >= 0, ix * iy / area, 0.0))
+        return occ
+
     def frame_labels(self) -> list[str]:
         """Class name of every frame."""
         return [self.labels[i] for i in self.label]
