@@ -15,7 +15,8 @@ of the phantom of seed ``s``):
 
 Steps (each skipped when its output exists, so the script resumes):
 
-1. render the training phantom, the training nights, the validation and evaluation nights;
+1. render the training phantom and nights (then, when needed, the validation and the
+   evaluation nights);
 2. ``ictal extract`` (the monitor's preprocessing: infrared, no depth step, the whole frame;
    ``motion`` backbone, event windows): the phantom into ``features/``; the phantom's shards
    copied into ``features-bedlife/`` (same setting) and the training nights extracted beside;
@@ -26,9 +27,9 @@ Steps (each skipped when its output exists, so the script resumes):
    monitor select-rule`` -> the rule; ``ictal monitor run --alarm RULE`` over the evaluation
    nights, ``ictal monitor report`` -> ``report-<bundle>/detection.md``; the old default rule
    ``k-of-n:2/3@0.5`` replayed over the same journal for contrast;
-5. per-bed adaptation (``--adapt``), off in step 4, evaluated by replaying the bed-life
-   bundle's evaluation journal with a simulated clinician answering each alarm
-   ``--review-delay`` s after it (``report-bedlife-adapt/``);
+5. per-bed adaptation (``--adapt``), off in step 4, evaluated by replaying each bundle's
+   evaluation journal (its chosen rule, and the old default) with a simulated clinician
+   answering each alarm ``--review-delay`` s after it (``report-<bundle>[-old-default]-adapt/``);
 6. with ``--realtime S``: the evaluation nights' first S seconds as beds followed in real time
    at once (segment folders paced at x1), latency from a window's last frame to its
    probability.
@@ -39,8 +40,10 @@ Usage::
         [--hours 0.6] [--seizures 2] [--bedlife-nights 8] [--val-nights 3] [--realtime 60]
 
 ``--bedlife-nights 0`` trains the seizure-only bundle alone (the study as first measured).
-Rendering dominates: ~7 s of CPU per 60 s segment (scale 0.25, 15 fps); the defaults render
-24 phantom recordings and 120 + 72 + 144 segments, about 40 CPU minutes.
+Rendering and extraction dominate: 4.1-4.6 s of CPU per 60 s segment (scale 0.25, 15 fps);
+the defaults render 24 phantom recordings and 120 + 72 + 144 segments (about 25 CPU minutes)
+and extract the 120 training segments. Measured on 2026-12-03 on the shared 2-core machine
+(load 7-17): about 2 h in all (README, "Phantom nights and detection").
 """
 
 from __future__ import annotations
@@ -191,10 +194,12 @@ def main() -> None:
               out / f"report-{name}-old-default", "--alarm", OLD_DEFAULT)
         results[name] = (rule, seconds, report)
     name = "bedlife" if "bedlife" in results else "seizures"
-    if args.adapt:
-        ictal("monitor", "report", nights, "--journal", out / f"journal-{name}", "--out",
-              out / f"report-{name}-adapt", "--adapt", args.adapt, "--review-delay",
-              args.review_delay)
+    if args.adapt:  # each bundle, its chosen rule and the old default, adapting per bed
+        for key, (rule, _, _) in results.items():
+            for tag, alarm in (("", rule), ("-old-default", OLD_DEFAULT)):
+                ictal("monitor", "report", nights, "--journal", out / f"journal-{key}",
+                      "--out", out / f"report-{key}{tag}-adapt", "--alarm", alarm,
+                      "--adapt", args.adapt, "--review-delay", args.review_delay)
     for key, (rule, seconds, report) in results.items():
         doc = json.loads((report / "detection.json").read_text())
         night_s = sum(n["seconds"] for n in doc["nights"])
@@ -204,10 +209,11 @@ def main() -> None:
         print((report / "detection.md").read_text())
         print(f"old default {OLD_DEFAULT}, replayed:")
         print((out / f"report-{key}-old-default" / "detection.md").read_text())
-    if args.adapt:
-        print(f"\n## bundle {name} with per-bed adaptation {args.adapt} "
-              f"(answers {args.review_delay:g} s after each alarm)")
-        print((out / f"report-{name}-adapt" / "detection.md").read_text())
+        if args.adapt:
+            for tag in ("", "-old-default"):
+                print(f"per-bed adaptation {args.adapt} (answers {args.review_delay:g} s "
+                      f"after each alarm), rule {OLD_DEFAULT if tag else rule}:")
+                print((out / f"report-{key}{tag}-adapt" / "detection.md").read_text())
     if args.realtime > 0:
         live = out / "journal-realtime"
         if live.exists():
