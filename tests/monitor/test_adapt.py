@@ -256,3 +256,21 @@ def test_a_live_bed_adapts_from_the_answers_and_a_restart_keeps_its_bar(bundle: 
     again.close()
     with pytest.raises(ConfigError, match="adapt"):
         monitor(None).add_bed("b", FileSource(video, speed=0))
+
+
+def test_a_bad_adaptation_is_refused_before_anything_loads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    from ictal.cli import main
+
+    # the console script's entry point, which maps errors to the README's exit codes
+    monkeypatch.setattr(sys, "argv", [
+        "ictal", "monitor", "run", "--bed", f"b={tmp_path / 'none.mkv'}", "--model",
+        str(tmp_path / "no-bundle"), "--out", str(tmp_path / "out"), "--adapt", "threshold"])
+    with pytest.raises(SystemExit) as info:
+        main.app()
+    assert info.value.code == 2
+    assert "adaptation 'threshold' is not known" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
