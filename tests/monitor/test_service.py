@@ -125,6 +125,7 @@ def test_a_restart_neither_loses_nor_repeats_a_window(bundle: Path, tmp_path: Pa
                       read_jsonl(tmp_path / "whole" / "b" / "alarms.jsonl")]
     meta = json.loads((tmp_path / "cut" / "b" / "bed.json").read_text())
     assert len(meta["started"]) == 2
+    assert meta["background"] == ["NE"]  # what the platform exports a rejected alarm as
 
 
 def test_gaps_and_a_covered_camera_are_not_assessable(bundle: Path, tmp_path: Path) -> None:

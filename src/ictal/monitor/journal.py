@@ -6,7 +6,9 @@ Layout of ``<out>/<bed>/``::
                      "origin" (epoch s of timeline frame 0), "window" (frames),
                      "stride" (frames), "labels", "model" {"name", "bundle_sha256"},
                      "precision" (the backbone's: "fp32" | "bf16"; absent = fp32),
-                     "alarm" (rule), "adapt" (per-bed adaptation) | null,
+                     "alarm" (rule), "background" (labels that are not seizures: the
+                     label the platform exports a rejected alarm as), "adapt" (per-bed
+                     adaptation) | null,
                      "started" [ISO times of each start]}
     windows.jsonl   one line per window, in window order (``n`` = 0, 1, 2, ...):
                     {"bed", "n", "start_frame", "stop_frame", "t_start", "t_stop" (s on the

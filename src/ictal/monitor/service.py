@@ -119,6 +119,7 @@ class Bed:
                 "model": {"name": bundle.name, "bundle_sha256": bundle.sha256},
                 "precision": getattr(monitor.extractor, "precision", "fp32"),
                 "alarm": monitor.settings.alarm.describe(),
+                "background": list(monitor.settings.alarm.background),
                 "adapt": None if monitor.settings.adapt is None
                 else monitor.settings.adapt.describe(),
                 "origin": getattr(source, "origin", None)}
