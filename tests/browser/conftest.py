@@ -58,6 +58,31 @@ class LiveServer:
         return client
 
 
+def log_in(page: Any, server: LiveServer, username: str, *,
+           timeout_ms: float | None = None) -> None:
+    """Log ``username`` in through the login form of ``page`` and wait for the recordings list."""
+    from playwright.sync_api import expect
+
+    page.goto(server.url)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(server.password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Recordings")).to_be_visible(timeout=timeout_ms)
+
+
+def until(get: Callable[[], Any], want: Callable[[Any], bool], what: str,
+          seconds: float = 10.0) -> Any:
+    """Poll ``get()`` every 0.1 s until ``want`` holds for its value; fail naming ``what``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = get()
+        if want(value):
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: last value {value!r}")
+        time.sleep(0.1)
+
+
 def skip_or_fail(reason: str) -> None:
     """Skip naming ``reason``; fail instead when ``CI`` is set (CI must run these tests)."""
     if os.environ.get("CI"):

@@ -12,19 +12,12 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
 VIEWPORT = {"width": 1400, "height": 950}
 LONG_MS = 60_000
-
-
-def _log_in(page: Page, server: Any, username: str) -> None:
-    page.goto(server.url)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(server.password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Recordings")).to_be_visible()
 
 
 def _video_time(page: Page) -> float:
@@ -66,7 +59,7 @@ def test_load_label_and_persist(live_server: Any, browser: Browser, shots: Path)
     page.get_by_label("Password").fill("wrong password!")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("alert")).to_contain_text("wrong username or password")
-    _log_in(page, live_server, "alice")
+    log_in(page, live_server, "alice")
     expect(page.get_by_text("No recordings yet")).to_be_visible()
 
     # landing: load a video from server storage for a new (pseudonymised) patient
@@ -211,7 +204,7 @@ def test_conflicting_edit_is_reported(
     pages = {}
     for tab in ("alice", "bob"):
         page = browser.new_context(viewport=VIEWPORT).new_page()
-        _log_in(page, live_server, "alice")
+        log_in(page, live_server, "alice")
         page.goto(f"{live_server.url}/#/recordings/{rec['id']}")
         page.get_by_role("button", name=re.compile(r"^Edit MOI Tonic")).click()
         pages[tab] = page
@@ -266,7 +259,7 @@ def test_model_run_probabilities_on_the_timeline(
     assert r.status_code == 201, r.text
 
     page = browser.new_context(viewport=VIEWPORT).new_page()
-    _log_in(page, live_server, "alice")
+    log_in(page, live_server, "alice")
     page.goto(f"{live_server.url}/#/recordings/{rec['id']}")
     runs = page.get_by_label("Model run shown on the timeline")
     expect(runs).to_contain_text("lstm-fle-tle → FLE")
@@ -300,7 +293,7 @@ def test_conflicting_event_edit_can_overwrite(
     page = browser.new_context(viewport=VIEWPORT).new_page()
     page_errors: list[str] = []
     page.on("pageerror", lambda err: page_errors.append(str(err)))
-    _log_in(page, live_server, "alice")
+    log_in(page, live_server, "alice")
     page.goto(f"{live_server.url}/#/recordings/{rec['id']}")
     expect(page.get_by_test_id("event-times")).to_contain_text("onset 0:00.500")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.conftest import log_in
 
 VIEWPORT = {"width": 1400, "height": 950}
 LONG_MS = 60_000
@@ -37,14 +38,6 @@ def _explanation() -> dict[str, Any]:
             "model": {"name": "fast"}, "labels": ["FLE", "TLE"],
             "decision": {"label": "TLE", "probs": [0.4, 0.6]}, "target": 1,
             "method": "occlusion", "windows": windows}
-
-
-def _log_in(page: Page, server: Any, username: str) -> None:
-    page.goto(server.url)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(server.password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Recordings")).to_be_visible(timeout=LONG_MS)
 
 
 def _show_frame(page: Page, frame: int) -> None:
@@ -80,7 +73,7 @@ def test_saliency_overlay_and_attribution_lane(
     assert r.status_code == 201, r.text
 
     page = browser.new_context(viewport=VIEWPORT).new_page()
-    _log_in(page, live_server, "alice")
+    log_in(page, live_server, "alice", timeout_ms=LONG_MS)
     page.goto(f"{live_server.url}/#/recordings/{rec['id']}")
     page.wait_for_function("document.querySelector('video')?.readyState >= 2", timeout=LONG_MS)
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.conftest import log_in
 
 from ictal.keypoints.store import KeypointTrack, write_track
 
@@ -48,14 +49,6 @@ def _shard(recording: str) -> bytes:
                           attrs={"source": "phantom"})
     with tempfile.TemporaryDirectory() as tmp:
         return write_track(Path(tmp) / f"{recording}.h5", track).read_bytes()
-
-
-def _log_in(page: Page, server: Any, username: str) -> None:
-    page.goto(server.url)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(server.password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Recordings")).to_be_visible()
 
 
 def _painted(page: Page, x: float, y: float) -> bool:
@@ -104,7 +97,7 @@ def test_skeleton_and_limb_lanes(
     assert r.status_code == 201, r.text
 
     page = browser.new_context(viewport=VIEWPORT).new_page()
-    _log_in(page, live_server, "alice")
+    log_in(page, live_server, "alice")
     page.goto(f"{live_server.url}/#/recordings/{rec['id']}")
     page.wait_for_function("document.querySelector('video')?.readyState >= 2", timeout=LONG_MS)
     expect(page.get_by_label("Keypoint set")).to_contain_text("phantom")

@@ -3,36 +3,17 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
+from tests.browser.conftest import log_in, until
 
 pytestmark = pytest.mark.browser
 
 VIEWPORT = {"width": 1500, "height": 1000}
-
-
-def _log_in(page: Page, server: Any, username: str) -> None:
-    page.goto(server.url)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(server.password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Recordings")).to_be_visible()
-
-
-def _until(get: Callable[[], Any], want: Callable[[Any], bool], what: str) -> Any:
-    deadline = time.monotonic() + 10
-    while True:
-        value = get()
-        if want(value):
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: last value {value!r}")
-        time.sleep(0.1)
 
 
 def test_sign_checklist_saves_the_events_signs(
@@ -52,22 +33,22 @@ def test_sign_checklist_saves_the_events_signs(
     page = browser.new_context(viewport=VIEWPORT).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    _log_in(page, live_server, "alice")
+    log_in(page, live_server, "alice")
     page.goto(f"{live_server.url}/#/recordings/{rec['id']}")
     page.get_by_role("button", name="HKN: 0:00.500 – 0:03.000").click()
     checklist = page.get_by_role("group", name="Semiological signs")
     checklist.get_by_label("left").check()
-    _until(signs, lambda s: s == ["dystonia", "dystonia-left"], "signs after ticking left")
+    until(signs, lambda s: s == ["dystonia", "dystonia-left"], "signs after ticking left")
     expect(checklist.get_by_label("Limb dystonia")).to_be_checked()
     checklist.get_by_label("fear").check()
-    _until(signs, lambda s: s == ["dystonia", "dystonia-left", "emotion", "emotion-fear"],
+    until(signs, lambda s: s == ["dystonia", "dystonia-left", "emotion", "emotion-fear"],
            "signs after ticking fear")
     page.screenshot(path=shots / "signs-checked.png", full_page=True)
     # undo takes the last tick back; clearing the dystonia clears its side
     page.get_by_role("button", name="Undo", exact=True).click()
-    _until(signs, lambda s: s == ["dystonia", "dystonia-left"], "signs after undo")
+    until(signs, lambda s: s == ["dystonia", "dystonia-left"], "signs after undo")
     expect(checklist.get_by_label("fear")).not_to_be_checked()
     checklist.get_by_label("Limb dystonia").uncheck()
-    _until(signs, lambda s: s == [], "signs after clearing the dystonia")
+    until(signs, lambda s: s == [], "signs after clearing the dystonia")
     expect(checklist.get_by_label("left")).not_to_be_checked()
     assert errors == []

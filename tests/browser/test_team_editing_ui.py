@@ -8,14 +8,14 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
+from tests.browser.conftest import log_in, until
 
 from ictal.fsutil import file_fingerprint
 
@@ -23,14 +23,6 @@ pytestmark = pytest.mark.browser
 
 VIEWPORT = {"width": 1500, "height": 1000}
 FPS = 25
-
-
-def _log_in(page: Page, server: Any, username: str) -> None:
-    page.goto(server.url)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(server.password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Recordings")).to_be_visible()
 
 
 def _user(server: Any, name: str, role: str) -> None:
@@ -53,17 +45,6 @@ def _recording(server: Any, tiny_video: Callable[[Path], None],
                                             "kind": "rgb"}).json()
     preview_ready(api, rec["id"])
     return api, rec
-
-
-def _until(get: Callable[[], Any], want: Callable[[Any], bool], what: str) -> Any:
-    deadline = time.monotonic() + 10
-    while True:
-        value = get()
-        if want(value):
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: last value {value!r}")
-        time.sleep(0.1)
 
 
 def _on_frame(t: float) -> bool:
@@ -90,7 +71,7 @@ def test_nudge_drag_undo_redo_and_new_event(
     page = browser.new_context(viewport=VIEWPORT).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    _log_in(page, live_server, "alice")
+    log_in(page, live_server, "alice")
     page.goto(f"{live_server.url}/#/recordings/{rec['id']}")
     onset = page.locator(f'[data-edge="event-{ev["id"]}-t0"]')
     onset.click()
@@ -101,10 +82,10 @@ def test_nudge_drag_undo_redo_and_new_event(
     expect(page.locator(f'[data-edge="event-{ev["id"]}-t0"]')).to_have_attribute(
         "aria-label", re.compile(r"at 0:00\.520$"))
     page.keyboard.press(">")
-    t0 = _until(lambda: event()["t0"], lambda t: abs(t - 0.92) < 1e-9, "onset after > ")
+    t0 = until(lambda: event()["t0"], lambda t: abs(t - 0.92) < 1e-9, "onset after > ")
     assert _on_frame(t0)
     page.get_by_role("button", name="Nudge -1 frame").click()
-    _until(lambda: event()["t0"], lambda t: abs(t - 0.88) < 1e-9, "onset after -1")
+    until(lambda: event()["t0"], lambda t: abs(t - 0.88) < 1e-9, "onset after -1")
 
     # drag the offset ~ a second earlier: it lands on a frame start
     box = page.locator(f'[data-edge="event-{ev["id"]}-t1"]').bounding_box()
@@ -115,27 +96,27 @@ def test_nudge_drag_undo_redo_and_new_event(
     for dx in range(10, 130, 10):
         page.mouse.move(x - dx, y)
     page.mouse.up()
-    t1 = _until(lambda: event()["t1"], lambda t: t < 2.9, "offset after the drag")
+    t1 = until(lambda: event()["t1"], lambda t: t < 2.9, "offset after the drag")
     assert _on_frame(t1) and t1 > 0.88
     page.screenshot(path=shots / "20-dragged.png", full_page=True)
 
     # undo the drag, redo it, undo it and the -1 nudge
     page.keyboard.press("Control+z")
-    _until(lambda: event()["t1"], lambda t: t == 3.0, "offset after undo")
+    until(lambda: event()["t1"], lambda t: t == 3.0, "offset after undo")
     page.keyboard.press("Control+Shift+z")
-    _until(lambda: event()["t1"], lambda t: t == t1, "offset after redo")
+    until(lambda: event()["t1"], lambda t: t == t1, "offset after redo")
     # the page shows the saved redo
     expect(page.locator(f'[data-edge="event-{ev["id"]}-t1"]')).to_have_attribute(
         "aria-label", re.compile(rf"at {int(t1 // 60)}:{t1 % 60:06.3f}$"))
     page.keyboard.press("Control+z")
-    _until(lambda: event()["t1"], lambda t: t == 3.0, "offset after the second undo")
+    until(lambda: event()["t1"], lambda t: t == 3.0, "offset after the second undo")
     page.get_by_role("button", name="Undo", exact=True).click()
-    _until(lambda: event()["t0"], lambda t: abs(t - 0.92) < 1e-9, "onset after undo")
+    until(lambda: event()["t0"], lambda t: abs(t - 0.92) < 1e-9, "onset after undo")
 
     # the MOI's end, ten frames earlier
     page.locator(f'[data-edge="moi-{moi["id"]}-end"]').click()
     page.keyboard.press("<")
-    end = _until(lambda: api.get(f"/api/mois/{moi['id']}").json()["end"],
+    end = until(lambda: api.get(f"/api/mois/{moi['id']}").json()["end"],
                  lambda t: abs(t - 1.6) < 1e-9, "MOI end after <")
     assert _on_frame(end)
     # keys pressed while a save is in flight wait their turn: undo and redo back to back are
@@ -143,7 +124,7 @@ def test_nudge_drag_undo_redo_and_new_event(
     version = api.get(f"/api/mois/{moi['id']}").json()["version"]
     page.keyboard.press("Control+z")
     page.keyboard.press("Control+Shift+z")
-    after = _until(lambda: api.get(f"/api/mois/{moi['id']}").json(),
+    after = until(lambda: api.get(f"/api/mois/{moi['id']}").json(),
                    lambda m: m["version"] == version + 2, "MOI after undo + redo")
     assert abs(after["end"] - 1.6) < 1e-9
 
@@ -161,7 +142,7 @@ def test_nudge_drag_undo_redo_and_new_event(
     assert ("NES", 1.2, 2.4) in labels
     # undo removes it again
     page.keyboard.press("Control+z")
-    _until(lambda: [e["label"] for e in api.get(f"/api/recordings/{rec['id']}/events").json()],
+    until(lambda: [e["label"] for e in api.get(f"/api/recordings/{rec['id']}/events").json()],
            lambda ls: "NES" not in ls, "events after undoing the new one")
     page.context.close()
     assert errors == []
@@ -188,7 +169,7 @@ def test_layers_agreement_history_and_consensus(
     page = browser.new_context(viewport=VIEWPORT).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    _log_in(page, live_server, "alice")
+    log_in(page, live_server, "alice")
     row = page.get_by_test_id(f"labelling-{rec['id']}")
     expect(row).to_have_text("alice 1 ev / 1 MOI · bob 1 ev / 1 MOI · not adjudicated")
     page.goto(f"{live_server.url}/#/recordings/{rec['id']}")
@@ -224,7 +205,7 @@ def test_layers_agreement_history_and_consensus(
     # the reviewer takes bob's event (with alice's MOI ticked) into the consensus layer
     review = browser.new_context(viewport=VIEWPORT).new_page()
     review.on("pageerror", lambda err: errors.append(str(err)))
-    _log_in(review, live_server, "rita")
+    log_in(review, live_server, "rita")
     review.goto(f"{live_server.url}/#/recordings/{rec['id']}")
     review.get_by_role("button", name="Adjudicate (consensus)…").click()
     expect(review.get_by_role("heading", name=re.compile("^Consensus of recording"))
@@ -249,7 +230,7 @@ def test_admin_screens(live_server: Any, browser: Browser, shots: Path) -> None:
     page = browser.new_context(viewport=VIEWPORT).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    _log_in(page, live_server, "adam")
+    log_in(page, live_server, "adam")
     page.get_by_role("menuitem", name="File").click()
     page.get_by_role("menuitem", name="Administration…").click()
     expect(page.get_by_role("heading", name="Administration")).to_be_visible()
@@ -306,7 +287,7 @@ def test_admin_screens(live_server: Any, browser: Browser, shots: Path) -> None:
 
     # a clinician gets no admin screen
     other = browser.new_context(viewport=VIEWPORT).new_page()
-    _log_in(other, live_server, "bob")
+    log_in(other, live_server, "bob")
     other.goto(f"{live_server.url}/#/admin")
     expect(other.get_by_text("The administration is for admins.")).to_be_visible()
     other.context.close()
@@ -323,7 +304,7 @@ def test_streams_and_run_provenance(
     page = browser.new_context(viewport=VIEWPORT).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    _log_in(page, live_server, "alice")
+    log_in(page, live_server, "alice")
     page.get_by_role("button", name="Streams of bed22/main.mp4").click()
     form = page.get_by_role("form", name="Attach a stream")
     form.get_by_label("Stream file (in server storage)").fill("bed22/depth.mp4")
@@ -353,7 +334,7 @@ def test_streams_and_run_provenance(
     run_id = r.json()["id"]
     page = browser.new_context(viewport=VIEWPORT).new_page()
     page.on("pageerror", lambda err: errors.append(str(err)))
-    _log_in(page, live_server, "carol")
+    log_in(page, live_server, "carol")
     page.goto(f"{live_server.url}/#/recordings/{rec['id']}")
     page.get_by_label("Model run shown on the timeline").select_option(value=str(run_id))
     expect(page.get_by_test_id("run-bundle")).to_have_text(

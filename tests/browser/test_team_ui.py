@@ -11,18 +11,11 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
 VIEWPORT = {"width": 1400, "height": 950}
-
-
-def _log_in(page: Page, server: Any, username: str) -> None:
-    page.goto(server.url)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(server.password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Recordings")).to_be_visible()
 
 
 def test_two_annotators_live(
@@ -43,7 +36,7 @@ def test_two_annotators_live(
     for user in ("alice", "bob"):
         page = browser.new_context(viewport=VIEWPORT).new_page()
         page.on("pageerror", lambda err: errors.append(str(err)))
-        _log_in(page, live_server, user)
+        log_in(page, live_server, user)
         page.goto(f"{live_server.url}/#/recordings/{rec['id']}")
         pages[user] = page
     expect(pages["alice"].get_by_test_id("presence")).to_have_text(re.compile("bob is viewing"))
