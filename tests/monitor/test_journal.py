@@ -28,6 +28,8 @@ def test_lines_are_appended_and_a_torn_tail_is_cut(tmp_path: Path) -> None:
     j.set_origin(123.5)
     j.close()
     assert BedJournal.open(tmp_path / "b", META, started="t3").meta["origin"] == 123.5
+    # a file is created by its first line: nothing was ever adapted or alarmed here
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["bed.json", "windows.jsonl"]
 
 
 def test_a_journal_of_other_settings_is_refused(tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ictal.errors import ConfigError
 from ictal.fsutil import write_json_atomic
@@ -77,20 +77,25 @@ def _cut_torn_tail(path: Path) -> int:
 
 
 class _Appender:
-    """One JSON-lines file opened for appending; every line fsynced."""
+    """One JSON-lines file opened for appending; every line fsynced. The file is created
+    by its first line: a bed that never adapts has no ``adapt.jsonl``."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._fh = path.open("ab")
+        self._fh: BinaryIO | None = None
         self._lock = threading.Lock()
 
     def write(self, record: dict[str, Any]) -> None:
         with self._lock:
+            if self._fh is None:
+                self._fh = self.path.open("ab")
             append_line(self._fh, record)
 
     def close(self) -> None:
         with self._lock:
-            self._fh.close()
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None
 
 
 class BedJournal:
