@@ -212,3 +212,68 @@ def test_alarms_become_draft_events_then_labels(world: World) -> None:
     assert clin.delete(f"/api/monitor/beds/bed3/recordings/{rid}").status_code == 204
     assert clin.delete(f"/api/monitor/beds/bed3/recordings/{rid}").status_code == 404
     assert len(clin.get(f"/api/recordings/{rid}/events").json()) == 3
+
+
+def test_a_draft_made_while_the_alarm_is_raised_gets_the_alarm_s_end(world: World) -> None:
+    """A draft ends at the last window journaled when it was made; the decision taken after
+    the alarm has cleared extends it to the alarm's end, unless a clinician moved its end."""
+    from serverkit import write_ir_video
+
+    settings = world.app.state.ictal.settings
+    write_ir_video(settings.storage / "ir" / "live.mkv", n_frames=300)  # 30 s at 10 fps
+    clin = world.client("clin_a")
+    patient = clin.post("/api/patients", json={"sex": "F"}).json()
+    rid = clin.post("/api/recordings", json={"patient_id": patient["id"],
+                                             "path": "ir/live.mkv", "kind": "ir"}).json()["id"]
+    meta = {"bed": "bed4", "source": "x", "fps": "10", "window": 20, "stride": 20,
+            "labels": ["NE", "SZ"], "model": {"name": "m", "bundle_sha256": "0"},
+            "alarm": "k-of-n:2/3@0.5", "background": ["NE"], "origin": None}
+    folder = settings.data_dir / "monitor" / "bed4"
+
+    def windows(j: BedJournal, ns: range) -> None:
+        for n in ns:
+            j.windows.write({"bed": "bed4", "n": n, "start_frame": 20 * n,
+                             "stop_frame": 20 * n + 20, "t_start": 2.0 * n,
+                             "t_stop": 2.0 * n + 2, "state": "scored", "probs": [0.1, 0.9],
+                             "score": 0.9, "reason": None, "latency_s": 0.1,
+                             "wall": time.time()})
+
+    def alarm(j: BedJournal, i: int, action: str, n: int, key: str, t: float) -> None:
+        j.alarms.write({"bed": "bed4", "id": f"bed4-{i}", "action": action, "n": n,
+                        "t": 2.0 * n + 2, "label": "SZ", "score": 0.9, "reason": "2 of 3",
+                        key: t, "wall": time.time()})
+
+    # both alarms raised, windows journaled up to 12 s: each drafted now ends there
+    j = BedJournal.open(folder, meta, started="now")
+    windows(j, range(6))
+    alarm(j, 1, "raised", 2, "onset_t", 2.0)
+    alarm(j, 2, "raised", 4, "onset_t", 6.0)
+    j.close()
+    assert clin.post("/api/monitor/beds/bed4/recordings",
+                     json={"recording_id": rid, "offset": 0}).status_code == 201
+    acks = "/api/monitor/beds/bed4/alarms/{}/acks"
+    drafts = [clin.post(acks.format(f"bed4-{i}"), json={"decision": "draft"}).json()["event"]
+              for i in (1, 2)]
+    assert [(d["t0"], d["t1"]) for d in drafts] == [(2.0, 12.0), (6.0, 12.0)]
+    # a clinician moves the second draft's end by hand
+    r = clin.patch(f"/api/events/{drafts[1]['id']}",
+                   json={"version": drafts[1]["version"], "t1": 11.0})
+    assert r.status_code == 200, r.text
+    edited = r.json()
+    # the monitor goes on; both alarms clear
+    j = BedJournal.open(folder, meta, started="later")
+    windows(j, range(6, 10))
+    alarm(j, 1, "cleared", 8, "offset_t", 16.0)
+    alarm(j, 2, "cleared", 9, "offset_t", 18.0)
+    j.close()
+    # confirmed on the timeline: extended to the alarm's end (16 s)
+    r = clin.post(f"/api/events/{drafts[0]['id']}/review",
+                  json={"decision": "confirmed", "version": drafts[0]["version"]})
+    assert r.status_code == 200, r.text
+    assert (r.json()["t0"], r.json()["t1"], r.json()["review"]) == (2.0, 16.0, "confirmed")
+    assert r.json()["origin"]["monitor"]["open"] is False
+    # rejected on the live page: the hand-moved end stays
+    r = clin.post(acks.format("bed4-2"), json={"decision": "rejected"})
+    assert r.status_code == 201, r.text
+    ev = r.json()["event"]
+    assert (ev["t1"], ev["review"], ev["version"]) == (11.0, "rejected", edited["version"] + 1)

@@ -42,6 +42,9 @@ class AlarmSpan:
         score, reason: the raising window's seizure score and the rule's reason.
         background: the monitor's background labels (a rejected alarm's export label is the
             first).
+        open: the alarm was still raised when the span was read (``end_t`` is the end of
+            the last window so far; :func:`decide_alarm` and :func:`review_event` extend an
+            event made then to the alarm's end once it has cleared).
     """
 
     bed: str
@@ -53,6 +56,7 @@ class AlarmSpan:
     score: float
     reason: str
     background: tuple[str, ...] = ("NE",)
+    open: bool = False
 
     @property
     def key(self) -> str:
@@ -131,19 +135,21 @@ def decide_alarm(db: Session, actor: User, span: AlarmSpan, review: Review,
     it. A ``draft`` answer leaves an event already decided as it is."""
     ev = alarm_events(db, [span.key], actor.clinic_ids).get(span.key)
     if ev is not None:
-        if review != "draft" and ev.review != review:
+        if review != "draft":
             before = snapshot(event_public(ev))
-            ev.review, ev.updated_at = review, utcnow()
-            db.flush()
-            add_audit(db, actor, "update", "event", ev.id, ev.clinic_id, before=before,
-                      after=snapshot(event_public(ev)))
+            extended = _close_span(db, ev, span)
+            if extended or ev.review != review:
+                ev.review, ev.updated_at = review, utcnow()
+                db.flush()
+                add_audit(db, actor, "update", "event", ev.id, ev.clinic_id, before=before,
+                          after=snapshot(event_public(ev)))
         return ev
     row = covering(rows, span.bed, span.onset_t)
     if row is None:
         return None
     rec = row.recording
     t0 = max(0.0, span.onset_t - row.offset)
-    t1 = min(rec.duration, max(span.end_t, span.raised_t) - row.offset)
+    t1 = _event_end(span, row.offset, rec.duration)
     check_event_times(rec, t0, t1, None)
     now = utcnow()
     ev = Event(recording_id=rec.id, clinic_id=rec.clinic_id, t0=t0, t1=t1, tG=None,
@@ -159,14 +165,45 @@ def decide_alarm(db: Session, actor: User, span: AlarmSpan, review: Review,
     return ev
 
 
-def review_event(db: Session, actor: User, ev: Event, review: Review, version: int) -> Event:
+def _event_end(span: AlarmSpan, offset: float, duration: float) -> float:
+    """The recording time (s) an event made from ``span`` ends at."""
+    return min(duration, max(span.end_t, span.raised_t) - offset)
+
+
+def _close_span(db: Session, ev: Event, span: AlarmSpan) -> bool:
+    """Extend ``ev``, made while its alarm was still raised, to the alarm's end now that it
+    has cleared (``span`` read after the clearing); an event whose offset a clinician has
+    edited since keeps it. Returns whether ``ev`` changed."""
+    made = dict((ev.origin or {}).get("monitor") or {})
+    if not made.get("open") or span.open:
+        return False
+    offset = float(made.get("recording_offset", 0.0))
+    rec = db.get(Recording, ev.recording_id)
+    if rec is None:
+        return False
+    drafted = AlarmSpan(bed=span.bed, alarm=span.alarm, label=span.label,
+                        onset_t=float(made["onset_t"]), end_t=float(made["end_t"]),
+                        raised_t=float(made["raised_t"]), score=span.score, reason=span.reason)
+    if abs(ev.t1 - _event_end(drafted, offset, rec.duration)) > 1e-6:
+        return False
+    ev.t1 = max(ev.t0, _event_end(span, offset, rec.duration))
+    ev.origin = {**(ev.origin or {}),
+                 "monitor": made | {"end_t": span.end_t, "open": False}}
+    return True
+
+
+def review_event(db: Session, actor: User, ev: Event, review: Review, version: int,
+                 span: AlarmSpan | None = None) -> Event:
     """A clinician's decision on an event made from a monitor alarm (confirmed: a seizure;
-    rejected: a false alarm; back to draft); audited. Stale ``version`` -> 409."""
+    rejected: a false alarm; back to draft); audited. Stale ``version`` -> 409. ``span``: the
+    alarm as journaled now (an event made while it was raised is extended to its end)."""
     before = snapshot(event_public(ev))
     if ev.layer != "monitor":
         raise InvalidError(f"event {ev.id} was not made from a monitor alarm: only those are "
                            "confirmed or rejected")
     check_version("event", ev.id, ev.version, version, before)
+    if span is not None:
+        _close_span(db, ev, span)
     ev.review, ev.updated_at = review, utcnow()
     flush_versioned(db, "event", ev, version, event_public)
     add_audit(db, actor, "update", "event", ev.id, ev.clinic_id, before=before,

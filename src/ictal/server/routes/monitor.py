@@ -234,7 +234,7 @@ def _span(folder: Path, meta: dict[str, Any], alarm: MonitorAlarm) -> repo.Alarm
         bed=folder.name, alarm=alarm.id, label=alarm.label,
         onset_t=alarm.onset_t if alarm.onset_t is not None else alarm.raised_t,
         end_t=float(end), raised_t=alarm.raised_t, score=alarm.score, reason=alarm.reason,
-        background=tuple(meta.get("background") or ("NE",)))
+        background=tuple(meta.get("background") or ("NE",)), open=alarm.offset_t is None)
 
 
 def _alarm_event(ev: Event | None) -> AlarmEvent | None:
@@ -390,14 +390,22 @@ def review_event(event_id: DbId, body: EventReviewRequest, user: Annotator, db: 
                  settings: Settings) -> EventPublic:
     """Confirm (a seizure) or reject (a false alarm) an event made from a monitor alarm, or
     set it back to draft; audited, and appended to the bed's ``acks.jsonl`` when the bed's
-    journal is there (the live page shows it)."""
+    journal is there (the live page shows it). An event drafted while its alarm was still
+    raised ends at the last window journaled then; once the alarm has cleared, the decision
+    extends it to the alarm's end (not when a clinician has moved its offset meanwhile)."""
     ev = event_repo.get_event(db, event_id, user.clinic_ids)
+    bed, _, alarm = (ev.monitor_alarm or "").partition("/")
+    folder = monitor_dir(settings) / bed
+    journaled = BED_NAME.match(bed) is not None and (folder / "bed.json").is_file()
+    span = None
+    if journaled:
+        meta = _meta(folder)
+        found = next((a for a in _alarms(folder, meta) if a.id == alarm), None)
+        span = None if found is None else _span(folder, meta, found)
     with _ACK_LOCK:
-        ev = repo.review_event(db, user, ev, body.decision, body.version)
+        ev = repo.review_event(db, user, ev, body.decision, body.version, span)
         commit(db)
-        bed, _, alarm = (ev.monitor_alarm or "").partition("/")
-        folder = monitor_dir(settings) / bed
-        if BED_NAME.match(bed) and (folder / "bed.json").is_file():
+        if journaled:
             with (folder / "acks.jsonl").open("ab") as fh:
                 append_line(fh, {"alarm": alarm, "user": user.username, "role": str(user.role),
                                  "at": datetime.now(UTC).isoformat(timespec="seconds"),
