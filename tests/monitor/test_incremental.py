@@ -7,8 +7,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from tests.monitor.conftest import FPS, pattern, scene
 
+from ictal.errors import ConfigError
 from ictal.models.bundle import load_bundle
 from ictal.models.compat import prediction_config
 from ictal.models.predict import load_bundle_backbone
@@ -47,3 +49,20 @@ def test_overlapping_windows_reuse_pairs_and_give_the_same_bits(bundle: Path,
     # 19 pairs per window; after the first scored window each computes only its 5 new pairs
     n = len(scored)
     assert (cache.pairs_computed, cache.pairs_reused) == (19 + 5 * (n - 1), 14 * (n - 1))
+
+
+def test_a_bundle_that_resamples_recordings_is_refused_at_another_rate(bundle: Path,
+                                                                       tmp_path: Path) -> None:
+    """A bundle trained on recordings resampled (``temporal.fps``, e.g. GESTURES' 15 fps)
+    would see a bed's windows at the wrong rate: refused, naming both rates."""
+    b = load_bundle(bundle)
+    config, _ = prediction_config(b.meta)
+    resampling = config.model_copy(
+        update={"temporal": config.temporal.model_copy(update={"fps": 15.0})})
+    with pytest.raises(ConfigError, match=r"10 fps, but the bundle's preprocessing resamples "
+                                          r"recordings to 15.0 fps") as err:
+        Scorer(b, load_bundle_backbone(b), resampling, FPS, tmp_path, "bed")
+    assert "recorded at 15.0 fps" in str(err.value.hint)
+    same = config.model_copy(
+        update={"temporal": config.temporal.model_copy(update={"fps": 10.0})})
+    assert Scorer(b, load_bundle_backbone(b), same, FPS, tmp_path, "bed").window == 20

@@ -60,7 +60,7 @@ import numpy as np
 
 from ictal.errors import ConfigError
 from ictal.monitor.sources import Frame
-from ictal.timebase import FrameSpan
+from ictal.timebase import FrameSpan, as_fps
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +237,12 @@ class Scorer:
             raise ConfigError(
                 f"bed {bed}: {fps} fps, but the backbone reads {self.spec.timeline_fps(fps)} "
                 "fps samples", hint="monitor beds at 30 fps or less (the backbone's rate)")
+        if config.temporal.fps is not None and as_fps(config.temporal.fps) != fps:
+            raise ConfigError(
+                f"bed {bed}: {fps} fps, but the bundle's preprocessing resamples recordings to "
+                f"{config.temporal.fps} fps (temporal.fps); a bed's windows are cut at its own "
+                "rate", hint=f"monitor beds recorded at {config.temporal.fps} fps, or train the "
+                             "bundle without temporal.fps")
         self.fps, self.folder, self.bed, self.note = fps, folder, bed, note
         self.window = window_frames(config, self.spec, fps)
         seconds = max(config.intensity.seconds, config.lowlight.seconds,
