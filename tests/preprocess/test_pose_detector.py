@@ -17,6 +17,7 @@ from ictal.preprocess.pose_detector import (
     PoseDetections,
     axis_consensus,
     bed_around_axis,
+    bed_direction,
     body_axis,
     derived_bed_box,
     landmarks_box,
@@ -88,6 +89,51 @@ def test_bed_width_follows_the_shoulders_when_the_body_is_foreshortened() -> Non
     assert box is not None
     assert box[2] - box[0] == pytest.approx(2 * BED_HALF_WIDTH_SHOULDERS * 50, abs=1e-3)
     assert derived_bed_box(lying((300, 100), (303, 102)), 640, 360) is None  # seen end on
+
+
+def test_bed_direction_shrinks_the_sideways_offset_of_a_foreshortened_axis() -> None:
+    start, end = np.array([300.0, 100.0]), np.array([330.0, 160.0])
+    np.testing.assert_allclose(bed_direction(start, end, 1.0), [30 / np.hypot(30, 60),
+                                                                60 / np.hypot(30, 60)])
+    np.testing.assert_allclose(bed_direction(start, end, 0.5), [15 / np.hypot(15, 60),
+                                                                60 / np.hypot(15, 60)])
+    np.testing.assert_allclose(bed_direction(start, end, 0.0), [0.0, 1.0])
+    np.testing.assert_allclose(bed_direction(end, start, 0.0), [0.0, -1.0])
+    # an axis across the picture is not foreshortened by a level camera: kept as it is
+    across = bed_direction(np.array([100.0, 100.0]), np.array([160.0, 130.0]), 0.3)
+    np.testing.assert_allclose(across, [60 / np.hypot(60, 30), 30 / np.hypot(60, 30)])
+
+
+def test_bed_of_a_body_seen_along_its_length_is_not_widened_by_its_tilt() -> None:
+    # a camera at the foot: 67 px of body running up the picture, 30 px sideways, shoulders
+    # 50 px apart (the shoulders set the width: 0.25 L = 16.8 px < 50 px)
+    feet, head, span = np.array([300.0, 100.0]), np.array([330.0, 160.0]), 50.0
+    length = float(np.hypot(30, 60))
+    f = BED_HALF_WIDTH * length / (BED_HALF_WIDTH_SHOULDERS * span)
+    box = bed_around_axis(feet, head, span, 640, 360)
+    assert box is not None
+    # by hand: the rectangle along (f * 30, 60), centred on the axis's middle (315, 130)
+    u = np.array([f * 30, 60.0]) / np.hypot(f * 30, 60.0)
+    n = np.array([-u[1], u[0]])
+    along = (np.array([30.0, 60.0]) @ u) / 2 + BED_END * length
+    half = BED_HALF_WIDTH_SHOULDERS * span
+    corners = np.array([[315.0, 130.0] + a * u + b * n for a in (-along, along)
+                        for b in (-half, half)])
+    np.testing.assert_allclose(box, [*corners.min(axis=0), *corners.max(axis=0)], atol=1e-3)
+    # turned with the axis, the rectangle would be 125 px wide (36 px of it the 30 px offset
+    # of its ends); the bed is 111 px (13 of them the offset)
+    turned = np.array([30.0, 60.0]) / length
+    turned_width = (1 + 2 * BED_END) * length * turned[0] + 2 * half * turned[1]
+    assert turned_width == pytest.approx(125.4, abs=0.1)
+    assert box[2] - box[0] == pytest.approx(111.4, abs=0.1)
+    assert (box[0] + box[2]) / 2 == pytest.approx(315, abs=1e-3)
+    # not foreshortened (narrow shoulders: the body length sets the width): turned with the
+    # axis, as before
+    slim = bed_around_axis(feet, head, 5.0, 640, 360)
+    assert slim is not None
+    assert slim[2] - slim[0] == pytest.approx(
+        (1 + 2 * BED_END) * length * turned[0] + 2 * BED_HALF_WIDTH * length * turned[1],
+        abs=1e-3)
 
 
 def test_person_and_bed_make_the_seeds_crop() -> None:
