@@ -130,6 +130,8 @@ def run(
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, on_signal)
     mon.start()
+    console.print(f"following {len(mon.beds)} bed(s) (backbone warmed up in {mon.warm_s:.1f} s)",
+                  markup=False)
     deadline = None if duration is None else time.monotonic() + duration
     try:
         while not stop.is_set():

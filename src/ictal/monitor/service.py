@@ -13,7 +13,10 @@ compute instead, so that every window is scored. Results are journaled in window
 server-sent events, :mod:`~ictal.monitor.http`).
 
 Latency is measured per window from the arrival of its last frame to its probability
-(``latency_s`` in the journal, ``ictal_monitor_latency_seconds`` in the metrics).
+(``latency_s`` in the journal, ``ictal_monitor_latency_seconds`` in the metrics). Before any
+feed is read, the backbone is run once on the beds' window shape (:meth:`Monitor.warm_up`),
+so that what it builds on its first run (I3D fp32's ONNX Runtime session) does not hold up
+the beds' first windows.
 
 A restart resumes every bed after its journal's last window: the feed is asked for the frames
 from that window's start on (a file or a segment folder skips to them; a stream continues its
@@ -386,6 +389,8 @@ class Monitor:
         self._listeners: list[Listener] = []
         self._threads: list[threading.Thread] = []
         self.started = time.monotonic()
+        #: seconds :meth:`start` spent warming the backbone up
+        self.warm_s = 0.0
 
     def add_bed(self, name: str, source: Source) -> Bed:
         """Add a bed reading ``source`` (its journal is opened or resumed)."""
@@ -409,8 +414,48 @@ class Monitor:
                 log.exception("monitor listener failed")
 
     # ---- running ---------------------------------------------------------------------------
+    def warm_up(self) -> float:
+        """Run the backbone once on each window shape of the beds, as a compute thread runs it
+        (its torch threads), before any feed is read; returns the seconds it took.
+
+        What a backbone builds on its first run -- I3D fp32's ONNX Runtime session (an export
+        of about 10 s on a 2-core CPU), oneDNN's bfloat16 kernels -- would otherwise fall on
+        each bed's first window while the next ones queue up behind it: on every start and
+        restart the beds' first windows were dropped (four of them, 8 s, with I3D fp32).
+        The clip is zeros of the shape the beds' windows have: ``(1, C, T, S, S)`` ``float32``
+        with ``C`` and ``S`` the backbone's input channels and size and ``T`` a window's
+        frames at the bed's rate.
+        """
+        import torch
+
+        spec = self.extractor.input_spec
+        shapes = sorted({(bed.window, bed.fps) for bed in self.beds.values()})
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            torch.set_num_threads(self.settings.torch_threads)
+            try:
+                for frames, fps in shapes:
+                    self.extractor(torch.zeros((1, spec.channels, frames, spec.size,
+                                                spec.size)), fps=float(fps))
+            except BaseException as err:  # re-raised in the caller's thread
+                failure.append(err)
+
+        t0 = time.monotonic()
+        thread = threading.Thread(target=run, name="warm-up", daemon=True)
+        thread.start()
+        thread.join()
+        if failure:
+            raise failure[0]
+        seconds = time.monotonic() - t0
+        log.info("backbone %s warmed up on %d window shape(s) in %.1f s",
+                 getattr(self.extractor, "name", "?"), len(shapes), seconds)
+        return seconds
+
     def start(self) -> None:
-        """Start the reader and compute threads."""
+        """Warm the backbone up (:meth:`warm_up`), then start the reader and compute
+        threads."""
+        self.warm_s = self.warm_up()
         for bed in self.beds.values():
             t = threading.Thread(target=bed.read, name=f"bed-{bed.name}", daemon=True)
             bed.thread = t
