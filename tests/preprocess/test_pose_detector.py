@@ -192,6 +192,66 @@ def test_axis_of_frames_takes_reversed_fits_alike_and_leaves_out_turned_ones() -
     assert axis_consensus([lying((300, 100), (303, 102))]) is None  # seen end on only
 
 
+def test_axis_of_frames_leaves_out_fits_that_run_out_of_the_picture() -> None:
+    """Three of eleven fits run past the body and out of a 640 x 360 frame, turned 9.5 degrees
+    from it: kept, they set the third most extreme end and, being long, turn the mean
+    direction; with the frame they are left out and the axis is the body's."""
+    body = [lying((100 + 2 * i, 200), (300 - 2 * i, 200), shoulder_span=40) for i in range(8)]
+    runaway = [lying((100, 200), (700 + 50 * i, 300), shoulder_span=120) for i in range(3)]
+    fits = [*body[:4], *runaway, *body[4:]]
+    kept = axis_consensus(fits)
+    assert kept is not None and kept.used == 11 and kept.outside == 0
+    assert max(kept.start[0], kept.end[0]) > 600  # the runaways' third most extreme end
+    turned = (kept.end - kept.start) / np.hypot(*(kept.end - kept.start))
+    assert abs(turned[1]) > 0.05
+    axis = axis_consensus(fits, frame=(640, 360))
+    assert axis is not None and axis.used == 8 and axis.outside == 3
+    assert sorted([axis.start[0], axis.end[0]]) == pytest.approx([104, 296], abs=1e-6)
+    assert axis.start[1] == pytest.approx(200) and axis.end[1] == pytest.approx(200)
+    assert axis.shoulders == pytest.approx(40)  # the runaways' shoulders left out too
+    # a fit ending on the frame's edge is in it
+    edge = [lying((100, 200), (640, 200)) for _ in range(3)]
+    on_edge = axis_consensus([*body, *edge], frame=(640, 360))
+    assert on_edge is not None and on_edge.outside == 0 and on_edge.used == 11
+
+
+def test_axis_of_frames_keeps_a_body_the_frame_cuts_on_most_frames() -> None:
+    """The feet beyond the picture's left edge on 7 of 11 fits (the camera cuts the body): the
+    fits are kept -- leaving them out would leave fewer than half -- and the axis reaches past
+    the edge as before."""
+    cut = [lying((-60 + 5 * i, 200), (300, 200)) for i in range(7)]
+    collapsed = [lying((240 + 5 * i, 200), (300, 200)) for i in range(4)]
+    fits = [*cut, *collapsed]
+    axis = axis_consensus(fits, frame=(640, 360))
+    assert axis is not None and axis.used == 11 and axis.outside == 0
+    assert min(axis.start[0], axis.end[0]) == pytest.approx(-50, abs=1e-6)
+    plain = axis_consensus(fits)
+    assert plain is not None
+    np.testing.assert_allclose([axis.start, axis.end], [plain.start, plain.end])
+    # with half of them in the frame, those are what is left
+    half = axis_consensus([*cut[:4], *collapsed], frame=(640, 360))
+    assert half is not None and half.used == 4 and half.outside == 4
+    assert sorted([half.start[0], half.end[0]]) == pytest.approx([250, 300], abs=1e-6)
+
+
+def test_pose_consensus_leaves_out_fits_that_leave_the_picture() -> None:
+    def frame(feet: tuple[float, float], head: tuple[float, float]) -> Detections:
+        marks = lying(feet, head, shoulder_span=40)
+        return pose_detections(Pose(marks, marks[:2], 0.9, Roi(200, 200, 260, 260)), 640, 360,
+                               allowance=0.1)
+
+    body = [frame((100 + 2 * i, 200), (300, 200)) for i in range(8)]
+    runaway = [frame((100, 200), (700 + 50 * i, 200)) for i in range(3)]
+    found = pose_consensus([*runaway, *body], 640, 360)
+    bed = found.boxes[found.classes.index(BED)]
+    # along the body's ends, 104 and 300, plus 0.1 L beyond each (not out to the frame's edge)
+    assert bed[0] == pytest.approx(104 - BED_END * 196, abs=1e-3)
+    assert bed[2] == pytest.approx(300 + BED_END * 196, abs=1e-3)
+    source = found.source_of_best(BED) or ""
+    assert "body axis of 8 of 11 frames" in source
+    assert "(3 leaving the picture left out)" in source
+
+
 def test_pose_consensus_person_median_bed_from_the_common_axis() -> None:
     def frame(feet: tuple[float, float], score: float) -> Detections:
         marks = lying(feet, (300, 200), shoulder_span=40)  # a tracked pose: scored by its flag

@@ -50,11 +50,16 @@ lying patient's body axis implies:
 **Several frames** (:meth:`PoseBoxDetector.consensus`, the first seconds of a recording): the
 person box is the per-side median of the frames' boxes, and the bed is derived once from the
 frames' common body axis (:func:`axis_consensus`): a fit often collapses -- the landmarks
-squeezed onto the head and chest when a blanket hides the rest, which shortens the axis -- but
-hardly ever runs beyond the body, so each end of the axis is the third most extreme of the
-frames' ends rather than their median. The proportions above, the rank of the ends and the
-0.1 allowance were chosen on clinic phantoms held out from the README's figures (seeds 1, 2
-and 3, 64 recordings; see the README).
+squeezed onto the head and chest when a blanket hides the rest, which shortens the axis -- and
+seldom runs beyond the body, so each end of the axis is the third most extreme of the frames'
+ends rather than their median. The fits that run farthest beyond the body run out of the
+picture (on the tuning phantoms every fit whose axis was more than twice the diagonal of the
+patient's true box), so fits whose body axis ends outside the frame are left out first, when
+that keeps at least half of them. Their lengths tell them apart less well: there a patient's
+whole-body fits were up to 7 times the median length of that patient's (mostly collapsed)
+fits. The proportions above, the rank of the ends, the 0.1
+allowance and the frame rule were chosen on clinic phantoms held out from the README's figures
+(seeds 1, 2 and 3; see the README).
 
 The seeds' rule (:func:`~ictal.preprocess.detection.detection_crop_box`) then merges the two
 boxes and grows the union by the margin.
@@ -199,31 +204,41 @@ class BodyAxis:
     Attributes:
         start, end: ``(2,)`` px, the axis's two ends (which is the head is not decided).
         shoulders: the median shoulder span of the fits used, px.
-        used: how many fits lie along it (the others turn away from it).
+        used: how many fits lie along it (the others turn away from it or leave the frame).
+        outside: how many fits were left out because their axis ends outside the frame.
     """
 
     start: np.ndarray
     end: np.ndarray
     shoulders: float
     used: int
+    outside: int = 0
 
 
 def axis_consensus(fits: Sequence[np.ndarray], *, rank: int = AXIS_END_RANK,
-                   tolerance_degrees: float = AXIS_TOLERANCE_DEGREES) -> BodyAxis | None:
+                   tolerance_degrees: float = AXIS_TOLERANCE_DEGREES,
+                   frame: tuple[int, int] | None = None) -> BodyAxis | None:
     """One body axis from several frames' fits of the same person.
 
-    The axes' common direction is their length-weighted mean orientation (doubled angles:
-    an axis and its reverse count alike, as a blanket makes the model confuse head and feet);
+    With ``frame``, fits whose body axis (:func:`body_axis`) has an end outside the
+    ``width x height`` picture are left out first, when that keeps at least half of the fits
+    with an axis: such a fit has run beyond the body, and three of them would otherwise set
+    the ends and, being long, turn the direction (the mean below is weighted by length). A
+    body the frame really cuts on most frames keeps its fits. The axes' common direction is
+    their length-weighted mean orientation (doubled angles: an axis and its reverse count
+    alike, as a blanket makes the model confuse head and feet);
     fits turned more than ``tolerance_degrees`` from it are left out when that keeps at least
     half of them. Along the direction, the axis spans from the ``rank``-th lowest to the
     ``rank``-th highest of the fits' ends: a collapsed fit shortens its axis, a fit beyond the
-    body is rare. With ``rank`` fits or fewer that is the innermost of their ends (one fit:
-    its own), so an axis from few fits is short -- variant ``2d`` searches on for more frames
-    (``detection.search_seconds``). Across it, the axis lies at the median of the fits'
-    centres.
+    body that stays in the picture is rarer. With ``rank`` fits or fewer that is the innermost
+    of their ends (one fit: its own), so an axis from few fits is short -- variant ``2d``
+    searches on for more frames (``detection.search_seconds``). Across it, the axis lies at the
+    median of the fits' centres.
 
     Args:
         fits: ``(33, >=2)`` BlazePose landmarks of each frame, px.
+        frame: ``(width, height)`` of the picture the fits are in, px; ``None`` keeps every
+            fit however far it runs.
 
     Returns:
         The axis, or ``None`` when no fit has an axis of :data:`MIN_AXIS_PX` or more.
@@ -232,6 +247,11 @@ def axis_consensus(fits: Sequence[np.ndarray], *, rank: int = AXIS_END_RANK,
     keep = [i for i, (a, b) in enumerate(ends) if np.hypot(*(b - a)) >= MIN_AXIS_PX]
     if not keep:
         return None
+    outside = 0
+    if frame is not None:
+        inside = [i for i in keep if all(_in_frame(p, *frame) for p in ends[i])]
+        if 2 * len(inside) >= len(keep):
+            outside, keep = len(keep) - len(inside), inside
     start = np.array([ends[i][0] for i in keep])
     end = np.array([ends[i][1] for i in keep])
     spans = np.array([shoulder_span(fits[i]) for i in keep])
@@ -249,7 +269,13 @@ def axis_consensus(fits: Sequence[np.ndarray], *, rank: int = AXIS_END_RANK,
     k = min(rank, len(low)) - 1
     offset = float(np.median((start + end) @ n / 2))
     return BodyAxis(low[k] * u + offset * n, high[k] * u + offset * n, float(np.median(spans)),
-                    len(low))
+                    len(low), outside)
+
+
+def _in_frame(point: np.ndarray, width: int, height: int) -> bool:
+    """Whether ``point`` ``(2,)`` (x, y) px lies in the ``width x height`` picture (its edges
+    included)."""
+    return bool(0.0 <= point[0] <= width and 0.0 <= point[1] <= height)
 
 
 @dataclass(frozen=True)
@@ -434,7 +460,8 @@ def pose_consensus(frames: Sequence[Detections], width: int, height: int, *,
     seconds of a recording; see the module docstring): the person box is the per-side median
     of the frames' (:func:`~ictal.preprocess.detection.consensus`), the bed is derived from the
     frames' common body axis (:func:`axis_consensus`, of the frames that are
-    :class:`PoseDetections`) in a ``width x height`` frame.
+    :class:`PoseDetections`, fits whose axis leaves the ``width x height`` frame left out) in
+    that frame.
 
     Returns:
         :class:`~ictal.preprocess.detection.Detections` of one person and one bed at most,
@@ -448,7 +475,7 @@ def pose_consensus(frames: Sequence[Detections], width: int, height: int, *,
     scores = [float(found.scores[i]) for i in keep]
     classes = [found.classes[i] for i in keep]
     sources = [found.sources[i] for i in keep] if found.sources else [""] * len(keep)
-    axis = axis_consensus(fits) if derive_bed and fits else None
+    axis = axis_consensus(fits, frame=(width, height)) if derive_bed and fits else None
     bed = None if axis is None else bed_around_axis(axis.start, axis.end, axis.shoulders,
                                                     width, height)
     if axis is not None and bed is not None:
@@ -456,7 +483,9 @@ def pose_consensus(frames: Sequence[Detections], width: int, height: int, *,
         scores.append(float(np.median([f.scores.max() for f in frames if len(f.scores)])))
         classes.append(BED)
         sources.append(f"{_bed_source()}; the body axis of {axis.used} of {len(fits)} "
-                       f"frames, each end the {_ordinal(AXIS_END_RANK)} most extreme")
+                       f"frames, each end the {_ordinal(AXIS_END_RANK)} most extreme"
+                       + (f" ({axis.outside} leaving the picture left out)"
+                          if axis.outside else ""))
     if not boxes:
         return Detections.empty()
     return Detections(np.stack(boxes).astype(np.float32), np.asarray(scores, np.float32),
