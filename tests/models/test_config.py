@@ -51,6 +51,12 @@ def test_invalid_configs_name_the_problem(tmp_path: Path) -> None:
         load_model_config("nope")
     with pytest.raises(ConfigError, match="dropout"):
         load_model_config("fast", {"dropout": 2})
+    with pytest.raises(ConfigError, match="class_scale"):
+        load_model_config("fast", {"train": {"class_scale": {"NE": 0}}})
+    with pytest.raises(ConfigError, match="hard_negatives"):
+        load_model_config("fast", {"train": {"hard_negatives": 0}})
+    with pytest.raises(ConfigError, match="hard_negative_folds"):
+        load_model_config("fast", {"train": {"hard_negative_folds": 1}})
     bad = tmp_path / "b.yaml"
     bad.write_text("arch: transformer\n")
     with pytest.raises(ConfigError, match="arch"):

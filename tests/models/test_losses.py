@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ictal.models.losses import class_weights, default_loss, weighted_loss
+from ictal.models.losses import class_weights, default_loss, scaled_class_weights, weighted_loss
 
 
 def test_class_weights_are_balanced_and_zero_for_absent_classes() -> None:
@@ -37,3 +37,12 @@ def test_default_loss_follows_seed000() -> None:
     assert default_loss(2, "auto") == "mse"
     assert default_loss(3, "auto") == "cce"
     assert default_loss(2, "bce") == "bce"
+
+
+def test_scaled_class_weights_multiply_the_named_classes_only() -> None:
+    y = np.array([0, 0, 0, 1, 2, 2])
+    plain = class_weights(y, 3)
+    scaled = scaled_class_weights(y, ["FLE", "NE", "TLE"], {"NE": 3.0, "GTCS": 9.0})
+    assert scaled[1] == pytest.approx(3.0 * plain[1])
+    assert scaled[[0, 2]] == pytest.approx(plain[[0, 2]])  # an unknown name changes nothing
+    assert scaled_class_weights(y, ["FLE", "NE", "TLE"]) == pytest.approx(plain)

@@ -31,7 +31,12 @@ from ictal.errors import ShapeError
 from ictal.features.table import FeatureTable
 from ictal.models.config import ModelConfig, TrainConfig
 from ictal.models.loop import EpochCallback, History, train_loop
-from ictal.models.losses import class_weights, default_loss, probabilities, weighted_loss
+from ictal.models.losses import (
+    default_loss,
+    probabilities,
+    scaled_class_weights,
+    weighted_loss,
+)
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +249,8 @@ class TorchSequenceClassifier(ClassifierMixin, BaseEstimator):
         self._fit_scaler(X, mask)
         X = self._scaled(X, mask)
         self.loss_ = default_loss(len(self.classes_), self.loss)
-        self.class_weight_ = class_weights(y_idx, len(self.classes_))
+        self.class_weight_ = scaled_class_weights(y_idx, self.classes_.tolist(),
+                                                  cfg.class_scale)
         torch.manual_seed(self.seed)
         gen = torch.Generator().manual_seed(self.seed)
         dev = torch.device(self.device)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Arch = Literal["lstm", "lstm-extended", "i3d-head", "gestures-snippet", "gestures-seizure",
                "agcn", "tcn", "agcn-kd"]
@@ -35,6 +35,19 @@ class TrainConfig(BaseModel):
             the selection data too (every training patient) for the selected number of
             epochs, and keep that model - the usual refit of a model selected by validation;
             no data is held out of the final model. Ignored when there is no validation set.
+        class_scale: multipliers of some classes' balanced weights, by label (``{NE: 3}``:
+            a non-seizure window weighs three times its share); the others keep theirs.
+        hard_negatives: hard-negative mining (sample-level models; 1 = off): the model is
+            trained, the training rows of a ``background`` class it scores at least
+            ``hard_negative_bar`` (seizure score: one minus the background probabilities)
+            are repeated this many times in all, and the model is trained again from
+            scratch on them with the same split and seed -- the windows a monitor would
+            have alarmed on (scratching, ...) weigh more, the easy ones less.
+        hard_negative_bar: the seizure score that makes a background row hard.
+        hard_negative_folds: ``0``: the rows are scored by the trained model itself (it may
+            remember them); ``k >= 2``: out of fold, by ``k`` models each trained on the
+            other folds' patients for the epochs the model was trained.
+        background: the non-seizure labels (the monitor's ``--background``).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -50,6 +63,27 @@ class TrainConfig(BaseModel):
     patience: int | None = Field(None, ge=1)
     min_delta: float = Field(1e-3, ge=0)
     refit: bool = False
+    class_scale: dict[str, float] = Field(default_factory=dict)
+    hard_negatives: int = Field(1, ge=1)
+    hard_negative_bar: float = Field(0.5, gt=0, lt=1)
+    hard_negative_folds: int = Field(0, ge=0)
+    background: tuple[str, ...] = ("NE",)
+
+    @field_validator("class_scale")
+    @classmethod
+    def _positive_scales(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in value.items() if not v > 0}
+        if bad:
+            raise ValueError(f"class_scale multipliers must be positive, got {bad}")
+        return value
+
+    @field_validator("hard_negative_folds")
+    @classmethod
+    def _no_single_fold(cls, value: int) -> int:
+        if value == 1:
+            raise ValueError("hard_negative_folds is 0 (the model scores its own rows) or at "
+                             "least 2 (out of fold)")
+        return value
 
 
 class ModelConfig(BaseModel):

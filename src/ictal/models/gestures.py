@@ -26,7 +26,7 @@ from ictal.features.table import FeatureTable
 from ictal.models.base import TorchSequenceClassifier, Unit, Units, torch_threads
 from ictal.models.config import ModelConfig, TrainConfig
 from ictal.models.loop import EpochCallback, History, train_loop
-from ictal.models.losses import class_weights, probabilities, weighted_loss
+from ictal.models.losses import probabilities, scaled_class_weights, weighted_loss
 
 log = logging.getLogger(__name__)
 
@@ -300,7 +300,8 @@ class SeizureClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"the seizure-level model is binary, got {self.classes_.tolist()}")
         y_idx = np.searchsorted(self.classes_, y)
         self.n_features_in_ = int(sequences[0].shape[1])
-        self.class_weight_ = class_weights(y_idx, 2)
+        self.class_weight_ = scaled_class_weights(y_idx, self.classes_.tolist(),
+                                                  cfg.class_scale)
         torch.manual_seed(self.seed)
         gen = torch.Generator().manual_seed(self.seed)
         rng = np.random.default_rng(self.seed)

@@ -6,6 +6,8 @@ Every loss takes raw network outputs (logits): ``(N, 1)`` for a binary sigmoid u
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -20,6 +22,17 @@ def class_weights(y: np.ndarray, n_classes: int) -> np.ndarray:
     weights = np.zeros(n_classes)
     present = counts > 0
     weights[present] = counts.sum() / (present.sum() * counts[present])
+    return weights
+
+
+def scaled_class_weights(y: np.ndarray, classes: Sequence[str],
+                         scale: Mapping[str, float] | None = None) -> np.ndarray:
+    """:func:`class_weights` of the labels ``y`` (indices into ``classes``), those of the
+    classes named in ``scale`` multiplied by its values (``TrainConfig.class_scale``); a
+    name that is not a class is ignored. ``(C,)`` float64."""
+    weights = class_weights(y, len(classes))
+    for i, name in enumerate(classes):
+        weights[i] *= float((scale or {}).get(str(name), 1.0))
     return weights
 
 

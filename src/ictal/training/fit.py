@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ictal.errors import ConfigError
 from ictal.features.table import FeatureTable
 from ictal.models.base import Estimator
 from ictal.models.config import ModelConfig
@@ -33,6 +34,83 @@ def fit_rows(table: FeatureTable, train_rows: np.ndarray, val_rows: np.ndarray |
                    on_epoch=on_epoch)
 
 
+def seizure_scores(estimator: Estimator, table: FeatureTable, rows: np.ndarray,
+                   background: tuple[str, ...] | list[str]) -> np.ndarray:
+    """``(len(rows),)`` float64: the monitor's seizure score of each row -- one minus the
+    estimator's background probabilities."""
+    proba = estimator.predict_proba(table.subset(np.asarray(rows, dtype=np.int64)))
+    columns = [i for i, c in enumerate(estimator.classes_.tolist()) if c in background]
+    return 1.0 - proba[:, columns].sum(axis=1)
+
+
+def patient_folds(table: FeatureTable, rows: np.ndarray, k: int, *,
+                  background: tuple[str, ...] | list[str], seed: int = 0) -> list[np.ndarray]:
+    """``rows`` dealt into ``k`` folds by patient (no patient in two folds): the patients of
+    each class -- a patient's label that is not ``background`` (the first in name order),
+    else the background -- shuffled with ``seed`` and dealt in turn, so that each fold's
+    complement keeps every class. Returns the rows of each fold (empty folds dropped)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    labels: dict[str, set[str]] = {}
+    for p, label in zip(table.patient[rows].tolist(), table.label[rows].tolist(), strict=True):
+        labels.setdefault(p, set()).add(label)
+    kind = {p: min((c for c in ls if c not in background), default=min(ls))
+            for p, ls in labels.items()}
+    rng = np.random.default_rng(seed)
+    fold_of: dict[str, int] = {}
+    turn = 0
+    for cls in sorted(set(kind.values())):
+        members = sorted(p for p, c in kind.items() if c == cls)
+        for i in rng.permutation(len(members)):
+            fold_of[members[i]] = turn % k
+            turn += 1
+    which = np.asarray([fold_of[p] for p in table.patient[rows].tolist()])
+    return [rows[which == f] for f in range(k) if (which == f).any()]
+
+
+def hard_negative_rows(estimator: Estimator, table: FeatureTable, rows: np.ndarray,
+                       background: tuple[str, ...] | list[str], bar: float) -> np.ndarray:
+    """The rows of ``rows`` labelled with a ``background`` class whose seizure score under
+    ``estimator`` (:func:`seizure_scores`) is at least ``bar``: ``(M,)`` int64, in the
+    order of ``rows``."""
+    rows = np.asarray(rows, dtype=np.int64)
+    candidates = rows[np.isin(table.label[rows], list(background))]
+    if not len(candidates):
+        return candidates
+    return candidates[seizure_scores(estimator, table, candidates, background) >= bar]
+
+
+def mine_hard_negatives(table: FeatureTable, rows: np.ndarray, config: ModelConfig,
+                        classes: list[str], epochs: int, *, seed: int = 0,
+                        threads: int | None = 1, device: str = "cpu") -> np.ndarray:
+    """Hard negatives of ``rows`` scored out of fold: ``train.hard_negative_folds`` models,
+    each trained for ``epochs`` epochs on the rows of the other folds' patients
+    (:func:`patient_folds`), score the background rows of their fold -- what a model
+    deployed on new patients would alarm on, not what it remembers of the ones it saw."""
+    tc = config.train
+    plain = config.model_copy(update={"train": tc.model_copy(update={
+        "epochs": epochs, "patience": None, "hard_negatives": 1})})
+    found = []
+    folds = patient_folds(table, rows, tc.hard_negative_folds, background=tc.background,
+                          seed=seed)
+    for fold in folds:
+        others = np.setdiff1d(rows, fold)
+        if not len(others):
+            continue
+        est = fit_rows(table, others, None, plain, classes, seed=seed, threads=threads,
+                       device=device)
+        found.append(hard_negative_rows(est, table, fold, tc.background,
+                                        tc.hard_negative_bar))
+    return np.sort(np.concatenate(found)) if found else np.zeros(0, np.int64)
+
+
+def with_hard_negatives(rows: np.ndarray, hard: np.ndarray, times: int) -> np.ndarray:
+    """``rows`` with the ``hard`` ones among them repeated ``times`` times in all (a row
+    index may then appear several times: :meth:`FeatureTable.subset` repeats it)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    extra = np.repeat(hard[np.isin(hard, rows)], max(0, times - 1))
+    return np.concatenate([rows, extra])
+
+
 def fit_selected(table: FeatureTable, fit_part: np.ndarray, val_part: np.ndarray | None,
                  config: ModelConfig, classes: list[str], *, refit_rows: np.ndarray,
                  seed: int = 0,
@@ -44,9 +122,47 @@ def fit_selected(table: FeatureTable, fit_part: np.ndarray, val_part: np.ndarray
     ``refit_rows`` for the selected number of epochs and returned instead. ``refit_rows`` are
     the training rows the protocol allows (``fit_part`` + ``val_part`` when the validation
     rows come from the training patients; never test rows).
+    With ``train.hard_negatives`` ``k`` > 1 (sample-level models) the hard negatives of
+    ``refit_rows`` are mined -- by the model so made (:func:`hard_negative_rows`), or with
+    ``train.hard_negative_folds`` >= 2 out of fold by as many models trained for its epochs
+    (:func:`mine_hard_negatives`) -- and everything above is done again from scratch, same
+    split and seed, with each of them ``k`` times in the rows fitted (the validation rows
+    are not repeated: the epoch is still chosen on the held-out patients as they are).
     Returns the estimator and the selection run's history (its validation curves and the
-    epoch kept), which the refit model does not have.
+    epoch kept), which the refit model does not have; ``hard_negatives``: how many rows
+    were mined.
     """
+    tc = config.train
+    est, selection = _fit_and_refit(table, fit_part, val_part, config, classes,
+                                    refit_rows=refit_rows, seed=seed, threads=threads,
+                                    on_epoch=on_epoch, device=device)
+    if tc.hard_negatives <= 1:
+        return est, selection
+    if est.unit != "sample":
+        raise ConfigError(f"train.hard_negatives: the {config.arch} model decides per "
+                          "seizure, hard negatives are windows",
+                          hint="mine hard negatives with a sample-level model (e.g. fast)")
+    if tc.hard_negative_folds >= 2:
+        epochs = (est.history_.best_epoch + 1 if "refit_rows" not in selection
+                  else len(est.history_.train_loss))
+        hard = mine_hard_negatives(table, refit_rows, config, classes, epochs, seed=seed,
+                                   threads=threads, device=device)
+    else:
+        hard = hard_negative_rows(est, table, refit_rows, tc.background,
+                                  tc.hard_negative_bar)
+    est, selection = _fit_and_refit(
+        table, with_hard_negatives(fit_part, hard, tc.hard_negatives), val_part, config,
+        classes, refit_rows=with_hard_negatives(refit_rows, hard, tc.hard_negatives),
+        seed=seed, threads=threads, on_epoch=on_epoch, device=device)
+    selection["hard_negatives"] = len(hard)
+    return est, selection
+
+
+def _fit_and_refit(table: FeatureTable, fit_part: np.ndarray, val_part: np.ndarray | None,
+                   config: ModelConfig, classes: list[str], *, refit_rows: np.ndarray,
+                   seed: int, threads: int | None, on_epoch: EpochCallback | None,
+                   device: str) -> tuple[Estimator, dict[str, Any]]:
+    """:func:`fit_selected` without the hard negatives."""
     est = fit_rows(table, fit_part, val_part, config, classes, seed=seed, threads=threads,
                    on_epoch=on_epoch, device=device)
     selection = est.history_.to_dict()
