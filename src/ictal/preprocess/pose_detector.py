@@ -55,9 +55,9 @@ seldom runs beyond the body, so each end of the axis is the third most extreme o
 ends rather than their median. The fits that run farthest beyond the body run out of the
 picture (on the tuning phantoms every fit whose axis was more than twice the diagonal of the
 patient's true box), so fits whose body axis ends outside the frame are left out first, when
-that keeps at least half of them. Their lengths tell them apart less well: there a patient's
-whole-body fits were up to 7 times the median length of that patient's (mostly collapsed)
-fits. The proportions above, the rank of the ends, the 0.1
+that keeps at least half of them. Their lengths tell them apart less well: there fits lying
+within a patient's true box were up to 7 times the median length of that patient's (mostly
+collapsed) fits. The proportions above, the rank of the ends, the 0.1
 allowance and the frame rule were chosen on clinic phantoms held out from the README's figures
 (seeds 1, 2 and 3; see the README).
 
