@@ -98,6 +98,27 @@ def test_seed_selection_uses_the_test_fold_for_validation(
     assert all(f.sizes["validation"] == f.sizes["test"] for f in r.folds)
 
 
+def test_no_selection_fits_every_training_patient_for_the_configured_epochs(
+        make_table: Callable[..., FeatureTable], tmp_path: Path) -> None:
+    t = make_table(patients=5, samples=3)
+    r = run_cross_validation(t, model_config=_small(epochs=3, patience=None), selection="none",
+                             out_dir=tmp_path / "none", progress=False)
+    assert r.selection == "none"
+    for f in r.folds:
+        assert f.sizes["fit"] == f.sizes["train"]
+        assert f.sizes["validation"]["n_samples"] == 0
+        assert f.history["best_epoch"] == 2 and len(f.history["train_loss"]) == 3
+        assert f.history["val_loss"] == []
+    honest = run_cross_validation(t, model_config=_small(epochs=3, patience=None),
+                                  out_dir=tmp_path / "honest", progress=False)
+    assert all(f.sizes["fit"]["n_samples"] < f.sizes["train"]["n_samples"]
+               for f in honest.folds)
+    with pytest.raises(ConfigError, match="unknown selection mode 'last'"):
+        run_cross_validation(t, model_config=_small(epochs=1), selection="last",  # type: ignore[arg-type]
+                             out_dir=tmp_path / "bad", progress=False)
+    assert not (tmp_path / "bad").exists()
+
+
 def test_gestures_seizure_model_cross_validates_at_seizure_level(
         make_table: Callable[..., FeatureTable], tmp_path: Path) -> None:
     t = make_table(patients=10, events=2, samples=5, timesteps=1,

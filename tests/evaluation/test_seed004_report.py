@@ -107,7 +107,10 @@ def test_explanation_and_speed_in_the_report(tmp_path: Path) -> None:
     table = semiology_table(patients=4, seizures=2, labels=("no-dystonia", "dystonia"),
                             signal=1.5)
     table.attrs["task"] = "dystonia"
-    cfg = preset("agcn-body").model_copy(update=TINY)
+    # 6 epochs (one step each on 6 clips): the preset's zero last layer passes no gradient
+    # back on the first step, and B_k must have moved for the check below
+    cfg = preset("agcn-body").model_copy(
+        update={**TINY, "train": TrainConfig(epochs=6, batch_size=8)})
     run_dir = tmp_path / "runs" / "dystonia-agcn-body"
     result = run_cross_validation(table, model_config=cfg, protocol="loso", selection="seed",
                                   seed=0, out_dir=run_dir, progress=False)

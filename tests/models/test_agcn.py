@@ -10,6 +10,7 @@ from tests.models.semiology_data import semiology_table
 from ictal.errors import ConfigError
 from ictal.models.agcn import (
     AGCN,
+    HEAD_INITS,
     PUBLISHED_CHANNELS,
     PUBLISHED_STRIDES,
     AdaptiveGraphConv,
@@ -19,6 +20,7 @@ from ictal.models.agcn import (
 )
 from ictal.models.config import TrainConfig
 from ictal.models.graph import BODY_GRAPH, FACE_GRAPH
+from ictal.models.presets import preset
 from ictal.models.streams import fuse_scores
 
 
@@ -53,6 +55,33 @@ def test_parameter_count_matches_the_published_configuration() -> None:
     face = AGCN(FACE_GRAPH.adjacency(), in_channels=3, n_outputs=1)
     assert count_parameters(body) == _published_count(11, 3, 1, 1)
     assert count_parameters(face) == _published_count(23, 3, 1, 1)
+
+
+def test_a_zero_head_starts_every_clip_at_one_half_and_the_published_head_far_from_it(
+) -> None:
+    assert HEAD_INITS == ("published", "zero")
+    x = torch.randn(16, 3, 12, 11)
+    torch.manual_seed(0)
+    zero = AGCN(BODY_GRAPH.adjacency(), channels=(8, 64), strides=(1, 1), head_init="zero")
+    torch.manual_seed(0)
+    published = AGCN(BODY_GRAPH.adjacency(), channels=(8, 64), strides=(1, 1))
+    assert torch.count_nonzero(zero.fc.weight) == 0 and torch.count_nonzero(zero.fc.bias) == 0
+    # 2s-AGCN's head: standard deviation sqrt(2 / n_outputs), 1.41 for one sigmoid unit
+    assert 1.0 < float(published.fc.weight.detach().std()) < 1.8
+    # the rest of the network is initialised alike (same seed, same draws before the head)
+    same = {k: v for k, v in published.state_dict().items() if not k.startswith("fc.")}
+    assert all(torch.equal(v, zero.state_dict()[k]) for k, v in same.items())
+    with torch.no_grad():
+        assert torch.equal(zero.train()(x), torch.zeros(16, 1))
+        assert float(published.train()(x).abs().mean()) > 0.3
+    with pytest.raises(ConfigError, match="head initialisation 'normal'"):
+        AGCN(BODY_GRAPH.adjacency(), channels=(8,), strides=(1,), head_init="normal")
+    # the seed-004 presets start from the zero head, plain and distilled
+    for name in ("agcn-body", "agcn-face", "agcn-body-kd", "agcn-face-kd"):
+        cfg = preset(name)
+        assert cfg.agcn_head_init == "zero"
+        est = AGCNClassifier.from_config(cfg)
+        assert est.head_init == "zero"
 
 
 def _perm_state(state: dict[str, torch.Tensor], order: np.ndarray, v: int,
@@ -136,10 +165,11 @@ def _small(stream: str = "body", **kw: object) -> AGCNClassifier:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stream", ["body", "face"])
-def test_classifier_learns_its_keypoint_stream(stream: str) -> None:
+@pytest.mark.parametrize(("stream", "head_init"),
+                         [("body", "published"), ("face", "published"), ("body", "zero")])
+def test_classifier_learns_its_keypoint_stream(stream: str, head_init: str) -> None:
     table = semiology_table(patients=8, seizures=2, labels=("none", "sign"), signal=1.5)
-    est = _small(stream).fit(table)
+    est = _small(stream, head_init=head_init).fit(table)
     pred = est.predict(table)
     assert (pred == table.label).mean() >= 0.9
     graphs = est.learned_graphs()

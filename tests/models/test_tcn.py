@@ -49,6 +49,37 @@ def test_non_causal_convolutions_see_both_sides_within_the_receptive_field() -> 
     assert touched.max() - touched.min() + 1 <= rf
 
 
+def test_clip_centring_removes_what_a_clip_holds_throughout_and_only_that() -> None:
+    torch.manual_seed(0)
+    centred = TCN(SPEC, 1, channels=(6, 6), kernel=3, clip_centre=True, dropout=0.0).eval()
+    plain = TCN(SPEC, 1, channels=(6, 6), kernel=3, dropout=0.0).eval()
+    plain.load_state_dict(centred.state_dict())  # the same weights
+    x = torch.randn(3, 20, 5)
+    mask = torch.ones(3, 20, dtype=torch.bool)
+    mask[0, 15:] = False  # a shorter clip: its mean is over its real steps
+    shifted = x + torch.randn(3, 1, 5) * 3.0  # a per-clip, per-feature constant
+    shifted[0, 15:] = 99.0  # and anything under the mask
+    with torch.no_grad():
+        assert torch.allclose(centred(shifted, mask), centred(x, mask), atol=1e-5)
+        assert not torch.allclose(plain(shifted, mask), plain(x, mask), atol=1e-3)
+        # what changes within the clip still reaches the output
+        moved = x.clone()
+        moved[:, :8] += 2.0
+        assert not torch.allclose(centred(moved, mask), centred(x, mask), atol=1e-3)
+
+
+def test_the_seed004_presets_centre_their_appearance_clips() -> None:
+    from ictal.models.distill import DistilledAGCNClassifier
+    from ictal.models.presets import preset
+
+    for name in ("tcn-body", "tcn-face"):
+        cfg = preset(name)
+        assert cfg.tcn_clip_centre and TCNClassifier.from_config(cfg).clip_centre
+    for name in ("agcn-body-kd", "agcn-face-kd"):  # the distillation teacher too
+        est = DistilledAGCNClassifier.from_config(preset(name))
+        assert est.teacher_clip_centre and est._teacher().clip_centre
+
+
 def test_masked_steps_do_not_count() -> None:
     net = _net(causal=False)
     x = torch.randn(1, 20, 5)

@@ -139,7 +139,9 @@ def evaluate(
                                  help="grouped-kfold, loso, gestures-10fold or leaky-kfold."),
     k: int | None = typer.Option(
         None, help="Number of folds (default: 10 for gestures-10fold, as seed 002; else 5)."),
-    selection: str = typer.Option("honest", help="honest or seed (as the seeds did)."),
+    selection: str = typer.Option(
+        "honest", help="honest (inner patient split), none (train.epochs on every training "
+                       "patient, the last kept) or seed (as the seeds did)."),
     search_trials: int = typer.Option(0, help="Nested random hyper-parameter search trials."),
     seed: int = typer.Option(0, help="Random seed of the folds and the models."),
     threads: int = typer.Option(1, help="torch threads while training (1 suits small nets)."),

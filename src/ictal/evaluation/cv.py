@@ -13,7 +13,10 @@ when ``config.json`` matches; a different configuration in the same folder is re
 
 Model selection modes: ``seed`` keeps the epoch with the best score on the outer validation
 fold - what seeds 000 / 001 / 002 did, which lets the test fold choose the model;
-``honest`` selects on an inner patient-grouped split of the training patients only.
+``honest`` selects on an inner patient-grouped split of the training patients only; ``none``
+selects nothing: every training patient is fitted for ``train.epochs`` epochs and the last is
+kept (the number of epochs fixed beforehand, e.g. on a development cohort - what suits a few
+tens of patients, where an inner split of three or four patients picks epochs by chance).
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORMAT = "ictal-cv/1"
-Selection = Literal["seed", "honest"]
+Selection = Literal["seed", "honest", "none"]
 
 
 @dataclass
@@ -226,8 +229,9 @@ def run_cross_validation(
         protocol: ``grouped-kfold`` | ``loso`` | ``gestures-10fold`` | ``leaky-kfold``
             (see :mod:`ictal.evaluation.splits`); ``k`` is ignored by ``loso`` and
             defaults to 10 for ``gestures-10fold``, 5 otherwise.
-        selection: ``seed`` (select on the outer validation fold, as the seeds) or
-            ``honest`` (select on an inner patient-grouped split of the training patients).
+        selection: ``seed`` (select on the outer validation fold, as the seeds),
+            ``honest`` (select on an inner patient-grouped split of the training patients) or
+            ``none`` (all training patients, ``train.epochs`` epochs, the last one kept).
         search_trials: > 0 runs a random hyper-parameter search inside every outer fold on
             its training patients only (nested CV, LSTM models).
         threads: torch intra-op threads while fitting (default 1, see
@@ -239,8 +243,9 @@ def run_cross_validation(
             parallel, then the folds; each is seeded as locally, so the metrics are the same.
             The fold files are written here, by this process.
     """
-    if selection not in ("seed", "honest"):
-        raise ConfigError(f"unknown selection mode {selection!r}", hint="use seed or honest")
+    if selection not in ("seed", "honest", "none"):
+        raise ConfigError(f"unknown selection mode {selection!r}",
+                          hint="use honest, none or seed")
     if len(table) == 0:
         raise ConfigError("the feature table is empty")
     out = Path(out_dir)
@@ -414,6 +419,8 @@ def _fit_fold(table: FeatureTable, i: int, train_rows: np.ndarray, test_rows: np
     if selection == "honest":
         fit_part, val_part = inner_split(table, train_rows, seed=fold_seed,
                                          grouped=not is_leaky(protocol))
+    elif selection == "none":  # every training patient, the configured epochs
+        fit_part, val_part = train_rows, train_rows[:0]
     else:  # the seeds' protocol: the outer validation fold picks the epoch
         fit_part, val_part = train_rows, test_rows
     est, history = fit_selected(table, fit_part, val_part, config, classes,

@@ -247,6 +247,8 @@ _SELECTION_TEXT = {
             "did; the test fold influenced model selection, so numbers are optimistic.",
     "honest": "honest: the kept epoch was chosen on an inner split of the training patients "
               "only; the test fold was never seen before scoring.",
+    "none": "none: every training patient was fitted for the configured number of epochs and "
+            "the last one kept; no epoch was chosen on any patient of this run.",
 }
 
 

@@ -23,9 +23,18 @@ Convolutional Networks for Skeleton-Based Action Recognition", CVPR 2019):
 Input: a clip ``(N, C, T, V)`` float32 with ``C`` = 3 channels, ``(x, y, confidence)`` in 2D or
 ``(x, y, z)`` in 3D, ``T`` timesteps and ``V`` keypoints (11 body joints or 23 face landmarks).
 The initialisations are 2s-AGCN's (Kaiming normal ``fan_out`` convolutions, branch-scaled
-normal ``W_k``, the graph convolution's batch norm scale 1e-6). The published configuration
-for NTU RGB+D (25 joints, 2 persons, 60 classes) has 3.47 M parameters per stream (MMAction2's
-model card: 3.5 M); :func:`count_parameters` and the tests check ours against it.
+normal ``W_k``, the graph convolution's batch norm scale 1e-6), except, with ``head_init =
+"zero"``, the last layer: 2s-AGCN draws it with a standard deviation of
+``sqrt(2 / n_classes)``, 0.18 for NTU's 60 classes but 1.41 for seed 004's one sigmoid unit,
+which starts the untrained network at logits of 2-7 in magnitude (first-epoch training losses
+of 3-14 over the two streams on the HKN phantom) that Adam at lr 1e-3 cannot shrink through
+the head in a few tens of steps (it moves a weight by about 1e-3 a step); a zero head starts
+every clip at probability 0.5. The seed-004 presets use the zero head; ``"published"`` is
+2s-AGCN's.
+
+The published configuration for NTU RGB+D (25 joints, 2 persons, 60 classes) has 3.47 M
+parameters per stream (MMAction2's model card: 3.5 M); :func:`count_parameters` and the tests
+check ours against it.
 """
 
 from __future__ import annotations
@@ -49,6 +58,9 @@ from ictal.models.streams import StreamClassifier, fuse_scores, keypoint_clip
 #: 2s-AGCN's channels and temporal strides of its ten blocks.
 PUBLISHED_CHANNELS: tuple[int, ...] = (64, 64, 64, 64, 128, 128, 128, 256, 256, 256)
 PUBLISHED_STRIDES: tuple[int, ...] = (1, 1, 1, 1, 2, 1, 1, 2, 1, 1)
+#: Initialisations of the last layer (module docstring): 2s-AGCN's normal with standard
+#: deviation ``sqrt(2 / n_outputs)``, or zeros.
+HEAD_INITS: tuple[str, ...] = ("published", "zero")
 
 
 def _conv_init(conv: nn.Conv2d) -> None:
@@ -184,10 +196,14 @@ class AGCN(nn.Module):
                  channels: Sequence[int] = PUBLISHED_CHANNELS,
                  strides: Sequence[int] = PUBLISHED_STRIDES, persons: int = 1,
                  kernel: int = 9, embedding: int = 4, adaptive: bool = True,
-                 data_dependent: bool = True, dropout: float = 0.0) -> None:
+                 data_dependent: bool = True, dropout: float = 0.0,
+                 head_init: str = "published") -> None:
         super().__init__()
         if len(channels) != len(strides) or not channels:
             raise ValueError(f"{len(channels)} block channels for {len(strides)} strides")
+        if head_init not in HEAD_INITS:
+            raise ConfigError(f"unknown AGCN head initialisation {head_init!r}",
+                              hint=f"use one of {', '.join(HEAD_INITS)}")
         v = A.shape[-1]
         self.persons = persons
         self.data_bn = nn.BatchNorm1d(persons * in_channels * v)
@@ -202,7 +218,10 @@ class AGCN(nn.Module):
         self.blocks = nn.ModuleList(blocks)
         self.dropout = nn.Dropout(dropout)
         self.fc = nn.Linear(c_in, n_outputs)
-        nn.init.normal_(self.fc.weight, 0.0, math.sqrt(2.0 / n_outputs))
+        if head_init == "zero":
+            nn.init.zeros_(self.fc.weight)
+        else:
+            nn.init.normal_(self.fc.weight, 0.0, math.sqrt(2.0 / n_outputs))
         nn.init.constant_(self.fc.bias, 0.0)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
@@ -280,13 +299,15 @@ class AGCNClassifier(StreamClassifier):
     """Seed 004's AGCN_p / AGCN_f: a two-stream AGCN on the body (``stream = "body"``) or face
     (``"face"``) keypoints of a semiology table, one prediction per row (seizure clip).
 
-    ``channels`` / ``strides`` default to 2s-AGCN's; ``inputs`` the joint and bone streams.
+    ``channels`` / ``strides`` default to 2s-AGCN's; ``inputs`` the joint and bone streams;
+    ``head_init`` the last layer's initialisation (:data:`HEAD_INITS`, module docstring).
     """
 
     def __init__(self, *, stream: str = "body", channels: Sequence[int] = PUBLISHED_CHANNELS,
                  strides: Sequence[int] = PUBLISHED_STRIDES, kernel: int = 9,
                  embedding: int = 4, adaptive: bool = True, data_dependent: bool = True,
                  inputs: Sequence[str] = ("joint", "bone"), dropout: float = 0.0,
+                 head_init: str = "published",
                  loss: str = "auto", train: TrainConfig | None = None, seed: int = 0,
                  threads: int | None = 1, device: str = "cpu") -> None:
         super().__init__(stream=stream, loss=loss, train=train, seed=seed, threads=threads,
@@ -299,6 +320,7 @@ class AGCNClassifier(StreamClassifier):
         self.data_dependent = data_dependent
         self.inputs = tuple(inputs)
         self.dropout = dropout
+        self.head_init = head_init
 
     @classmethod
     def from_config(cls, config: ModelConfig, *, seed: int = 0, threads: int | None = 1,
@@ -307,8 +329,8 @@ class AGCNClassifier(StreamClassifier):
                    strides=config.agcn_strides, kernel=config.temporal_kernel,
                    embedding=config.agcn_embedding, adaptive=config.agcn_adaptive,
                    data_dependent=config.agcn_data_dependent, inputs=config.agcn_inputs,
-                   dropout=config.dropout, loss=config.loss, train=config.train, seed=seed,
-                   threads=threads, device=device)
+                   dropout=config.dropout, head_init=config.agcn_head_init, loss=config.loss,
+                   train=config.train, seed=seed, threads=threads, device=device)
 
     def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
         graph = GRAPHS.get(self.stream)
@@ -319,7 +341,7 @@ class AGCNClassifier(StreamClassifier):
                                channels=self.channels, strides=self.strides,
                                kernel=self.kernel, embedding=self.embedding,
                                adaptive=self.adaptive, data_dependent=self.data_dependent,
-                               dropout=self.dropout)
+                               dropout=self.dropout, head_init=self.head_init)
 
     def _batch_loss(self, output: torch.Tensor, y: torch.Tensor, weights: torch.Tensor,
                     index: torch.Tensor) -> torch.Tensor:

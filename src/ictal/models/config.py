@@ -124,10 +124,16 @@ class ModelConfig(BaseModel):
     agcn_adaptive: bool = True  # learned B_k
     agcn_data_dependent: bool = True  # data-dependent C_k
     agcn_inputs: tuple[str, ...] = ("joint", "bone")
+    # the last layer's initialisation: 2s-AGCN's N(0, 2 / n_outputs) ("published") or zeros
+    # (the seed-004 presets: see ictal.models.agcn)
+    agcn_head_init: Literal["published", "zero"] = "published"
     temporal_kernel: int = Field(9, ge=1)
     tcn_channels: tuple[int, ...] = (64, 64, 64, 64)
     tcn_kernel: int = Field(3, ge=2)
     tcn_causal: bool = False
+    # subtract each clip's own mean of every appearance feature before the TCN (the seed-004
+    # presets: see ictal.models.tcn); False feeds the standardised features as they are
+    tcn_clip_centre: bool = False
     kd_temperature: float = Field(4.0, gt=0)
     kd_alpha: float = Field(0.5, ge=0, le=1)  # weight of the soft (teacher) term
     train: TrainConfig = Field(default_factory=TrainConfig)

@@ -58,23 +58,26 @@ class DistilledAGCNClassifier(AGCNClassifier):
     def __init__(self, *, stream: str = "body", teacher_stream: str = "body_app",
                  temperature: float = 4.0, alpha: float = 0.5,
                  teacher_channels: Sequence[int] = (64, 64, 64, 64), teacher_kernel: int = 3,
-                 teacher_causal: bool = False,
+                 teacher_causal: bool = False, teacher_clip_centre: bool = False,
                  channels: Sequence[int] = PUBLISHED_CHANNELS,
                  strides: Sequence[int] = PUBLISHED_STRIDES, kernel: int = 9,
                  embedding: int = 4, adaptive: bool = True, data_dependent: bool = True,
                  inputs: Sequence[str] = ("joint", "bone"), dropout: float = 0.0,
+                 head_init: str = "published",
                  loss: str = "auto", train: TrainConfig | None = None, seed: int = 0,
                  threads: int | None = 1, device: str = "cpu") -> None:
         super().__init__(stream=stream, channels=channels, strides=strides, kernel=kernel,
                          embedding=embedding, adaptive=adaptive,
                          data_dependent=data_dependent, inputs=inputs, dropout=dropout,
-                         loss=loss, train=train, seed=seed, threads=threads, device=device)
+                         head_init=head_init, loss=loss, train=train, seed=seed,
+                         threads=threads, device=device)
         self.teacher_stream = teacher_stream
         self.temperature = temperature
         self.alpha = alpha
         self.teacher_channels = tuple(teacher_channels)
         self.teacher_kernel = teacher_kernel
         self.teacher_causal = teacher_causal
+        self.teacher_clip_centre = teacher_clip_centre
 
     @classmethod
     def from_config(cls, config: ModelConfig, *, seed: int = 0, threads: int | None = 1,
@@ -82,18 +85,20 @@ class DistilledAGCNClassifier(AGCNClassifier):
         return cls(stream=config.stream, teacher_stream=config.teacher_stream,
                    temperature=config.kd_temperature, alpha=config.kd_alpha,
                    teacher_channels=config.tcn_channels, teacher_kernel=config.tcn_kernel,
-                   teacher_causal=config.tcn_causal, channels=config.agcn_channels,
+                   teacher_causal=config.tcn_causal,
+                   teacher_clip_centre=config.tcn_clip_centre, channels=config.agcn_channels,
                    strides=config.agcn_strides, kernel=config.temporal_kernel,
                    embedding=config.agcn_embedding, adaptive=config.agcn_adaptive,
                    data_dependent=config.agcn_data_dependent, inputs=config.agcn_inputs,
-                   dropout=config.dropout, loss=config.loss, train=config.train, seed=seed,
-                   threads=threads, device=device)
+                   dropout=config.dropout, head_init=config.agcn_head_init, loss=config.loss,
+                   train=config.train, seed=seed, threads=threads, device=device)
 
     def _teacher(self) -> TCNClassifier:
         return TCNClassifier(stream=self.teacher_stream, channels=self.teacher_channels,
                              kernel=self.teacher_kernel, causal=self.teacher_causal,
-                             dropout=0.2, loss=self.loss, train=self.train,
-                             seed=self.seed + 1, threads=self.threads, device=self.device)
+                             clip_centre=self.teacher_clip_centre, dropout=0.2,
+                             loss=self.loss, train=self.train, seed=self.seed + 1,
+                             threads=self.threads, device=self.device)
 
     def _before_fit(self, table: FeatureTable, validation: FeatureTable | None,
                     classes: Sequence[str] | np.ndarray | None) -> None:

@@ -53,7 +53,9 @@ class Preset:
 
 #: Seed 004 does not publish its optimiser; 2s-AGCN trains with SGD (lr 0.1, 50 epochs, batch
 #: 64) on 40 000 NTU clips. For tens of seizure clips we use AdamW (lr 1e-3, weight decay 1e-4),
-#: batch 16 and 40 epochs, the epoch kept by validation loss.
+#: batch 16 and 40 epochs (the epoch kept by validation loss when a run selects on an inner
+#: split). The AGCNs start from a zero last layer and the TCNs see clip-centred appearance
+#: features (ictal.models.agcn / ictal.models.tcn say why).
 _SEED004_TRAIN = {"epochs": 40, "batch_size": 16, "lr": 1e-3, "optimizer": "adamw",
                   "weight_decay": 1e-4, "select_on": "loss"}
 
@@ -89,17 +91,19 @@ PRESET_TABLE: tuple[Preset, ...] = (
                     "train": {"epochs": 60, "batch_size": 128, "patience": 15}}),
     *(Preset(f"agcn-{part}", f"two-stream AGCN (2s-AGCN channels 64..256) on the {part} "
              f"keypoints (seed 004 AGCN_{part[0]})", "agcn",
-             {"stream": part, "loss": "bce", "dropout": 0.0, "train": _SEED004_TRAIN})
+             {"stream": part, "loss": "bce", "dropout": 0.0, "agcn_head_init": "zero",
+              "train": _SEED004_TRAIN})
       for part in ("body", "face")),
     *(Preset(f"tcn-{part}", f"dilated non-causal TCN 4x64 on the {part} crop's per-frame "
              f"appearance features (seed 004 TCN_{part[0]})", "tcn",
              {"stream": f"{part}_app", "loss": "bce", "dropout": 0.2, "standardize": True,
-              "train": _SEED004_TRAIN})
+              "tcn_clip_centre": True, "train": _SEED004_TRAIN})
       for part in ("body", "face")),
     *(Preset(f"agcn-{part}-kd", f"agcn-{part} distilled from tcn-{part} (T 4, alpha 0.5; "
              f"teacher on the training subjects only; seed 004 AGCN_{part[0]} + KD)",
              "agcn-kd",
              {"stream": part, "teacher_stream": f"{part}_app", "loss": "bce", "dropout": 0.0,
+              "agcn_head_init": "zero", "tcn_clip_centre": True,
               "kd_temperature": 4.0, "kd_alpha": 0.5, "train": _SEED004_TRAIN})
       for part in ("body", "face")),
 )

@@ -14,6 +14,16 @@ a timestep sees ``(k - 1) 2^i / 2`` steps either side per layer); ``causal=True`
 left only, so a timestep sees only the past (a live monitor's setting). The receptive field is
 ``1 + 2 (k - 1) (2^L - 1)`` timesteps. Masked timesteps are zeroed at the input and left out
 of the global average over time; a fully connected layer gives the logits.
+
+**Clip centring** (``clip_centre=True``, the seed-004 presets): every feature minus its mean
+over the clip's real timesteps, so the network sees how the crop changes during the seizure
+rather than how it looks. The crop descriptors of a patient share that patient's lighting,
+contrast, camera and build; with 19 patients a network memorises those (training accuracy 1.0
+within 20 epochs) and carries them to a left-out patient as anti-evidence. On the development
+phantoms (HKN seeds 3 and 4, patient-grouped 5-fold, 100 epochs of the ``--small`` TCN) the
+held-out AUC of TCN_f went 0.49 -> 0.68 and 0.63 -> 0.81, of TCN_p 0.30 -> 0.31 and
+0.56 -> 0.80. The mean is the clip's own, so it is available at prediction (a seizure clip is
+classified offline); with ``causal=True`` use it only on whole clips.
 """
 
 from __future__ import annotations
@@ -68,9 +78,11 @@ class TCN(nn.Module):
     """``(x (N, T, F), mask (N, T))`` of an appearance stream -> logits ``(N, O)``."""
 
     def __init__(self, spec: StreamSpec, n_outputs: int, *, channels: Sequence[int],
-                 kernel: int = 3, causal: bool = False, dropout: float = 0.2) -> None:
+                 kernel: int = 3, causal: bool = False, dropout: float = 0.2,
+                 clip_centre: bool = False) -> None:
         super().__init__()
         self.spec = spec
+        self.clip_centre = clip_centre
         blocks = []
         c_in = spec.channels
         for i, c in enumerate(channels):
@@ -82,7 +94,11 @@ class TCN(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         m = mask.to(x.dtype)
-        h = (stream_columns(x, self.spec) * m.unsqueeze(-1)).transpose(1, 2)
+        h = stream_columns(x, self.spec) * m.unsqueeze(-1)
+        if self.clip_centre:  # each clip's own mean over its real timesteps
+            mean = h.sum(1, keepdim=True) / m.sum(1).clamp_min(1.0)[:, None, None]
+            h = (h - mean) * m.unsqueeze(-1)
+        h = h.transpose(1, 2)
         h = self.blocks(h)
         pooled = (h * m.unsqueeze(1)).sum(-1) / m.sum(-1, keepdim=True).clamp_min(1.0)
         return self.fc(pooled)
@@ -91,7 +107,8 @@ class TCN(nn.Module):
 class TCNClassifier(StreamClassifier):
     """Seed 004's TCN_p / TCN_f: a TCN on the body (``stream = "body_app"``) or face
     (``"face_app"``) appearance features of a semiology table; features standardised with
-    the training rows' statistics (the weight-free backbone's features have mixed scales)."""
+    the training rows' statistics (the weight-free backbone's features have mixed scales) and,
+    with ``clip_centre``, centred on each clip's own mean (module docstring)."""
 
     stream_kind = "appearance"
 
@@ -99,13 +116,14 @@ class TCNClassifier(StreamClassifier):
                  kernel: int = 3, causal: bool = False, dropout: float = 0.2,
                  loss: str = "auto", train: TrainConfig | None = None, seed: int = 0,
                  threads: int | None = 1, device: str = "cpu",
-                 standardize: bool = True) -> None:
+                 standardize: bool = True, clip_centre: bool = False) -> None:
         super().__init__(stream=stream, loss=loss, train=train, seed=seed, threads=threads,
                          device=device, standardize=standardize)
         self.channels = tuple(channels)
         self.kernel = kernel
         self.causal = causal
         self.dropout = dropout
+        self.clip_centre = clip_centre
 
     @classmethod
     def from_config(cls, config: ModelConfig, *, seed: int = 0, threads: int | None = 1,
@@ -113,8 +131,9 @@ class TCNClassifier(StreamClassifier):
         return cls(stream=config.stream, channels=config.tcn_channels,
                    kernel=config.tcn_kernel, causal=config.tcn_causal,
                    dropout=config.dropout, loss=config.loss, train=config.train, seed=seed,
-                   threads=threads, device=device, standardize=config.standardize)
+                   threads=threads, device=device, standardize=config.standardize,
+                   clip_centre=config.tcn_clip_centre)
 
     def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
         return TCN(self.spec_, n_outputs, channels=self.channels, kernel=self.kernel,
-                   causal=self.causal, dropout=self.dropout)
+                   causal=self.causal, dropout=self.dropout, clip_centre=self.clip_centre)
