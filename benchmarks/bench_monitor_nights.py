@@ -8,8 +8,8 @@ of the phantom of seed ``s``):
   (default 8), N nights of bed life of the same patients (``ictal monitor nights``: their
   ``manifest.yaml`` makes every bed-life segment an NE event) -- sleep, turning over, sitting
   up, scratching, eating, a visitor, staff care;
-* **validation**, seed ``--seed + 2000``: ``--val-nights`` nights on which the alarm rule is
-  chosen (``ictal monitor select-rule``; never on the evaluation nights);
+* **validation**, seed ``--seed + 2000``: ``--val-nights`` nights (default 6) on which the
+  alarm rule is chosen (``ictal monitor select-rule``; never on the evaluation nights);
 * **evaluation**, seed ``--seed``: ``--nights`` nights of ``--hours`` with ``--seizures``
   seizures each, scored once with the chosen rule.
 
@@ -21,8 +21,12 @@ Steps (each skipped when its output exists, so the script resumes):
    ``motion`` backbone, event windows): the phantom into ``features/``; the phantom's shards
    copied into ``features-bedlife/`` (same setting) and the training nights extracted beside;
 3. ``ictal train --final --model fast``: ``model-seizures/bundle`` on the seizure recordings
-   only (the bundle measured before bed life was added: the contrast) and
-   ``model-bedlife/bundle`` with the bed-life windows;
+   only (the bundle measured before bed life was added: the contrast),
+   ``model-bedlife/bundle`` with the bed-life windows and, with ``--hard-negatives K`` > 1
+   (default 10), ``model-hardneg/bundle`` on the same windows with the non-seizure class's
+   weight x ``--ne-scale`` (default 5) and the hard negatives mined (``train.class_scale``,
+   ``train.hard_negatives``: the bed-life windows the first model scores >= 0.5 -- scratching,
+   mostly -- repeated K times in a second fit);
 4. per bundle: ``ictal monitor run`` over the validation nights (``--speed 0``), ``ictal
    monitor select-rule`` -> the rule; ``ictal monitor run --alarm RULE`` over the evaluation
    nights, ``ictal monitor report`` -> ``report-<bundle>/detection.md``; the old default rule
@@ -37,7 +41,8 @@ Steps (each skipped when its output exists, so the script resumes):
 Usage::
 
     .venv/bin/python benchmarks/bench_monitor_nights.py [--out DIR] [--nights 4] \\
-        [--hours 0.6] [--seizures 2] [--bedlife-nights 8] [--val-nights 3] [--realtime 60]
+        [--hours 0.6] [--seizures 2] [--bedlife-nights 8] [--val-nights 6] \\
+        [--hard-negatives 10] [--ne-scale 5] [--realtime 60]
 
 ``--bedlife-nights 0`` trains the seizure-only bundle alone (the study as first measured).
 Rendering and extraction dominate: 4.1-4.6 s of CPU per 60 s segment (scale 0.25, 15 fps);
@@ -118,9 +123,13 @@ def main() -> None:
                     help="training nights of bed life (0: seizure recordings only)")
     ap.add_argument("--bedlife-hours", type=float, default=0.25)
     ap.add_argument("--bedlife-seizures", type=int, default=1)
-    ap.add_argument("--val-nights", type=int, default=3)
+    ap.add_argument("--val-nights", type=int, default=6)
     ap.add_argument("--val-hours", type=float, default=0.4)
     ap.add_argument("--val-seizures", type=int, default=4)
+    ap.add_argument("--hard-negatives", type=int, default=10,
+                    help="the hardneg bundle: hard negatives repeated K times (1: no bundle)")
+    ap.add_argument("--ne-scale", type=float, default=5.0,
+                    help="the hardneg bundle: weight multiplier of the NE class")
     ap.add_argument("--adapt", default="bar:0.02/0.95")
     ap.add_argument("--review-delay", type=float, default=120.0)
     ap.add_argument("--workers", type=int, default=2)
@@ -167,10 +176,14 @@ def main() -> None:
                   config, "--backbone", "motion")
             (out / "features-bedlife.done").write_text("ok\n")
         bundles["bedlife"] = (bedlife, out / "model-bedlife")
-    for features, model in bundles.values():
+        if args.hard_negatives > 1:
+            bundles["hardneg"] = (bedlife, out / "model-hardneg")
+    for name, (features, model) in bundles.items():
+        sets = (["--set", f"train.class_scale.NE={args.ne_scale:g}", "--set",
+                 f"train.hard_negatives={args.hard_negatives}"] if name == "hardneg" else [])
         if not (model / "bundle" / "bundle.json").exists():
             ictal("train", features, "--out", model, "--final", "--model", "fast",
-                  "--no-mlflow")
+                  "--no-mlflow", *sets)
     # the rule of each bundle, chosen on the validation nights
     val = render(out / "val-nights", args.val_nights, args.val_hours, args.val_seizures,
                  seeds["validation"], args.workers)
@@ -193,7 +206,7 @@ def main() -> None:
         ictal("monitor", "report", nights, "--journal", journal, "--out",
               out / f"report-{name}-old-default", "--alarm", OLD_DEFAULT)
         results[name] = (rule, seconds, report)
-    name = "bedlife" if "bedlife" in results else "seizures"
+    name = next(k for k in ("hardneg", "bedlife", "seizures") if k in results)
     if args.adapt:  # each bundle, its chosen rule and the old default, adapting per bed
         for key, (rule, _, _) in results.items():
             for tag, alarm in (("", rule), ("-old-default", OLD_DEFAULT)):
