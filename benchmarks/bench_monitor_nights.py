@@ -46,9 +46,11 @@ Usage::
 
 ``--bedlife-nights 0`` trains the seizure-only bundle alone (the study as first measured).
 Rendering and extraction dominate: 4.1-4.6 s of CPU per 60 s segment (scale 0.25, 15 fps);
-the defaults render 24 phantom recordings and 120 + 72 + 144 segments (about 25 CPU minutes)
+the defaults render 24 phantom recordings and 120 + 144 + 144 segments (about 30 CPU minutes)
 and extract the 120 training segments. Measured on 2026-12-03 on the shared 2-core machine
-(load 7-17): about 2 h in all (README, "Phantom nights and detection").
+(load 7-17): about 2 h in all with 3 validation nights; with everything rendered and
+extracted, the three bundles' training, validation and evaluation about 30 min at load 3
+(README, "Phantom nights and detection").
 """
 
 from __future__ import annotations
