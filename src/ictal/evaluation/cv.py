@@ -28,7 +28,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 import torch
@@ -243,9 +243,9 @@ def run_cross_validation(
             parallel, then the folds; each is seeded as locally, so the metrics are the same.
             The fold files are written here, by this process.
     """
-    if selection not in ("seed", "honest", "none"):
+    if selection not in get_args(Selection):
         raise ConfigError(f"unknown selection mode {selection!r}",
-                          hint="use honest, none or seed")
+                          hint=f"use one of {', '.join(get_args(Selection))}")
     if len(table) == 0:
         raise ConfigError("the feature table is empty")
     out = Path(out_dir)
