@@ -80,6 +80,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import psutil
 
 PREPROCESS = """\
@@ -132,15 +133,6 @@ def write_random_i3d(weights: Path, seed: int) -> Path:
     print(f"NOTE: I3D runs on seeded random weights (seed {seed}, {path}): speed is measured, "
           "not accuracy; the arithmetic is the real checkpoint's.", flush=True)
     return path
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The ``q`` quantile (0-1) of ``values`` (linear interpolation)."""
-    xs = sorted(values)
-    pos = q * (len(xs) - 1)
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
 def follow(cmd: list[str], env: dict[str, str], log_path: Path, beds: int
@@ -240,7 +232,7 @@ def journal_figures(journal: Path, summaries: dict[str, dict[str, int]]) -> dict
                 key = str(r["reason"]).split(":")[0]
                 reasons[key] = reasons.get(key, 0) + 1
     journaled = scored + not_assessable + dropped
-    lat = {"mean": statistics.fmean(latencies), "p95": percentile(latencies, 0.95),
+    lat = {"mean": statistics.fmean(latencies), "p95": float(np.quantile(latencies, 0.95)),
            "max": max(latencies), "first_max": max(firsts),
            "windows": len(latencies)} if latencies else None
     return {"expected": expected, "scored": scored, "not_assessable": not_assessable,
