@@ -87,9 +87,10 @@ def run(
     """
     from ictal.models.bundle import load_bundle
     from ictal.models.compat import prediction_config
+    from ictal.models.labels import seizure_columns
     from ictal.models.predict import load_bundle_backbone
     from ictal.monitor.adapt import AdaptConfig
-    from ictal.monitor.alarms import AlarmConfig, seizure_columns
+    from ictal.monitor.alarms import AlarmConfig
     from ictal.monitor.service import Monitor, MonitorSettings
     from ictal.monitor.sources import open_source
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ictal.errors import ConfigError
+from ictal.models.labels import seizure_columns
 
 Rule = Literal["k-of-n", "evidence"]
 
@@ -93,18 +94,6 @@ class AlarmConfig:
         if self.rule == "k-of-n":
             return f"k-of-n:{self.k}/{self.n}@{self.threshold:g}"
         return f"evidence:{self.threshold:g}@{self.baseline:g}/{self.n}"
-
-
-def seizure_columns(labels: Sequence[str], background: Sequence[str]) -> list[int]:
-    """Columns of the seizure classes (every label not in ``background``)."""
-    cols = [i for i, label in enumerate(labels) if label not in background]
-    if not cols or len(cols) == len(labels):
-        raise ConfigError(
-            f"the model's labels {list(labels)} with background {list(background)} leave "
-            f"{'no seizure class' if not cols else 'no background class'}",
-            hint="a monitoring bundle needs a background class (--background names it) and at "
-                 "least one seizure class")
-    return cols
 
 
 @dataclass

@@ -17,6 +17,7 @@ from ictal.errors import ConfigError
 from ictal.features.table import FeatureTable
 from ictal.models.base import Estimator
 from ictal.models.config import ModelConfig
+from ictal.models.labels import seizure_columns
 from ictal.models.loop import EpochCallback
 from ictal.models.registry import build_estimator
 
@@ -36,11 +37,10 @@ def fit_rows(table: FeatureTable, train_rows: np.ndarray, val_rows: np.ndarray |
 
 def seizure_scores(estimator: Estimator, table: FeatureTable, rows: np.ndarray,
                    background: tuple[str, ...] | list[str]) -> np.ndarray:
-    """``(len(rows),)`` float64: the monitor's seizure score of each row -- one minus the
-    estimator's background probabilities."""
+    """``(len(rows),)`` float64: the monitor's seizure score of each row -- the summed
+    probability of its seizure classes (:func:`~ictal.models.labels.seizure_columns`)."""
     proba = estimator.predict_proba(table.subset(np.asarray(rows, dtype=np.int64)))
-    columns = [i for i, c in enumerate(estimator.classes_.tolist()) if c in background]
-    return 1.0 - proba[:, columns].sum(axis=1)
+    return proba[:, seizure_columns(estimator.classes_.tolist(), background)].sum(axis=1)
 
 
 def patient_folds(table: FeatureTable, rows: np.ndarray, k: int, *,
@@ -143,8 +143,7 @@ def fit_selected(table: FeatureTable, fit_part: np.ndarray, val_part: np.ndarray
                           "seizure, hard negatives are windows",
                           hint="mine hard negatives with a sample-level model (e.g. fast)")
     if tc.hard_negative_folds >= 2:
-        epochs = (est.history_.best_epoch + 1 if "refit_rows" not in selection
-                  else len(est.history_.train_loss))
+        epochs = est.history_.best_epoch + 1  # a refit model's best epoch is its last
         hard = mine_hard_negatives(table, refit_rows, config, classes, epochs, seed=seed,
                                    threads=threads, device=device)
     else:
