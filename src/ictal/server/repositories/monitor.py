@@ -149,7 +149,7 @@ def decide_alarm(db: Session, actor: User, span: AlarmSpan, review: Review,
         return None
     rec = row.recording
     t0 = max(0.0, span.onset_t - row.offset)
-    t1 = _event_end(span, row.offset, rec.duration)
+    t1 = _event_end(span.end_t, span.raised_t, row.offset, rec.duration)
     check_event_times(rec, t0, t1, None)
     now = utcnow()
     ev = Event(recording_id=rec.id, clinic_id=rec.clinic_id, t0=t0, t1=t1, tG=None,
@@ -165,9 +165,10 @@ def decide_alarm(db: Session, actor: User, span: AlarmSpan, review: Review,
     return ev
 
 
-def _event_end(span: AlarmSpan, offset: float, duration: float) -> float:
-    """The recording time (s) an event made from ``span`` ends at."""
-    return min(duration, max(span.end_t, span.raised_t) - offset)
+def _event_end(end_t: float, raised_t: float, offset: float, duration: float) -> float:
+    """The recording time (s) an event ends at, made from an alarm raised at the bed's
+    second ``raised_t`` whose stretch ends at ``end_t`` (the bed's seconds)."""
+    return min(duration, max(end_t, raised_t) - offset)
 
 
 def _close_span(db: Session, ev: Event, span: AlarmSpan) -> bool:
@@ -181,12 +182,11 @@ def _close_span(db: Session, ev: Event, span: AlarmSpan) -> bool:
     rec = db.get(Recording, ev.recording_id)
     if rec is None:
         return False
-    drafted = AlarmSpan(bed=span.bed, alarm=span.alarm, label=span.label,
-                        onset_t=float(made["onset_t"]), end_t=float(made["end_t"]),
-                        raised_t=float(made["raised_t"]), score=span.score, reason=span.reason)
-    if abs(ev.t1 - _event_end(drafted, offset, rec.duration)) > 1e-6:
+    drafted_t1 = _event_end(float(made["end_t"]), float(made["raised_t"]), offset,
+                            rec.duration)
+    if abs(ev.t1 - drafted_t1) > 1e-6:
         return False
-    ev.t1 = max(ev.t0, _event_end(span, offset, rec.duration))
+    ev.t1 = max(ev.t0, _event_end(span.end_t, span.raised_t, offset, rec.duration))
     ev.origin = {**(ev.origin or {}),
                  "monitor": made | {"end_t": span.end_t, "open": False}}
     return True
