@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any, Self, get_args
 
 import numpy as np
 import torch
@@ -50,7 +50,7 @@ from torch import nn
 from ictal.errors import ConfigError
 from ictal.features.streams import StreamSpec
 from ictal.features.table import FeatureTable
-from ictal.models.config import ModelConfig, TrainConfig
+from ictal.models.config import HeadInit, ModelConfig, TrainConfig
 from ictal.models.graph import GRAPHS, SkeletonGraph
 from ictal.models.losses import probabilities, weighted_loss
 from ictal.models.streams import StreamClassifier, fuse_scores, keypoint_clip
@@ -58,9 +58,8 @@ from ictal.models.streams import StreamClassifier, fuse_scores, keypoint_clip
 #: 2s-AGCN's channels and temporal strides of its ten blocks.
 PUBLISHED_CHANNELS: tuple[int, ...] = (64, 64, 64, 64, 128, 128, 128, 256, 256, 256)
 PUBLISHED_STRIDES: tuple[int, ...] = (1, 1, 1, 1, 2, 1, 1, 2, 1, 1)
-#: Initialisations of the last layer (module docstring): 2s-AGCN's normal with standard
-#: deviation ``sqrt(2 / n_outputs)``, or zeros.
-HEAD_INITS: tuple[str, ...] = ("published", "zero")
+#: Initialisations of the last layer (module docstring; :data:`ictal.models.config.HeadInit`).
+HEAD_INITS: tuple[str, ...] = get_args(HeadInit)
 
 
 def _conv_init(conv: nn.Conv2d) -> None:

@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Arch = Literal["lstm", "lstm-extended", "i3d-head", "gestures-snippet", "gestures-seizure",
                "agcn", "tcn", "agcn-kd"]
 Loss = Literal["auto", "mse", "bce", "cce"]
+#: Initialisations of the AGCN's last layer (:mod:`ictal.models.agcn`): 2s-AGCN's normal
+#: with standard deviation ``sqrt(2 / n_outputs)``, or zeros.
+HeadInit = Literal["published", "zero"]
 
 
 class TrainConfig(BaseModel):
@@ -126,7 +129,7 @@ class ModelConfig(BaseModel):
     agcn_inputs: tuple[str, ...] = ("joint", "bone")
     # the last layer's initialisation: 2s-AGCN's N(0, 2 / n_outputs) ("published") or zeros
     # (the seed-004 presets: see ictal.models.agcn)
-    agcn_head_init: Literal["published", "zero"] = "published"
+    agcn_head_init: HeadInit = "published"
     temporal_kernel: int = Field(9, ge=1)
     tcn_channels: tuple[int, ...] = (64, 64, 64, 64)
     tcn_kernel: int = Field(3, ge=2)
