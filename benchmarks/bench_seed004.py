@@ -1,6 +1,7 @@
 """Seed 004 on the HKN phantom: LOSO runs of Table 1 (+ lateralisation), the report, speed.
 
     .venv/bin/python benchmarks/bench_seed004.py OUT [--seed 0] [--small] [--selection none]
+        [--coords body-3d] [--axes camera]
 
 Writes the phantom cohort (OUT/data), one `ictal evaluate`-style run folder per (task,
 model) under OUT/runs, each AGCN run's explanation (learned adjacency, per-keypoint and
@@ -18,6 +19,13 @@ split of 4 of the 18 training patients kept the barely trained epoch 0 in 4-10 o
 folds per model, and the held-out AUC of grouped 5-fold learning curves levelled off by 20-40
 epochs. ``--selection honest`` selects on that inner split (as the runs of 2026-12-03 did,
 then over 15 epochs and before the presets' zero AGCN head and clip-centred TCN inputs).
+
+``--coords body-3d`` (the default) feeds the body AGCN the store's 3D keypoints and the face
+AGCN the 2D landmarks, as seed 004 did (2D body keypoints lifted to 3D by a 3D estimator, 2D
+facial landmarks); the phantom's 3D is lifted from its 2D detections with a lifter's errors
+(:class:`ictal.phantom.hkn.LifterError`). ``--coords 2d`` is what the runs of 2026-12-03 read.
+``--axes body`` turns the 3D body into its own frame (2s-AGCN's view normalisation,
+:func:`ictal.features.semiology.body_axes`).
 """
 
 from __future__ import annotations
@@ -36,7 +44,13 @@ from ictal.evaluation.seed004 import (
     run_scores,
     write_seed004_report,
 )
-from ictal.features.semiology import SemiologyInputs, semiology_table, write_hkn_dataset
+from ictal.features.semiology import (
+    AXES,
+    COORDS,
+    SemiologyInputs,
+    semiology_table,
+    write_hkn_dataset,
+)
 from ictal.fsutil import atomic_path
 from ictal.manifest.io import load_manifest
 from ictal.models.presets import preset
@@ -51,6 +65,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--small", action="store_true")
     ap.add_argument("--selection", choices=("none", "honest"), default="none")
+    ap.add_argument("--coords", choices=COORDS, default="body-3d")
+    ap.add_argument("--axes", choices=AXES, default="camera")
     args = ap.parse_args()
     data = args.out / "data"
     manifest_path = data / "manifest.yaml"
@@ -63,7 +79,8 @@ def main() -> None:
     speed = []
     for task, model in RUNS:
         if task not in tables:
-            tables[task] = semiology_table(inputs, task, frames=frames)
+            tables[task] = semiology_table(inputs, task, frames=frames, coords=args.coords,
+                                           axes=args.axes)
         cfg = preset(model)
         if args.small:
             cfg = cfg.model_copy(update=SMALL)

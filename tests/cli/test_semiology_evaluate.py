@@ -55,5 +55,8 @@ def test_semiology_options_are_checked(hkn: Path, tmp_path: Path, ictal) -> None
     assert code == 2 and "--frames" in output
     code, output = _evaluate(ictal, hkn, tmp_path / "e", "--task", "emotion",
                              "--manifest", manifest, "--coords", "4d")
-    assert code == 2 and "coords must be 2d or 3d" in output
-    assert not any((tmp_path / d / "metrics.json").exists() for d in "abcde")
+    assert code == 2 and "coords must be one of 2d, 3d, body-3d" in output
+    code, output = _evaluate(ictal, hkn, tmp_path / "f", "--task", "emotion",
+                             "--manifest", manifest, "--axes", "body")
+    assert code == 2 and "its own frame" in output
+    assert not any((tmp_path / d / "metrics.json").exists() for d in "abcdef")

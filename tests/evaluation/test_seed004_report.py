@@ -89,6 +89,8 @@ def test_report_of_dystonia_runs(tmp_path: Path) -> None:
         pytest.approx(accuracy_score(ya, fused)))
     figure = tmp_path / "report" / "figures" / "seed004_table1.png"
     assert figure.read_bytes()[:4] == b"\x89PNG" and 'src="figures/seed004_table1.png"' in page
+    # which keypoint channels the tables held (this synthetic table records no variant)
+    assert re.search(r"Keypoint inputs .*?<code>not recorded</code>", page, re.S)
 
 
 @pytest.mark.slow

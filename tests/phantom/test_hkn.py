@@ -9,7 +9,10 @@ import numpy as np
 from ictal.phantom.body import BodyShape, forward_kinematics, rest_placement
 from ictal.phantom.face import FACE_NAMES, face_points
 from ictal.phantom.hkn import (
+    BODY_LIFTER,
+    LifterError,
     expression_offsets,
+    lifted_3d,
     plan_cohort,
     render_body_crops,
     render_face_crops,
@@ -67,3 +70,34 @@ def test_face_points_without_offsets_are_unchanged() -> None:
     a = face_points(shape, joints, frames["R_head"])
     b = face_points(shape, joints, frames["R_head"], offsets=np.zeros((4, 23, 3)))
     assert np.array_equal(a, b)
+
+
+def test_lifted_3d_back_projects_the_detections_and_errs_most_in_depth() -> None:
+    clip = simulate_clip(plan_cohort(0)[0], duration_s=(60.0, 60.0))
+    truth = clip.body_3d.astype(np.float64)
+    cam = clip.camera
+    # no lifter error and exact detections: the truth again (perspective-consistent)
+    exact = lifted_3d(truth, clip.body_2d.astype(np.float64), cam, clip.fps,
+                      LifterError(0.0, 0.0, 0.0), np.random.default_rng(0))
+    assert np.allclose(exact, truth, atol=1e-4)
+    # a 10 px detection error moves the joint by 10 px at its depth, in the image plane
+    shifted = clip.body_2d.astype(np.float64) + np.array([10.0, 0.0])
+    moved = lifted_3d(truth, shifted, cam, clip.fps, LifterError(0.0, 0.0, 0.0),
+                      np.random.default_rng(0))
+    assert np.allclose(moved[..., 0] - truth[..., 0], 10.0 * truth[..., 2] / cam.fx, atol=1e-4)
+    assert np.allclose(moved[..., 1:], truth[..., 1:], atol=1e-4)
+    # the default body lifter: per-joint errors of centimetres, largest along the depth axis
+    detected = clip.body_2d.astype(np.float64)
+    detected[5] = np.nan  # a missed frame stays missing
+    lifted = lifted_3d(truth, detected, cam, clip.fps, BODY_LIFTER, np.random.default_rng(1))
+    assert np.isnan(lifted[5]).all() and np.isfinite(np.delete(lifted, 5, axis=0)).all()
+    rel = lifted - lifted[:, 1:2] - (truth - truth[:, 1:2])  # neck-relative, as a lifter's
+    err = np.nanstd(rel.reshape(-1, 3), axis=0)
+    assert 0.02 < err[0] < 0.06 and 0.02 < err[1] < 0.06
+    assert err[2] > 1.8 * max(err[0], err[1])
+    mpjpe = np.nanmean(np.linalg.norm(rel, axis=-1))
+    assert 0.05 < mpjpe < 0.12
+    # smooth in time: neighbouring frames' errors are correlated
+    e = (lifted - truth)[:, 6, 2]
+    e = e[np.isfinite(e)]
+    assert np.corrcoef(e[:-1], e[1:])[0, 1] > 0.5

@@ -158,7 +158,11 @@ def evaluate(
     appearance: Path | None = typer.Option(
         None, help="Appearance store folder (--task; needed by tcn-* and *-kd models)."),
     coords: str | None = typer.Option(
-        None, help="Keypoint channels with --task: 2d (default) or 3d."),
+        None, help="Keypoint channels with --task: 2d (default), 3d, or body-3d (the body "
+                   "from the 3D keypoints, the face from the 2D landmarks: seed 004's inputs)."),
+    axes: str | None = typer.Option(
+        None, help="Axes of a 3D body with --task: camera (default) or body (its own frame: "
+                   "spine along z, shoulders along x, 2s-AGCN's view normalisation)."),
     frames: int | None = typer.Option(
         None, min=1, help="Timesteps per seizure clip with --task (default 64)."),
 ) -> None:
@@ -173,7 +177,7 @@ def evaluate(
 
     config = _config(model, sets)
     semiology = {"manifest": manifest, "appearance": appearance, "coords": coords,
-                 "frames": frames}
+                 "axes": axes, "frames": frames}
     if task is not None:
         table = _semiology_table(features, task, **semiology)
     else:
@@ -201,7 +205,8 @@ def evaluate(
 
 
 def _semiology_table(store: Path, task: str, *, manifest: Path | None,
-                     appearance: Path | None, coords: str | None, frames: int | None) -> Any:
+                     appearance: Path | None, coords: str | None, axes: str | None,
+                     frames: int | None) -> Any:
     """Seed 004's seizure-level table of a keypoint store (ictal.features.semiology); the
     options not given keep :func:`~ictal.features.semiology.semiology_table`'s defaults."""
     from ictal.features.semiology import TASKS, SemiologyInputs, semiology_table
@@ -214,7 +219,8 @@ def _semiology_table(store: Path, task: str, *, manifest: Path | None,
         raise ConfigError("--task needs --manifest (the events and their signs)",
                           hint="ictal evaluate KEYPOINTS --task dystonia --manifest M.yaml")
     m = load_manifest(manifest, check_files=False)
-    given = {k: v for k, v in (("coords", coords), ("frames", frames)) if v is not None}
+    given = {k: v for k, v in (("coords", coords), ("axes", axes), ("frames", frames))
+             if v is not None}
     return semiology_table(SemiologyInputs(m, store, appearance), task, **given)
 
 

@@ -316,6 +316,8 @@ def write_seed004_report(runs_dir: Path | str, out: Path | str) -> Path:
                 f"<td>-</td></tr>")
     figure = _bar_figure(bars, out.parent / "figures" / "seed004_table1.png")
     config = next(iter(loaded.values())).model_config if loaded else {}
+    variants = sorted({str(r.table_info.get("variant") or "not recorded")
+                       for r in loaded.values()})
     explained = [_explanation_html(task, model, runs_dir / f"{task}-{model}" / EXPLANATION_FILE,
                                    out.parent / "figures")
                  for task, model in RUNS
@@ -339,6 +341,9 @@ number in brackets). Published: seed 004, Table 1 (38 HKN seizures, 19 patients)
 <p><img src="{html.escape(str(figure.relative_to(out.parent)) if figure else '')}"
 width=640></p>
 <p>Model configuration of the first run: <code>{html.escape(str(config))}</code></p>
+<p>Keypoint inputs (the tables' variants: <code>semiology-body-3d</code> is the body from the
+3D keypoints and the face from the 2D landmarks, as in seed 004; <code>-body-axes</code> a 3D
+body turned into its own frame): <code>{html.escape(", ".join(variants))}</code></p>
 {explain_part}
 {_speed_html(runs_dir)}
 """

@@ -14,9 +14,13 @@ frames ``[t0, t1)`` resampled to ``frames`` timesteps (evenly spaced, nearest fr
 streams of :mod:`ictal.features.streams` side by side:
 
 * ``body`` / ``face``: 11 / 23 keypoints x 3 channels, ``(x, y, confidence)`` from the 2D
-  keypoints (``coords="2d"``) or ``(x, y, z)`` from the 3D ones (``"3d"``), centred on the
-  clip's mean neck (body) / nose bridge (face) and divided by the clip's median shoulder width
-  / eye distance; gaps become 0 with confidence 0;
+  keypoints or ``(x, y, z)`` (camera axes) from the 3D ones, centred on the clip's mean neck
+  (body) / nose bridge (face) and divided by the clip's median shoulder width / eye distance;
+  gaps become 0 with confidence 0. ``coords`` (:data:`COORDS`) picks them: ``"2d"`` both 2D,
+  ``"3d"`` both 3D, ``"body-3d"`` the body 3D and the face 2D (seed 004's inputs: 2D body
+  keypoints lifted to 3D, 2D facial landmarks); ``axes`` (:data:`AXES`) keeps a 3D body in
+  the camera's axes or turns it into its own frame (:func:`body_axes`), after centring and
+  scaling;
 * ``body_app`` / ``face_app``: the appearance store's per-frame features of the body / face
   crop (``<dir>/<recording>.npz``: ``frame (T,)``, ``body (T, F)``, ``face (T, F)``), when
   an appearance folder is given.
@@ -50,7 +54,10 @@ from ictal.manifest.io import save_manifest
 from ictal.manifest.schema import Event, Manifest, Patient, Recording, Stream
 from ictal.manifest.signs import with_implied
 from ictal.phantom.hkn import (
+    BODY_LIFTER,
+    FACE_LIFTER,
     HKNClip,
+    lifted_3d,
     plan_cohort,
     render_body_crops,
     render_face_crops,
@@ -61,6 +68,10 @@ from ictal.progress import make_progress
 log = logging.getLogger(__name__)
 
 TASKS = ("dystonia", "emotion", "lateralisation")
+#: Keypoint channels of a table: both parts 2D, both 3D, or the body 3D and the face 2D.
+COORDS = ("2d", "3d", "body-3d")
+#: Axes of a 3D body: the camera's, or the body's own (:func:`body_axes`).
+AXES = ("camera", "body")
 APPEARANCE_BACKBONE = "crop-descriptor/1"
 
 
@@ -109,9 +120,34 @@ def crop_descriptor(crops: np.ndarray) -> np.ndarray:
     return np.concatenate([cells(x, 6), *orient, cells(diff, 3)], axis=1).astype(np.float32)
 
 
+def body_axes(xyz: np.ndarray) -> np.ndarray:
+    """The rotation ``(3, 3)`` (rows: the new x, y, z axes in the old coordinates) that puts a
+    3D body clip ``(T, 11, 3)`` (NaN gaps allowed) in its own frame: z along the clip's mean
+    spine (spine base -> neck), x along its mean shoulder line (right -> left shoulder) made
+    orthogonal to z, y = z x x. 2s-AGCN's view normalisation of NTU skeletons does the same
+    with the first frame's hip -> spine and shoulder bones (Shi et al. 2019, its
+    ``data_gen/preprocess.py``); the clip's mean is used here because one frame of a lifted,
+    jittered track is one noisy sample (a mean, unlike a per-axis median, turns with the
+    camera, so the result does not depend on the view). The identity when either bone is
+    never seen."""
+    spine = xyz[:, BODY_INDEX["neck"]] - xyz[:, BODY_INDEX["spine_base"]]
+    line = xyz[:, BODY_INDEX["left_shoulder"]] - xyz[:, BODY_INDEX["right_shoulder"]]
+    if not (np.isfinite(spine).all(-1).any() and np.isfinite(line).all(-1).any()):
+        return np.eye(3)
+    z = np.mean(spine[np.isfinite(spine).all(-1)], axis=0)
+    x = np.mean(line[np.isfinite(line).all(-1)], axis=0)
+    z = z / max(float(np.linalg.norm(z)), 1e-12)
+    x = x - (x @ z) * z
+    if np.linalg.norm(x) < 1e-9:
+        return np.eye(3)
+    x = x / np.linalg.norm(x)
+    return np.stack([x, np.cross(z, x), z])
+
+
 def _normalised_keypoints(kp: np.ndarray, kp3: np.ndarray | None, part: str,
-                          coords: str) -> np.ndarray:
-    """``(T, K, 3)`` of a clip, centred and scaled (module docstring); gaps are 0."""
+                          coords: str, axes: str = "camera") -> np.ndarray:
+    """``(T, K, 3)`` of a clip, centred and scaled (module docstring), a 3D body turned into
+    its own frame with ``axes="body"`` (:func:`body_axes`); gaps are 0."""
     if part == "body":
         root, a, b = BODY_INDEX["neck"], BODY_INDEX["left_shoulder"], BODY_INDEX["right_shoulder"]
     else:
@@ -132,6 +168,8 @@ def _normalised_keypoints(kp: np.ndarray, kp3: np.ndarray | None, part: str,
     scale = np.nanmedian(width) if np.isfinite(width).any() else 1.0
     scale = scale if scale > 1e-9 else 1.0
     rel = (value - centre) / scale
+    if coords == "3d" and part == "body" and axes == "body":
+        rel = rel @ body_axes(value).T
     if coords == "3d":
         out[:] = np.nan_to_num(rel)
     else:
@@ -151,14 +189,21 @@ class SemiologyInputs:
 
 
 def semiology_table(inputs: SemiologyInputs, task: str, *, frames: int = 64,
-                    coords: str = "2d") -> FeatureTable:
+                    coords: str = "2d", axes: str = "camera") -> FeatureTable:
     """One row per seizure of ``inputs.manifest`` labelled for ``task`` (module docstring).
 
     Events without a keypoint shard, or outside the task, are left out (logged); a table with
     no row is refused.
     """
-    if coords not in ("2d", "3d"):
-        raise ConfigError(f"coords must be 2d or 3d, got {coords!r}")
+    if coords not in COORDS:
+        raise ConfigError(f"coords must be one of {', '.join(COORDS)}, got {coords!r}")
+    part_coords = {"body": "2d" if coords == "2d" else "3d",
+                   "face": "3d" if coords == "3d" else "2d"}
+    if axes not in AXES:
+        raise ConfigError(f"axes must be one of {', '.join(AXES)}, got {axes!r}")
+    if axes == "body" and part_coords["body"] != "3d":
+        raise ConfigError("axes 'body' turns a 3D body into its own frame",
+                          hint="use coords 3d or body-3d with it, or axes camera")
     rows: list[np.ndarray] = []
     meta: list[tuple[str, str, str, str, int, int, float]] = []
     app_width = 0
@@ -186,7 +231,8 @@ def semiology_table(inputs: SemiologyInputs, task: str, *, frames: int = 64,
             kp = getattr(track, part)[pick]
             kp3 = None if getattr(track, f"{part}_3d") is None else getattr(
                 track, f"{part}_3d")[pick]
-            parts.append(_normalised_keypoints(kp, kp3, part, coords).reshape(frames, -1))
+            parts.append(_normalised_keypoints(kp, kp3, part, part_coords[part],
+                                               axes).reshape(frames, -1))
         if inputs.appearance is not None:
             app = _appearance(inputs.appearance, rec.id, track.frames[pick])
             app_width = app.shape[1] // 2
@@ -208,6 +254,7 @@ def semiology_table(inputs: SemiologyInputs, task: str, *, frames: int = 64,
                                         app_width)
         layout["face_app"] = StreamSpec("face_app", "appearance", 102 + app_width,
                                         102 + 2 * app_width, 0, app_width)
+    variant = f"semiology-{coords}" + ("-body-axes" if axes == "body" else "")
     fps_arr = np.asarray([m[6] for m in meta])
     start = np.asarray([m[4] for m in meta], np.int64)
     stop = np.asarray([m[5] for m in meta], np.int64)
@@ -219,9 +266,9 @@ def semiology_table(inputs: SemiologyInputs, task: str, *, frames: int = 64,
         t_start=start / fps_arr, t_stop=stop / fps_arr,
         attrs={LAYOUT_KEY: {k: s.to_json() for k, s in layout.items()},
                "backbone": APPEARANCE_BACKBONE if app_width else "keypoints",
-               "dataset": inputs.manifest.name, "task": task, "coords": coords,
+               "dataset": inputs.manifest.name, "task": task, "coords": coords, "axes": axes,
                "frames": frames, "weights_sha256": None,
-               "preprocess": {"variant": f"semiology-{coords}"}})
+               "preprocess": {"variant": variant}})
 
 
 def _appearance(folder: Path, rec_id: str, frames: np.ndarray) -> np.ndarray:
@@ -241,10 +288,11 @@ def write_hkn_dataset(out: Path | str, *, seed: int = 0, fps: int = 10,
                       duration_s: tuple[float, float] = (30.0, 90.0),
                       progress: bool = True) -> Path:
     """Write seed 004's phantom cohort to ``out``: ``manifest.yaml``, ``keypoints/`` (the
-    keypoint store, 2D + 3D, with detector-like jitter of 1.5 % of the torso and 2 % missed
-    frames) and ``appearance/`` (crop descriptors of the drawn body and face crops).
-    Resumable: recordings whose shard and appearance file exist are skipped. Returns the
-    manifest's path."""
+    keypoint store: 2D with detector-like jitter of 1.5 % of the torso and 2 % missed
+    frames, 3D lifted from those detections with a lifter's errors,
+    :class:`~ictal.phantom.hkn.LifterError`) and ``appearance/`` (crop descriptors of the
+    drawn body and face crops). Resumable: recordings whose shard and appearance file exist
+    are skipped. Returns the manifest's path."""
     out = Path(out)
     (out / "keypoints").mkdir(parents=True, exist_ok=True)
     (out / "appearance").mkdir(parents=True, exist_ok=True)
@@ -282,9 +330,15 @@ def write_hkn_dataset(out: Path | str, *, seed: int = 0, fps: int = 10,
     return path
 
 
+_LIFT_NOTE = ("lifted from the 2D detections (ictal.phantom.hkn.lifted_3d): body 25 mm in "
+              "plane / 60 mm in depth per joint, 0.1 m root depth; face 3 / 8 mm")
+
+
 def _write_clip(clip: HKNClip, shard: Path, app_path: Path, seed: int) -> None:
-    """One clip's keypoint shard (ground truth with detector-like jitter and missed frames)
-    and appearance file (crop descriptors of the drawn crops)."""
+    """One clip's keypoint shard (2D: ground truth with detector-like jitter and missed
+    frames; 3D: what a 2D -> 3D lifter gives from those detections,
+    :func:`~ictal.phantom.hkn.lifted_3d`) and appearance file (crop descriptors of the drawn
+    crops)."""
     rng = np.random.default_rng([seed, clip.seizure.patient.seed, clip.seizure.number, 9])
     T = len(clip.body_2d)
     torso = np.nanmedian(np.linalg.norm(
@@ -303,11 +357,15 @@ def _write_clip(clip: HKNClip, shard: Path, app_path: Path, seed: int) -> None:
         missed = rng.random(T) < 0.02
         arr[missed, :, :2] = np.nan
         arr[missed, :, 2] = 0.0
+    lift = np.random.default_rng([seed, clip.seizure.patient.seed, clip.seizure.number, 10])
+    body_3d = lifted_3d(clip.body_3d, body[..., :2], clip.camera, clip.fps, BODY_LIFTER, lift)
+    face_3d = lifted_3d(clip.face_3d, face[..., :2], clip.camera, clip.fps, FACE_LIFTER, lift)
     track = KeypointTrack(recording=clip.seizure.id, fps=Fraction(clip.fps), width=clip.width,
                           height=clip.height, frames=np.arange(T), body=body, face=face,
-                          body_3d=clip.body_3d, face_3d=clip.face_3d,
+                          body_3d=body_3d, face_3d=face_3d,
                           attrs={"source": "phantom-hkn", "signs": list(clip.seizure.signs),
-                                 "jitter": "1.5% torso (body), 3% eye span (face); 2% missed"})
+                                 "jitter": "1.5% torso (body), 3% eye span (face); 2% missed",
+                                 "lift_3d": _LIFT_NOTE})
     write_track(shard, track)
     with atomic_path(app_path) as tmp, tmp.open("wb") as fh:
         np.savez(fh, frame=np.arange(T),

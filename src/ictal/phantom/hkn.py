@@ -28,6 +28,11 @@ eyes and mouth as dark strokes on a lit oval, following the landmarks) and the b
 sensor noise and blur. These are crops drawn directly, not cut from the phantom's rendered
 room (whose head carries no face): a deliberate simplification, named in the README.
 
+The keypoint store written from a clip (:func:`ictal.features.semiology.write_hkn_dataset`)
+holds 2D detections (ground truth with detector-like jitter) and the 3D that a 2D -> 3D
+lifter would give from them (:func:`lifted_3d`, :class:`LifterError`): seed 004 lifted its 2D
+body keypoints to 3D, and no real 3D keypoint is noise-free.
+
 Nothing here knows the classifiers; the draws depend only on ``seed``.
 """
 
@@ -135,6 +140,7 @@ class HKNClip:
         dystonia: ``(T,)`` bool frames with the dystonic posture; emotion: ``(T,)`` float
             expression intensity in [0, 1].
         width, height: the camera's image size (px).
+        contrast: the crops' lighting / skin contrast in (0, 1]; camera: the patient's camera.
     """
 
     seizure: HKNSeizure
@@ -149,6 +155,91 @@ class HKNClip:
     width: int
     height: int
     contrast: float
+    camera: Camera
+
+
+@dataclass(frozen=True)
+class LifterError:
+    """The error model of a monocular 2D -> 3D pose lifter, applied by :func:`lifted_3d`.
+
+    Assumptions (from published figures, not measured here): a lifter fed detected 2D
+    keypoints reaches a mean per-joint position error (MPJPE, root-relative) of 47-63 mm on
+    Human3.6M (Martinez et al. 2017, "A simple yet effective baseline for 3d human pose
+    estimation": 62.9 mm; Pavllo et al. 2019, VideoPose3D: 46.8 mm), more out of its training
+    domain; most of it lies along the camera's depth axis, which one view cannot see; and the
+    absolute depth of the root, when it is estimated at all, errs by ~0.1 m or more (Moon et
+    al. 2019, RootNet: MRPE 120 mm). The defaults (``plane_m`` 25 mm per image axis,
+    ``depth_m`` 60 mm along the depth axis, ~62 mm mean per joint, plus the carried 2D jitter)
+    sit between those in-domain figures and a patient lying in bed under a blanket.
+
+    Attributes:
+        plane_m: standard deviation (m) of each joint's error along the camera's x and y axes.
+        depth_m: standard deviation (m) of each joint's error along the camera's z (depth) axis.
+        root_depth_m: standard deviation (m) of an error of the whole skeleton's depth (the
+            back-projected x, y scale with it).
+        smooth_s: Gaussian time constant (s) of the per-joint errors (a temporal lifter's
+            errors are correlated over its receptive field).
+        root_smooth_s: Gaussian time constant (s) of the root depth error.
+    """
+
+    plane_m: float = 0.025
+    depth_m: float = 0.06
+    root_depth_m: float = 0.10
+    smooth_s: float = 0.2
+    root_smooth_s: float = 2.0
+
+
+#: The body lifter (the assumptions are :class:`LifterError`'s).
+BODY_LIFTER = LifterError()
+#: A 3D face-alignment model: normalised mean errors of ~3-4 % of the face box on
+#: AFLW2000-3D (e.g. 3DDFA-V2, Guo et al. 2020), i.e. ~6 mm on a ~0.18 m box: 3 mm in the
+#: image plane, 8 mm in depth (assumed).
+FACE_LIFTER = LifterError(plane_m=0.003, depth_m=0.008)
+
+
+def _smooth_noise(rng: np.random.Generator, shape: tuple[int, ...], sigma_frames: float,
+                  ) -> np.ndarray:
+    """Unit-variance Gaussian noise ``shape`` (time first), Gaussian-filtered over time with
+    ``sigma_frames`` (no filter below 0.5 frame)."""
+    x = rng.normal(size=shape)
+    if sigma_frames < 0.5:
+        return x
+    radius = int(4.0 * sigma_frames + 0.5)  # gaussian_filter1d's kernel (truncate 4)
+    w = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma_frames) ** 2)
+    w /= w.sum()
+    return gaussian_filter1d(x, sigma_frames, axis=0) / np.sqrt(np.sum(w * w))
+
+
+def lifted_3d(truth: np.ndarray, detected: np.ndarray, camera: Camera, fps: float,
+              error: LifterError, rng: np.random.Generator) -> np.ndarray:
+    """What a 2D -> 3D lifter fed the detected keypoints gives, ``(T, K, 3)`` float32 camera
+    metres (x right, y down, z along the optical axis).
+
+    Each joint's depth is the truth's plus the lifter's errors (the root depth error shared by
+    all joints, a per-joint depth error); its x, y are the detected pixel ``(u, v)``
+    back-projected at that depth (so the 2D detector's jitter is carried into 3D and scales
+    with the depth error), plus a per-joint in-plane error. Frames where a joint was not
+    detected (NaN in ``detected``) are NaN. The errors are random and smooth in time, not
+    pose-dependent (:class:`LifterError`).
+
+    Args:
+        truth: ``(T, K, 3)`` ground truth, camera metres.
+        detected: ``(T, K, 2)`` detected pixels ``(u, v)``, NaN where missed.
+        camera: the pinhole camera of the pixels (``fx``, ``fy``, ``cx``, ``cy``).
+        fps: frames per second (for the time constants).
+        error: the error model.
+        rng: the random draws.
+    """
+    T, K, _ = truth.shape
+    root = _smooth_noise(rng, (T, 1), error.root_smooth_s * fps) * error.root_depth_m
+    z = (truth[..., 2] + root
+         + _smooth_noise(rng, (T, K), error.smooth_s * fps) * error.depth_m)
+    z = np.maximum(z, 0.1)  # a lifter puts nothing behind the camera
+    z = np.where(np.isfinite(detected).all(axis=-1), z, np.nan)  # nothing lifted, no input
+    plane = _smooth_noise(rng, (T, K, 2), error.smooth_s * fps) * error.plane_m
+    x = (detected[..., 0] - camera.cx) / camera.fx * z + plane[..., 0]
+    y = (detected[..., 1] - camera.cy) / camera.fy * z + plane[..., 1]
+    return np.stack([x, y, z], axis=-1).astype(np.float32)
 
 
 def patient_camera(rng: np.random.Generator, hip: np.ndarray) -> Camera:
@@ -261,7 +352,7 @@ def simulate_clip(seizure: HKNSeizure, *, fps: int = 10,
     return HKNClip(seizure, fps, camera.project_camera(body_c).astype(np.float32),
                    body_c.astype(np.float32), camera.project_camera(face_c).astype(np.float32),
                    face_c.astype(np.float32), facing(face_c, head_c, forward), dyst,
-                   intensity.astype(np.float32), camera.width, camera.height, contrast)
+                   intensity.astype(np.float32), camera.width, camera.height, contrast, camera)
 
 
 def _segment_distance(px: np.ndarray, py: np.ndarray, a: np.ndarray,
