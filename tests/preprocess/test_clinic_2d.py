@@ -21,7 +21,7 @@ from ictal.manifest import Manifest, load_manifest
 from ictal.manifest.groundtruth import load_ground_truth
 from ictal.preprocess.boxes import clip_box, contains, expand_box, merge_boxes
 from ictal.preprocess.detection import detection_crop_box
-from ictal.preprocess.pose_detector import PoseBoxDetector
+from ictal.preprocess.pose_detector import PoseBoxDetector, PoseDetections
 
 pytestmark = pytest.mark.slow
 
@@ -83,6 +83,26 @@ def test_pose_detector_crop_against_the_ground_truth(day: Path, models: None) ->
             assert holds and tight, f"{rec.id} {view}: {decision.crop_box}"
             judged += 1
     assert judged == 5  # one recording of one view, two montages of two
+
+
+def test_pose_detector_finds_each_person_of_a_picture(day: Path, models: None) -> None:
+    """Two rooms one above the other (the first frame of a recording twice): the detector
+    keeps a person in each half, the best as the detection and the other among its others."""
+    manifest = load_manifest(day / "manifest.yaml")
+    rec = next(r for r in manifest.recordings if r.montage is None)
+    with open_video(manifest.resolve(rec.streams[0])) as reader:
+        frame = reader.read(0, 1)[0]
+    h = frame.shape[0]
+    twice = np.concatenate([frame, frame], axis=0)
+    detector = PoseBoxDetector()
+    people = detector.poses(twice)
+    halves = [int(np.median(p.landmarks[:, 1]) >= h) for p in people]
+    assert set(halves) == {0, 1}, [np.median(p.landmarks[:, :2], axis=0) for p in people]
+    found = detector.detect(twice)
+    assert isinstance(found, PoseDetections) and len(found.others) == len(people) - 1
+    np.testing.assert_array_equal(found.landmarks, people[0].landmarks)
+    pose = detector.pose(twice)
+    assert pose is not None and np.array_equal(pose.landmarks, people[0].landmarks)
 
 
 def _cli_preprocess(data: Path, out: Path) -> list[dict[str, str]]:

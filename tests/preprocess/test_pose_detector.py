@@ -3,6 +3,8 @@ of several frames, the search windows and the turned picture."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -20,7 +22,9 @@ from ictal.preprocess.pose_detector import (
     bed_direction,
     body_axis,
     derived_bed_box,
+    distinct_people,
     landmarks_box,
+    person_who_stays,
     pose_consensus,
     pose_detections,
     search_windows,
@@ -237,19 +241,64 @@ def test_axis_of_frames_keeps_a_body_the_frame_cuts_on_most_frames() -> None:
 def test_pose_consensus_leaves_out_fits_that_leave_the_picture() -> None:
     def frame(feet: tuple[float, float], head: tuple[float, float]) -> Detections:
         marks = lying(feet, head, shoulder_span=40)
-        return pose_detections(Pose(marks, marks[:2], 0.9, Roi(200, 200, 260, 260)), 640, 360,
+        return pose_detections(Pose(marks, marks[:2], 0.9, Roi(200, 200, 260, 260)), 500, 360,
                                allowance=0.1)
 
     body = [frame((100 + 2 * i, 200), (300, 200)) for i in range(8)]
-    runaway = [frame((100, 200), (700 + 50 * i, 200)) for i in range(3)]
-    found = pose_consensus([*runaway, *body], 640, 360)
+    # the same person (each one's landmark median in the other's box), run out of the picture
+    runaway = [frame((100, 200), (510 + 10 * i, 200)) for i in range(3)]
+    found = pose_consensus([*runaway, *body], 500, 360)
     bed = found.boxes[found.classes.index(BED)]
     # along the body's ends, 104 and 300, plus 0.1 L beyond each (not out to the frame's edge)
     assert bed[0] == pytest.approx(104 - BED_END * 196, abs=1e-3)
     assert bed[2] == pytest.approx(300 + BED_END * 196, abs=1e-3)
     source = found.source_of_best(BED) or ""
     assert "body axis of 8 of 11 frames" in source
-    assert "(3 leaving the picture left out)" in source
+    assert "(3 leaving the picture left out)" in source and "else" not in source
+
+
+def test_the_person_who_stays_not_who_comes_and_goes() -> None:
+    """Someone standing by the bed is the best fit on 7 of 11 frames, the patient is found on
+    8 (as the best on 4, as another person on 4): the boxes are the patient's, from their 8
+    fits, and the 3 frames with the visitor alone are left out."""
+    def fit(feet: tuple[float, float], head: tuple[float, float]) -> PoseDetections:
+        marks = lying(feet, head, shoulder_span=40)
+        return pose_detections(Pose(marks, marks[:2], 0.9, Roi(200, 200, 260, 260)), 640, 360,
+                               allowance=0.1)
+
+    def patient() -> PoseDetections:
+        return fit((100, 200), (300, 200))  # lying, person box x 80 .. 320
+
+    def visitor() -> PoseDetections:
+        return fit((520, 340), (520, 100))  # standing at the bed's side, x 496 .. 544
+
+    frames = ([patient() for _ in range(4)]
+              + [replace(visitor(), others=(patient(),)) for _ in range(4)]
+              + [visitor() for _ in range(3)])
+    chosen, elsewhere = person_who_stays(frames)
+    assert len(chosen) == 8 and elsewhere == 3
+    assert all(np.allclose(c.boxes[0], patient().boxes[0]) for c in chosen)
+    found = pose_consensus(frames, 640, 360)
+    person = found.boxes[found.classes.index(PERSON)]
+    np.testing.assert_allclose(person, patient().boxes[0], atol=1e-3)
+    assert "body axis of 8 of 11 frames" in (found.source_of_best(BED) or "")
+    assert "(3 of someone or somewhere else left out)" in (found.source_of_best(PERSON) or "")
+    # the per-side medians of the frames' best fits alone would have taken the visitor
+    assert pose_consensus([replace(f, others=()) for f in frames], 640, 360).boxes[0][0] > 400
+    # frames of another detector pass through untouched
+    plain = [Detections(f.boxes, f.scores, f.classes) for f in frames]
+    assert person_who_stays(plain) == (plain, 0)
+
+
+def test_distinct_people_drops_the_same_person_found_twice() -> None:
+    def pose(feet: tuple[float, float], head: tuple[float, float]) -> Pose:
+        marks = lying(feet, head, shoulder_span=40)
+        return Pose(marks, marks[:2], 0.9, Roi(200, 200, 260, 260))
+
+    first, again, other = pose((100, 200), (300, 200)), pose((105, 200), (300, 200)), \
+        pose((520, 340), (520, 100))
+    assert distinct_people([first, again, other], 640, 360) == [first, other]
+    assert distinct_people([], 640, 360) == []
 
 
 def test_pose_consensus_person_median_bed_from_the_common_axis() -> None:

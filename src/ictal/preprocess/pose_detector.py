@@ -61,6 +61,19 @@ collapsed) fits. The proportions above, the rank of the ends, the 0.1
 allowance and the frame rule were chosen on clinic phantoms held out from the README's figures
 (seeds 1, 2 and 3; see the README).
 
+**Several people** (:func:`person_who_stays`): a nurse or a relative at the bedside is often in
+the picture in a recording's first seconds, and the detector finds a standing, uncovered
+person more readily than a patient under a blanket: on the tuning phantoms 26 of the 976 fits
+the search kept were of staff (by the ground truth's staff boxes; 7 of 11 on seed 3's P007,
+whose crop then held the visitor and not the patient). So every frame keeps up to
+:data:`MAX_PEOPLE` distinct people (the best detection of each search window and turn, the
+same person found twice counted once), and the consensus takes the person found on the most
+frames -- the patient stays in bed while visitors come and go -- from each frame its best fit
+of them (a box overlapping theirs by half the smaller box: a collapsed fit of the patient
+still counts), leaving out frames where only somebody else was found. Chosen on clinic
+phantoms 1-5 (seeds 4 and 5 had been measured once before, so they count as tuning seeds
+now): see the README.
+
 The seeds' rule (:func:`~ictal.preprocess.detection.detection_crop_box`) then merges the two
 boxes and grows the union by the margin.
 """
@@ -69,12 +82,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from ictal.landmarks import POSE_LANDMARKS, Pose, PoseDetection, PoseDetector, PoseLandmarker, Roi
+from ictal.landmarks.detections import box_iou
 from ictal.landmarks.geometry import as_rgb, crop_to_frame, warp_crop
 from ictal.preprocess.detection import BED, PERSON, Detections, consensus
 
@@ -95,6 +109,13 @@ ZOOM = 1.5
 #: The frame is also searched turned by this many degrees when nobody is found upright
 #: (:func:`turned_picture`; with the detector's quarter turns: every 45 degrees).
 TURN_DEGREES = 45.0
+#: At most this many people are kept of a frame (:meth:`PoseBoxDetector.poses`) ...
+MAX_PEOPLE = 4
+#: ... fits whose boxes overlap more than this (intersection over union) counting as one.
+DUPLICATE_IOU = 0.5
+#: Of several frames (:func:`person_who_stays`): a fit is the person who stays when its person
+#: box and theirs overlap by at least this share of the smaller box.
+SAME_PERSON_OVERLAP = 0.5
 #: Of several frames' body axes (:func:`axis_consensus`): each end is the n-th most extreme.
 AXIS_END_RANK = 3
 #: ... among the axes within this many degrees of their common direction.
@@ -284,6 +305,8 @@ class PoseDetections(Detections):
     from: ``landmarks`` ``(33, 5)`` px (:meth:`PoseBoxDetector.consensus` needs them)."""
 
     landmarks: np.ndarray | None = None
+    #: The other people found on the frame, best first, each as its own detections.
+    others: tuple[PoseDetections, ...] = ()
 
 
 def pose_detections(pose: Pose, width: int, height: int, *, allowance: float = 0.15,
@@ -351,6 +374,75 @@ def turned_picture(frame: np.ndarray, degrees: float = TURN_DEGREES, *,
     return picture, roi
 
 
+def distinct_people(poses: Sequence[Pose], width: int, height: int) -> list[Pose]:
+    """``poses`` (best first) without those whose landmark box overlaps a better one's by
+    more than :data:`DUPLICATE_IOU` (the same person found in another window or turn)."""
+    kept: list[Pose] = []
+    boxes = np.zeros((0, 4), np.float32)
+    for pose in poses:
+        box = landmarks_box(pose.landmarks, width, height, allowance=0.0)
+        if not (box_iou(box, boxes) > DUPLICATE_IOU).any():
+            kept.append(pose)
+            boxes = np.vstack([boxes, box[None]])
+    return kept
+
+
+def person_who_stays(frames: Sequence[Detections]) -> tuple[list[Detections], int]:
+    """Of several frames' people, the one found on the most frames (see the module
+    docstring: someone at the bedside comes and goes, the patient stays).
+
+    Each frame offers its best person and :attr:`PoseDetections.others`. A fit is found again
+    on another frame when that frame has a fit whose landmark median lies in its person box
+    and whose person box holds its own landmark median. The person who stays is the fit found
+    again on the most frames (a tie goes to a frame's best, then to the earlier frame); each
+    frame gives its best-ranked fit whose person box overlaps that fit's by at least
+    :data:`SAME_PERSON_OVERLAP` of the smaller box (so a fit squeezed onto the head and chest
+    of a patient under a blanket is still the patient), and a frame without one is left out.
+    Frames that are not :class:`PoseDetections` are kept as they are.
+
+    Returns:
+        The detections of that person, one per frame where they were found (in the frames'
+        order), and how many frames were left out.
+    """
+    people = [[f, *f.others] if isinstance(f, PoseDetections) and f.landmarks is not None
+              else [] for f in frames]
+    fits = [d for ps in people for d in ps]
+    if not fits:
+        return list(frames), 0
+
+    def support(fit: PoseDetections) -> int:
+        return sum(any(_holds(fit, d) and _holds(d, fit) for d in ps) for ps in people)
+
+    ranks = [(support(d), j == 0, -i) for i, ps in enumerate(people) for j, d in enumerate(ps)]
+    anchor = _person_box(fits[max(range(len(fits)), key=ranks.__getitem__)])
+    chosen: list[Detections] = []
+    for frame, ps in zip(frames, people, strict=True):
+        same = [d for d in ps if _overlap(anchor, _person_box(d)) >= SAME_PERSON_OVERLAP]
+        if same or not ps:
+            chosen.append(same[0] if same else frame)
+    return chosen, len(frames) - len(chosen)
+
+
+def _person_box(fit: PoseDetections) -> np.ndarray:
+    return fit.boxes[fit.classes.index(PERSON)]
+
+
+def _holds(a: PoseDetections, b: PoseDetections) -> bool:
+    """Whether ``a``'s person box holds ``b``'s landmark median."""
+    x, y = np.median(np.asarray(b.landmarks)[:, :2], axis=0)
+    box = _person_box(a)
+    return bool(box[0] <= x <= box[2] and box[1] <= y <= box[3])
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """The intersection of boxes ``a`` and ``b`` ``(x0, y0, x1, y1)`` over the smaller one's
+    area (0 for an empty box)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return float(max(w, 0.0) * max(h, 0.0) / smaller) if smaller > 0 else 0.0
+
+
 class PoseBoxDetector:
     """Person and derived bed from the packaged pose model (:mod:`ictal.landmarks`).
 
@@ -360,14 +452,15 @@ class PoseBoxDetector:
     patient in bed under a wide-angle clinic camera fills little of it. The best detection of
     each window and turn gets its landmarks (on the whole frame), and the pose kept is the one
     whose detector score times mean landmark visibility is highest, as
-    :class:`~ictal.landmarks.PoseTracker` re-detects. On the first 5 s of the clinic phantom's
-    recordings (115 frames and views, 2026-12-02), the whole frame alone put the pose on the
-    patient on 65 and elsewhere on 13; with the windows, on 100 and elsewhere on 4 (detector
-    threshold 0.4; 0.5: 94 and 4). When nobody is found so, the same search runs on the frame
-    turned by :data:`TURN_DEGREES` (:func:`turned_picture`): the detector misses people lying
-    diagonally in the picture, and on the tuning phantoms' night infrared (seed 2: 16 views, 6
-    frames each) the turned search found the patient on 13 more frames (and a wrong place on 10
-    more) where the upright one found nobody.
+    :class:`~ictal.landmarks.PoseTracker` re-detects (:meth:`pose`); :meth:`detect` keeps the
+    other people found too (:meth:`poses`, for :func:`person_who_stays`). On the first 5 s of
+    the clinic phantom's recordings (115 frames and views, 2026-12-02), the whole frame alone
+    put the pose on the patient on 65 and elsewhere on 13; with the windows, on 100 and
+    elsewhere on 4 (detector threshold 0.4; 0.5: 94 and 4). When nobody is found so, the same
+    search runs on the frame turned by :data:`TURN_DEGREES` (:func:`turned_picture`): the
+    detector misses people lying diagonally in the picture, and on the tuning phantoms' night
+    infrared (seed 2: 16 views, 6 frames each) the turned search found the patient on 13 more
+    frames (and a wrong place on 10 more) where the upright one found nobody.
 
     Args:
         root: models directory (default ``$ICTAL_MODELS_DIR`` or ``~/.cache/ictal/models``).
@@ -398,24 +491,33 @@ class PoseBoxDetector:
         self.turned = turned
 
     def pose(self, image: np.ndarray) -> Pose | None:
-        """The person of ``(H, W, 3)`` or ``(H, W)`` ``uint8`` ``image``, or ``None``."""
+        """The person of ``(H, W, 3)`` or ``(H, W)`` ``uint8`` ``image`` (the best of
+        :meth:`poses`), or ``None``."""
+        found = self.poses(image, limit=1)
+        return found[0] if found else None
+
+    def poses(self, image: np.ndarray, *, limit: int = MAX_PEOPLE) -> list[Pose]:
+        """The people of ``(H, W, 3)`` or ``(H, W)`` ``uint8`` ``image``, best first (the first
+        is :meth:`pose`'s): at most ``limit``, one per place (:func:`distinct_people`)."""
         frame = as_rgb(image)
         h, w = frame.shape[:2]
-        best = self._best(frame, frame, [(0, 0, w, h), *search_windows(w, h)])
-        if best is None and self.turned:
+        found = self._candidates(frame, frame, [(0, 0, w, h), *search_windows(w, h)])
+        if not found and self.turned:
             picture, roi = turned_picture(frame)
             size = picture.shape[0]
-            best = self._best(frame, picture, [(0, 0, size, size), *search_windows(size, size)],
-                              lambda p: crop_to_frame(p / size, roi))
-        return best
+            found = self._candidates(frame, picture,
+                                     [(0, 0, size, size), *search_windows(size, size)],
+                                     lambda p: crop_to_frame(p / size, roi))
+        return distinct_people(found, frame.shape[1], frame.shape[0])[:limit]
 
-    def _best(self, frame: np.ndarray, picture: np.ndarray,
-              windows: list[tuple[int, int, int, int]],
-              to_frame: Callable[[np.ndarray], np.ndarray] | None = None) -> Pose | None:
-        """The best pose the detector finds in ``windows`` of ``picture`` (``frame`` itself,
-        or a picture of it whose points ``to_frame`` maps to the frame's), its landmarks
-        computed on ``frame``."""
-        best: tuple[float, Pose] | None = None
+    def _candidates(self, frame: np.ndarray, picture: np.ndarray,
+                    windows: list[tuple[int, int, int, int]],
+                    to_frame: Callable[[np.ndarray], np.ndarray] | None = None) -> list[Pose]:
+        """Every pose the detector finds in ``windows`` of ``picture`` (``frame`` itself, or a
+        picture of it whose points ``to_frame`` maps to the frame's) -- the best detection of
+        each window and quarter turn, its landmarks computed on ``frame`` -- best first by
+        detector score times mean landmark visibility."""
+        found: list[tuple[float, Pose]] = []
         for x0, y0, x1, y1 in windows:
             part = np.ascontiguousarray(picture[y0:y1, x0:x1])
             seen: set[int] = set()
@@ -435,19 +537,21 @@ class PoseBoxDetector:
                 values, flag = self.landmarker(frame, roi)
                 if flag < self.min_presence or not _centred_in(values[:33], frame):
                     continue
-                rank = d.score * float(values[:33, 3].mean())
-                if best is None or rank > best[0]:
-                    best = (rank, Pose(values[:33], values[33:35], flag, roi, d))
-        return None if best is None else best[1]
+                found.append((d.score * float(values[:33, 3].mean()),
+                              Pose(values[:33], values[33:35], flag, roi, d)))
+        found.sort(key=lambda rp: -rp[0])  # stable: the first found wins a tie
+        return [pose for _, pose in found]
 
     def detect(self, image: np.ndarray, *, depth: np.ndarray | None = None) -> Detections:
         """Person and bed on ``(H, W, 3)`` ``uint8`` RGB ``image`` (:class:`PoseDetections`
         when somebody is found); ``depth`` is unused."""
-        pose = self.pose(image)
-        if pose is None:
+        people = self.poses(image)
+        if not people:
             return Detections.empty()
         h, w = image.shape[:2]
-        return pose_detections(pose, w, h, allowance=self.allowance, derive_bed=self.derive_bed)
+        best, *others = (pose_detections(p, w, h, allowance=self.allowance,
+                                         derive_bed=self.derive_bed) for p in people)
+        return replace(best, others=tuple(others))
 
     def consensus(self, frames: Sequence[Detections], width: int, height: int) -> Detections:
         """One detection from several frames' (:func:`pose_consensus`)."""
@@ -457,24 +561,27 @@ class PoseBoxDetector:
 def pose_consensus(frames: Sequence[Detections], width: int, height: int, *,
                    derive_bed: bool = True) -> Detections:
     """One detection from several frames' (:meth:`PoseBoxDetector.detect` on the first
-    seconds of a recording; see the module docstring): the person box is the per-side median
-    of the frames' (:func:`~ictal.preprocess.detection.consensus`), the bed is derived from the
-    frames' common body axis (:func:`axis_consensus`, of the frames that are
-    :class:`PoseDetections`, fits whose axis leaves the ``width x height`` frame left out) in
-    that frame.
+    seconds of a recording; see the module docstring): of the person found on the most frames
+    (:func:`person_who_stays`), the person box is the per-side median of the frames' boxes
+    (:func:`~ictal.preprocess.detection.consensus`), the bed is derived from the frames'
+    common body axis (:func:`axis_consensus`, of the frames that are :class:`PoseDetections`,
+    fits whose axis leaves the ``width x height`` frame left out) in that frame.
 
     Returns:
         :class:`~ictal.preprocess.detection.Detections` of one person and one bed at most,
         their sources saying how many frames made them.
     """
+    posed = sum(isinstance(f, PoseDetections) and f.landmarks is not None for f in frames)
+    frames, elsewhere = person_who_stays(frames)
     found = consensus(frames)
     fits = [f.landmarks for f in frames
             if isinstance(f, PoseDetections) and f.landmarks is not None]
+    left_out = f" ({elsewhere} of someone or somewhere else left out)" if elsewhere else ""
     keep = [i for i, c in enumerate(found.classes) if c != BED]
     boxes = [found.boxes[i] for i in keep]
     scores = [float(found.scores[i]) for i in keep]
     classes = [found.classes[i] for i in keep]
-    sources = [found.sources[i] for i in keep] if found.sources else [""] * len(keep)
+    sources = [(found.sources[i] if found.sources else "") + left_out for i in keep]
     axis = axis_consensus(fits, frame=(width, height)) if derive_bed and fits else None
     bed = None if axis is None else bed_around_axis(axis.start, axis.end, axis.shoulders,
                                                     width, height)
@@ -482,10 +589,10 @@ def pose_consensus(frames: Sequence[Detections], width: int, height: int, *,
         boxes.append(bed)
         scores.append(float(np.median([f.scores.max() for f in frames if len(f.scores)])))
         classes.append(BED)
-        sources.append(f"{_bed_source()}; the body axis of {axis.used} of {len(fits)} "
+        sources.append(f"{_bed_source()}; the body axis of {axis.used} of {posed} "
                        f"frames, each end the {_ordinal(AXIS_END_RANK)} most extreme"
                        + (f" ({axis.outside} leaving the picture left out)"
-                          if axis.outside else ""))
+                          if axis.outside else "") + left_out)
     if not boxes:
         return Detections.empty()
     return Detections(np.stack(boxes).astype(np.float32), np.asarray(scores, np.float32),
