@@ -149,6 +149,14 @@ def test_skeleton_and_limb_lanes(
     page.get_by_role("button", name="Play (space)").click()
     page.wait_for_timeout(400)
     page.get_by_role("button", name="Pause (space)").click()
+    # once the video has stopped, the caption and the overlay settle on the same frame (read
+    # together: the caption read once right after the click could precede the last frame)
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video');"
+        " const o = document.querySelector('[data-testid=skeleton-overlay]');"
+        " const c = document.querySelector('[data-testid=current-frame]');"
+        " return v.paused && o !== null && c !== null"
+        " && c.textContent.trim().split(/\\s+/).pop() === o.dataset.frame; }")
     shown = page.get_by_test_id("current-frame").inner_text().split()[-1]
     expect(overlay).to_have_attribute("data-frame", shown)
 
