@@ -113,8 +113,11 @@ def test_hard_negatives_need_a_sample_level_model() -> None:
     table, rows, fit_part, val_part, _ = _hard_table()
     config = preset("gestures-seizure").model_copy(update={
         "train": TrainConfig(epochs=2, batch_size=8, hard_negatives=3)})
+    epochs: list[int] = []
     with pytest.raises(ConfigError, match="hard negatives are windows"):
-        fit_selected(table, fit_part, val_part, config, ["FLE", "NE"], refit_rows=rows)
+        fit_selected(table, fit_part, val_part, config, ["FLE", "NE"], refit_rows=rows,
+                     on_epoch=lambda epoch, total: epochs.append(epoch))
+    assert epochs == []  # refused before any model is trained
 
 
 def test_patient_folds_keep_patients_whole_and_every_class_outside_each_fold() -> None:

@@ -19,7 +19,7 @@ from ictal.models.base import Estimator
 from ictal.models.config import ModelConfig
 from ictal.models.labels import seizure_columns
 from ictal.models.loop import EpochCallback
-from ictal.models.registry import build_estimator
+from ictal.models.registry import build_estimator, unit_of
 
 
 def fit_rows(table: FeatureTable, train_rows: np.ndarray, val_rows: np.ndarray | None,
@@ -133,15 +133,15 @@ def fit_selected(table: FeatureTable, fit_part: np.ndarray, val_part: np.ndarray
     were mined.
     """
     tc = config.train
+    if tc.hard_negatives > 1 and unit_of(config.arch) != "sample":  # before any fit
+        raise ConfigError(f"train.hard_negatives: the {config.arch} model decides per "
+                          "seizure, hard negatives are windows",
+                          hint="mine hard negatives with a sample-level model (e.g. fast)")
     est, selection = _fit_and_refit(table, fit_part, val_part, config, classes,
                                     refit_rows=refit_rows, seed=seed, threads=threads,
                                     on_epoch=on_epoch, device=device)
     if tc.hard_negatives <= 1:
         return est, selection
-    if est.unit != "sample":
-        raise ConfigError(f"train.hard_negatives: the {config.arch} model decides per "
-                          "seizure, hard negatives are windows",
-                          hint="mine hard negatives with a sample-level model (e.g. fast)")
     if tc.hard_negative_folds >= 2:
         epochs = est.history_.best_epoch + 1  # a refit model's best epoch is its last
         hard = mine_hard_negatives(table, refit_rows, config, classes, epochs, seed=seed,
