@@ -83,6 +83,8 @@ from typing import Any
 import numpy as np
 import psutil
 
+from ictal.jsonl import read_jsonl
+
 PREPROCESS = """\
 # the monitor's preprocessing for single-stream infrared beds: no depth step, the whole frame
 source: ir
@@ -208,17 +210,15 @@ def journal_figures(journal: Path, summaries: dict[str, dict[str, int]]) -> dict
         window, stride = int(meta["window"]), int(meta["stride"])
         frames = summary["frames"]
         expected += (frames - window) // stride + 1 if frames >= window else 0
-        lines = (journal / bed / "windows.jsonl").read_text().splitlines()
-        records = [json.loads(line) for line in lines if line.strip()]
+        records = read_jsonl(journal / bed / "windows.jsonl")
         bed_lat = [r["latency_s"] for r in records if r["state"] == "scored"
                    and r["latency_s"] is not None]
         if bed_lat:  # the first also waited for the calibration plan: apart
             firsts.append(bed_lat[0])
             # how late the feed handed its first scored window's last frame over (paced at
             # x1 from the feed's start: t_stop after it; a reader starved by the machine)
-            notes = [json.loads(n) for n in (journal / bed / "notes.jsonl").read_text()
-                     .splitlines() if n.strip()]
-            start = next(n["wall"] for n in notes if n["kind"] == "connected")
+            start = next(n["wall"] for n in read_jsonl(journal / bed / "notes.jsonl")
+                         if n["kind"] == "connected")
             first = next(r for r in records if r["state"] == "scored")
             feed_delays.append(first["wall"] - first["latency_s"] - start - first["t_stop"])
         latencies += bed_lat[1:]
