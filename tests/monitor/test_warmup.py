@@ -4,6 +4,7 @@ first window while the next ones queued behind it, and they were dropped on ever
 
 from __future__ import annotations
 
+import logging
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from tests.monitor.conftest import scene
+from tests.monitor.conftest import pattern, scene, write_scene
 
 from ictal.backbones import load_backbone
 from ictal.backbones.checkpoints import random_state_dict
@@ -20,6 +21,7 @@ from ictal.backbones.registry import default_registry
 from ictal.io import write_video
 from ictal.models.bundle import load_bundle
 from ictal.models.compat import prediction_config
+from ictal.models.predict import load_bundle_backbone
 from ictal.monitor.bed import WindowFrames
 from ictal.monitor.service import Monitor, MonitorSettings
 from ictal.monitor.sources import FileSource, Frame
@@ -57,3 +59,22 @@ def test_the_i3d_session_a_beds_windows_use_is_built_before_any_feed_is_read(
     assert features.shape == (1, 7, 1024) and bool(mask.all())
     assert list(i3d._runner.sessions) == [key] and i3d._runner.sessions[key] is session
     mon.close()
+
+
+def test_start_warms_the_backbone_up_once_per_window_shape_before_following(
+        bundle: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    video = write_scene(tmp_path / "bed.mkv", pattern([(4.0, False)]))
+    b = load_bundle(bundle)
+    config, _ = prediction_config(b.meta)
+    mon = Monitor(b, load_bundle_backbone(b), config, MonitorSettings(out=tmp_path / "out"))
+    for name in ("bed1", "bed2"):  # two beds of the same window shape
+        mon.add_bed(name, FileSource(video, speed=0))
+    assert mon.warm_s == 0.0
+    with caplog.at_level(logging.INFO, logger="ictal.monitor.service"):
+        mon.start()
+        warmed = caplog.text  # what was logged by the time start() returned
+    assert mon.wait(120)
+    mon.stop()
+    mon.close()
+    assert mon.warm_s > 0
+    assert "warmed up on 1 window shape(s)" in warmed
