@@ -104,13 +104,19 @@ def decode_detections(raw_boxes: np.ndarray, raw_scores: np.ndarray, anchors: np
                       scores[index])
 
 
-def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """Intersection over union of ``box`` ``(4,)`` with each of ``boxes`` ``(N, 4)``."""
+def box_intersection(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Area ``(N,)`` shared by ``box`` ``(4,)`` ``(x0, y0, x1, y1)`` and each of ``boxes``
+    ``(N, 4)`` (0 where they do not overlap)."""
     x0 = np.maximum(box[0], boxes[:, 0])
     y0 = np.maximum(box[1], boxes[:, 1])
     x1 = np.minimum(box[2], boxes[:, 2])
     y1 = np.minimum(box[3], boxes[:, 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    return np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+
+
+def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Intersection over union of ``box`` ``(4,)`` with each of ``boxes`` ``(N, 4)``."""
+    inter = box_intersection(box, boxes)
     area = (box[2] - box[0]) * (box[3] - box[1])
     areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
     union = area + areas - inter

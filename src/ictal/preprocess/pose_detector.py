@@ -88,7 +88,7 @@ from pathlib import Path
 import numpy as np
 
 from ictal.landmarks import POSE_LANDMARKS, Pose, PoseDetection, PoseDetector, PoseLandmarker, Roi
-from ictal.landmarks.detections import box_iou
+from ictal.landmarks.detections import box_intersection, box_iou
 from ictal.landmarks.geometry import as_rgb, crop_to_frame, warp_crop
 from ictal.preprocess.detection import BED, PERSON, Detections, consensus
 
@@ -296,7 +296,17 @@ def axis_consensus(fits: Sequence[np.ndarray], *, rank: int = AXIS_END_RANK,
 def _in_frame(point: np.ndarray, width: int, height: int) -> bool:
     """Whether ``point`` ``(2,)`` (x, y) px lies in the ``width x height`` picture (its edges
     included)."""
-    return bool(0.0 <= point[0] <= width and 0.0 <= point[1] <= height)
+    return _point_in(point, (0.0, 0.0, width, height))
+
+
+def _point_in(point: np.ndarray, box: Sequence[float] | np.ndarray) -> bool:
+    """Whether ``point`` ``(2,)`` (x, y) lies in ``box`` ``(x0, y0, x1, y1)``, edges included."""
+    return bool(box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3])
+
+
+def _median_point(landmarks: np.ndarray) -> np.ndarray:
+    """The median ``(2,)`` (x, y) px of ``(N, >=2)`` landmarks."""
+    return np.median(np.asarray(landmarks)[:, :2], axis=0)
 
 
 @dataclass(frozen=True)
@@ -409,38 +419,30 @@ def person_who_stays(frames: Sequence[Detections]) -> tuple[list[Detections], in
     fits = [d for ps in people for d in ps]
     if not fits:
         return list(frames), 0
+    box = {id(d): d.boxes[d.classes.index(PERSON)] for d in fits}
+    middle = {id(d): _median_point(d.landmarks) for d in fits}
+
+    def same_place(a: PoseDetections, b: PoseDetections) -> bool:
+        return _point_in(middle[id(b)], box[id(a)]) and _point_in(middle[id(a)], box[id(b)])
 
     def support(fit: PoseDetections) -> int:
-        return sum(any(_holds(fit, d) and _holds(d, fit) for d in ps) for ps in people)
+        return sum(any(same_place(fit, d) for d in ps) for ps in people)
 
     ranks = [(support(d), j == 0, -i) for i, ps in enumerate(people) for j, d in enumerate(ps)]
-    anchor = _person_box(fits[max(range(len(fits)), key=ranks.__getitem__)])
+    anchor = box[id(fits[max(range(len(fits)), key=ranks.__getitem__)])]
     chosen: list[Detections] = []
     for frame, ps in zip(frames, people, strict=True):
-        same = [d for d in ps if _overlap(anchor, _person_box(d)) >= SAME_PERSON_OVERLAP]
+        same = [d for d in ps if _overlap(anchor, box[id(d)]) >= SAME_PERSON_OVERLAP]
         if same or not ps:
             chosen.append(same[0] if same else frame)
     return chosen, len(frames) - len(chosen)
 
 
-def _person_box(fit: PoseDetections) -> np.ndarray:
-    return fit.boxes[fit.classes.index(PERSON)]
-
-
-def _holds(a: PoseDetections, b: PoseDetections) -> bool:
-    """Whether ``a``'s person box holds ``b``'s landmark median."""
-    x, y = np.median(np.asarray(b.landmarks)[:, :2], axis=0)
-    box = _person_box(a)
-    return bool(box[0] <= x <= box[2] and box[1] <= y <= box[3])
-
-
 def _overlap(a: np.ndarray, b: np.ndarray) -> float:
     """The intersection of boxes ``a`` and ``b`` ``(x0, y0, x1, y1)`` over the smaller one's
     area (0 for an empty box)."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
     smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return float(max(w, 0.0) * max(h, 0.0) / smaller) if smaller > 0 else 0.0
+    return float(box_intersection(a, b[None])[0] / smaller) if smaller > 0 else 0.0
 
 
 class PoseBoxDetector:
@@ -602,8 +604,7 @@ def pose_consensus(frames: Sequence[Detections], width: int, height: int, *,
 def _centred_in(landmarks: np.ndarray, frame: np.ndarray) -> bool:
     """Whether the median of the landmarks ``(N, >=2)`` px lies in the frame (a fit in the fill
     around a turned frame does not)."""
-    x, y = np.median(landmarks[:, :2], axis=0)
-    return bool(0 <= x < frame.shape[1] and 0 <= y < frame.shape[0])
+    return _in_frame(_median_point(landmarks), frame.shape[1], frame.shape[0])
 
 
 def _corners(box: np.ndarray) -> np.ndarray:
