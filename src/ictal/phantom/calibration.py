@@ -162,6 +162,13 @@ CHANGELOG: tuple[tuple[str, str, str], ...] = (
      "cover seed 000's whole TLE range 0.4-1.8 Hz"),
     ("issue 21 (content 3)", "TLE head automatism amplitude 0.4 -> 0.2 rad (x amplitude)",
      "O'Dwyer 2007: 15.5-17.3 deg/s mean; measured median 28.6 deg/s before, 15.6 after"),
+    ("issue 14 (HKN cohort)", "the HKN keypoint store's 3D: noise-free ground truth -> lifted "
+     "from its jittered 2D detections (ictal.phantom.hkn.LifterError: 25 mm in plane / 60 mm "
+     "in depth per joint, 0.1 m root depth; face 3 / 8 mm); 2D, crops, demo and clinic "
+     "phantoms unchanged",
+     "seed 004 fed its AGCN 2D keypoints lifted to 3D, and noise-free 3D would flatter the "
+     "body stream; error sizes assumed from published lifter MPJPE figures, not fitted to "
+     "any classifier"),
 )
 
 
