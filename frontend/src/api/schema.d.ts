@@ -246,7 +246,9 @@ export interface paths {
          * Review Event
          * @description Confirm (a seizure) or reject (a false alarm) an event made from a monitor alarm, or
          *     set it back to draft; audited, and appended to the bed's ``acks.jsonl`` when the bed's
-         *     journal is there (the live page shows it).
+         *     journal is there (the live page shows it). An event drafted while its alarm was still
+         *     raised ends at the last window journaled then; once the alarm has cleared, the decision
+         *     extends it to the alarm's end (not when a clinician has moved its offset meanwhile).
          */
         post: operations["review_event"];
         delete?: never;

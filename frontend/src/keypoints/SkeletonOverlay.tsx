@@ -4,8 +4,8 @@
  *
  * Frame-exact: while playing, each painted video frame is reported by
  * requestVideoFrameCallback with its presentation time (`mediaTime`), and the keypoints of
- * `frameAt(mediaTime, fps)` are drawn; when paused or after a seek, those of the frame at
- * `currentTime`. A gap (no keypoint on the frame) draws nothing; a bone is drawn only between
+ * `frameAt(mediaTime, fps)` are drawn; when paused (a callback arriving after the pause
+ * included) or after a seek, those of the frame at `currentTime`. A gap (no keypoint on the frame) draws nothing; a bone is drawn only between
  * two seen joints; each joint's colour is its confidence (red 0 -> green 1). The caption and
  * the canvas's data-* attributes say which frame is drawn and what was drawn.
  */
@@ -132,7 +132,9 @@ export function SkeletonOverlay({ videoRef, fps, set, showFace, frameData, ensur
     if (!video) return undefined;
     let handle = 0;
     const onFrame = (_now: number, meta: { mediaTime: number }) => {
-      draw(meta.mediaTime);
+      // a frame painted just before a pause can be reported after it: once paused, the frame
+      // shown is the one at currentTime (which the player's frame caption reads too)
+      draw(video.paused ? undefined : meta.mediaTime);
       handle = video.requestVideoFrameCallback!(onFrame);
     };
     if (video.requestVideoFrameCallback) handle = video.requestVideoFrameCallback(onFrame);
