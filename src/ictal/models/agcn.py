@@ -50,7 +50,8 @@ from torch import nn
 from ictal.errors import ConfigError
 from ictal.features.streams import StreamSpec
 from ictal.features.table import FeatureTable
-from ictal.models.config import HeadInit, ModelConfig, TrainConfig
+from ictal.models.augment import augment_clip
+from ictal.models.config import HeadInit, KeypointAugment, ModelConfig, TrainConfig
 from ictal.models.graph import GRAPHS, SkeletonGraph
 from ictal.models.losses import probabilities, weighted_loss
 from ictal.models.streams import StreamClassifier, fuse_scores, keypoint_clip
@@ -259,10 +260,16 @@ class MultiStreamAGCN(nn.Module):
     """The keypoint stream of a semiology table through one AGCN per input stream
     (``joint``, ``bone``): ``(x (N, T, F), mask (N, T))`` -> logits. In training mode it returns
     every stream's logits ``(S, N, O)`` (each stream has its own loss, as 2s-AGCN trains its
-    two streams); in eval mode the fused logits ``(N, O)`` (:func:`fuse_scores`)."""
+    two streams); in eval mode the fused logits ``(N, O)`` (:func:`fuse_scores`).
+
+    ``augment`` (:class:`~ictal.models.config.KeypointAugment`) transforms the joint clip in
+    training mode only (:func:`~ictal.models.augment.augment_clip`), with a generator seeded
+    by ``augment_seed``; eval mode (validation, test, prediction) never does."""
 
     def __init__(self, spec: StreamSpec, graph: SkeletonGraph, n_outputs: int, *,
-                 inputs: Sequence[str] = ("joint", "bone"), **agcn: Any) -> None:
+                 inputs: Sequence[str] = ("joint", "bone"),
+                 augment: KeypointAugment | None = None, augment_seed: int = 0,
+                 **agcn: Any) -> None:
         super().__init__()
         if spec.nodes != graph.num_nodes:
             raise ConfigError(f"stream {spec.name!r} has {spec.nodes} keypoints, the "
@@ -273,13 +280,19 @@ class MultiStreamAGCN(nn.Module):
         self.spec = spec
         self.parents = graph.parents
         self.inputs = tuple(inputs)
+        self.augment = augment if augment is not None and augment.active else None
+        self.augment_generator = torch.Generator().manual_seed(augment_seed)
         self.nets = nn.ModuleDict({name: AGCN(graph.adjacency(), in_channels=spec.channels,
                                               n_outputs=n_outputs, **agcn)
                                    for name in self.inputs})
 
     def clip(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """The joint clip ``(N, C, T, V)`` of a table's rows."""
-        return keypoint_clip(x, mask, self.spec)
+        """The joint clip ``(N, C, T, V)`` of a table's rows (randomly transformed in
+        training mode when ``augment`` is set)."""
+        clip = keypoint_clip(x, mask, self.spec)
+        if self.training and self.augment is not None:
+            clip = augment_clip(clip, mask, self.augment, self.augment_generator)
+        return clip
 
     def stream_logits(self, joints: torch.Tensor) -> torch.Tensor:
         """Logits ``(S, N, O)`` of each input stream for a joint clip ``(N, C, T, V)``."""
@@ -299,18 +312,21 @@ class AGCNClassifier(StreamClassifier):
     (``"face"``) keypoints of a semiology table, one prediction per row (seizure clip).
 
     ``channels`` / ``strides`` default to 2s-AGCN's; ``inputs`` the joint and bone streams;
-    ``head_init`` the last layer's initialisation (:data:`HEAD_INITS`, module docstring).
+    ``head_init`` the last layer's initialisation (:data:`HEAD_INITS`, module docstring);
+    ``augment`` random transforms of the training clips (:class:`KeypointAugment`, seeded by
+    ``seed``; ``None`` or all zero: none).
     """
 
     def __init__(self, *, stream: str = "body", channels: Sequence[int] = PUBLISHED_CHANNELS,
                  strides: Sequence[int] = PUBLISHED_STRIDES, kernel: int = 9,
                  embedding: int = 4, adaptive: bool = True, data_dependent: bool = True,
                  inputs: Sequence[str] = ("joint", "bone"), dropout: float = 0.0,
-                 head_init: str = "published",
+                 head_init: str = "published", augment: KeypointAugment | None = None,
                  loss: str = "auto", train: TrainConfig | None = None, seed: int = 0,
                  threads: int | None = 1, device: str = "cpu") -> None:
         super().__init__(stream=stream, loss=loss, train=train, seed=seed, threads=threads,
                          device=device)
+        self.augment = augment
         self.channels = tuple(channels)
         self.strides = tuple(strides)
         self.kernel = kernel
@@ -328,7 +344,8 @@ class AGCNClassifier(StreamClassifier):
                    strides=config.agcn_strides, kernel=config.temporal_kernel,
                    embedding=config.agcn_embedding, adaptive=config.agcn_adaptive,
                    data_dependent=config.agcn_data_dependent, inputs=config.agcn_inputs,
-                   dropout=config.dropout, head_init=config.agcn_head_init, loss=config.loss,
+                   dropout=config.dropout, head_init=config.agcn_head_init,
+                   augment=config.agcn_augment, loss=config.loss,
                    train=config.train, seed=seed, threads=threads, device=device)
 
     def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
@@ -340,7 +357,8 @@ class AGCNClassifier(StreamClassifier):
                                channels=self.channels, strides=self.strides,
                                kernel=self.kernel, embedding=self.embedding,
                                adaptive=self.adaptive, data_dependent=self.data_dependent,
-                               dropout=self.dropout, head_init=self.head_init)
+                               dropout=self.dropout, head_init=self.head_init,
+                               augment=self.augment, augment_seed=self.seed)
 
     def _batch_loss(self, output: torch.Tensor, y: torch.Tensor, weights: torch.Tensor,
                     index: torch.Tensor) -> torch.Tensor:

@@ -7,7 +7,7 @@ named configurations and the reading of YAML files are in :mod:`ictal.models.pre
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -89,6 +89,63 @@ class TrainConfig(BaseModel):
         return value
 
 
+class KeypointAugment(BaseModel):
+    """Random transforms of the keypoint clips of the AGCN streams' *training* batches.
+
+    Each training step draws, per clip of the batch, one transform from a generator seeded
+    with the estimator's seed (:mod:`ictal.models.augment`); validation, test and prediction
+    inputs are never transformed (the network is in eval mode there). The clip's coordinates
+    are those of :func:`ictal.features.semiology._normalised_keypoints`: centred on the neck
+    (body) or nose bridge (face) and divided by the clip's median shoulder (eye) width, so
+    lengths below are fractions of that width. Every field at 0 is the identity (off).
+
+    Attributes:
+        coords: ``"2d"``: channels ``(x, y, confidence)`` (the confidence is never moved);
+            ``"3d"``: ``(x, y, z)`` camera axes (x right, y down, z away from the camera).
+        rotate_deg: in-plane rotation (about the camera's axis, x-y plane), degrees, uniform
+            in ``[-rotate_deg, rotate_deg]``.
+        yaw_deg: rotation about the image's vertical y axis (x-z plane: another viewing
+            azimuth), degrees, uniform in ``[-yaw_deg, yaw_deg]``; ``coords = "3d"`` only.
+        scale: isotropic scale factor uniform in ``[1 - scale, 1 + scale]``.
+        aniso: a further factor uniform in ``[1 - aniso, 1 + aniso]`` on x alone (camera
+            foreshortening of the image's width against its height).
+        shift: translation of the whole clip, each spatial axis uniform in
+            ``[-shift, shift]`` shoulder (eye) widths.
+        jitter: Gaussian noise of every coordinate of every joint and frame, standard
+            deviation in shoulder (eye) widths.
+        stretch: temporal crop and time-stretch: the clip is resampled (linear interpolation)
+            from a window covering a fraction uniform in ``[1 - stretch, 1]`` of its length at
+            a random start, so it plays up to ``1 / (1 - stretch)`` times slower; assumes a
+            clip without padded (masked) timesteps in its middle, as semiology tables are.
+
+    No left-right mirroring: it would flip the laterality of a dystonic arm.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    coords: Literal["2d", "3d"] = "2d"
+    rotate_deg: float = Field(0.0, ge=0, le=180)
+    yaw_deg: float = Field(0.0, ge=0, le=180)
+    scale: float = Field(0.0, ge=0, lt=1)
+    aniso: float = Field(0.0, ge=0, lt=1)
+    shift: float = Field(0.0, ge=0)
+    jitter: float = Field(0.0, ge=0)
+    stretch: float = Field(0.0, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _yaw_needs_depth(self) -> Self:
+        if self.yaw_deg > 0 and self.coords != "3d":
+            raise ValueError("yaw_deg rotates x into z: it needs coords '3d' (2D clips carry "
+                             "a confidence in their third channel)")
+        return self
+
+    @property
+    def active(self) -> bool:
+        """Whether any transform is on."""
+        return any(getattr(self, f) > 0 for f in ("rotate_deg", "yaw_deg", "scale", "aniso",
+                                                  "shift", "jitter", "stretch"))
+
+
 class ModelConfig(BaseModel):
     """An architecture with its hyper-parameters and training settings.
 
@@ -139,6 +196,8 @@ class ModelConfig(BaseModel):
     tcn_clip_centre: bool = False
     kd_temperature: float = Field(4.0, gt=0)
     kd_alpha: float = Field(0.5, ge=0, le=1)  # weight of the soft (teacher) term
+    # random transforms of the AGCN's training clips (KeypointAugment); None: none
+    agcn_augment: KeypointAugment | None = None
     train: TrainConfig = Field(default_factory=TrainConfig)
 
     @model_validator(mode="before")

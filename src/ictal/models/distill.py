@@ -28,7 +28,7 @@ import torch.nn.functional as F
 
 from ictal.features.table import FeatureTable
 from ictal.models.agcn import PUBLISHED_CHANNELS, PUBLISHED_STRIDES, AGCNClassifier
-from ictal.models.config import ModelConfig, TrainConfig
+from ictal.models.config import KeypointAugment, ModelConfig, TrainConfig
 from ictal.models.tcn import TCNClassifier
 
 
@@ -63,13 +63,13 @@ class DistilledAGCNClassifier(AGCNClassifier):
                  strides: Sequence[int] = PUBLISHED_STRIDES, kernel: int = 9,
                  embedding: int = 4, adaptive: bool = True, data_dependent: bool = True,
                  inputs: Sequence[str] = ("joint", "bone"), dropout: float = 0.0,
-                 head_init: str = "published",
+                 head_init: str = "published", augment: KeypointAugment | None = None,
                  loss: str = "auto", train: TrainConfig | None = None, seed: int = 0,
                  threads: int | None = 1, device: str = "cpu") -> None:
         super().__init__(stream=stream, channels=channels, strides=strides, kernel=kernel,
                          embedding=embedding, adaptive=adaptive,
                          data_dependent=data_dependent, inputs=inputs, dropout=dropout,
-                         head_init=head_init, loss=loss, train=train, seed=seed,
+                         head_init=head_init, augment=augment, loss=loss, train=train, seed=seed,
                          threads=threads, device=device)
         self.teacher_stream = teacher_stream
         self.temperature = temperature
@@ -90,7 +90,8 @@ class DistilledAGCNClassifier(AGCNClassifier):
                    strides=config.agcn_strides, kernel=config.temporal_kernel,
                    embedding=config.agcn_embedding, adaptive=config.agcn_adaptive,
                    data_dependent=config.agcn_data_dependent, inputs=config.agcn_inputs,
-                   dropout=config.dropout, head_init=config.agcn_head_init, loss=config.loss,
+                   dropout=config.dropout, head_init=config.agcn_head_init,
+                   augment=config.agcn_augment, loss=config.loss,
                    train=config.train, seed=seed, threads=threads, device=device)
 
     def _teacher(self) -> TCNClassifier:
