@@ -14,6 +14,7 @@ from ictal.features.store import read_features, shard_path
 from ictal.manifest import load_manifest
 from ictal.phantom import PhantomConfig, generate_dataset
 from ictal.preprocess.config import variant_config
+from ictal.preprocess.dataset import preprocess_dataset
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,32 @@ def test_extract_writes_labelled_timed_features_and_resumes(phantom: Path, tmp_p
     redo = tmp_path / "redo"
     extract_manifest(manifest, redo, extractor, cfg, show_progress=False)
     np.testing.assert_array_equal(read_features(redo).features, table.features)
+
+
+def test_a_crop_given_by_hand_since_extracts_that_recording_again(phantom: Path,
+                                                                  tmp_path: Path) -> None:
+    manifest = load_manifest(phantom)
+    extractor = load_backbone("motion")
+    cfg = variant_config("B")
+    store = tmp_path / "store"
+    extract_manifest(manifest, store, extractor, cfg, show_progress=False)
+    first = manifest.recordings[0]
+    plan = read_features(shard_path(store, first.id)).attrs["plan"]
+    box = (2, 3, plan["width"] // 2, plan["height"] // 2)
+    given = first.model_copy(update={"crop": box})
+    changed = manifest.model_copy(update={"recordings": [given, *manifest.recordings[1:]]})
+
+    again = extract_manifest(changed, store, extractor, cfg, show_progress=False)
+    assert again.succeeded == [first.id]
+    assert len(again.skipped_items) == len(manifest.recordings) - 1
+    redone = read_features(shard_path(store, first.id)).attrs["plan"]["keyframes"][0]
+    assert (redone["crop_box"], redone["detector"]) == (list(box), "manifest")
+    # a plan of `ictal preprocess` made before the crop was given is refused, not used
+    plans = tmp_path / "plans"
+    preprocess_dataset(manifest, plans, cfg, recordings=[first.id])
+    stale = extract_manifest(changed, tmp_path / "other", extractor, cfg, plans_dir=plans,
+                             recordings=[first.id], show_progress=False)
+    assert stale.exit_code == 1 and "run `ictal preprocess` again" in str(stale.failures[0][1])
 
 
 def test_top_view_features_follow_the_infrared_ones(phantom: Path, tmp_path: Path) -> None:

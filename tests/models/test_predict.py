@@ -181,3 +181,21 @@ def test_the_bundle_backbone_runs_at_the_bundle_precision_unless_told() -> None:
     assert load_bundle_backbone(bf16, precision="fp32").precision == "fp32"
     with pytest.raises(ConfigError, match="only the i3d backbone"):
         load_bundle_backbone(bundle("motion", {}), precision="bf16")
+
+
+def test_a_bare_video_takes_a_crop_given_by_hand(tmp_path: Path) -> None:
+    from ictal.cli.bundle_input import bundle_input
+    from ictal.errors import ConfigError, ManifestError
+    from ictal.models.predict import manifest_for_video
+
+    write_video(tmp_path / "clip.mkv", iter([np.full((48, 64, 3), 90, np.uint8)] * 4), 25)
+    manifest = manifest_for_video(tmp_path / "clip.mkv", kind="rgb", crop=(4, 6, 60, 40))
+    assert manifest.recordings[0].given_crops == {None: (4, 6, 60, 40)}
+    with pytest.raises(ManifestError, match="0 <= y0 < y1"):  # checked like a manifest's
+        manifest_for_video(tmp_path / "clip.mkv", kind="rgb", crop=(4, 50, 60, 40))
+    # a manifest's recordings are cropped in the manifest; a store's features are made
+    (tmp_path / "store").mkdir()
+    for source in (tmp_path / "m.yaml", tmp_path / "store"):
+        with pytest.raises(ConfigError, match="--crop applies to a bare video"):
+            bundle_input(source, None, "b", recording=[], stream=None, config=None, kind=None,
+                         depth=None, outside_root=False, crop="4,6,60,40")

@@ -109,3 +109,28 @@ def test_cli_applies_the_variant_the_config_names(manifest, tmp_path: Path) -> N
     assert isinstance(res.exception, ConfigError)
     assert "variant 'B0.5', but --variant asks for 'A'" in str(res.exception)
     assert json.loads((out / "config.json").read_text())["variant"] == "B0.5"
+
+
+def test_a_crop_given_by_hand_redoes_that_recording_alone(manifest, tmp_path: Path) -> None:
+    out = tmp_path / "pre"
+    config = variant_config("B")
+    second = manifest.recordings[0].model_copy(update={"id": "R2"})
+    two = manifest.model_copy(update={"recordings": [manifest.recordings[0], second]})
+    first = preprocess_dataset(two, out, config)
+    assert first.report.succeeded == ["R1", "R2"]
+    assert [r["detection"] for r in first.rows] == ["depth-geometry"] * 2
+
+    given = Recording.model_validate({**second.model_dump(), "crop": [4, 6, 60, 40]})
+    changed = two.model_copy(update={"recordings": [two.recordings[0], given]})
+    again = preprocess_dataset(changed, out, config)
+    assert again.report.skipped_items == [("R1", "outputs exist")]
+    assert again.report.succeeded == ["R2"]
+    row = again.rows[1]
+    assert (row["crop_box"], row["detection"]) == ("4 6 60 40", "manifest")
+    assert "crop given in the manifest" in row["notes"]
+    plan = json.loads((out / "R2" / "plan.json").read_text())
+    assert plan["keyframes"][0]["crop_box"] == [4, 6, 60, 40]
+    # unchanged since: resumed; cleared: planned by the detector again
+    assert preprocess_dataset(changed, out, config).report.succeeded == []
+    cleared = preprocess_dataset(two, out, config)
+    assert cleared.report.succeeded == ["R2"] and cleared.rows[1]["detection"] == "depth-geometry"

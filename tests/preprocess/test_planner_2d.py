@@ -18,7 +18,15 @@ from ictal.preprocess.detection import PERSON, Detections
 from ictal.preprocess.frames import fit_square, normalise
 from ictal.preprocess.pipeline import iter_samples
 from ictal.preprocess.plan import RecordingPlan
-from ictal.preprocess.planner import FrameConsensus, PlanError, plan_recording, resolve_source
+from ictal.preprocess.planner import (
+    GIVEN_CROP,
+    FrameConsensus,
+    PlanError,
+    given_crops_used,
+    plan_is_current,
+    plan_recording,
+    resolve_source,
+)
 
 FPS, H, W = 30, 48, 64
 SPEC = InputSpec(frames=30, size=16)
@@ -221,3 +229,84 @@ def test_each_view_of_a_montage_gets_its_own_crop(tmp_path: Path) -> None:
     np.testing.assert_allclose(samples[0].frames, expected(large[:, y0:y1, x0:x1]), atol=1e-5)
     assert samples[1].crop_box == plan.crop_box_at(0, "face")
     assert samples[0].crop_box == bed.crop_box
+
+
+class NoDetector:
+    """Fails the test when asked to detect: a crop given by hand needs no detector."""
+
+    name = "none"
+
+    def detect(self, image: np.ndarray, *, depth: np.ndarray | None = None) -> Detections:
+        raise AssertionError("the detector ran on a recording whose crop is given")
+
+
+def with_crop(manifest: Manifest, crop: object) -> Manifest:
+    rec = manifest.recordings[0]
+    given = Recording.model_validate({**rec.model_dump(), "crop": crop})
+    return manifest.model_copy(update={"recordings": [given]})
+
+
+def test_a_crop_given_in_the_manifest_replaces_the_detectors(tmp_path: Path) -> None:
+    path = video(tmp_path, "r", [person_at(t, {0: (5, 20, 25, 40)}) for t in range(60)])
+    manifest = with_crop(manifest_of([Stream(kind="rgb", path=str(path), fps=FPS)]),
+                         [10, 12, 50, 44])
+    plan = plan_recording(manifest, "R1", config(redetect_every=20), detector=NoDetector())
+    (key,) = plan.keyframes  # one box for the whole recording: no key frame is re-detected
+    assert key.crop_box == (10, 12, 50, 44) and key.detector == GIVEN_CROP and key.ok
+    assert key.detection_box is None and key.person is None
+    assert "crop given in the manifest" in plan.notes
+    assert given_crops_used(plan) == {None: (10, 12, 50, 44)}
+    assert plan_is_current(plan, manifest.recordings[0])
+    # set, changed or cleared in the manifest since: the plan is stale
+    assert not plan_is_current(plan, with_crop(manifest, [10, 12, 50, 40]).recordings[0])
+    assert not plan_is_current(plan, with_crop(manifest, None).recordings[0])
+    detected = plan_recording(with_crop(manifest, None), "R1", config(),
+                              detector=BrightDetector())
+    assert not plan_is_current(detected, manifest.recordings[0])
+    assert plan_is_current(detected, with_crop(manifest, None).recordings[0])
+    # beyond the picture: refused, naming the recording and the command that fixes it
+    with pytest.raises(PlanError, match=r"R1: the crop given .* reaches beyond the 64x48") as err:
+        plan_recording(with_crop(manifest, [10, 12, 65, 44]), "R1", config(),
+                       detector=NoDetector())
+    assert "ictal manifest crop" in (err.value.hint or "")
+
+
+def test_a_crop_given_is_not_used_without_detection_cropping(tmp_path: Path) -> None:
+    path = video(tmp_path, "r", [person_at(t, {0: (5, 20, 25, 40)}) for t in range(60)])
+    manifest = with_crop(manifest_of([Stream(kind="rgb", path=str(path), fps=FPS)]),
+                         [10, 12, 50, 44])
+    plan = plan_recording(manifest, "R1", config(enabled=False))
+    assert plan.keyframes[0].crop_box == (0, 0, W, H)
+    assert any("not used" in n for n in plan.notes)
+    assert plan_is_current(plan, manifest.recordings[0])
+
+
+def test_a_montage_view_given_by_hand_and_the_other_detected(tmp_path: Path) -> None:
+    montage = Montage(small_box=(40, 0, 64, 18), large_view="bed", small_view="face")
+    frames = []
+    for t in range(60):
+        frame = person_at(t, {0: (5, 20, 25, 40)})
+        frame[0:18, 40:64] = 20
+        frame[4:10, 46:52] = 255
+        frames.append(frame)
+    path = video(tmp_path, "pip", frames)
+    base = manifest_of([Stream(kind="rgb", path=str(path), fps=FPS)], montage=montage)
+    detector = BrightDetector()
+    plan = plan_recording(with_crop(base, {"face": [2, 1, 20, 16]}), "R1", config(),
+                          detector=detector)
+    bed, face = plan.keyframes[0].views
+    assert face.crop_box == (2, 1, 20, 16) and face.detector == GIVEN_CROP
+    assert bed.crop_box == clip_box(expand_box((5, 20, 25, 40), 0.3), W, H)
+    assert bed.detector == "bright"
+    # only the large view was searched: one detection per frame searched
+    assert detector.seen == len(bed.detected_on or (0,))
+    assert plan.crop_box_at(30, "face") == (42, 1, 60, 16)
+    # both views given: nothing detected
+    both = with_crop(base, {"face": [2, 1, 20, 16], "bed": [0, 10, 40, 48]})
+    plan = plan_recording(both, "R1", config(), detector=NoDetector())
+    assert [v.crop_box for v in plan.keyframes[0].views] == [(0, 10, 40, 48), (2, 1, 20, 16)]
+    assert plan.detection_ran and plan_is_current(plan, both.recordings[0])
+    # a view's box is in that view's pixels: the small view is 24 x 18
+    with pytest.raises(PlanError, match="of view face"):
+        plan_recording(with_crop(base, {"face": [2, 1, 25, 16]}), "R1", config(),
+                       detector=NoDetector())

@@ -41,16 +41,24 @@ def is_feature_source(source: Path) -> bool:
 
 def bundle_input(source: Path, bundle: Any, name: str, *, recording: list[str],
                  stream: str | None, config: Path | None, kind: str | None,
-                 depth: Path | None, outside_root: bool) -> BundleInput:
+                 depth: Path | None, outside_root: bool,
+                 crop: str | None = None) -> BundleInput:
     """Read ``source`` for ``bundle`` (called ``name`` in messages).
 
     A store must hold the bundle's backbone and preprocessing; a video must be of the stream
-    kind the bundle reads (``--kind`` defaults to the video's channels).
+    kind the bundle reads (``--kind`` defaults to the video's channels); ``crop``
+    (``"x0,y0,x1,y1"`` px) is a bare video's crop given by hand (a manifest's recordings give
+    theirs in the manifest).
 
     Raises:
         ConfigError: overrides given for a store, a missing video file, a ``--kind`` that is
-            not a video kind or not the bundle's (usage errors, exit code 2).
+            not a video kind or not the bundle's, a crop for anything but a bare video (usage
+            errors, exit code 2).
     """
+    if crop is not None and (is_feature_source(source) or source.suffix in (".yaml", ".yml")):
+        raise ConfigError("--crop applies to a bare video file",
+                          hint="a manifest's recordings are cropped by hand in the manifest "
+                               "(`ictal manifest crop`); a store's features are made already")
     from ictal.models.compat import check_store, prediction_config, stream_hint
 
     if is_feature_source(source):
@@ -85,6 +93,9 @@ def bundle_input(source: Path, bundle: Any, name: str, *, recording: list[str],
                 f"{source}: --kind {kind}, but {name} reads {settings.source} video",
                 hint=stream_hint(bundle.meta, settings.source, kind,
                                  overridden=stream is not None))
-        manifest = manifest_for_video(source, kind=kind, depth=depth)
+        from ictal.manifest.crop import parse_box
+
+        manifest = manifest_for_video(source, kind=kind, depth=depth,
+                                      crop=None if crop is None else parse_box(crop))
     return BundleInput(manifest=manifest, settings=settings, overrides=overrides,
                        wanted=recording or [r.id for r in manifest.recordings])

@@ -354,6 +354,10 @@ def predict(
         help="Preprocessing config YAML to use instead of the bundle's (resolved as `ictal "
              "preprocess` does); it may change how the crop is found and the stream read, "
              "not the frames, sample length, top view or depth steps."),
+    crop: str | None = typer.Option(
+        None, "--crop", metavar="X0,Y0,X1,Y1",
+        help="A bare video's crop by hand, in pixels of its frame (instead of the bundle's "
+             "detector; see `ictal manifest crop --picture` to read one off)."),
     outside_root: bool = allow_outside_root(),
 ) -> None:
     """Per-window class probabilities (CSV + JSON), decision and timeline PNG per recording.
@@ -375,7 +379,8 @@ def predict(
     console = Console()
     batch = BatchReport("predict")
     src = bundle_input(source, bundle, name, recording=recording, stream=stream,
-                       config=config, kind=kind, depth=depth, outside_root=outside_root)
+                       config=config, kind=kind, depth=depth, outside_root=outside_root,
+                       crop=crop)
     is_features, manifest, settings, wanted = (src.is_features, src.manifest, src.settings,
                                                src.wanted)
     if is_features:

@@ -1,4 +1,5 @@
-"""``ictal manifest``: write a manifest from a folder of videos, check one and summarise it."""
+"""``ictal manifest``: write a manifest from a folder of videos, check one and summarise it, give
+a recording its crop by hand."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ def register(app: typer.Typer) -> None:
     group.command("init")(init)
     group.command("check")(check)
     group.command("events")(events)
+    group.command("crop")(crop)
     app.add_typer(group, name="manifest")
 
 
@@ -160,3 +162,63 @@ def events(
     write_text_atomic(out, seizure_log_text(rows, files))
     Console().print(f"{out}: {len(rows)} event(s) of {len(manifest.recordings)} recording(s)",
                     markup=False, highlight=False, soft_wrap=True)
+
+
+def crop(
+    path: Path = typer.Argument(..., help="manifest.yaml to change."),
+    recording: str = typer.Argument(..., help="Recording id (as summary.csv lists it)."),
+    box: str | None = typer.Option(
+        None, "--box", metavar="X0,Y0,X1,Y1",
+        help="The crop in pixels of the recording's frame (of a montage: of the view), x1 / "
+             "y1 exclusive — read it off the QC contact sheet's frame."),
+    view: str | None = typer.Option(None, "--view", help="Montage view the box is for."),
+    clear: bool = typer.Option(False, "--clear",
+                               help="Remove the crop given (the view's with --view): the "
+                                    "detector chooses again."),
+    picture: Path | None = typer.Option(
+        None, "--picture", metavar="OUT.png",
+        help="Write the recording's first frame (of the view) at full size with a pixel "
+             "ruler and the crop given, to read a box off; alone, or after --box / --clear."),
+    outside_root: bool = allow_outside_root(),
+) -> None:
+    """Give RECORDING a detection crop by hand, for when its QC contact sheet shows the
+    detector's crop wrong (seed 000 cropped its few missed seizures by hand), or --clear it.
+
+    The manifest is checked whole with the new crop (the box against the frame size in the
+    stream headers) and rewritten atomically; YAML comments are not kept. Then run `ictal
+    preprocess` again with the same --out: it plans that recording again (and `ictal
+    extract` extracts it again); summary.csv names its detection `manifest`.
+    """
+    from ictal.manifest.crop import crop_picture, parse_box, set_crop
+
+    console = Console()
+    if clear and box is not None:
+        raise ConfigError("give either --box X0,Y0,X1,Y1 or --clear, not both")
+    if not clear and box is None:
+        if picture is None:
+            raise ConfigError("give --box X0,Y0,X1,Y1, --clear or --picture OUT.png",
+                              hint="e.g. ictal manifest crop manifest.yaml P003-S1 --picture "
+                                   "p003.png, then --box 120,80,560,440")
+        written = crop_picture(path, recording, picture, view=view,
+                               allow_outside_root=outside_root)
+        console.print(f"{written}: the first frame of {recording} with a pixel ruler",
+                      markup=False, highlight=False, soft_wrap=True)
+        return
+    try:
+        rec = set_crop(path, recording, None if clear else parse_box(box or ""), view=view,
+                       allow_outside_root=outside_root)
+    except ManifestError as err:
+        console.print(f"[bold red]{err.path}: {len(err.problems)} problem(s); not changed[/]")
+        for p in err.problems:
+            console.print(f"  - {p}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from err
+    given = rec.given_crops
+    what = ("no crop given: the detector chooses" if not given else "; ".join(
+        f"{'' if v is None else v + ': '}[{', '.join(str(c) for c in b)}]"
+        for v, b in given.items()))
+    console.print(f"{path}: recording {rec.id}: {what}", markup=False, highlight=False,
+                  soft_wrap=True)
+    if picture is not None:
+        crop_picture(path, recording, picture, view=view, allow_outside_root=outside_root)
+        console.print(f"{picture}: the first frame with the crop given", markup=False,
+                      highlight=False, soft_wrap=True)

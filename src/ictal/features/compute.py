@@ -155,17 +155,23 @@ def recording_table(manifest: Manifest, rid: str, config: PreprocessConfig,
                     extractor: Extractor, options: ExtractOptions, attrs: dict[str, Any],
                     plans_dir: Path | None, infer: Infer | None = None) -> FeatureTable:
     """The feature table of the recording ``rid``: its crop plan (``plans_dir/<rid>/plan.json``
-    of ``ictal preprocess`` when there is one, else planned here), its samples streamed and
+    of ``ictal preprocess`` when there is one -- refused when it predates the crop the
+    manifest gives by hand now -- else planned here), its samples streamed and
     run through the backbone batch by batch (:func:`features_of_samples`; ``infer`` as there);
     writes nothing. The table's attributes are ``attrs`` with the plan and the recording's
     :func:`event_times`."""
     from ictal.preprocess.pipeline import iter_samples
     from ictal.preprocess.plan import RecordingPlan
-    from ictal.preprocess.planner import plan_recording
+    from ictal.preprocess.planner import PlanError, plan_is_current, plan_recording
 
     plan_file = plans_dir / rid / "plan.json" if plans_dir is not None else None
     if plan_file is not None and plan_file.exists():
         plan = RecordingPlan.load(plan_file)
+        if not plan_is_current(plan, manifest.recording(rid)):
+            raise PlanError(f"recording {rid}: {plan_file} does not use the crop the manifest "
+                            "gives now (set, changed or cleared since it was planned)",
+                            hint="run `ictal preprocess` again with the same --out: it plans "
+                                 "this recording again (and redraws its QC sheet)")
     else:
         plan = plan_recording(manifest, rid, config)
     samples = iter_samples(manifest, plan, config, extractor.input_spec,

@@ -2,8 +2,9 @@
 
 Streams samples recording by recording, runs the backbone on batches, and writes one atomic
 HDF5 shard per recording (:mod:`ictal.features.store`). A re-run skips recordings whose shard
-exists with the same provenance key (backbone, weights hash, preprocessing config), so an
-interrupted run resumes; a failing recording is reported and skipped.
+exists with the same provenance key (backbone, weights hash, preprocessing config) and the
+same crop given by hand in the manifest (``Recording.crop``: a shard cropped otherwise is made
+again), so an interrupted run resumes; a failing recording is reported and skipped.
 
 A store belongs to one setting (one provenance key): a run whose setting differs from the
 shards already in the store is refused before it writes anything, unless it is told to replace
@@ -45,7 +46,7 @@ from ictal.features.store import (
 )
 from ictal.features.table import FeatureTable
 from ictal.fsutil import remove_temporaries
-from ictal.manifest import Manifest
+from ictal.manifest import Manifest, Recording
 from ictal.progress import track
 
 if TYPE_CHECKING:
@@ -145,14 +146,24 @@ def check_store(store: Path, attrs: dict[str, Any], *, overwrite: bool = False) 
              "(they are deleted)")
 
 
-def shard_is_current(path: Path, key: str) -> bool:
-    """``True`` when ``path`` is a complete shard made with provenance key ``key``."""
+def shard_is_current(path: Path, key: str, recording: Recording | None = None) -> bool:
+    """``True`` when ``path`` is a complete shard made with provenance key ``key`` -- and,
+    given the manifest's ``recording``, from a plan that used the crops it gives by hand now
+    (a crop set or changed in the manifest since makes the shard stale)."""
+    from ictal.preprocess.plan import RecordingPlan
+    from ictal.preprocess.planner import plan_is_current
+
     if not path.exists():
         return False
     try:
-        return read_provenance(path).get("key") == key
+        held = read_provenance(path)
     except FeatureStoreError:
         return False
+    if held.get("key") != key:
+        return False
+    if recording is None or not isinstance(held.get("plan"), dict):
+        return True
+    return plan_is_current(RecordingPlan.from_dict(held["plan"]), recording)
 
 
 #: Per-recording errors that make a recording fail (reported) instead of stopping the run.
@@ -196,12 +207,13 @@ def extract_manifest(
     out_dir.mkdir(parents=True, exist_ok=True)
     report = BatchReport(job=f"extract {extractor.name}")
     ids = recordings if recordings is not None else [r.id for r in manifest.recordings]
+    held_by = {r.id: r for r in manifest.recordings}
     if executor is not None and not executor.config.is_local:
         return _extract_on_cluster(manifest, out_dir, extractor, config, options, attrs,
                                    plans_dir, ids, executor, loader, report, show_progress)
     for rid in track(ids, f"extract {extractor.name}", disable=not show_progress):
         path = shard_path(out_dir, rid)
-        if shard_is_current(path, attrs["key"]):
+        if shard_is_current(path, attrs["key"], held_by.get(rid)):
             report.skipped(rid, "already extracted")
             continue
         # this run owns the recording (one worker per recording): a temporary file of its
@@ -229,9 +241,10 @@ def _extract_on_cluster(manifest: Manifest, out_dir: Path, extractor: Extractor,
     if loader is None:
         raise IctalError("extraction on a cluster needs a loader of the backbone",
                          hint="pass loader=functools.partial(load_backbone, NAME, ...)")
+    held_by = {r.id: r for r in manifest.recordings}
     todo = []
     for rid in ids:
-        if shard_is_current(shard_path(out_dir, rid), attrs["key"]):
+        if shard_is_current(shard_path(out_dir, rid), attrs["key"], held_by.get(rid)):
             report.skipped(rid, "already extracted")
         else:
             remove_temporaries(out_dir, stem=rid)  # left by a killed run

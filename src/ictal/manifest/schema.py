@@ -12,7 +12,7 @@ import re
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
 from ictal.errors import ConfigError
 from ictal.manifest.signs import parse_signs
@@ -115,27 +115,48 @@ class Stream(_Row):
         return None if self.n_frames is None else float(self.n_frames / self.fps)
 
 
+#: A box ``(x0, y0, x1, y1)`` in pixels, ``x1`` / ``y1`` exclusive.
+PixelBox = tuple[int, int, int, int]
+
+
+def _check_box(box: PixelBox, name: str) -> PixelBox:
+    x0, y0, x1, y1 = box
+    if x0 < 0 or y0 < 0 or x1 <= x0 or y1 <= y0:
+        raise ValueError(f"{name} {list(box)} must be [x0, y0, x1, y1] with 0 <= x0 < x1 and "
+                         "0 <= y0 < y1")
+    return box
+
+
 class Montage(_Row):
     """A picture-in-picture montage: a small view embedded in a corner of a large one (seed 002).
 
     ``small_box`` is ``(x0, y0, x1, y1)`` in pixels of the full frame, ``x1``/``y1`` exclusive.
     """
 
-    small_box: tuple[int, int, int, int]
+    small_box: PixelBox
     large_view: str = "large"
     small_view: str = "small"
 
     @field_validator("small_box")
     @classmethod
-    def _box_ordered(cls, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-        x0, y0, x1, y1 = box
-        if x0 < 0 or y0 < 0 or x1 <= x0 or y1 <= y0:
-            raise ValueError(f"small_box {box} must be (x0, y0, x1, y1) with x0 < x1, y0 < y1")
-        return box
+    def _box_ordered(cls, box: PixelBox) -> PixelBox:
+        return _check_box(box, "small_box")
+
+    @property
+    def views(self) -> tuple[str, str]:
+        """The views' names, the large one first."""
+        return (self.large_view, self.small_view)
 
 
 class Recording(_Row):
-    """A continuous recording of one patient in one bed, with one or more streams."""
+    """A continuous recording of one patient in one bed, with one or more streams.
+
+    ``crop`` is a detection crop given by hand (seed 000 cropped by hand the few seizures its
+    detector missed): ``[x0, y0, x1, y1]`` in pixels of the frames of the stream preprocessing
+    reads, or of a montage one box per view (``{large: [...], small: [...]}``, each in its
+    view's own pixels; a view left out is detected). Where the preprocessing variant crops by
+    detection, the box given replaces the detector's (`ictal manifest crop` writes it).
+    """
 
     id: str
     patient: str
@@ -143,9 +164,46 @@ class Recording(_Row):
     camera: str | None = None
     bed: str | None = None
     montage: Montage | None = None
+    crop: PixelBox | dict[str, PixelBox] | None = None
     meta: dict[str, Any] = Field(default_factory=dict)
 
     _id = field_validator("id")(_check_id)
+
+    @field_validator("crop")
+    @classmethod
+    def _crop_boxes(cls, crop: PixelBox | dict[str, PixelBox] | None
+                    ) -> PixelBox | dict[str, PixelBox] | None:
+        if isinstance(crop, dict):
+            for view, box in crop.items():
+                _check_box(box, f"crop of view {view!r}")
+        elif crop is not None:
+            _check_box(crop, "crop")
+        return crop
+
+    @model_validator(mode="after")
+    def _crop_fits_montage(self) -> Recording:
+        if self.crop is None:
+            return self
+        if self.montage is None and isinstance(self.crop, dict):
+            raise ValueError("crop: one box [x0, y0, x1, y1] for a recording without a montage "
+                             f"(got views {', '.join(self.crop)})")
+        if self.montage is not None:
+            if not isinstance(self.crop, dict):
+                raise ValueError("crop: a montage is cropped per view: give "
+                                 f"{{{self.montage.large_view}: [x0, y0, x1, y1], "
+                                 f"{self.montage.small_view}: [...]}} (either may be left out)")
+            unknown = sorted(set(self.crop) - set(self.montage.views))
+            if unknown:
+                raise ValueError(f"crop: no view {', '.join(unknown)} in the montage (views: "
+                                 f"{', '.join(self.montage.views)})")
+        return self
+
+    @property
+    def given_crops(self) -> dict[str | None, PixelBox]:
+        """The crops given by hand per view (``None``: the whole frame's), empty when none."""
+        if self.crop is None:
+            return {}
+        return dict(self.crop) if isinstance(self.crop, dict) else {None: self.crop}
 
     def stream(self, kind: str) -> Stream:
         """The first stream of ``kind``; ``KeyError`` naming the recording when absent."""

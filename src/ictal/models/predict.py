@@ -172,9 +172,11 @@ def video_kind(video: Path) -> str:
 
 
 def manifest_for_video(video: Path, *, kind: str, depth: Path | None = None,
-                       patient: str = "unknown") -> Manifest:
+                       patient: str = "unknown",
+                       crop: tuple[int, int, int, int] | None = None) -> Manifest:
     """A one-recording manifest for a bare video file (stream ``kind``, probed frame rate),
-    with an optional depth video of the same recording (needed by depth-cropping configs)."""
+    with an optional depth video of the same recording (needed by depth-cropping configs) and
+    an optional crop given by hand (``Recording.crop``, px)."""
 
     def stream(path: Path, stream_kind: str) -> dict[str, Any]:
         info = probe(path)
@@ -186,7 +188,8 @@ def manifest_for_video(video: Path, *, kind: str, depth: Path | None = None,
     if not rid[0].isalnum():
         rid = f"r{rid}"
     data = {"name": rid, "labels": [], "patients": [{"id": patient}],
-            "recordings": [{"id": rid, "patient": patient, "streams": streams}],
+            "recordings": [{"id": rid, "patient": patient, "streams": streams,
+                            **({} if crop is None else {"crop": list(crop)})}],
             "events": [], "mois": []}
     # the user named the files: a depth video may live in another folder
     return parse_manifest(data, source=str(video), root=video.parent, allow_outside_root=True)

@@ -13,9 +13,10 @@ Layout of the output directory ``OUT``::
 variant, marked ``(depth crop skipped)`` when it asks for a depth crop the recording cannot have
 (no depth stream); ``depth_crop`` the crop applied (``bed-volume``, ``algorithm1``, or empty:
 none); ``crop_box`` the first key frame's crop (of a montage cropped per view, each view's in
-its own pixels); ``detection`` the detector that chose the crop box, ``off`` (detection
-disabled) or ``montage`` (the full frame of a picture-in-picture recording, with a depth
-detector); ``detected`` whether it found a bed or a person on every key frame (empty when no
+its own pixels); ``detection`` the detector that chose the crop box (``manifest``: a crop given
+by hand in the manifest, ``Recording.crop``; per view when a montage's differ), ``off``
+(detection disabled) or ``montage`` (the full frame of a picture-in-picture recording, with a
+depth detector); ``detected`` whether it found a bed or a person on every key frame (empty when no
 detector ran). The QC columns hold the
 verdicts of :mod:`~ictal.preprocess.qc` (empty without ground truth): ``crop_contains``,
 ``crop_tight``, ``detection_qc`` (both) and ``depth_qc``.
@@ -41,7 +42,7 @@ from ictal.manifest.groundtruth import find_ground_truth, load_ground_truth
 from ictal.manifest.schema import Manifest, Recording
 from ictal.preprocess.config import PreprocessConfig
 from ictal.preprocess.plan import RecordingPlan
-from ictal.preprocess.planner import plan_recording
+from ictal.preprocess.planner import plan_is_current, plan_recording
 from ictal.preprocess.qc import (
     contact_sheet,
     read_qc_frames,
@@ -95,12 +96,25 @@ def _row(plan: RecordingPlan, scores: dict[str, Any] | None, status: str) -> dic
         "sigma_mm": round(planes.sigma, 1) if planes else "",
         "depth_crop": plan.depth_crop_method or "",
         "crop_box": _crop_text(plan),
-        "detection": (detector if plan.detection_ran
-                      else "montage" if plan.montage is not None else "off"),
+        "detection": _detection_text(plan, detector),
         "detected": plan.detection_ok if plan.detection_ran else "",
         **{column: verdict(name) for name, column in QC_COLUMNS.items()},
         "notes": "; ".join((*plan.notes, *_whole_frame(plan))),
     }
+
+
+def _detection_text(plan: RecordingPlan, configured: str) -> str:
+    """What chose the first key frame's crop: the detector's name, ``manifest`` for a crop
+    given by hand, per view when a montage's views differ; ``montage`` / ``off`` when no
+    detection crop was made."""
+    if not plan.detection_ran:
+        return "montage" if plan.montage is not None else "off"
+    key = plan.keyframes[0]
+    crops = key.views or (key,)
+    names = [c.detector or configured for c in crops]
+    if len(set(names)) == 1:
+        return names[0]
+    return "; ".join(f"{c.view}: {name}" for c, name in zip(crops, names, strict=True))
 
 
 def _whole_frame(plan: RecordingPlan) -> list[str]:
@@ -206,13 +220,22 @@ def _finished(folder: Path) -> bool:
     return all((folder / n).is_file() for n in ("plan.json", "qc.png", "qc.json"))
 
 
-def _resumed_row(folder: Path, config: PreprocessConfig) -> dict[str, Any]:
+def _resumed_row(folder: Path, config: PreprocessConfig, rec: Recording,
+                 overwrite: bool) -> dict[str, Any] | None:
+    """The summary row of a recording whose outputs a previous run finished, ``None`` when it
+    is to be (re)done: no finished outputs, ``overwrite``, or a crop given by hand in the
+    manifest that the plan did not use (set, changed or cleared since)."""
+    if overwrite or not _finished(folder):
+        return None
     plan = RecordingPlan.load(folder / "plan.json")
     if plan.config != config.model_dump(mode="json"):
         raise ConfigError(
             f"{folder}: outputs were made with another preprocessing config",
             hint="use a new --out directory, or --overwrite to redo them",
         )
+    if not plan_is_current(plan, rec):
+        log.info("%s: the crop given in the manifest changed: planned again", rec.id)
+        return None
     scores = json.loads((folder / "qc.json").read_text(encoding="utf-8")).get("scores")
     return _row(plan, scores, "resumed")
 
@@ -229,7 +252,8 @@ def preprocess_dataset(
 ) -> DatasetResult:
     """Run :func:`process_recording` on every recording (or those named), resumably.
 
-    Recordings whose outputs exist are skipped (``overwrite`` redoes them); one that fails is
+    Recordings whose outputs exist are skipped (``overwrite`` redoes them; so is a
+    recording whose crop given in the manifest changed since); one that fails is
     recorded in the report and the others go on. Writes ``config.json`` and ``summary.csv``.
     Temporary files a killed run left in ``out`` and in the folders of the recordings it
     processes are removed (one run at a time per ``out``).
@@ -256,8 +280,8 @@ def preprocess_dataset(
             folder = out / rec.id
             remove_temporaries(folder)
             try:
-                if _finished(folder) and not overwrite:
-                    result.rows.append(_resumed_row(folder, config))
+                if (row := _resumed_row(folder, config, rec, overwrite)) is not None:
+                    result.rows.append(row)
                     result.report.skipped(rec.id, "outputs exist")
                 else:
                     result.rows.append(process_recording(manifest, rec, out, config,
@@ -294,10 +318,10 @@ def _on_cluster(manifest: Manifest, recs: list[Recording], out: Path, config: Pr
         folder = out / rec.id
         remove_temporaries(folder)
         try:
-            if not _finished(folder) or overwrite:
+            if (row := _resumed_row(folder, config, rec, overwrite)) is None:
                 todo.append(rec)
                 continue
-            rows[rec.id] = _resumed_row(folder, config)
+            rows[rec.id] = row
             report.skipped(rec.id, "outputs exist")
         except RECORDING_ERRORS as err:
             report.failed(rec.id, err)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -111,7 +112,10 @@ def plan_recording(
                                              notes)
                 prep = FramePrep(config, (volume or planes).bounds(), window, light)
             depth_detector = detector is None and config.detection.detector in DEPTH_DETECTORS
-            if rec.montage is not None and (depth_detector or not config.detection.enabled):
+            given = _given_crops(rec, config, notes)
+            all_given = rec.montage is not None and set(given) == set(rec.montage.views)
+            if rec.montage is not None and not all_given and (
+                    depth_detector or not config.detection.enabled):
                 # a box over two views would crop neither, and the views have no depth
                 keyframes = [KeyframeCrop(0, (0, 0, info.width, info.height), None, None, None,
                                           True)]
@@ -121,7 +125,8 @@ def plan_recording(
                 # but the whole depth frame (the depth-geometry detector starts from the floor)
                 keyframes = _detect_keyframes(src, dep_reader, prep, config, detector, notes,
                                               whole_depth=volume is not None,
-                                              montage=rec.montage)
+                                              montage=rec.montage, given=given,
+                                              recording=rec.id)
         finally:
             if dep_reader is not None:
                 dep_reader.close()
@@ -229,6 +234,52 @@ def _depth_crop(first_depth: np.ndarray, config: PreprocessConfig,
     return planes, volume
 
 
+#: ``KeyframeCrop.detector`` of a crop given in the manifest (``Recording.crop``).
+GIVEN_CROP = "manifest"
+
+
+def _given_crops(rec: Recording, config: PreprocessConfig, notes: list[str]
+                 ) -> dict[str | None, Box]:
+    """The crops given by hand in the manifest per view (``Recording.crop``), where the config
+    crops by detection; otherwise none, and a note says the manifest's were not used."""
+    given = rec.given_crops
+    if given and not config.detection.enabled:
+        notes.append("the crop given in the manifest is not used: this preprocessing has no "
+                     "detection crop (detection.enabled is false)")
+        return {}
+    return given
+
+
+def given_crops_used(plan: RecordingPlan) -> dict[str | None, Box]:
+    """The crops of ``plan``'s first key frame given by hand, per view (empty when none)."""
+    key = plan.keyframes[0]
+    return {c.view: c.crop_box for c in key.views or (key,) if c.detector == GIVEN_CROP}
+
+
+def plan_is_current(plan: RecordingPlan, rec: Recording) -> bool:
+    """Whether ``plan`` used the crops ``rec`` gives by hand now (a crop set, changed or
+    cleared in the manifest since makes the plan stale); plans made without detection
+    cropping used none whatever the manifest says."""
+    if not (plan.config.get("detection") or {}).get("enabled", True):
+        return True
+    wanted = {v: tuple(b) for v, b in rec.given_crops.items()}
+    return given_crops_used(plan) == wanted
+
+
+def _given_keyframe(recording: str, view: str | None, box: Box, size: tuple[int, int]
+                    ) -> KeyframeCrop:
+    """The crop of a view given by hand, checked against the picture's ``(width, height)``."""
+    w, h = size
+    if box[2] > w or box[3] > h:
+        where = "" if view is None else f" of view {view}"
+        raise PlanError(f"recording {recording}: the crop{where} given in the manifest "
+                        f"{list(box)} reaches beyond the {w}x{h} picture",
+                        hint=f"give a box within 0 <= x0 < x1 <= {w}, 0 <= y0 < y1 <= {h} "
+                             f"(`ictal manifest crop MANIFEST {recording} --box x0,y0,x1,y1"
+                             f"{'' if view is None else ' --view ' + view}`)")
+    return KeyframeCrop(0, box, None, None, None, True, GIVEN_CROP, view=view)
+
+
 def _consensus(detector: Detector, frames: Sequence[Detections], width: int, height: int
                ) -> Detections:
     """One detection from several frames' on a ``width x height`` picture: the detector's
@@ -242,28 +293,48 @@ def _detect_keyframes(
     src: VideoReader, dep_reader: VideoReader | None, prep: FramePrep,
     config: PreprocessConfig, detector: Detector | None, notes: list[str], *,
     whole_depth: bool, montage: Montage | None = None,
+    given: dict[str | None, Box] | None = None, recording: str = "",
 ) -> list[KeyframeCrop]:
     """The detection crop of every key frame (the full frame when detection is off); of each
     view when the recording is a montage. Frames after a key frame are searched as
-    ``config.detection`` asks (``search_seconds``, ``consensus_frames``)."""
+    ``config.detection`` asks (``search_seconds``, ``consensus_frames``). A view whose crop is
+    ``given`` (by hand, in the manifest) is not detected on: its box holds for the whole
+    recording; when every view's is given the detector is not even loaded.
+
+    Raises:
+        PlanError: a given crop reaches beyond its picture.
+    """
     from ictal.io.montage import split_montage
 
     info = src.info
     full: Box = (0, 0, info.width, info.height)
     if not config.detection.enabled:
         return [KeyframeCrop(0, full, None, None, None, True)]
+    given = given or {}
+    views = [None] if montage is None else list(montage.views)
+    picture_size = {v: (info.width, info.height) for v in views}
+    if montage is not None:
+        x0, y0, x1, y1 = montage.small_box
+        picture_size[montage.small_view] = (x1 - x0, y1 - y0)
+    fixed = {v: _given_keyframe(recording, v, given[v], picture_size[v]) for v in given}
+    if fixed:
+        notes.append("crop given in the manifest" + ("" if montage is None else
+                     f" (view {', '.join(str(v) for v in fixed)})"))
+    detected = [v for v in views if v not in fixed]
+    if not detected:
+        return [fixed[None] if montage is None else
+                KeyframeCrop(0, full, None, None, None, True, GIVEN_CROP,
+                             views=tuple(fixed[v] for v in views))]
     detector = detector or make_detector(config)
     dc = config.detection
     every = dc.redetect_every
     keys = [0] if every is None else list(range(0, info.n_frames, every))
     reach = math.floor(dc.search_seconds * info.fps)
     step = max(1, round(dc.search_step_seconds * info.fps))
-    views = [None] if montage is None else [montage.large_view, montage.small_view]
-    sizes: dict[str | None, tuple[int, int]] = {}
     out = []
     for i, k in enumerate(keys):
         last = min(k + reach, (keys[i + 1] if i + 1 < len(keys) else info.n_frames) - 1)
-        hits: dict[str | None, list[tuple[int, Detections]]] = {v: [] for v in views}
+        hits: dict[str | None, list[tuple[int, Detections]]] = {v: [] for v in detected}
         for c in range(k, last + 1, step):
             image = src.read(c, c + 1)
             depth = None if dep_reader is None else dep_reader.read(c, c + 1)
@@ -273,12 +344,10 @@ def _detect_keyframes(
             pictures: dict[str | None, np.ndarray] = (
                 {None: image8[0]} if montage is None
                 else dict(split_montage(image8[0], montage)))
-            for view in views:
-                picture = pictures[view]
-                sizes[view] = (picture.shape[1], picture.shape[0])
+            for view in detected:
                 if len(hits[view]) >= dc.consensus_frames:
                     continue
-                found = detector.detect(grey_to_rgb(picture),
+                found = detector.detect(grey_to_rgb(pictures[view]),
                                         depth=None if dep is None else dep[0])
                 if bool((found.scores >= dc.min_score).any()):
                     hits[view].append((c, found))
@@ -286,7 +355,10 @@ def _detect_keyframes(
                 break
         crops = []
         for view in views:
-            w, h = sizes[view]
+            if view in fixed:
+                crops.append(replace(fixed[view], frame=k))
+                continue
+            w, h = picture_size[view]
             used = [c for c, _ in hits[view]]
             found = (Detections.empty() if not used else hits[view][0][1] if len(used) == 1
                      else _consensus(detector, [d for _, d in hits[view]], w, h))

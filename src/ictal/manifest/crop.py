@@ -1,0 +1,161 @@
+"""Set or clear the detection crop a manifest gives by hand (``Recording.crop``).
+
+Seed 000 cropped by hand the few seizures its detector missed; ictal lets a user do the same
+when a QC contact sheet shows a wrong crop, with one command (``ictal manifest crop``) instead
+of editing YAML: :func:`set_crop` changes that one recording's row, checks the whole manifest
+again (the box against the recording's frame size from its stream headers) and writes the file
+atomically. ``ictal preprocess`` and ``ictal extract`` then redo that recording alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ictal.errors import ConfigError
+from ictal.fsutil import write_text_atomic
+from ictal.manifest.io import load_manifest, parse_manifest
+from ictal.manifest.schema import PixelBox, Recording
+
+#: The stream kinds a crop's pixels can belong to (those preprocessing reads frames from).
+PICTURE_KINDS = ("rgb", "ir")
+
+
+def parse_box(text: str) -> PixelBox:
+    """``"x0,y0,x1,y1"`` (commas or spaces) -> a box of four integers, pixels."""
+    parts = text.replace(",", " ").split()
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 4:
+        raise ConfigError(f"--box {text!r}: not four whole numbers",
+                          hint="give the crop as x0,y0,x1,y1 in pixels, e.g. --box 120,80,560,440")
+    return (values[0], values[1], values[2], values[3])
+
+
+def set_crop(path: Path | str, recording: str, box: PixelBox | None, *,
+             view: str | None = None, allow_outside_root: bool = False) -> Recording:
+    """Give ``recording`` of the manifest at ``path`` the crop ``box`` (of montage view
+    ``view``), or clear it (``box=None``: that view's, or every view's without ``view``), and
+    rewrite the manifest atomically (YAML comments are not kept).
+
+    The box is ``(x0, y0, x1, y1)`` pixels of the frame (of a montage view: of that view),
+    ``x1`` / ``y1`` exclusive; it must lie within the frame of one of the recording's picture
+    streams (rgb / ir), as the stream headers give it.
+
+    Returns:
+        The recording as the rewritten manifest holds it.
+
+    Raises:
+        ManifestError: the manifest (as read, or with the new crop) has problems; nothing is
+            written then.
+        ConfigError: no such recording, or the view does not fit the recording.
+    """
+    path = Path(path)
+    current = load_manifest(path, allow_outside_root=allow_outside_root)
+    try:
+        rec = current.recording(recording)
+    except KeyError as err:
+        known = ", ".join(r.id for r in current.recordings[:8])
+        raise ConfigError(f"{path}: no recording {recording!r}",
+                          hint=f"give one of its recording ids ({known}"
+                               f"{', ...' if len(current.recordings) > 8 else ''})") from err
+    if view is not None and rec.montage is None:
+        raise ConfigError(f"recording {recording} is not a montage: it has no view {view!r}",
+                          hint="leave out --view")
+    if view is not None and rec.montage is not None and view not in rec.montage.views:
+        raise ConfigError(f"recording {recording} has no view {view!r}",
+                          hint=f"use --view {' or --view '.join(rec.montage.views)}")
+    if rec.montage is not None and view is None and box is not None:
+        raise ConfigError(f"recording {recording} is a montage: its views are cropped one by one",
+                          hint=f"add --view {' or --view '.join(rec.montage.views)}")
+    if box is not None:
+        _check_within(rec, box, view)
+
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    row = next(r for r in data["recordings"] if isinstance(r, dict) and r.get("id") == recording)
+    row["crop"] = _new_crop(row.get("crop"), box, view)
+    if row["crop"] is None:
+        del row["crop"]
+    new_text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    # checked whole before anything is written (the files again: their sizes bound the box)
+    checked = parse_manifest(yaml.safe_load(new_text), source=str(path), text=new_text,
+                             root=path.parent.resolve(), allow_outside_root=allow_outside_root)
+    write_text_atomic(path, new_text)
+    return checked.recording(recording)
+
+
+def crop_picture(path: Path | str, recording: str, out: Path | str, *,
+                 view: str | None = None, allow_outside_root: bool = False) -> Path:
+    """Write the first frame of ``recording`` (its rgb stream, else its ir stream; of a
+    montage, the view ``view``) at full resolution with a pixel ruler and the crop given now,
+    as PNG at ``out`` (atomically): the picture to read a crop's pixels off.
+
+    The frame is stretched between its 1st and 99th percentiles (for the eye only: a night
+    frame shows; preprocessing maps frames its own way).
+
+    Raises:
+        ConfigError: no such recording or view, or no rgb / ir stream.
+    """
+    import numpy as np
+
+    from ictal.io import open_video
+    from ictal.io.montage import split_montage
+    from ictal.preprocess.qc import ruled_picture, save_contact_sheet
+
+    manifest = load_manifest(path, allow_outside_root=allow_outside_root)
+    try:
+        rec = manifest.recording(recording)
+    except KeyError as err:
+        raise ConfigError(f"{path}: no recording {recording!r}") from err
+    kinds = [k for k in PICTURE_KINDS if rec.has_stream(k)]
+    if not kinds:
+        raise ConfigError(f"recording {recording} has no rgb or ir stream to show")
+    if rec.montage is not None and view not in rec.montage.views:
+        raise ConfigError(f"recording {recording} is a montage: say which view to show",
+                          hint=f"add --view {' or --view '.join(rec.montage.views)}")
+    with open_video(manifest.resolve(rec.stream(kinds[0]))) as video:
+        frame = video.read(0, 1)[0]
+    lo, hi = np.percentile(frame, [1, 99])
+    frame = (np.clip((frame - lo) / max(float(hi - lo), 1.0), 0, 1) * 255).astype(np.uint8)
+    if rec.montage is not None:
+        frame = split_montage(frame, rec.montage)[view or ""]
+    return save_contact_sheet(ruled_picture(frame, rec.given_crops.get(view)), out)
+
+
+def _new_crop(old: Any, box: PixelBox | None, view: str | None) -> Any:
+    """The row's ``crop`` value after the change (``None``: no crop left)."""
+    if view is None:
+        return None if box is None else list(box)
+    views = dict(old) if isinstance(old, dict) else {}
+    if box is None:
+        views.pop(view, None)
+    else:
+        views[view] = list(box)
+    return views or None
+
+
+def _check_within(rec: Recording, box: PixelBox, view: str | None) -> None:
+    """The box must lie in the picture it is given for: the montage view's, or one of the
+    recording's rgb / ir frames (as their headers give the size)."""
+    x0, y0, x1, y1 = box
+    if x0 < 0 or y0 < 0 or x1 <= x0 or y1 <= y0:
+        raise ConfigError(f"--box {list(box)}: not a box",
+                          hint="give x0,y0,x1,y1 with 0 <= x0 < x1 and 0 <= y0 < y1")
+    sizes = {(s.width, s.height) for s in rec.streams
+             if s.kind in PICTURE_KINDS and s.width is not None and s.height is not None}
+    if rec.montage is not None and view == rec.montage.small_view:
+        sx0, sy0, sx1, sy1 = rec.montage.small_box
+        sizes = {(sx1 - sx0, sy1 - sy0)}
+    if sizes and not any(x1 <= w and y1 <= h for w, h in sizes):
+        shown = " or ".join(f"{w}x{h}" for w, h in sorted(sizes))
+        where = f"view {view} of " if view is not None else ""
+        raise ConfigError(f"--box {list(box)} reaches beyond the {shown} picture of "
+                          f"{where}recording {rec.id}",
+                          hint="give x1 <= the width and y1 <= the height (pixels of the frame "
+                               "the QC contact sheet shows)")
+
