@@ -17,9 +17,8 @@ from ictal.preprocess.config import PreprocessConfig, variant_config
 from ictal.preprocess.detection import PERSON, Detections
 from ictal.preprocess.frames import fit_square, normalise
 from ictal.preprocess.pipeline import iter_samples
-from ictal.preprocess.plan import RecordingPlan
+from ictal.preprocess.plan import GIVEN_CROP, RecordingPlan
 from ictal.preprocess.planner import (
-    GIVEN_CROP,
     FrameConsensus,
     PlanError,
     given_crops_used,

@@ -148,9 +148,8 @@ def _check_within(rec: Recording, box: PixelBox, view: str | None) -> None:
                           hint="give x0,y0,x1,y1 with 0 <= x0 < x1 and 0 <= y0 < y1")
     sizes = {(s.width, s.height) for s in rec.streams
              if s.kind in PICTURE_KINDS and s.width is not None and s.height is not None}
-    if rec.montage is not None and view == rec.montage.small_view:
-        sx0, sy0, sx1, sy1 = rec.montage.small_box
-        sizes = {(sx1 - sx0, sy1 - sy0)}
+    if rec.montage is not None:
+        sizes = {rec.montage.view_size(view, size) for size in sizes}
     if sizes and not any(x1 <= w and y1 <= h for w, h in sizes):
         shown = " or ".join(f"{w}x{h}" for w, h in sorted(sizes))
         where = f"view {view} of " if view is not None else ""

@@ -147,6 +147,15 @@ class Montage(_Row):
         """The views' names, the large one first."""
         return (self.large_view, self.small_view)
 
+    def view_size(self, view: str | None, frame: tuple[int, int]) -> tuple[int, int]:
+        """``(width, height)`` px of ``view``'s picture in a montage frame of size ``frame``:
+        the small view's box, else the whole frame (the large view's picture, small box
+        blanked)."""
+        if view != self.small_view:
+            return frame
+        x0, y0, x1, y1 = self.small_box
+        return (x1 - x0, y1 - y0)
+
 
 class Recording(_Row):
     """A continuous recording of one patient in one bed, with one or more streams.

@@ -135,10 +135,9 @@ def _whole_frame(plan: RecordingPlan) -> list[str]:
 
 def _picture(plan: RecordingPlan, view: str | None) -> tuple[int, int, int, int]:
     """The whole picture of ``view`` in its own pixels."""
-    if view is None or plan.montage is None or view != plan.montage.small_view:
-        return (0, 0, plan.width, plan.height)
-    x0, y0, x1, y1 = plan.montage.small_box
-    return (0, 0, x1 - x0, y1 - y0)
+    size = (plan.width, plan.height)
+    w, h = size if plan.montage is None else plan.montage.view_size(view, size)
+    return (0, 0, w, h)
 
 
 def _crop_text(plan: RecordingPlan) -> str:

@@ -35,6 +35,10 @@ def _box(values: Sequence[Any]) -> Box:
     return (x0, y0, x1, y1)
 
 
+#: ``KeyframeCrop.detector`` of a crop given by hand in the manifest (``Recording.crop``).
+GIVEN_CROP = "manifest"
+
+
 @dataclass(frozen=True)
 class KeyframeCrop:
     """The detection crop decided on one key frame (frame 0, then every N frames).
@@ -45,7 +49,8 @@ class KeyframeCrop:
         detection_box: the bed + person box before the margin, ``None`` when nothing was found.
         bed, person: the best box of each class and its score, ``None`` when not found.
         ok: whether a bed or a person was found.
-        detector: the detector's name (``None`` in plans written before it was recorded).
+        detector: the detector's name (``None`` in plans written before it was recorded;
+            :data:`GIVEN_CROP` for a crop given by hand in the manifest).
         detected_on: the frames whose detections made the boxes when they are not the key
             frame alone (nothing was found on it, or a consensus of several frames was asked
             for: ``detection.consensus_frames``).

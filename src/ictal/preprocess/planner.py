@@ -34,7 +34,7 @@ from ictal.preprocess.detector_factory import DEPTH_DETECTORS, make_detector
 from ictal.preprocess.frame_prep import FramePrep
 from ictal.preprocess.intensity import IrWindow, fit_ir_window
 from ictal.preprocess.lowlight import LightWindow, fit_light_window
-from ictal.preprocess.plan import KeyframeCrop, RecordingPlan
+from ictal.preprocess.plan import GIVEN_CROP, KeyframeCrop, RecordingPlan
 from ictal.preprocess.qc import qc_indices
 
 if TYPE_CHECKING:
@@ -234,10 +234,6 @@ def _depth_crop(first_depth: np.ndarray, config: PreprocessConfig,
     return planes, volume
 
 
-#: ``KeyframeCrop.detector`` of a crop given in the manifest (``Recording.crop``).
-GIVEN_CROP = "manifest"
-
-
 def _given_crops(rec: Recording, config: PreprocessConfig, notes: list[str]
                  ) -> dict[str | None, Box]:
     """The crops given by hand in the manifest per view (``Recording.crop``), where the config
@@ -312,10 +308,8 @@ def _detect_keyframes(
         return [KeyframeCrop(0, full, None, None, None, True)]
     given = given or {}
     views = [None] if montage is None else list(montage.views)
-    picture_size = {v: (info.width, info.height) for v in views}
-    if montage is not None:
-        x0, y0, x1, y1 = montage.small_box
-        picture_size[montage.small_view] = (x1 - x0, y1 - y0)
+    picture_size = {v: (info.width, info.height) if montage is None
+                    else montage.view_size(v, (info.width, info.height)) for v in views}
     fixed = {v: _given_keyframe(recording, v, given[v], picture_size[v]) for v in given}
     if fixed:
         notes.append("crop given in the manifest" + ("" if montage is None else

@@ -42,7 +42,7 @@ from ictal.manifest.groundtruth import GroundTruth
 from ictal.preprocess.boxes import Box, clip_box, contains, expand_box, merge_boxes
 from ictal.preprocess.config import PreprocessConfig
 from ictal.preprocess.frame_prep import FramePrep
-from ictal.preprocess.plan import KeyframeCrop, RecordingPlan
+from ictal.preprocess.plan import GIVEN_CROP, KeyframeCrop, RecordingPlan
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,8 @@ def contact_sheet(frames: list[QcFrame], plan: RecordingPlan, *, tile_width: int
                 _dotted_rectangle(draw, shifted(crop.detection_box), RED, width=width)
             draw.rectangle(shifted(crop.crop_box), outline=RED, width=width)
         label = f"#{qc.index} {float(qc.index / plan.fps):.1f}s"
+        if any(crop.detector == GIVEN_CROP for crop, _ in _crops_to_draw(key, plan)):
+            label += " by hand"
         if results is not None and i < len(results):
             r = results[i]
             label += "".join(f" {name}:{'ok' if r[name] else 'FAIL'}"
