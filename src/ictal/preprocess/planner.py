@@ -69,7 +69,9 @@ def plan_recording(
     then every ``redetect_every`` frames) the detector runs on the depth-cropped (or raw)
     8-bit frame and the seeds' bed + person rule gives the crop box -- when nothing is found,
     on the frames of the next ``detection.search_seconds`` -- and on each view of a montage
-    separately (detectors that need no depth). A key frame where nothing is found keeps the
+    separately (detectors that need no depth). A crop given by hand in the manifest
+    (``Recording.crop``, of the frame or of a montage's view) replaces the detector's for the
+    whole recording. A key frame where nothing is found keeps the
     full frame and is noted in ``notes``; so is every step that could not be done (no depth
     stream, no bed found).
 
