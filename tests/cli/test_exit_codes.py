@@ -31,6 +31,7 @@ COVERED: dict[str, tuple[str, str, str]] = {
     "manifest check": ("test_manifest_check", "test_manifest_check", "-"),
     "manifest init": ("tests/cli/test_manifest_init.py", "tests/cli/test_manifest_init.py",
                       "tests/cli/test_manifest_init.py"),
+    "manifest crop": ("tests/cli/test_manifest_crop.py", "tests/cli/test_manifest_crop.py", "-"),
     "video info": ("test_video_info", "test_video_info", "test_video_info"),
     "phantom": ("tests/cli/test_phantom.py", "test_phantom", "test_phantom_batch (slow)"),
     "preprocess": ("test_preprocess", "test_preprocess", "test_preprocess"),
