@@ -22,7 +22,8 @@ from ictal.manifest import (
     load_manifest,
     save_manifest,
 )
-from ictal.manifest.crop import crop_picture, parse_box, set_crop
+from ictal.manifest.crop import parse_box, set_crop
+from ictal.preprocess.qc import first_frame_with_ruler
 
 W, H = 64, 48
 
@@ -123,13 +124,14 @@ def test_a_manifest_with_problems_is_not_rewritten(manifest_file: Path) -> None:
 def test_the_picture_is_the_first_frame_at_full_size_with_the_crop(manifest_file: Path,
                                                                    tmp_path: Path) -> None:
     set_crop(manifest_file, "R1", (4, 6, 60, 40))
-    out = crop_picture(manifest_file, "R1", tmp_path / "r1.png")
+    manifest = load_manifest(manifest_file)
+    out = first_frame_with_ruler(manifest, "R1", tmp_path / "r1.png")
     picture = np.asarray(Image.open(out))
     assert picture.shape == (H, W, 3)
     assert tuple(picture[20, 4]) == (230, 40, 40)  # the crop's left side, solid red
-    small = np.asarray(Image.open(crop_picture(manifest_file, "R2", tmp_path / "s.png",
-                                               view="small")))
+    small = np.asarray(Image.open(first_frame_with_ruler(manifest, "R2", tmp_path / "s.png",
+                                                         view="small")))
     assert small.shape == (18, 24, 3)
     with pytest.raises(ConfigError, match="say which view"):
-        crop_picture(manifest_file, "R2", tmp_path / "x.png")
+        first_frame_with_ruler(manifest, "R2", tmp_path / "x.png")
 

@@ -189,7 +189,13 @@ def crop(
     preprocess` again with the same --out: it plans that recording again (and `ictal
     extract` extracts it again); summary.csv names its detection `manifest`.
     """
-    from ictal.manifest.crop import crop_picture, parse_box, set_crop
+    from ictal.manifest import load_manifest
+    from ictal.manifest.crop import parse_box, set_crop
+    from ictal.preprocess.qc import first_frame_with_ruler
+
+    def write_picture(target: Path) -> Path:
+        manifest = load_manifest(path, allow_outside_root=outside_root)
+        return first_frame_with_ruler(manifest, recording, target, view=view)
 
     console = Console()
     if clear and box is not None:
@@ -199,8 +205,7 @@ def crop(
             raise ConfigError("give --box X0,Y0,X1,Y1, --clear or --picture OUT.png",
                               hint="e.g. ictal manifest crop manifest.yaml P003-S1 --picture "
                                    "p003.png, then --box 120,80,560,440")
-        written = crop_picture(path, recording, picture, view=view,
-                               allow_outside_root=outside_root)
+        written = write_picture(picture)
         console.print(f"{written}: the first frame of {recording} with a pixel ruler",
                       markup=False, highlight=False, soft_wrap=True)
         return
@@ -219,6 +224,6 @@ def crop(
     console.print(f"{path}: recording {rec.id}: {what}", markup=False, highlight=False,
                   soft_wrap=True)
     if picture is not None:
-        crop_picture(path, recording, picture, view=view, allow_outside_root=outside_root)
+        write_picture(picture)
         console.print(f"{picture}: the first frame with the crop given", markup=False,
                       highlight=False, soft_wrap=True)

@@ -89,44 +89,6 @@ def set_crop(path: Path | str, recording: str, box: PixelBox | None, *,
     return checked.recording(recording)
 
 
-def crop_picture(path: Path | str, recording: str, out: Path | str, *,
-                 view: str | None = None, allow_outside_root: bool = False) -> Path:
-    """Write the first frame of ``recording`` (its rgb stream, else its ir stream; of a
-    montage, the view ``view``) at full resolution with a pixel ruler and the crop given now,
-    as PNG at ``out`` (atomically): the picture to read a crop's pixels off.
-
-    The frame is stretched between its 1st and 99th percentiles (for the eye only: a night
-    frame shows; preprocessing maps frames its own way).
-
-    Raises:
-        ConfigError: no such recording or view, or no rgb / ir stream.
-    """
-    import numpy as np
-
-    from ictal.io import open_video
-    from ictal.io.montage import split_montage
-    from ictal.preprocess.qc import ruled_picture, save_contact_sheet
-
-    manifest = load_manifest(path, allow_outside_root=allow_outside_root)
-    try:
-        rec = manifest.recording(recording)
-    except KeyError as err:
-        raise ConfigError(f"{path}: no recording {recording!r}") from err
-    kinds = [k for k in PICTURE_KINDS if rec.has_stream(k)]
-    if not kinds:
-        raise ConfigError(f"recording {recording} has no rgb or ir stream to show")
-    if rec.montage is not None and view not in rec.montage.views:
-        raise ConfigError(f"recording {recording} is a montage: say which view to show",
-                          hint=f"add --view {' or --view '.join(rec.montage.views)}")
-    with open_video(manifest.resolve(rec.stream(kinds[0]))) as video:
-        frame = video.read(0, 1)[0]
-    lo, hi = np.percentile(frame, [1, 99])
-    frame = (np.clip((frame - lo) / max(float(hi - lo), 1.0), 0, 1) * 255).astype(np.uint8)
-    if rec.montage is not None:
-        frame = split_montage(frame, rec.montage)[view or ""]
-    return save_contact_sheet(ruled_picture(frame, rec.given_crops.get(view)), out)
-
-
 def _new_crop(old: Any, box: PixelBox | None, view: str | None) -> Any:
     """The row's ``crop`` value after the change (``None``: no crop left)."""
     if view is None:

@@ -37,8 +37,11 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
+from ictal.errors import ConfigError
 from ictal.fsutil import atomic_path
+from ictal.manifest.crop import PICTURE_KINDS
 from ictal.manifest.groundtruth import GroundTruth
+from ictal.manifest.schema import Manifest
 from ictal.preprocess.boxes import Box, clip_box, contains, expand_box, merge_boxes
 from ictal.preprocess.config import PreprocessConfig
 from ictal.preprocess.frame_prep import FramePrep
@@ -183,6 +186,41 @@ def ruled_picture(image: np.ndarray, crop: Box | None = None) -> Image.Image:
         draw.rectangle((crop[0], crop[1], crop[2] - 1, crop[3] - 1), outline=RED,
                        width=max(1, w // 400))
     return picture
+
+
+def first_frame_with_ruler(manifest: Manifest, recording: str, out: Path | str, *,
+                           view: str | None = None) -> Path:
+    """Write the first frame of ``recording`` (its rgb stream, else its ir stream; of a
+    montage, the view ``view``) at full resolution with a pixel ruler and the crop its manifest
+    row gives now (:func:`ruled_picture`), as PNG at ``out`` (atomically): the picture to read
+    a crop's pixels off (``ictal manifest crop --picture``).
+
+    The frame is stretched between its 1st and 99th percentiles (for the eye only: a night
+    frame shows; preprocessing maps frames its own way).
+
+    Raises:
+        ConfigError: no such recording or view, or no rgb / ir stream.
+    """
+    from ictal.io import open_video
+    from ictal.io.montage import split_montage
+
+    try:
+        rec = manifest.recording(recording)
+    except KeyError as err:
+        raise ConfigError(f"no recording {recording!r} in the manifest") from err
+    kinds = [k for k in PICTURE_KINDS if rec.has_stream(k)]
+    if not kinds:
+        raise ConfigError(f"recording {recording} has no rgb or ir stream to show")
+    if rec.montage is not None and view not in rec.montage.views:
+        raise ConfigError(f"recording {recording} is a montage: say which view to show",
+                          hint=f"add --view {' or --view '.join(rec.montage.views)}")
+    with open_video(manifest.resolve(rec.stream(kinds[0]))) as video:
+        frame = video.read(0, 1)[0]
+    lo, hi = np.percentile(frame, [1, 99])
+    frame = (np.clip((frame - lo) / max(float(hi - lo), 1.0), 0, 1) * 255).astype(np.uint8)
+    if rec.montage is not None:
+        frame = split_montage(frame, rec.montage)[view or ""]
+    return save_contact_sheet(ruled_picture(frame, rec.given_crops.get(view)), out)
 
 
 def save_contact_sheet(image: Image.Image, path: Path | str) -> Path:
