@@ -117,6 +117,6 @@ def _check_within(rec: Recording, box: PixelBox, view: str | None) -> None:
         where = f"view {view} of " if view is not None else ""
         raise ConfigError(f"--box {list(box)} reaches beyond the {shown} picture of "
                           f"{where}recording {rec.id}",
-                          hint="give x1 <= the width and y1 <= the height (pixels of the frame "
-                               "the QC contact sheet shows)")
+                          hint="give x1 <= the width and y1 <= the height, in pixels of the "
+                               "frame (`--picture OUT.png` draws it with a pixel ruler)")
 
