@@ -170,7 +170,7 @@ def crop(
     box: str | None = typer.Option(
         None, "--box", metavar="X0,Y0,X1,Y1",
         help="The crop in pixels of the recording's frame (of a montage: of the view), x1 / "
-             "y1 exclusive — read it off the QC contact sheet's frame."),
+             "y1 exclusive — read it off the --picture of the frame."),
     view: str | None = typer.Option(None, "--view", help="Montage view the box is for."),
     clear: bool = typer.Option(False, "--clear",
                                help="Remove the crop given (the view's with --view): the "
