@@ -63,6 +63,8 @@ def test_cli(manifest, tmp_path: Path) -> None:
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     assert "R1" in res.output and "1 done" in res.output
+    # where a crop can be wrong, the way to give it by hand is named
+    assert "ictal manifest crop" in " ".join(res.output.split())
     saved = json.loads((out / "config.json").read_text())
     assert saved["variant"] == "B0.5" and saved["detection"]["margin"] == 0.2
     assert saved["temporal"]["overlap"] == 0.5

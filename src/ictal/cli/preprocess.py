@@ -80,5 +80,10 @@ def preprocess(
         if rate is not None:
             console.print(f"{VERDICTS[name]}: {ok}/{judged} ({rate:.2f} %)")
     console.print(f"summary: {out / 'summary.csv'}")
+    if config.detection.enabled:
+        console.print(f"check the crops on {out}/<recording>/qc.png; a wrong one can be given by "
+                      f"hand: ictal manifest crop {manifest_path} RECORDING --picture OUT.png, "
+                      "then --box x0,y0,x1,y1 and this command again (it redoes that recording)",
+                      markup=False, highlight=False, soft_wrap=True)
     console.print(result.report.summary(), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(result.report.exit_code)
