@@ -92,6 +92,13 @@ def test_set_crop_rewrites_that_row_alone_and_checks_it(manifest_file: Path) -> 
         "small": (2, 1, 20, 16)}
     assert set_crop(manifest_file, "R2", None).crop is None
     assert "crop" not in yaml.safe_load(manifest_file.read_text())["recordings"][1]
+    # save_manifest writes the crops back as they were read
+    set_crop(manifest_file, "R2", (2, 1, 20, 16), view="small")
+    manifest = load_manifest(manifest_file)
+    copy = manifest_file.with_name("copy.yaml")
+    save_manifest(manifest, copy)
+    again = load_manifest(copy)
+    assert [r.crop for r in again.recordings] == [(4, 6, 60, 40), {"small": (2, 1, 20, 16)}]
 
 
 @pytest.mark.parametrize(("recording", "box", "view", "message"), [
