@@ -103,6 +103,7 @@ def test_set_crop_rewrites_that_row_alone_and_checks_it(manifest_file: Path) -> 
 
 @pytest.mark.parametrize(("recording", "box", "view", "message"), [
     ("R1", (4, 6, 65, 40), None, "beyond the 64x48 picture of recording R1"),
+    ("R1", (30, 6, 20, 40), None, "field 'crop': .*0 <= x0 < x1"),
     ("R2", (0, 0, 25, 10), "small", "beyond the 24x18 picture of view small"),
     ("R2", (0, 0, 10, 10), None, "is a montage"),
     ("R2", (0, 0, 10, 10), "side", "no view 'side'"),

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from ictal.errors import ConfigError
 from ictal.fsutil import write_text_atomic
-from ictal.manifest.io import load_manifest, parse_manifest
+from ictal.manifest.io import _pydantic_problems, load_manifest
 from ictal.manifest.schema import PixelBox, Recording
 
 #: The stream kinds a crop's pixels can belong to (those preprocessing reads frames from).
@@ -50,9 +51,10 @@ def set_crop(path: Path | str, recording: str, box: PixelBox | None, *,
         The recording as the rewritten manifest holds it.
 
     Raises:
-        ManifestError: the manifest (as read, or with the new crop) has problems; nothing is
-            written then.
-        ConfigError: no such recording, or the view does not fit the recording.
+        ManifestError: the manifest has problems (as :func:`load_manifest` reads it, stream
+            headers included); nothing is written then.
+        ConfigError: no such recording, a view that does not fit it, or a box that is not one
+            or reaches beyond the frame; nothing is written then.
     """
     path = Path(path)
     current = load_manifest(path, allow_outside_root=allow_outside_root)
@@ -75,25 +77,26 @@ def set_crop(path: Path | str, recording: str, box: PixelBox | None, *,
     if box is not None:
         _check_within(rec, box, view)
 
-    text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    crop = _new_crop(rec.crop, box, view)
+    try:  # the row checked as the manifest holds it; the others were checked on loading
+        changed = Recording.model_validate({**rec.model_dump(), "crop": crop})
+    except ValidationError as err:
+        raise ConfigError("; ".join(_pydantic_problems(f"recording {recording}", err))) from err
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     row = next(r for r in data["recordings"] if isinstance(r, dict) and r.get("id") == recording)
-    row["crop"] = _new_crop(row.get("crop"), box, view)
-    if row["crop"] is None:
-        del row["crop"]
-    new_text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    # checked whole before anything is written (the files again: their sizes bound the box)
-    checked = parse_manifest(yaml.safe_load(new_text), source=str(path), text=new_text,
-                             root=path.parent.resolve(), allow_outside_root=allow_outside_root)
-    write_text_atomic(path, new_text)
-    return checked.recording(recording)
+    row.pop("crop", None)
+    if crop is not None:
+        row["crop"] = crop
+    write_text_atomic(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True,
+                                           width=100))
+    return changed
 
 
 def _new_crop(old: Any, box: PixelBox | None, view: str | None) -> Any:
-    """The row's ``crop`` value after the change (``None``: no crop left)."""
+    """The row's ``crop`` value after the change (``None``: no crop left), as YAML writes it."""
     if view is None:
         return None if box is None else list(box)
-    views = dict(old) if isinstance(old, dict) else {}
+    views = {v: list(b) for v, b in old.items()} if isinstance(old, dict) else {}
     if box is None:
         views.pop(view, None)
     else:
@@ -104,10 +107,7 @@ def _new_crop(old: Any, box: PixelBox | None, view: str | None) -> Any:
 def _check_within(rec: Recording, box: PixelBox, view: str | None) -> None:
     """The box must lie in the picture it is given for: the montage view's, or one of the
     recording's rgb / ir frames (as their headers give the size)."""
-    x0, y0, x1, y1 = box
-    if x0 < 0 or y0 < 0 or x1 <= x0 or y1 <= y0:
-        raise ConfigError(f"--box {list(box)}: not a box",
-                          hint="give x0,y0,x1,y1 with 0 <= x0 < x1 and 0 <= y0 < y1")
+    _, _, x1, y1 = box
     sizes = {(s.width, s.height) for s in rec.streams
              if s.kind in PICTURE_KINDS and s.width is not None and s.height is not None}
     if rec.montage is not None:
