@@ -209,14 +209,9 @@ def crop(
         console.print(f"{written}: the first frame of {recording} with a pixel ruler",
                       markup=False, highlight=False, soft_wrap=True)
         return
-    try:
-        rec = set_crop(path, recording, None if clear else parse_box(box or ""), view=view,
-                       allow_outside_root=outside_root)
-    except ManifestError as err:
-        console.print(f"[bold red]{err.path}: {len(err.problems)} problem(s); not changed[/]")
-        for p in err.problems:
-            console.print(f"  - {p}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from err
+    # a manifest with problems is refused whole (exit 2, every problem listed by the entry point)
+    rec = set_crop(path, recording, None if clear else parse_box(box or ""), view=view,
+                   allow_outside_root=outside_root)
     given = rec.given_crops
     what = ("no crop given: the detector chooses" if not given else "; ".join(
         f"{'' if v is None else v + ': '}[{', '.join(str(c) for c in b)}]"

@@ -18,10 +18,7 @@ from pydantic import ValidationError
 from ictal.errors import ConfigError
 from ictal.fsutil import write_text_atomic
 from ictal.manifest.io import _pydantic_problems, load_manifest
-from ictal.manifest.schema import PixelBox, Recording
-
-#: The stream kinds a crop's pixels can belong to (those preprocessing reads frames from).
-PICTURE_KINDS = ("rgb", "ir")
+from ictal.manifest.schema import PICTURE_KINDS, PixelBox, Recording
 
 
 def parse_box(text: str) -> PixelBox:

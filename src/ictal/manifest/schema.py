@@ -28,6 +28,9 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 StreamKind = Literal["rgb", "ir", "depth", "joints"]
 STREAM_KINDS: tuple[str, ...] = ("rgb", "ir", "depth", "joints")
+#: The kinds whose frames are pictures preprocessing crops, in the order ``source: auto``
+#: prefers them (a recording's crop is in their pixels).
+PICTURE_KINDS: tuple[str, ...] = ("rgb", "ir")
 
 
 def _serialize_fps(fps: Fraction) -> int | str:

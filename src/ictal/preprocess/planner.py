@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 
 from ictal.errors import IctalError
-from ictal.manifest.schema import Manifest, Montage, Recording
+from ictal.manifest.schema import PICTURE_KINDS, Manifest, Montage, Recording
 from ictal.preprocess.bed_volume import BedVolume, fit_bed_volume
 from ictal.preprocess.boxes import Box
 from ictal.preprocess.config import PreprocessConfig
@@ -146,7 +146,7 @@ def plan_recording(
 
 
 #: The streams ``source: auto`` takes, in order of preference.
-AUTO_SOURCES = ("rgb", "ir")
+AUTO_SOURCES = PICTURE_KINDS
 
 
 def resolve_source(rec: Recording, config: PreprocessConfig) -> str:
@@ -260,8 +260,7 @@ def plan_is_current(plan: RecordingPlan, rec: Recording) -> bool:
     cropping used none whatever the manifest says."""
     if not (plan.config.get("detection") or {}).get("enabled", True):
         return True
-    wanted = {v: tuple(b) for v, b in rec.given_crops.items()}
-    return given_crops_used(plan) == wanted
+    return given_crops_used(plan) == rec.given_crops
 
 
 def _given_keyframe(recording: str, view: str | None, box: Box, size: tuple[int, int]

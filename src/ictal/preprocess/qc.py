@@ -39,9 +39,8 @@ from PIL import Image, ImageDraw
 
 from ictal.errors import ConfigError
 from ictal.fsutil import atomic_path
-from ictal.manifest.crop import PICTURE_KINDS
 from ictal.manifest.groundtruth import GroundTruth
-from ictal.manifest.schema import Manifest
+from ictal.manifest.schema import PICTURE_KINDS, Manifest
 from ictal.preprocess.boxes import Box, clip_box, contains, expand_box, merge_boxes
 from ictal.preprocess.config import PreprocessConfig
 from ictal.preprocess.frame_prep import FramePrep
@@ -135,7 +134,8 @@ def contact_sheet(frames: list[QcFrame], plan: RecordingPlan, *, tile_width: int
             return (offset + x0 * scale, header + y0 * scale,
                     offset + x1 * scale - 1, header + y1 * scale - 1)
 
-        for crop, (dx, dy) in _crops_to_draw(key, plan):
+        crops = _crops_to_draw(key, plan)
+        for crop, (dx, dy) in crops:
             def shifted(box: Box, dx: int = dx, dy: int = dy) -> tuple[float, ...]:
                 return place((box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy))
 
@@ -143,7 +143,7 @@ def contact_sheet(frames: list[QcFrame], plan: RecordingPlan, *, tile_width: int
                 _dotted_rectangle(draw, shifted(crop.detection_box), RED, width=width)
             draw.rectangle(shifted(crop.crop_box), outline=RED, width=width)
         label = f"#{qc.index} {float(qc.index / plan.fps):.1f}s"
-        if any(crop.detector == GIVEN_CROP for crop, _ in _crops_to_draw(key, plan)):
+        if any(crop.detector == GIVEN_CROP for crop, _ in crops):
             label += " by hand"
         if results is not None and i < len(results):
             r = results[i]
