@@ -146,3 +146,17 @@ def test_the_config_reaches_plain_and_distilled_agcn() -> None:
         cfg = preset(name).model_copy(update={"agcn_augment": KeypointAugment(rotate_deg=10)})
         est = build_estimator(cfg, seed=3, threads=1)
         assert est.augment == KeypointAugment(rotate_deg=10)
+
+
+def test_an_augmentation_for_other_coordinates_than_the_tables_is_refused() -> None:
+    from dataclasses import replace
+
+    from ictal.errors import ConfigError
+
+    table = semiology_table(patients=4, seizures=2, labels=("none", "sign"))
+    lifted = replace(table, attrs={**table.attrs, "coords": "body-3d"})  # a 3D body stream
+    with pytest.raises(ConfigError, match="body stream of this table is 3d"):
+        _small(KeypointAugment(coords="2d", rotate_deg=10)).fit(lifted)
+    _small(KeypointAugment(coords="3d", rotate_deg=10)).fit(lifted)
+    # a table that does not say how it was made is trained as configured
+    _small(KeypointAugment(coords="2d", rotate_deg=10)).fit(table)

@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from ictal.errors import ConfigError
-from ictal.features.streams import LAYOUT_KEY, StreamSpec
+from ictal.features.streams import LAYOUT_KEY, StreamSpec, coords_of_parts
 from ictal.features.table import FeatureTable
 from ictal.fsutil import atomic_path
 from ictal.keypoints.layout import B as BODY_INDEX
@@ -197,8 +197,7 @@ def semiology_table(inputs: SemiologyInputs, task: str, *, frames: int = 64,
     """
     if coords not in COORDS:
         raise ConfigError(f"coords must be one of {', '.join(COORDS)}, got {coords!r}")
-    part_coords = {"body": "2d" if coords == "2d" else "3d",
-                   "face": "3d" if coords == "3d" else "2d"}
+    part_coords = coords_of_parts(coords)
     if axes not in AXES:
         raise ConfigError(f"axes must be one of {', '.join(AXES)}, got {axes!r}")
     if axes == "body" and part_coords["body"] != "3d":

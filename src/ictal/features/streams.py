@@ -65,3 +65,10 @@ def require_stream(layout: dict[str, StreamSpec], name: str, kind: str) -> Strea
                           hint="build the table with ictal.features.semiology (ictal evaluate "
                                "--task on a keypoint store)")
     return spec
+
+
+def coords_of_parts(coords: str) -> dict[str, str]:
+    """``"2d"`` or ``"3d"`` for the ``body`` and the ``face`` keypoint stream of a semiology
+    table made with ``coords`` (``2d``, ``3d``, or ``body-3d``: the body lifted alone, as seed
+    004 does; :func:`ictal.features.semiology.semiology_table`)."""
+    return {"body": "2d" if coords == "2d" else "3d", "face": "3d" if coords == "3d" else "2d"}

@@ -48,7 +48,7 @@ import torch
 from torch import nn
 
 from ictal.errors import ConfigError
-from ictal.features.streams import StreamSpec
+from ictal.features.streams import StreamSpec, coords_of_parts
 from ictal.features.table import FeatureTable
 from ictal.models.augment import augment_clip
 from ictal.models.config import HeadInit, KeypointAugment, ModelConfig, TrainConfig
@@ -347,6 +347,21 @@ class AGCNClassifier(StreamClassifier):
                    dropout=config.dropout, head_init=config.agcn_head_init,
                    augment=config.agcn_augment, loss=config.loss,
                    train=config.train, seed=seed, threads=threads, device=device)
+
+    def _take_layout(self, table: FeatureTable) -> None:
+        """The stream's layout, and an augmentation made for its coordinates: a ``2d`` one on
+        a 3D table would leave z alone as if it were a confidence (and a ``3d`` one move a
+        2D table's confidences), so a mismatch with the table's ``coords`` is refused."""
+        super()._take_layout(table)
+        made_with = table.attrs.get("coords")
+        if self.augment is None or not self.augment.active or made_with is None:
+            return
+        wanted = coords_of_parts(str(made_with)).get(self.stream)
+        if wanted is not None and self.augment.coords != wanted:
+            raise ConfigError(
+                f"agcn_augment.coords is {self.augment.coords!r}, but the {self.stream} stream "
+                f"of this table is {wanted} (made with coords {made_with!r})",
+                hint=f"set agcn_augment.coords: {wanted}")
 
     def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
         graph = GRAPHS.get(self.stream)
