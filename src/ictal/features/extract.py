@@ -207,10 +207,10 @@ def extract_manifest(
     out_dir.mkdir(parents=True, exist_ok=True)
     report = BatchReport(job=f"extract {extractor.name}")
     ids = recordings if recordings is not None else [r.id for r in manifest.recordings]
-    held_by = {r.id: r for r in manifest.recordings}
     if executor is not None and not executor.config.is_local:
         return _extract_on_cluster(manifest, out_dir, extractor, config, options, attrs,
                                    plans_dir, ids, executor, loader, report, show_progress)
+    held_by = {r.id: r for r in manifest.recordings}
     for rid in track(ids, f"extract {extractor.name}", disable=not show_progress):
         path = shard_path(out_dir, rid)
         if shard_is_current(path, attrs["key"], held_by.get(rid)):
