@@ -21,7 +21,7 @@ from ictal.manifest import Manifest, load_manifest
 from ictal.manifest.groundtruth import load_ground_truth
 from ictal.preprocess.boxes import clip_box, contains, expand_box, merge_boxes
 from ictal.preprocess.detection import detection_crop_box
-from ictal.preprocess.pose_detector import PoseBoxDetector, PoseDetections
+from ictal.preprocess.pose_detector import MAX_REGION, PoseBoxDetector, PoseDetections
 
 pytestmark = pytest.mark.slow
 
@@ -103,6 +103,25 @@ def test_pose_detector_finds_each_person_of_a_picture(day: Path, models: None) -
     np.testing.assert_array_equal(found.landmarks, people[0].landmarks)
     pose = detector.pose(twice)
     assert pose is not None and np.array_equal(pose.landmarks, people[0].landmarks)
+
+
+def test_pose_detector_leaves_out_regions_wider_than_the_picture(day: Path,
+                                                                 models: None) -> None:
+    """A detection whose landmark region is wider than ``max_region`` picture diagonals is
+    left out before the landmark model runs (:data:`MAX_REGION`)."""
+    manifest = load_manifest(day / "manifest.yaml")
+    rec = next(r for r in manifest.recordings if r.montage is None)
+    with open_video(manifest.resolve(rec.streams[0])) as reader:
+        frame = reader.read(0, 1)[0]
+    diagonal = math.hypot(frame.shape[1], frame.shape[0])
+
+    def regions(detector: PoseBoxDetector) -> list[float]:
+        return [max(p.roi.width, p.roi.height) / diagonal for p in detector.poses(frame)]
+
+    found = regions(PoseBoxDetector())
+    assert found and max(found) <= MAX_REGION
+    limit = 0.9 * min(found)  # narrower than every region found by default
+    assert all(r <= limit for r in regions(PoseBoxDetector(max_region=limit)))
 
 
 def _cli_preprocess(data: Path, out: Path) -> list[dict[str, str]]:

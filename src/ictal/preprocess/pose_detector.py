@@ -61,6 +61,16 @@ collapsed) fits. The proportions above, the rank of the ends, the 0.1
 allowance and the frame rule were chosen on clinic phantoms held out from the README's figures
 (seeds 1, 2 and 3; see the README).
 
+**Regions wider than the picture** (:data:`MAX_REGION`): the pose model reads a square
+around the person the detector reports, about 1.25 times the body's length for a person seen
+whole. Under a camera at the foot of the bed the detector sometimes takes the blanket or the
+bed's end for a body much larger than the picture, and the landmarks fitted in that square
+run far beyond the patient. A detection whose square is wider than twice the picture's
+diagonal is left out before the landmark model runs: on the tuning phantoms (seeds 1-5, 2,799
+fits kept) the fits overlapping the true patient box by IoU >= 0.3 read squares of 0.10-1.58
+diagonals (the widest in montage insets the patient fills), while 22 of the 169 fits with IoU
+< 0.1 read squares of 2.0-3.9 diagonals.
+
 **Several people** (:func:`person_who_stays`): a nurse or a relative at the bedside is often in
 the picture in a recording's first seconds, and the detector finds a standing, uncovered
 person more readily than a patient under a blanket: on the tuning phantoms 26 of the 976 fits
@@ -109,6 +119,11 @@ ZOOM = 1.5
 #: The frame is also searched turned by this many degrees when nobody is found upright
 #: (:func:`turned_picture`; with the detector's quarter turns: every 45 degrees).
 TURN_DEGREES = 45.0
+#: A detection whose landmark region (the square the pose model reads, 1.25 times the body's
+#: length for a person seen whole) is wider than this many picture diagonals is left out: the
+#: detector took a small part of the picture for a body 1.6 times as long as the picture
+#: (:meth:`PoseBoxDetector.poses`).
+MAX_REGION = 2.0
 #: At most this many people are kept of a frame (:meth:`PoseBoxDetector.poses`) ...
 MAX_PEOPLE = 4
 #: ... fits whose boxes overlap more than this (intersection over union) counting as one.
@@ -472,6 +487,7 @@ class PoseBoxDetector:
         min_presence: pose-flag threshold of the landmark model (MediaPipe: 0.5).
         quarter_turns: turns of the frame the detector runs on.
         turned: search the frame turned by :data:`TURN_DEGREES` when nobody is found upright.
+        max_region: see :data:`MAX_REGION`.
         threads: interpreter threads of each model.
 
     Raises:
@@ -483,7 +499,7 @@ class PoseBoxDetector:
     def __init__(self, root: Path | None = None, *, allowance: float = 0.15,
                  derive_bed: bool = True, min_score: float = 0.4, min_presence: float = 0.5,
                  quarter_turns: Sequence[int] = (0, 1, 2, 3), turned: bool = True,
-                 threads: int = 2) -> None:
+                 max_region: float = MAX_REGION, threads: int = 2) -> None:
         self.detector = PoseDetector(root, threads=threads, min_score=min_score)
         self.landmarker = PoseLandmarker(root, threads=threads)
         self.allowance = allowance
@@ -491,6 +507,7 @@ class PoseBoxDetector:
         self.min_presence = min_presence
         self.quarter_turns = tuple(quarter_turns)
         self.turned = turned
+        self.max_region = max_region
 
     def pose(self, image: np.ndarray) -> Pose | None:
         """The person of ``(H, W, 3)`` or ``(H, W)`` ``uint8`` ``image`` (the best of
@@ -520,6 +537,7 @@ class PoseBoxDetector:
         each window and quarter turn, its landmarks computed on ``frame`` -- best first by
         detector score times mean landmark visibility."""
         found: list[tuple[float, Pose]] = []
+        diagonal = math.hypot(frame.shape[1], frame.shape[0])
         for x0, y0, x1, y1 in windows:
             part = np.ascontiguousarray(picture[y0:y1, x0:x1])
             seen: set[int] = set()
@@ -536,6 +554,8 @@ class PoseBoxDetector:
                 d = PoseDetection(d.score, box.astype(np.float32), keypoints.astype(np.float32),
                                   d.quarter_turns)
                 roi = d.roi()
+                if max(roi.width, roi.height) > self.max_region * diagonal:
+                    continue
                 values, flag = self.landmarker(frame, roi)
                 if flag < self.min_presence or not _centred_in(values[:33], frame):
                     continue
