@@ -32,7 +32,7 @@ from ictal.inputspec import REFERENCE_FPS
 from ictal.manifest.schema import Recording
 from ictal.preprocess.config import PreprocessConfig, config_from_dict, resolve_config
 from ictal.preprocess.detector_factory import DEPTH_DETECTORS
-from ictal.preprocess.planner import AUTO_SOURCES
+from ictal.preprocess.planner import resolved_source
 from ictal.timebase import as_fps
 
 #: Settings an override config must share with the bundle's: they decide what a sample is
@@ -190,13 +190,6 @@ def _join(items: Sequence[str]) -> str:
     if len(items) < 2:
         return "".join(items)
     return f"{', '.join(items[:-1])} and {items[-1]}"
-
-
-def resolved_source(config: PreprocessConfig, kinds: Sequence[str]) -> str | None:
-    """The stream kind ``config`` reads from a recording with streams ``kinds``, or ``None``
-    when it has none of them."""
-    wanted = AUTO_SOURCES if config.source == "auto" else (config.source,)
-    return next((k for k in wanted if k in kinds), None)
 
 
 def check_recording(meta: dict[str, Any], config: PreprocessConfig, rec: Recording, *,

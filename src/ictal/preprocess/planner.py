@@ -149,17 +149,24 @@ def plan_recording(
 AUTO_SOURCES = PICTURE_KINDS
 
 
+def resolved_source(config: PreprocessConfig, kinds: Sequence[str]) -> str | None:
+    """The stream kind ``config`` reads from a recording with streams ``kinds``:
+    ``config.source``, or for ``auto`` the first of :data:`AUTO_SOURCES` it has; ``None``
+    when it has none of them."""
+    wanted = AUTO_SOURCES if config.source == "auto" else (config.source,)
+    return next((k for k in wanted if k in kinds), None)
+
+
 def resolve_source(rec: Recording, config: PreprocessConfig) -> str:
-    """The stream kind the samples of ``rec`` come from: ``config.source``, or for ``auto``
-    the first of :data:`AUTO_SOURCES` the recording has.
+    """The stream kind the samples of ``rec`` come from (:func:`resolved_source`).
 
     Raises:
         PlanError: the recording has no such stream.
     """
+    kind = resolved_source(config, [s.kind for s in rec.streams])
+    if kind is not None:
+        return kind
     wanted = AUTO_SOURCES if config.source == "auto" else (config.source,)
-    for kind in wanted:
-        if rec.has_stream(kind):
-            return kind
     have = ", ".join(s.kind for s in rec.streams)
     raise PlanError(f"recording {rec.id} has no {' or '.join(wanted)} stream (it has {have})",
                     hint="set `source:` in the preprocessing config to a stream it has "
