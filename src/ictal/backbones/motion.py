@@ -141,8 +141,12 @@ def _spectrum_features(signal: torch.Tensor, fps: float = FPS_SCALE) -> torch.Te
 
     The spectrum (Hann window, zero-padded to 256 points, mean removed) is averaged over the K
     signals; returns ``(N, bands + 2)``, bands in Hz, the dominant frequency in Hz / 7.5.
+    One sample at a time: the FFT of a batch may round in the last bit differently with the
+    batch's size (seen on AVX-512), and a sample's features must not depend on its batch.
     """
     n, p, _ = signal.shape
+    if n > 1:
+        return torch.cat([_spectrum_features(signal[i:i + 1], fps) for i in range(n)])
     if p < 4:
         return torch.zeros(n, len(BAND_EDGES) - 1 + 2)
     x = signal - signal.mean(1, keepdim=True)
