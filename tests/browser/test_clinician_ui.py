@@ -215,8 +215,12 @@ def test_conflicting_edit_is_reported(
     alice.get_by_role("button", name="Save MOI").click()
     expect(alice.get_by_text(re.compile("MOI saved: Tonic"))).to_be_visible()
 
-    # the second window's edit is based on the old version: the conflict dialog reports it
+    # the second window's edit is based on the old version: the conflict dialog reports it,
+    # also once the live update has reloaded that window's labels (the form keeps the version
+    # it was filled from: saving on the reloaded row would silently overwrite alice's edit)
     bob = pages["bob"]
+    expect(bob.get_by_role("button", name=re.compile(
+        r"^MOI Tonic, Left arm, 0:01\.000 to 0:03\.000"))).to_be_visible()
     bob.get_by_role("form", name="Edit MOI").get_by_label("End", exact=True).fill("0:02.500")
     bob.get_by_role("button", name="Save MOI").click()
     dialog = bob.get_by_role("alertdialog", name="Edit conflict")

@@ -6,9 +6,14 @@ import type { FormEvent } from "react";
 import type { MoiPublic, Vocabulary } from "../api/types";
 import { formatTime } from "../lib/time";
 
-/** The form's content; `id` null = a new MOI. Times are the typed text. */
+/**
+ * The form's content; `id` null = a new MOI. Times are the typed text. `version`: the version
+ * of the MOI the form was filled from (null for a new one) -- a save is based on it, so an
+ * edit that a colleague's save overtook is a conflict even after the list reloaded.
+ */
 export interface MoiDraft {
   id: number | null;
+  version: number | null;
   region: string;
   term: string;
   start: string;

@@ -62,15 +62,15 @@ describe("events in onset order", () => {
 
 describe("the MOI form", () => {
   it("shows an MOI's times as m:ss.mmm", () => {
-    expect(draftOf(moi(4, 1, 1, 62.5))).toEqual({ id: 4, region: "head", term: "clonic", start: "0:01.000", end: "1:02.500" });
+    expect(draftOf(moi(4, 1, 1, 62.5))).toEqual({ id: 4, version: 1, region: "head", term: "clonic", start: "0:01.000", end: "1:02.500" });
   });
   it("starts a new MOI one second long, cut at the end, keeping the last region and term", () => {
-    expect(newDraft(null, 1, 4)).toEqual({ id: null, region: "", term: "", start: "0:01.000", end: "0:02.000" });
-    const previous = { id: 9, region: "left-arm", term: "tonic", start: "x", end: "y" };
-    expect(newDraft(previous, 3.5, 4)).toEqual({ id: null, region: "left-arm", term: "tonic", start: "0:03.500", end: "0:04.000" });
+    expect(newDraft(null, 1, 4)).toEqual({ id: null, version: null, region: "", term: "", start: "0:01.000", end: "0:02.000" });
+    const previous = { id: 9, version: 3, region: "left-arm", term: "tonic", start: "x", end: "y" };
+    expect(newDraft(previous, 3.5, 4)).toEqual({ id: null, version: null, region: "left-arm", term: "tonic", start: "0:03.500", end: "0:04.000" });
   });
   it("reads typed times and says what to fix", () => {
-    const draft = { id: null, region: "head", term: "clonic", start: "0:01.000", end: "2" };
+    const draft = { id: null, version: null, region: "head", term: "clonic", start: "0:01.000", end: "2" };
     expect(readDraft(draft)).toEqual({ ok: true, moi: { region: "head", term: "clonic", start: 1, end: 2 } });
     expect(readDraft({ ...draft, start: "soon" })).toEqual({ ok: false, message: "Start is not a time: type it as m:ss.mmm or seconds" });
     expect(readDraft({ ...draft, end: "1:99" })).toEqual({ ok: false, message: "End is not a time: type it as m:ss.mmm or seconds" });

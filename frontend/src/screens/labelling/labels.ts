@@ -46,15 +46,15 @@ export function withEvent(events: EventPublic[], event: EventPublic): EventPubli
   return byOnset(events.map((e) => (e.id === event.id ? event : e)));
 }
 
-/** The MOI form filled with `moi`. */
+/** The MOI form filled with `moi` (and based on its version). */
 export function draftOf(moi: MoiPublic): MoiDraft {
-  return { id: moi.id, region: moi.region, term: moi.term, start: formatTime(moi.start), end: formatTime(moi.end) };
+  return { id: moi.id, version: moi.version, region: moi.region, term: moi.term, start: formatTime(moi.start), end: formatTime(moi.end) };
 }
 
 /** A new MOI's form from `start` (s) for one second (at most to `duration`), keeping the last region and term. */
 export function newDraft(previous: MoiDraft | null, start: number, duration: number): MoiDraft {
   const end = Math.min(duration, start + 1);
-  return { id: null, region: previous?.region ?? "", term: previous?.term ?? "", start: formatTime(start), end: formatTime(end) };
+  return { id: null, version: null, region: previous?.region ?? "", term: previous?.term ?? "", start: formatTime(start), end: formatTime(end) };
 }
 
 /** An MOI as the API takes it (times in seconds). */

@@ -168,8 +168,9 @@ export function useAnnotations(ctx: AnnotationsContext) {
     }
   };
 
-  const patchMoi = async (m: MoiPublic, fields: MoiFields): Promise<void> => {
-    await send(api.PATCH("/api/mois/{moi_id}", { params: { path: { moi_id: m.id } }, body: { ...fields, version: m.version } }), {
+  /** Save `fields` over `m`, based on version `base` (the form's: a reload since it was filled must not hide a colleague's save). */
+  const patchMoi = async (m: MoiPublic, fields: MoiFields, base: number = m.version): Promise<void> => {
+    await send(api.PATCH("/api/mois/{moi_id}", { params: { path: { moi_id: m.id } }, body: { ...fields, version: base } }), {
       action: "Saving the MOI",
       what: `MOI ${m.id}`,
       mine: { ...fields },
@@ -197,7 +198,7 @@ export function useAnnotations(ctx: AnnotationsContext) {
     }
     if (d.id === null) return addMoi(read.moi);
     const existing = mois.find((m) => m.id === d.id);
-    if (existing) await patchMoi(existing, read.moi);
+    if (existing) await patchMoi(existing, read.moi, d.version ?? existing.version);
   };
 
   const deleteMoi = async (m: MoiPublic): Promise<void> => {
