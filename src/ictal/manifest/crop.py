@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from ictal.errors import ConfigError
 from ictal.fsutil import write_text_atomic
-from ictal.manifest.io import _pydantic_problems, load_manifest
+from ictal.manifest.io import load_manifest, pydantic_problems
 from ictal.manifest.schema import PICTURE_KINDS, PixelBox, Recording
 
 
@@ -78,7 +78,7 @@ def set_crop(path: Path | str, recording: str, box: PixelBox | None, *,
     try:  # the row checked as the manifest holds it; the others were checked on loading
         changed = Recording.model_validate({**rec.model_dump(), "crop": crop})
     except ValidationError as err:
-        raise ConfigError("; ".join(_pydantic_problems(f"recording {recording}", err))) from err
+        raise ConfigError("; ".join(pydantic_problems(f"recording {recording}", err))) from err
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     row = next(r for r in data["recordings"] if isinstance(r, dict) and r.get("id") == recording)
     row.pop("crop", None)

@@ -52,7 +52,9 @@ def _where(section: str, index: int, row: Any, lines: dict[str, list[int]]) -> s
     return f"{at}{section}[{index}]" + (f" (id={rid})" if rid is not None else "")
 
 
-def _pydantic_problems(where: str, err: ValidationError) -> list[str]:
+def pydantic_problems(where: str, err: ValidationError) -> list[str]:
+    """One line per problem of a pydantic ``err``, each prefixed by ``where`` (a row, the
+    header): the wording of ``ictal manifest check``."""
     out = []
     for e in err.errors():
         field = ".".join(str(p) for p in e["loc"]) or "(row)"
@@ -87,7 +89,7 @@ def parse_manifest(data: Any, *, source: str = "<manifest>", text: str = "",
     try:
         manifest = Manifest.model_validate(head)
     except ValidationError as err:
-        problems += _pydantic_problems("header", err)
+        problems += pydantic_problems("header", err)
         manifest = Manifest()
     rows: dict[str, list[Any]] = {}
     for section, model in SECTIONS.items():
@@ -104,7 +106,7 @@ def parse_manifest(data: Any, *, source: str = "<manifest>", text: str = "",
             try:
                 parsed.append((where, model.model_validate(row)))
             except ValidationError as err:
-                problems += _pydantic_problems(where, err)
+                problems += pydantic_problems(where, err)
         rows[section] = parsed
     manifest = manifest.model_copy(update={s: [r for _, r in rows[s]] for s in SECTIONS})
     manifest.root = root

@@ -32,7 +32,7 @@ from ictal.inputspec import REFERENCE_FPS
 from ictal.manifest.schema import Recording
 from ictal.preprocess.config import PreprocessConfig, config_from_dict, resolve_config
 from ictal.preprocess.detector_factory import DEPTH_DETECTORS
-from ictal.preprocess.planner import resolved_source
+from ictal.preprocess.planner import resolved_source, source_kinds
 from ictal.timebase import as_fps
 
 #: Settings an override config must share with the bundle's: they decide what a sample is
@@ -204,7 +204,7 @@ def check_recording(meta: dict[str, Any], config: PreprocessConfig, rec: Recordi
     kinds = [s.kind for s in rec.streams]
     source = resolved_source(config, kinds)
     if source is None:
-        reads = "rgb or ir" if config.source == "auto" else config.source
+        reads = " or ".join(source_kinds(config))
         raise IncompatibleError(
             f"recording {rec.id} has no {reads} stream (it has {', '.join(kinds)}), and "
             f"{name} reads {reads} video",

@@ -149,12 +149,16 @@ def plan_recording(
 AUTO_SOURCES = PICTURE_KINDS
 
 
+def source_kinds(config: PreprocessConfig) -> tuple[str, ...]:
+    """The stream kinds ``config`` may read, in order of preference: ``config.source``, or
+    :data:`AUTO_SOURCES` for ``auto``."""
+    return AUTO_SOURCES if config.source == "auto" else (config.source,)
+
+
 def resolved_source(config: PreprocessConfig, kinds: Sequence[str]) -> str | None:
-    """The stream kind ``config`` reads from a recording with streams ``kinds``:
-    ``config.source``, or for ``auto`` the first of :data:`AUTO_SOURCES` it has; ``None``
-    when it has none of them."""
-    wanted = AUTO_SOURCES if config.source == "auto" else (config.source,)
-    return next((k for k in wanted if k in kinds), None)
+    """The stream kind ``config`` reads from a recording with streams ``kinds`` (the first of
+    :func:`source_kinds` it has), ``None`` when it has none of them."""
+    return next((k for k in source_kinds(config) if k in kinds), None)
 
 
 def resolve_source(rec: Recording, config: PreprocessConfig) -> str:
@@ -164,13 +168,13 @@ def resolve_source(rec: Recording, config: PreprocessConfig) -> str:
         PlanError: the recording has no such stream.
     """
     kind = resolved_source(config, [s.kind for s in rec.streams])
-    if kind is not None:
-        return kind
-    wanted = AUTO_SOURCES if config.source == "auto" else (config.source,)
-    have = ", ".join(s.kind for s in rec.streams)
-    raise PlanError(f"recording {rec.id} has no {' or '.join(wanted)} stream (it has {have})",
-                    hint="set `source:` in the preprocessing config to a stream it has "
-                         "(`auto`: its rgb stream, else its ir stream)")
+    if kind is None:
+        have = ", ".join(s.kind for s in rec.streams)
+        raise PlanError(f"recording {rec.id} has no {' or '.join(source_kinds(config))} "
+                        f"stream (it has {have})",
+                        hint="set `source:` in the preprocessing config to a stream it has "
+                             "(`auto`: its rgb stream, else its ir stream)")
+    return kind
 
 
 def _recording(manifest: Manifest, recording_id: str, config: PreprocessConfig) -> Recording:
